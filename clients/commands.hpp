@@ -1,0 +1,15 @@
+// The subcommands of `bandwatch`. Each parses its own options (Boost.Program_options) from the
+// arguments after the subcommand name and returns the process exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace bandwatch::cli {
+
+using Arguments = std::vector<std::string>;
+
+int run_check(const Arguments& args);
+int run_fmt(const Arguments& args);
+
+}  // namespace bandwatch::cli

@@ -1,0 +1,54 @@
+// `bandwatch`: the command rule authors, the data team and the meetings use.
+#include <cstdio>
+#include <exception>
+#include <string_view>
+
+#include "clients/commands.hpp"
+
+namespace {
+
+struct Command {
+  std::string_view name;
+  int (*run)(const bandwatch::cli::Arguments&);
+  std::string_view summary;
+};
+
+// Keep in the order a new user meets them.
+constexpr Command kCommands[] = {
+    {"check", bandwatch::cli::run_check, "check rule files: errors, warnings, band coverage"},
+    {"fmt", bandwatch::cli::run_fmt, "format rule files in the canonical layout"},
+};
+
+void print_usage(std::FILE* out) {
+  std::fprintf(out, "usage: bandwatch <command> [options]\n\ncommands:\n");
+  for (const Command& command : kCommands)
+    std::fprintf(out, "  %-10s %.*s\n", std::string(command.name).c_str(),
+                 static_cast<int>(command.summary.size()), command.summary.data());
+  std::fprintf(out, "\n`bandwatch <command> --help` describes each command's options.\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    print_usage(stderr);
+    return 2;
+  }
+  std::string_view name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help") {
+    print_usage(stdout);
+    return 0;
+  }
+  for (const Command& command : kCommands) {
+    if (command.name != name) continue;
+    try {
+      return command.run(bandwatch::cli::Arguments(argv + 2, argv + argc));
+    } catch (const std::exception& error) {
+      std::fprintf(stderr, "bandwatch %s: %s\n", argv[1], error.what());
+      return 2;
+    }
+  }
+  std::fprintf(stderr, "bandwatch: unknown command '%s'\n\n", argv[1]);
+  print_usage(stderr);
+  return 2;
+}
