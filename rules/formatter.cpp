@@ -1,0 +1,584 @@
+#include "rules/formatter.hpp"
+
+#include <charconv>
+#include <optional>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+namespace bandwatch {
+namespace {
+
+using ast::Expr;
+using ast::ExprKind;
+using ast::Location;
+using ast::Op;
+
+// The formatter works in two steps: the tree becomes a tree of printable lines (`Line`s, each
+// remembering where its construct started in the source), then the comments are hung on those
+// lines by line number, then everything is printed. Keeping the layout and the comment placement
+// apart is what makes the placement rules easy to state and to keep idempotent.
+struct Line {
+  Location loc;                        // where the construct began; line 0: no position
+  std::string head;                    // the first printed line, without indentation
+  std::vector<Line> children;          // printed one level deeper
+  std::optional<std::string> close;    // a block: printed after the children ("}")
+  std::vector<std::string> leading;    // own-line comments before the line
+  std::vector<std::string> trailing;   // comments at the end of the head line
+  std::vector<std::string> end;        // own-line comments after the last child
+
+  bool is_block() const { return close.has_value(); }
+};
+
+Line make_line(Location loc, std::string head) {
+  Line line;
+  line.loc = loc;
+  line.head = std::move(head);
+  return line;
+}
+
+Line make_block(Location loc, std::string head_without_brace) {
+  Line line = make_line(loc, std::move(head_without_brace) + " {");
+  line.close = "}";
+  return line;
+}
+
+// ---- lexical pieces --------------------------------------------------------------------------
+
+std::string quote(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default: out += c;
+    }
+  }
+  out += '"';
+  return out;
+}
+
+std::string number_text(double value) {
+  char buffer[64];
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  if (ec != std::errc{}) return "0";
+  return std::string(buffer, end);
+}
+
+// Quantities keep the author's spelling (`£5.293m` stays `£5.293m`, not `5293000`); the
+// fallback only serves trees built by hand without one.
+std::string quantity_text(const ast::Quantity& quantity) {
+  if (!quantity.text.empty()) return quantity.text;
+  if (quantity.duration) return to_string(*quantity.duration);
+  switch (quantity.unit) {
+    case ast::Unit::percent: return number_text(quantity.value) + "%";
+    case ast::Unit::gbp: return "£" + number_text(quantity.value);
+    default: return number_text(quantity.value);
+  }
+}
+
+std::string join(const std::vector<std::string>& parts, std::string_view separator) {
+  std::string out;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (i) out += separator;
+    out += parts[i];
+  }
+  return out;
+}
+
+std::string matchers_text(const std::vector<ast::LabelMatcher>& matchers) {
+  if (matchers.empty()) return {};
+  std::string out = "{";
+  for (std::size_t i = 0; i < matchers.size(); ++i) {
+    if (i) out += ", ";
+    out += matchers[i].label;
+    out += matchers[i].negated ? "!=" : "=";
+    out += quote(matchers[i].value);
+  }
+  out += '}';
+  return out;
+}
+
+// ---- expressions -----------------------------------------------------------------------------
+
+// Binding strength, loosest first, as the grammar nests its rules.
+enum Precedence : int {
+  kOr = 1, kAnd, kNot, kComparison, kAdditive, kMultiplicative, kUnary, kPrimary
+};
+
+int precedence(const Expr& expr) {
+  switch (expr.kind) {
+    case ExprKind::binary:
+      switch (expr.op) {
+        case Op::logical_or: return kOr;
+        case Op::logical_and: return kAnd;
+        case Op::add: case Op::subtract: return kAdditive;
+        case Op::multiply: case Op::divide: return kMultiplicative;
+        default: return kComparison;
+      }
+    case ExprKind::unary: return expr.op == Op::logical_not ? kNot : kUnary;
+    case ExprKind::in_list: return kComparison;
+    default: return kPrimary;
+  }
+}
+
+std::string_view op_text(Op op) {
+  switch (op) {
+    case Op::add: return "+";
+    case Op::subtract: return "-";
+    case Op::multiply: return "*";
+    case Op::divide: return "/";
+    case Op::less: return "<";
+    case Op::less_equal: return "<=";
+    case Op::greater: return ">";
+    case Op::greater_equal: return ">=";
+    case Op::equal: return "==";
+    case Op::not_equal: return "!=";
+    case Op::logical_and: return "and";
+    case Op::logical_or: return "or";
+    case Op::negate: return "-";
+    case Op::logical_not: return "not";
+    case Op::none: break;
+  }
+  return "?";
+}
+
+// Prints an expression into the head of a Line. A `match` is written one arm per line, which
+// needs a block: the first match of an expression turns its Line into one (arms as children,
+// whatever follows the match goes after the closing brace). Any further match in the same
+// expression, or any match when there is no Line to turn into a block, is written inline.
+class ExprPrinter {
+ public:
+  ExprPrinter(Line* line, std::string* out) : line_(line), out_(out) {}
+
+  void print(const Expr& expr, int min_precedence) {
+    bool parens = precedence(expr) < min_precedence;
+    if (parens) *out_ += '(';
+    print_bare(expr);
+    if (parens) *out_ += ')';
+  }
+
+ private:
+  void print_list(const std::vector<Expr>& exprs, std::size_t first) {
+    for (std::size_t i = first; i < exprs.size(); ++i) {
+      if (i > first) *out_ += ", ";
+      print(exprs[i], kOr);
+    }
+  }
+
+  void print_bare(const Expr& expr) {
+    switch (expr.kind) {
+      case ExprKind::number: *out_ += quantity_text(expr.quantity); return;
+      case ExprKind::string: *out_ += quote(expr.name); return;
+      case ExprKind::date: *out_ += expr.date.iso(); return;
+      case ExprKind::ref:
+        *out_ += expr.name;
+        *out_ += matchers_text(expr.matchers);
+        return;
+      case ExprKind::call:
+        *out_ += expr.name;
+        *out_ += '(';
+        print_list(expr.args, 0);
+        *out_ += ')';
+        return;
+      case ExprKind::aggregate:
+        *out_ += expr.name;
+        *out_ += '(';
+        print_list(expr.args, 0);
+        *out_ += ')';
+        if (!expr.by.empty()) *out_ += " by (" + join(expr.by, ", ") + ")";
+        return;
+      case ExprKind::unary:
+        if (expr.args.empty()) return;
+        if (expr.op == Op::logical_not) {
+          *out_ += "not ";
+          print(expr.args[0], kNot);
+        } else {
+          *out_ += '-';
+          // `--x` would read as one token in many languages; spell the nesting out.
+          const Expr& operand = expr.args[0];
+          bool nested = (operand.kind == ExprKind::unary && operand.op == Op::negate) ||
+                        (operand.kind == ExprKind::number &&
+                         quantity_text(operand.quantity).starts_with('-'));
+          print(operand, nested ? kPrimary + 1 : kUnary);
+        }
+        return;
+      case ExprKind::binary: {
+        if (expr.args.size() < 2) return;
+        int own = precedence(expr);
+        // Left-associative operators chain on the left; comparisons do not chain at all.
+        print(expr.args[0], own == kComparison ? own + 1 : own);
+        *out_ += ' ';
+        *out_ += op_text(expr.op);
+        *out_ += ' ';
+        print(expr.args[1], own + 1);
+        return;
+      }
+      case ExprKind::in_list:
+        if (expr.args.empty()) return;
+        print(expr.args[0], kAdditive);
+        *out_ += expr.negated ? " not in (" : " in (";
+        print_list(expr.args, 1);
+        *out_ += ')';
+        return;
+      case ExprKind::match:
+        print_match(expr);
+        return;
+    }
+  }
+
+  std::string arm_pattern(const Expr& expr, std::size_t arm) const {
+    bool is_else = expr.has_else && arm + 2 == expr.args.size();
+    if (is_else || arm >= expr.patterns.size()) return "else";
+    return quote(expr.patterns[arm]);
+  }
+
+  void print_match(const Expr& expr) {
+    if (expr.args.empty()) return;
+    *out_ += "match(";
+    print(expr.args[0], kOr);
+    *out_ += ") {";
+    bool as_block = line_ != nullptr && !line_->is_block() && out_ == &line_->head;
+    if (!as_block) {
+      for (std::size_t arm = 0; arm + 1 < expr.args.size(); ++arm) {
+        *out_ += ' ';
+        *out_ += arm_pattern(expr, arm);
+        *out_ += " -> ";
+        print(expr.args[arm + 1], kOr);
+      }
+      *out_ += " }";
+      return;
+    }
+    for (std::size_t arm = 0; arm + 1 < expr.args.size(); ++arm) {
+      const Expr& result = expr.args[arm + 1];
+      Line arm_line = make_line(result.loc, arm_pattern(expr, arm) + " -> ");
+      ExprPrinter inner(&arm_line, &arm_line.head);
+      inner.print(result, kOr);
+      line_->children.push_back(std::move(arm_line));
+    }
+    line_->close = "}";
+    out_ = &*line_->close;
+  }
+
+  Line* line_;
+  std::string* out_;
+};
+
+/// `keyword expr` as one Line (several when the expression holds a match).
+Line expr_line(std::string keyword, const Expr& expr, Location loc) {
+  Line line = make_line(loc, std::move(keyword));
+  if (!line.head.empty()) line.head += ' ';
+  ExprPrinter printer(&line, &line.head);
+  printer.print(expr, kOr);
+  return line;
+}
+
+Line expr_line(std::string keyword, const Expr& expr) {
+  return expr_line(std::move(keyword), expr, expr.loc);
+}
+
+// ---- blocks ----------------------------------------------------------------------------------
+
+template <typename T>
+void add_text(Line& block, const std::optional<ast::Located<T>>& property, std::string keyword,
+              auto&& render) {
+  if (property) block.children.push_back(make_line(property->loc, keyword + " " + render(property->value)));
+}
+
+void add_string(Line& block, const std::optional<ast::Located<std::string>>& property,
+                std::string keyword) {
+  add_text(block, property, std::move(keyword), [](const std::string& s) { return quote(s); });
+}
+
+void add_expect_every(Line& block, const std::optional<ast::Located<Duration>>& property) {
+  add_text(block, property, "expect every", [](const Duration& d) { return to_string(d); });
+}
+
+std::string bound_text(const ast::Bound& bound, bool lower) {
+  std::string op = lower ? (bound.inclusive ? ">= " : "> ") : (bound.inclusive ? "<= " : "< ");
+  return op + quantity_text(bound.quantity);
+}
+
+std::string band_text(const ast::Band& band) {
+  std::string out{ast::to_string(band.colour)};
+  if (band.range && band.lower && band.upper) {
+    return out + " " + quantity_text(band.lower->quantity) + " .. " +
+           quantity_text(band.upper->quantity);
+  }
+  std::vector<std::string> parts;
+  if (band.lower) parts.push_back(bound_text(*band.lower, true));
+  if (band.upper) parts.push_back(bound_text(*band.upper, false));
+  if (!parts.empty()) out += " " + join(parts, " and ");
+  return out;
+}
+
+Line metric_line(const ast::MetricDecl& metric) {
+  bool has_properties = metric.title || metric.unit || metric.labels || metric.expect_every;
+  Line line = make_line(metric.loc, "metric " + metric.name);
+  if (metric.derived) {
+    line.head += " = ";
+    // With properties the header needs its own brace, so a match stays inline there.
+    ExprPrinter printer(has_properties ? nullptr : &line, &line.head);
+    printer.print(*metric.derived, kOr);
+    if (!has_properties) return line;
+  }
+  line.head += " {";
+  line.close = "}";
+  add_string(line, metric.title, "title");
+  add_text(line, metric.unit, "unit", [](ast::Unit u) { return std::string(ast::to_string(u)); });
+  add_text(line, metric.labels, "labels",
+           [](const std::vector<std::string>& labels) { return join(labels, ", "); });
+  add_expect_every(line, metric.expect_every);
+  return line;
+}
+
+Line band_set_line(const ast::BandSet& set) {
+  Line line = make_line(set.loc, "bands");
+  if (set.where) {
+    line.head += " where ";
+    ExprPrinter printer(nullptr, &line.head);
+    printer.print(*set.where, kOr);
+  }
+  if (set.from) line.head += " from " + set.from->iso();
+  line.head += " {";
+  line.close = "}";
+  for (const ast::Band& band : set.bands) line.children.push_back(make_line(band.loc, band_text(band)));
+  return line;
+}
+
+Line indicator_line(const ast::IndicatorDecl& indicator) {
+  Line line = make_block(indicator.loc, "indicator " + indicator.name);
+  add_string(line, indicator.title, "title");
+  add_string(line, indicator.group, "group");
+  add_text(line, indicator.unit, "unit", [](ast::Unit u) { return std::string(ast::to_string(u)); });
+  add_text(line, indicator.better, "better",
+           [](ast::Better b) { return std::string(ast::to_string(b)); });
+  add_text(line, indicator.frame, "frame",
+           [](ast::Frame f) { return std::string(ast::to_string(f)); });
+  add_text(line, indicator.round, "round", [](std::int64_t n) { return std::to_string(n); });
+  add_text(line, indicator.cohort, "cohort", [](const ast::Cohort& c) {
+    return c.metric + " minimum " + std::to_string(c.minimum);
+  });
+  add_expect_every(line, indicator.expect_every);
+  add_text(line, indicator.last_year, "last_year",
+           [](const ast::Quantity& q) { return quantity_text(q); });
+  add_string(line, indicator.note, "note");
+  for (const ast::BandSet& set : indicator.band_sets) line.children.push_back(band_set_line(set));
+  return line;
+}
+
+Line benchmark_line(const ast::BenchmarkDecl& benchmark) {
+  Line line = make_block(benchmark.loc, "benchmark " + benchmark.name);
+  add_string(line, benchmark.title, "title");
+  for (const ast::BenchmarkEntry& entry : benchmark.entries)
+    line.children.push_back(make_line(entry.loc, entry.indicator + " " + quantity_text(entry.quantity)));
+  return line;
+}
+
+Line route_line(const ast::RouteDecl& route) {
+  Line line = make_block(route.loc, "route " + route.name);
+  add_string(line, route.title, "title");
+  add_text(line, route.cadence, "cadence", [](const Duration& d) { return to_string(d); });
+  return line;
+}
+
+Line rule_line(const ast::RuleDecl& rule) {
+  Line line = make_block(rule.loc, "rule " + rule.name);
+  add_string(line, rule.title, "title");
+  if (rule.when) line.children.push_back(expr_line("when", *rule.when));
+  if (rule.unless) line.children.push_back(expr_line("unless", *rule.unless));
+  if (rule.clear_when) line.children.push_back(expr_line("clear when", *rule.clear_when));
+  add_text(line, rule.for_periods, "for", [](std::int64_t n) {
+    return to_string(Duration{n, DurationUnit::periods});
+  });
+  add_text(line, rule.severity, "severity",
+           [](ast::Colour c) { return std::string(ast::to_string(c)); });
+  for (const ast::Escalation& escalation : rule.escalations) {
+    std::string text = "escalate " + std::string(ast::to_string(escalation.severity)) + " after " +
+                       to_string(escalation.after);
+    if (escalation.to_route) text += " to " + *escalation.to_route;
+    line.children.push_back(make_line(escalation.loc, std::move(text)));
+  }
+  for (const ast::Located<std::string>& route : rule.routes)
+    line.children.push_back(make_line(route.loc, "route " + route.value));
+  add_string(line, rule.message, "message");
+  return line;
+}
+
+std::string_view binding_keyword(ast::BindingKind kind) {
+  switch (kind) {
+    case ast::BindingKind::key: return "key";
+    case ast::BindingKind::label: return "label";
+    case ast::BindingKind::sample: return "sample";
+  }
+  return "label";
+}
+
+Line extract_line(const ast::ExtractDecl& extract) {
+  Line line = make_block(extract.loc, "extract " + extract.name);
+  add_string(line, extract.title, "title");
+  add_string(line, extract.date_format, "date_format");
+  add_expect_every(line, extract.expect_every);
+  for (const ast::Binding& binding : extract.bindings) {
+    std::string keyword = std::string(binding_keyword(binding.kind)) + " " + binding.name + " =";
+    line.children.push_back(expr_line(std::move(keyword), binding.value, binding.loc));
+  }
+  for (const Expr& filter : extract.filters) line.children.push_back(expr_line("where", filter));
+  return line;
+}
+
+std::string sample_text(const ast::SampleLine& sample) {
+  return sample.metric + matchers_text(sample.labels) + " " + quantity_text(sample.value);
+}
+
+std::string expect_text(const ast::ExpectStep& expect) {
+  std::string target = expect.target + matchers_text(expect.labels);
+  switch (expect.kind) {
+    case ast::ExpectKind::band: return "expect " + target + " " + expect.outcome;
+    case ast::ExpectKind::alert: return "expect alert " + target + " " + expect.outcome;
+    case ast::ExpectKind::no_alert: return "expect no alert " + target;
+    case ast::ExpectKind::value:
+      return "expect value " + target + " " + quantity_text(expect.value);
+  }
+  return "expect " + target;
+}
+
+Line test_line(const ast::TestDecl& test) {
+  Line line = make_block(test.loc, "test " + quote(test.name));
+  for (const auto& step : test.steps) {
+    if (const auto* at = std::get_if<ast::AtStep>(&step)) {
+      Line at_line = make_block(at->loc, "at " + at->as_of.iso());
+      for (const ast::SampleLine& sample : at->samples)
+        at_line.children.push_back(make_line(sample.loc, sample_text(sample)));
+      line.children.push_back(std::move(at_line));
+    } else {
+      const auto& expect = std::get<ast::ExpectStep>(step);
+      line.children.push_back(make_line(expect.loc, expect_text(expect)));
+    }
+  }
+  return line;
+}
+
+Line item_line(const ast::Item& item) {
+  return std::visit(
+      [](const auto& decl) -> Line {
+        using T = std::decay_t<decltype(decl)>;
+        if constexpr (std::is_same_v<T, ast::MetricDecl>) return metric_line(decl);
+        else if constexpr (std::is_same_v<T, ast::IndicatorDecl>) return indicator_line(decl);
+        else if constexpr (std::is_same_v<T, ast::BenchmarkDecl>) return benchmark_line(decl);
+        else if constexpr (std::is_same_v<T, ast::RouteDecl>) return route_line(decl);
+        else if constexpr (std::is_same_v<T, ast::RuleDecl>) return rule_line(decl);
+        else if constexpr (std::is_same_v<T, ast::ExtractDecl>) return extract_line(decl);
+        else return test_line(decl);
+      },
+      item);
+}
+
+// ---- comments --------------------------------------------------------------------------------
+
+bool positioned(const Line& line) { return line.loc.line != 0; }
+
+std::uint32_t last_line_within(const Line& line) {
+  std::uint32_t last = line.loc.line;
+  for (const Line& child : line.children) last = std::max(last, last_line_within(child));
+  return last;
+}
+
+auto position(const Line& line) { return std::tie(line.loc.line, line.loc.column); }
+
+// An own-line comment belongs before the next construct of the innermost block that holds it.
+void attach_own_line(Line& container, const ast::Comment& comment, std::string text) {
+  const std::uint32_t at = comment.loc.line;
+  Line* previous = nullptr;
+  Line* next = nullptr;
+  for (Line& child : container.children) {
+    if (!positioned(child)) continue;
+    if (child.loc.line < at) {
+      // A construct that starts above the comment and has parts below it holds the comment.
+      if (last_line_within(child) > at) return attach_own_line(child, comment, std::move(text));
+      if (!previous || position(child) >= position(*previous)) previous = &child;
+    } else if (!next || position(child) < position(*next)) {
+      next = &child;
+    }
+  }
+  // After the last construct of a block: indentation tells whether it is still inside it.
+  if (previous && previous->is_block() && comment.loc.column > previous->loc.column)
+    return attach_own_line(*previous, comment, std::move(text));
+  if (next) next->leading.push_back(std::move(text));
+  else container.end.push_back(std::move(text));
+}
+
+// A trailing comment ends the printed line of the last construct that began at or before it.
+void find_trailing_owner(Line& line, std::uint32_t at, Line*& best) {
+  if (positioned(line) && line.loc.line <= at && (!best || line.loc.line >= best->loc.line))
+    best = &line;
+  for (Line& child : line.children) find_trailing_owner(child, at, best);
+}
+
+std::string comment_text(const ast::Comment& comment) {
+  std::string text = comment.text;
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r'))
+    text.pop_back();
+  return text;
+}
+
+void attach_comments(Line& root, const std::vector<ast::Comment>& comments) {
+  for (const ast::Comment& comment : comments) {
+    std::string text = comment_text(comment);
+    if (!comment.own_line) {
+      Line* owner = nullptr;
+      for (Line& item : root.children) find_trailing_owner(item, comment.loc.line, owner);
+      if (owner) {
+        owner->trailing.push_back(std::move(text));
+        continue;
+      }
+    }
+    attach_own_line(root, comment, std::move(text));
+  }
+}
+
+// ---- printing --------------------------------------------------------------------------------
+
+void print(const Line& line, int depth, std::string& out) {
+  const std::string indent(static_cast<std::size_t>(depth) * 2, ' ');
+  for (const std::string& comment : line.leading) out += indent + comment + "\n";
+  out += indent + line.head;
+  bool open = line.is_block() && (!line.children.empty() || !line.end.empty());
+  if (line.is_block() && !open) out += *line.close;
+  for (const std::string& comment : line.trailing) out += "  " + comment;
+  out += '\n';
+  if (!open) return;
+  for (const Line& child : line.children) print(child, depth + 1, out);
+  for (const std::string& comment : line.end) out += indent + "  " + comment + "\n";
+  out += indent + *line.close + "\n";
+}
+
+}  // namespace
+
+std::string format(const ast::File& file) {
+  Line root;
+  for (const ast::Item& item : file.items) root.children.push_back(item_line(item));
+  attach_comments(root, file.comments);
+
+  std::string out;
+  for (std::size_t i = 0; i < root.children.size(); ++i) {
+    if (i) out += '\n';
+    print(root.children[i], 0, out);
+  }
+  if (!root.end.empty() && !root.children.empty()) out += '\n';
+  for (const std::string& comment : root.end) out += comment + "\n";
+  return out;
+}
+
+std::string format_expression(const Expr& expr) {
+  std::string out;
+  ExprPrinter printer(nullptr, &out);
+  printer.print(expr, kOr);
+  return out;
+}
+
+}  // namespace bandwatch

@@ -1,0 +1,51 @@
+// The canonical layout of a `.bw` file, for `bandwatch fmt`: one way to write every file, so
+// rule authors never argue about layout and diffs show only what changed in meaning.
+//
+// Layout rules (one rule each, no options):
+//  - Top-level blocks are separated by exactly one blank line; there are no blank lines inside a
+//    block. Indentation is two spaces per level; a single space separates words.
+//  - Every block with braces is written on several lines, one property per line, even when the
+//    source wrote it on one line (`rule x { when a > 0 severity red }`): a block then always has
+//    the same shape, wherever it comes from, and adding a property touches one line. A block with
+//    nothing in it is written `{}`. A derived metric without properties stays on one line
+//    (`metric caseload = count(open_case) by (worker)`).
+//  - Properties come in a fixed order per block kind (see formatter.cpp, `print_*`); lists whose
+//    order means something (band sets, bands, escalations, routes, extract bindings, test steps)
+//    keep their source order.
+//  - `bands [where ..] [from ..] {` has one band per line; `match(..) {` one arm per line.
+//  - Expressions carry only the parentheses precedence needs
+//    (or < and < not < comparison/in < + - < * / < unary); numbers and quantities keep their
+//    spelling (`£5.293m`, `95%`); names of units, frames and durations are written in full
+//    (`YD` becomes `year_to_date`); strings are re-escaped.
+//
+// Comments are kept, placed by their line numbers:
+//  - a comment on a line of its own goes just before the property, band, step or block that
+//    follows it in the source, at that construct's indentation, and moves with it;
+//  - a comment after code goes at the end of the printed line of the last construct that
+//    started at or before its line (two spaces before the `#`); several such comments for one
+//    line are joined on that line;
+//  - a comment on a line of its own after the last construct of a block stays at the end of that
+//    block when it is indented deeper than the block's first line, and otherwise goes after the
+//    block (the AST has no closing-brace positions, so indentation decides; the formatter's own
+//    output always satisfies this, which keeps formatting idempotent);
+//  - comments after the last block stay at the end of the file, after a blank line.
+// Blank lines between comments, and column alignment, are not kept.
+//
+// Contract: for a file that parses, `parse(format(file))` parses to the same tree
+// (`ast::dump` equal) and `format(parse(format(file)).file) == format(file)`.
+#pragma once
+
+#include <string>
+
+#include "rules/ast.hpp"
+
+namespace bandwatch {
+
+/// The whole file in the canonical layout, ending with a newline (empty for an empty file).
+/// Pure and thread-safe; works on any tree the parser produced.
+std::string format(const ast::File& file);
+
+/// One expression in canonical form, on one line (match arms are written inline).
+std::string format_expression(const ast::Expr& expr);
+
+}  // namespace bandwatch
