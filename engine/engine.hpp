@@ -1,0 +1,315 @@
+// The bandwatch engine: compiles checked rules files into an executable program, keeps the
+// series store, classifies indicator values into bands and runs every rule and indicator through
+// the alert lifecycle. Pure and deterministic: no I/O, no clocks, no logging, no exceptions
+// across this API. The same rules, samples and as-of dates always yield the same events in the
+// same order.
+//
+// Thread safety: an Engine is not internally synchronised. Drive it from one thread; const
+// member functions may run concurrently with each other but not with a non-const one.
+//
+// Typical use (what `bandwatch eval` and the daemon do):
+//
+//     Engine engine;
+//     LoadResult loaded = engine.load(files);          // files: parsed and checked ast::File
+//     if (!loaded.ok()) { /* print loaded.diagnostics */ }
+//     engine.ingest({"caseload", labels, 22, as_of});   // every sample of the batch
+//     Evaluation evaluation = engine.evaluate(as_of);   // events of this as-of date
+//
+// Meanings (see ../shared/DESIGN.md and docs/engine.md):
+// - A metric's samples that carry the same as-of date form that date's snapshot of the metric:
+//   the complete list of its entities on that date. When evaluating at date D, each metric is
+//   read from its latest snapshot dated on or before D, so an entity missing from a newer
+//   extract has vanished: it drops out of counts and averages, and its alerts resolve.
+// - Evaluations are counted in distinct as-of dates: evaluating the same date again (a second
+//   batch for that date) re-reads the data but is not a new period for `for` and `escalate
+//   after N periods`. Evaluating a date earlier than the last one is refused.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rules/ast.hpp"
+#include "rules/calendar.hpp"
+#include "rules/diagnostic.hpp"
+
+namespace bandwatch::engine {
+
+/// A label of a series: `worker="W0412"`.
+struct Label {
+  std::string name;
+  std::string value;
+  friend bool operator==(const Label&, const Label&) = default;
+};
+/// Labels of a series or alert, always sorted by name (names are unique).
+using Labels = std::vector<Label>;
+
+/// A borrowed label, for ingesting without copying.
+struct LabelView {
+  std::string_view name;
+  std::string_view value;
+};
+
+/// One metric sample, borrowed: the engine copies what it keeps before `ingest` returns.
+/// `labels` may come in any order.
+struct Sample {
+  std::string_view metric;
+  std::span<const LabelView> labels;
+  double value = 0;
+  Date as_of;
+};
+
+/// Why `ingest` refused a sample. Never fatal: other samples are unaffected.
+enum class IngestStatus : std::uint8_t {
+  ok,
+  unknown_metric,     // no metric, indicator or extract sample of that name
+  derived_metric,     // `metric x = ...` is computed, not sent
+  unknown_label,      // the metric does not declare that label
+  duplicate_label,    // the same label twice in one sample
+  not_a_number,       // NaN or infinite value
+  no_program,         // nothing loaded
+};
+std::string_view to_string(IngestStatus status);
+
+/// The class an indicator value falls in. green/amber/red are bands; `unbanded` means the value
+/// is in none of the bands in force (never silently green); `small_cohort` means the cohort
+/// metric is under its minimum, so the value is shown but never alerts or escalates.
+enum class Band : std::uint8_t { green, amber, red, unbanded, small_cohort };
+std::string_view to_string(Band band);
+
+/// Short trend against the previous value of the same series, read with the indicator's `better`:
+/// `none` when there is no previous value or no `better`.
+enum class Trend : std::uint8_t { none, improving, declining, unchanged };
+std::string_view to_string(Trend trend);
+
+enum class EventKind : std::uint8_t {
+  pending,       // a rule's condition holds but its `for N periods` is not yet met
+  fired,         // an alert opened (rule condition met; indicator entered amber or red)
+  escalated,     // severity raised (escalate ... after; indicator amber -> red)
+  de_escalated,  // severity lowered (indicator red -> amber)
+  resolved,      // the alert closed (condition gone / `clear when` met / green / entity gone /
+                 // fresh data after stale / rule removed by a reload)
+  unbanded,      // an indicator value entered no band (not an alert: alert_id 0)
+  stale,         // `expect every` passed without data: a stale alert opened
+};
+/// "pending", "fired", "escalated", "de-escalated", "resolved", "unbanded", "stale".
+std::string_view to_string(EventKind kind);
+
+/// What opened an alert. Rules and indicators share one namespace of names; stale alerts are
+/// named after the metric, indicator or extract whose data stopped.
+enum class AlertSource : std::uint8_t { rule, indicator, stale };
+std::string_view to_string(AlertSource source);
+
+enum class AlertState : std::uint8_t { pending, firing };
+
+/// Stable for the alert's whole life, across reloads and (through export/import) restarts.
+/// Allocated from a counter kept in the engine state, so replaying the same inputs gives the
+/// same ids. 0 is never an alert.
+using AlertId = std::uint64_t;
+
+struct Event {
+  EventKind kind = EventKind::fired;
+  AlertId alert_id = 0;
+  AlertSource source = AlertSource::rule;
+  std::string rule;  // rule or indicator name (stale: metric / indicator / extract name)
+  Labels labels;
+  ast::Colour severity = ast::Colour::amber;  // amber or red (resolved: the last severity)
+  double value = 0;            // `{value}`: the left side of the rule's `when` comparison,
+                               // the indicator's (rounded) value; stale: days without data
+  ast::Unit unit = ast::Unit::none;
+  std::string formatted_value;  // in its unit: "22", "96.6%", "£7.711m"
+  std::string message;          // the rule's message with placeholders filled, or a default
+  std::vector<std::string> routes;  // declared routes, then `to` routes of escalations so far
+  Date as_of;                   // the evaluation that produced it
+  Date since;                   // when the alert opened (pending or fired)
+};
+
+/// A live alert: pending (waiting for `for`) or firing.
+struct Alert {
+  AlertId id = 0;
+  AlertSource source = AlertSource::rule;
+  std::string rule;
+  Labels labels;
+  AlertState state = AlertState::firing;
+  ast::Colour severity = ast::Colour::amber;
+  double value = 0;
+  ast::Unit unit = ast::Unit::none;
+  std::string formatted_value;
+  std::string message;
+  std::vector<std::string> routes;
+  Date since;        // opened (pending or fired)
+  Date fired_on;     // entered firing (== since without `for`)
+  Date changed_on;   // last severity change
+  Date last_seen;    // last evaluation that confirmed it
+};
+
+/// An indicator's current value for one label set, borrowed from the engine: valid until the
+/// next non-const call.
+struct IndicatorValueView {
+  std::string_view indicator;
+  std::span<const LabelView> labels;  // sorted by name
+  double value = 0;        // as classified: rounded when the indicator has `round`
+  double raw_value = 0;    // as computed from samples
+  ast::Unit unit = ast::Unit::none;
+  Band band = Band::unbanded;
+  Trend trend = Trend::none;
+  Date date;               // the as-of date of the sample the value comes from
+  bool updated = false;    // classified afresh by the last evaluation (its data changed)
+  std::string_view target; // the bands in force, as written: "green >= 95%, amber 90% .. 94%, red <= 89%"
+};
+
+/// The same, owned.
+struct IndicatorValue {
+  std::string indicator;
+  Labels labels;
+  double value = 0;
+  double raw_value = 0;
+  ast::Unit unit = ast::Unit::none;
+  Band band = Band::unbanded;
+  Trend trend = Trend::none;
+  Date date;
+  bool updated = false;
+  std::string target;
+};
+
+/// Static facts about an indicator, for reports.
+struct IndicatorInfo {
+  std::string name;
+  std::string title;  // the name when no title
+  std::string group;
+  ast::Unit unit = ast::Unit::none;
+  ast::Better better = ast::Better::unspecified;
+  ast::Frame frame = ast::Frame::unspecified;
+};
+
+/// What one evaluation produced.
+struct Evaluation {
+  Date as_of;
+  bool ok = true;       // false: refused (as_of earlier than the last evaluation, or no program)
+  std::string error;    // why it was refused
+  std::vector<Event> events;  // ordered: stale, then indicators and rules in source order,
+                              // each by label set
+  std::size_t indicator_values_updated = 0;  // series classified afresh
+};
+
+struct LoadResult {
+  std::vector<Diagnostic> diagnostics;  // errors refuse the program; warnings do not
+  bool ok() const { return !has_errors(diagnostics); }
+};
+
+// ---- persistence --------------------------------------------------------------------------
+
+/// One series and its bounded history (oldest first).
+struct SeriesRecord {
+  std::string metric;
+  Labels labels;
+  std::vector<std::pair<Date, double>> history;
+};
+
+/// A live alert with the lifecycle counters the engine needs to continue it.
+struct AlertRecord {
+  Alert alert;
+  std::int64_t streak = 0;           // consecutive evaluations (distinct dates) the condition held
+  std::int64_t opened_evaluation = 0;  // evaluation index it opened at
+  std::int64_t fired_evaluation = 0;   // evaluation index it fired at
+  std::int32_t escalations_applied = 0;  // how many of the rule's escalations have applied
+};
+
+/// The last band of an indicator series, so a restart does not repeat transitions.
+struct BandRecord {
+  std::string indicator;
+  Labels labels;
+  Band band = Band::green;
+};
+
+/// Everything an engine needs to continue after a restart or a reload. Plain data: the daemon
+/// may store it field by field, or as one blob with encode_state/decode_state.
+struct EngineState {
+  std::uint64_t next_alert_id = 1;
+  std::int64_t evaluation_index = 0;   // distinct as-of dates evaluated so far
+  std::optional<Date> first_as_of;
+  std::optional<Date> last_as_of;
+  std::vector<SeriesRecord> series;
+  std::vector<AlertRecord> alerts;
+  std::vector<BandRecord> bands;
+};
+
+/// A line-oriented text encoding of EngineState (versioned, stable across builds).
+std::string encode_state(const EngineState& state);
+/// Inverse of encode_state; nullopt with `error` set when the text is not a valid encoding.
+std::optional<EngineState> decode_state(std::string_view text, std::string* error);
+
+// ---- the engine ---------------------------------------------------------------------------
+
+class Engine {
+ public:
+  Engine();
+  ~Engine();
+  Engine(Engine&&) noexcept;
+  Engine& operator=(Engine&&) noexcept;
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  /// Compiles the non-test items of `files` (already parsed; run the checker first for the
+  /// author-facing diagnostics) as one program, replacing any program and state. Name
+  /// resolution errors found while compiling are returned as diagnostics; on error the engine
+  /// is left with no program.
+  LoadResult load(const std::vector<ast::File>& files);
+
+  /// Replaces the program with `files`, keeping series history for metrics that still exist and
+  /// alert state for rules and indicators that still exist (same name, same labels). Alerts of
+  /// rules that are gone are dropped (their resolution is returned in `resolved`). When the new
+  /// files have errors the program in force is kept untouched and the errors are returned.
+  LoadResult reload(const std::vector<ast::File>& files, std::vector<Event>* resolved = nullptr);
+
+  bool loaded() const;
+
+  /// Looks up a metric that samples may be sent for (a declared metric, an indicator's implicit
+  /// metric, or an extract's `sample` target). Resolve once, then use the id on the hot path.
+  using MetricId = std::uint32_t;
+  std::optional<MetricId> metric_id(std::string_view name) const;
+
+  /// Stores one sample into the series store. A sample for a series and date already held
+  /// replaces that value. Samples dated after the next evaluation's as-of date are kept and
+  /// count from the evaluation on or after their date.
+  IngestStatus ingest(const Sample& sample);
+  IngestStatus ingest(MetricId metric, std::span<const LabelView> labels, double value, Date as_of);
+
+  /// Evaluates every indicator and rule at `as_of`; returns the events. `as_of` must not be
+  /// earlier than the last evaluated date (a refused evaluation changes nothing).
+  Evaluation evaluate(Date as_of);
+
+  /// Live alerts (firing; with `include_pending` also pending), ordered by id.
+  std::vector<Alert> open_alerts(bool include_pending = false) const;
+
+  /// Current value of every indicator series, indicators in source order, label sets sorted.
+  void for_each_indicator_value(const std::function<void(const IndicatorValueView&)>& visit) const;
+  std::vector<IndicatorValue> indicator_values() const;
+  std::vector<IndicatorInfo> indicators() const;
+
+  /// Snapshot of the state for persistence; import replaces the current state. Records naming
+  /// metrics, rules or indicators the program does not have are skipped and reported as
+  /// warnings.
+  EngineState export_state() const;
+  std::vector<Diagnostic> import_state(const EngineState& state);
+
+  std::optional<Date> last_as_of() const;
+  std::size_t series_count() const;
+  /// Approximate bytes held by the series store and alert state (for the benchmark).
+  std::size_t memory_bytes() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// A number in a unit the way reports print it: count 22 (23.6 if fractional), percent 96.6%,
+/// gbp £7.711m / £639k / £950, days 731 days, rate_per_10k 528, fte 15.5.
+std::string format_value(double value, ast::Unit unit);
+
+}  // namespace bandwatch::engine
