@@ -1,0 +1,503 @@
+// The formatter: exact canonical output, comments in every position, and the two properties
+// `bandwatch fmt` promises on every input (same tree after a round trip; idempotent), checked on
+// each input here and on every example file.
+#include "rules/formatter.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "rules/parser.hpp"
+
+namespace bandwatch {
+namespace {
+
+std::string errors_of(const ParseResult& result) {
+  std::string out;
+  for (const Diagnostic& diagnostic : result.diagnostics) out += render(diagnostic, "") + "\n";
+  return out;
+}
+
+// Formats `source`, checking on the way that the output parses to the same tree and that
+// formatting it again changes nothing.
+std::string formatted(std::string_view source) {
+  ParseResult parsed = parse(source, "input.bw");
+  EXPECT_TRUE(parsed.ok()) << errors_of(parsed) << source;
+  std::string once = format(parsed.file);
+  ParseResult again = parse(once, "formatted.bw");
+  EXPECT_TRUE(again.ok()) << errors_of(again) << once;
+  EXPECT_EQ(ast::dump(again.file), ast::dump(parsed.file)) << once;
+  EXPECT_EQ(format(again.file), once) << "not idempotent";
+  return once;
+}
+
+// ---- layout ----------------------------------------------------------------------------------
+
+TEST(Format, EmptyFileStaysEmpty) {
+  EXPECT_EQ(formatted(""), "");
+  EXPECT_EQ(formatted("\n\n  \n"), "");
+}
+
+TEST(Format, OneLineBlocksBecomeOnePropertyPerLine) {
+  EXPECT_EQ(formatted("metric open_case             { unit count  labels child, worker,team }\n"
+                      "metric unallocated_cases     { unit count  labels team }"),
+            "metric open_case {\n"
+            "  unit count\n"
+            "  labels child, worker, team\n"
+            "}\n"
+            "\n"
+            "metric unallocated_cases {\n"
+            "  unit count\n"
+            "  labels team\n"
+            "}\n");
+}
+
+TEST(Format, DerivedMetricsStayOnOneLine) {
+  EXPECT_EQ(formatted("metric caseload = count(open_case)   by (worker,team)\n\n\n"
+                      "metric cin_rate = children_in_need / child_population * 10000"),
+            "metric caseload = count(open_case) by (worker, team)\n"
+            "\n"
+            "metric cin_rate = children_in_need / child_population * 10000\n");
+}
+
+TEST(Format, IndicatorPropertiesComeInCanonicalOrder) {
+  EXPECT_EQ(formatted("indicator single_assessment_timeliness {\n"
+                      "  bands {  green >= 95%   amber 90% .. 94%\n  red   <= 89%  }\n"
+                      "  round 0\n"
+                      "  frame  YD\n"
+                      "  better higher\n"
+                      "  unit   percent\n"
+                      "  title  \"Timeliness of single assessments\"\n"
+                      "}\n"),
+            "indicator single_assessment_timeliness {\n"
+            "  title \"Timeliness of single assessments\"\n"
+            "  unit percent\n"
+            "  better higher\n"
+            "  frame year_to_date\n"
+            "  round 0\n"
+            "  bands {\n"
+            "    green >= 95%\n"
+            "    amber 90% .. 94%\n"
+            "    red <= 89%\n"
+            "  }\n"
+            "}\n");
+}
+
+TEST(Format, BandSetsKeepTheirOrderWithWhereAndFrom) {
+  EXPECT_EQ(formatted("indicator team_average_caseload {\n"
+                      "  unit count  better lower  frame snapshot\n"
+                      "  bands { green <= 20  red > 20 }\n"
+                      "  bands where team_kind in (\"assessment\",\"care_leavers\") "
+                      "{ green <= 25  red > 25 }\n"
+                      "}\n"
+                      "indicator adoption_within_12_months {\n"
+                      "  unit percent  better higher  frame year_to_date\n"
+                      "  cohort adoption_decisions minimum 10\n"
+                      "  bands from 2017-04-01 { green >= 75%  amber >= 70% and < 75%  red < 70% }\n"
+                      "  bands from 2016-04-01 { green >= 70%  amber 66% .. 69%  red <= 65% }\n"
+                      "}\n"),
+            "indicator team_average_caseload {\n"
+            "  unit count\n"
+            "  better lower\n"
+            "  frame snapshot\n"
+            "  bands {\n"
+            "    green <= 20\n"
+            "    red > 20\n"
+            "  }\n"
+            "  bands where team_kind in (\"assessment\", \"care_leavers\") {\n"
+            "    green <= 25\n"
+            "    red > 25\n"
+            "  }\n"
+            "}\n"
+            "\n"
+            "indicator adoption_within_12_months {\n"
+            "  unit percent\n"
+            "  better higher\n"
+            "  frame year_to_date\n"
+            "  cohort adoption_decisions minimum 10\n"
+            "  bands from 2017-04-01 {\n"
+            "    green >= 75%\n"
+            "    amber >= 70% and < 75%\n"
+            "    red < 70%\n"
+            "  }\n"
+            "  bands from 2016-04-01 {\n"
+            "    green >= 70%\n"
+            "    amber 66% .. 69%\n"
+            "    red <= 65%\n"
+            "  }\n"
+            "}\n");
+}
+
+TEST(Format, RulesBenchmarksAndRoutes) {
+  EXPECT_EQ(formatted("benchmark england { icpc_timeliness 77%  single_assessment_timeliness 83% }\n"
+                      "route workload_pressures  { cadence 14 days title \"Workload Pressures meeting\" }\n"
+                      "rule cases_unallocated { route workload_pressures when unallocated_cases > 0  "
+                      "severity red }\n"
+                      "rule practitioner_caseload {\n"
+                      "  message  \"{worker} ({team}) holds {value} cases\"\n"
+                      "  route    workload_pressures\n"
+                      "  escalate red after 2 periods to performance_clinic\n"
+                      "  severity amber\n"
+                      "  unless   team_kind in (\"assessment\", \"care_leavers\") and caseload <= 25\n"
+                      "  when     caseload > 20\n"
+                      "  title    \"Practitioner caseload above target\"\n"
+                      "}\n"),
+            "benchmark england {\n"
+            "  icpc_timeliness 77%\n"
+            "  single_assessment_timeliness 83%\n"
+            "}\n"
+            "\n"
+            "route workload_pressures {\n"
+            "  title \"Workload Pressures meeting\"\n"
+            "  cadence 14 days\n"
+            "}\n"
+            "\n"
+            "rule cases_unallocated {\n"
+            "  when unallocated_cases > 0\n"
+            "  severity red\n"
+            "  route workload_pressures\n"
+            "}\n"
+            "\n"
+            "rule practitioner_caseload {\n"
+            "  title \"Practitioner caseload above target\"\n"
+            "  when caseload > 20\n"
+            "  unless team_kind in (\"assessment\", \"care_leavers\") and caseload <= 25\n"
+            "  severity amber\n"
+            "  escalate red after 2 periods to performance_clinic\n"
+            "  route workload_pressures\n"
+            "  message \"{worker} ({team}) holds {value} cases\"\n"
+            "}\n");
+}
+
+TEST(Format, QuantitiesKeepTheirSpellingAndStringsAreEscaped) {
+  EXPECT_EQ(formatted("rule placements_overspend {\n"
+                      "  when placements_outturn > placements_budget * 1.05 and "
+                      "placements_outturn > £639k\n"
+                      "  message \"projected \\\"overspend\\\" {value} \\\\ £5.293m\"\n"
+                      "}\n"),
+            "rule placements_overspend {\n"
+            "  when placements_outturn > placements_budget * 1.05 and placements_outturn > £639k\n"
+            "  message \"projected \\\"overspend\\\" {value} \\\\ £5.293m\"\n"
+            "}\n");
+}
+
+TEST(Format, ExtractsKeepBindingOrderAndWriteMatchArmsOnePerLine) {
+  EXPECT_EQ(formatted("extract annex_a_list7 {\n"
+                      "  date_format \"dd/mm/yyyy\"  title \"Annex A list 7\"\n"
+                      "  key    child  = \"Child Unique ID\"\n"
+                      "  label  team_kind = match(\"Allocated Team\") { \"^Assessment\" -> "
+                      "\"assessment\"  \"Care Leaver\" -> \"care_leavers\"  else -> \"children\" }\n"
+                      "  where  is_blank(\"Child Protection Plan End Date\")\n"
+                      "  sample open_case   = 1\n"
+                      "  sample cp_plan_age = age(\"Child Protection Plan Start Date\")\n"
+                      "}\n"),
+            "extract annex_a_list7 {\n"
+            "  title \"Annex A list 7\"\n"
+            "  date_format \"dd/mm/yyyy\"\n"
+            "  key child = \"Child Unique ID\"\n"
+            "  label team_kind = match(\"Allocated Team\") {\n"
+            "    \"^Assessment\" -> \"assessment\"\n"
+            "    \"Care Leaver\" -> \"care_leavers\"\n"
+            "    else -> \"children\"\n"
+            "  }\n"
+            "  sample open_case = 1\n"
+            "  sample cp_plan_age = age(\"Child Protection Plan Start Date\")\n"
+            "  where is_blank(\"Child Protection Plan End Date\")\n"
+            "}\n");
+}
+
+TEST(Format, TestsKeepTheirSteps) {
+  EXPECT_EQ(formatted("test \"one team over its caseload target\" {\n"
+                      "  at 2020-02-04 { team_average_caseload{team=\"U\",team_kind=\"children\"} 23.6\n"
+                      "    team_average_caseload{team=\"S\", team_kind=\"care_leavers\"} 19.0 }\n"
+                      "  expect team_average_caseload{team=\"U\"} red\n"
+                      "  expect team_average_caseload{team=\"S\"}   green\n"
+                      "}\n"),
+            "test \"one team over its caseload target\" {\n"
+            "  at 2020-02-04 {\n"
+            "    team_average_caseload{team=\"U\", team_kind=\"children\"} 23.6\n"
+            "    team_average_caseload{team=\"S\", team_kind=\"care_leavers\"} 19.0\n"
+            "  }\n"
+            "  expect team_average_caseload{team=\"U\"} red\n"
+            "  expect team_average_caseload{team=\"S\"} green\n"
+            "}\n");
+}
+
+// ---- expressions -----------------------------------------------------------------------------
+
+struct ExprCase {
+  const char* source;
+  const char* expected;
+};
+
+class FormatExpression : public testing::TestWithParam<ExprCase> {};
+
+TEST_P(FormatExpression, MinimalParenthesesSameTree) {
+  const ExprCase& test = GetParam();
+  ast::Expr expr;
+  ParseResult parsed = parse_expression(test.source, expr);
+  ASSERT_TRUE(parsed.ok()) << errors_of(parsed);
+  std::string out = format_expression(expr);
+  EXPECT_EQ(out, test.expected);
+  ast::Expr again;
+  ParseResult reparsed = parse_expression(out, again);
+  ASSERT_TRUE(reparsed.ok()) << errors_of(reparsed) << out;
+  EXPECT_EQ(ast::dump(again), ast::dump(expr));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Precedence, FormatExpression,
+    testing::Values(
+        ExprCase{"a + b * c", "a + b * c"},
+        ExprCase{"(a + b) * c", "(a + b) * c"},
+        ExprCase{"a + (b * c)", "a + b * c"},
+        ExprCase{"(a - b) - c", "a - b - c"},
+        ExprCase{"a - (b - c)", "a - (b - c)"},
+        ExprCase{"a / (b / c)", "a / (b / c)"},
+        ExprCase{"((a))", "a"},
+        ExprCase{"-(a + b)", "-(a + b)"},
+        ExprCase{"-a * b", "-a * b"},
+        ExprCase{"(a and b) or c", "a and b or c"},
+        ExprCase{"a and (b or c)", "a and (b or c)"},
+        ExprCase{"a or (b or c)", "a or (b or c)"},
+        ExprCase{"not (a and b)", "not (a and b)"},
+        ExprCase{"not (a > 1)", "not a > 1"},
+        ExprCase{"(not a) and b", "not a and b"},
+        ExprCase{"(a + 1) > (b * 2)", "a + 1 > b * 2"},
+        ExprCase{"x   in (\"a\",\"b\")", "x in (\"a\", \"b\")"},
+        ExprCase{"x not in (\"a\")", "x not in (\"a\")"},
+        ExprCase{"(x + 1) in (1, 2)", "x + 1 in (1, 2)"},
+        ExprCase{"pct_change(looked_after_children, 1 year) > 5%",
+                 "pct_change(looked_after_children, 1 year) > 5%"},
+        ExprCase{"caseload{worker=\"W1\",team!=\"T\"} >= 2 years",
+                 "caseload{worker=\"W1\", team!=\"T\"} >= 2 years"},
+        ExprCase{"icpc_timeliness < england.icpc_timeliness",
+                 "icpc_timeliness < england.icpc_timeliness"},
+        ExprCase{"avg(caseload) by (team,team_kind)", "avg(caseload) by (team, team_kind)"},
+        ExprCase{"start_date < 2020-02-04", "start_date < 2020-02-04"},
+        ExprCase{"x > £5.293m", "x > £5.293m"}));
+
+// A hand-built tree needs no parser: the printer alone decides the parentheses.
+TEST(Format, ParenthesesFollowTheTreeNotTheSource) {
+  auto ref = [](std::string name) {
+    ast::Expr expr;
+    expr.kind = ast::ExprKind::ref;
+    expr.name = std::move(name);
+    return expr;
+  };
+  auto binary = [](ast::Op op, ast::Expr left, ast::Expr right) {
+    ast::Expr expr;
+    expr.kind = ast::ExprKind::binary;
+    expr.op = op;
+    expr.args = {std::move(left), std::move(right)};
+    return expr;
+  };
+  auto unary = [](ast::Op op, ast::Expr operand) {
+    ast::Expr expr;
+    expr.kind = ast::ExprKind::unary;
+    expr.op = op;
+    expr.args = {std::move(operand)};
+    return expr;
+  };
+  using ast::Op;
+  EXPECT_EQ(format_expression(binary(Op::multiply, binary(Op::add, ref("a"), ref("b")), ref("c"))),
+            "(a + b) * c");
+  EXPECT_EQ(format_expression(binary(Op::less, binary(Op::less, ref("a"), ref("b")), ref("c"))),
+            "(a < b) < c");
+  EXPECT_EQ(format_expression(unary(Op::logical_not, binary(Op::logical_or, ref("a"), ref("b")))),
+            "not (a or b)");
+  EXPECT_EQ(format_expression(binary(Op::equal, unary(Op::logical_not, ref("a")), ref("b"))),
+            "(not a) == b");
+  EXPECT_EQ(format_expression(unary(Op::negate, unary(Op::negate, ref("a")))), "-(-a)");
+}
+
+// ---- comments --------------------------------------------------------------------------------
+
+TEST(FormatComments, OwnLineCommentsStayBeforeWhatFollowsThem) {
+  EXPECT_EQ(formatted("# Stockton, Table 1\n"
+                      "\n"
+                      "# the headline measure\n"
+                      "indicator a {\n"
+                      "    # the band table\n"
+                      "  bands {\n"
+                      "    green >= 95%\n"
+                      "# between bands\n"
+                      "    red < 95%\n"
+                      "  }\n"
+                      "  # why percent\n"
+                      "  unit percent\n"
+                      "}\n"),
+            "# Stockton, Table 1\n"
+            "# the headline measure\n"
+            "indicator a {\n"
+            "  # why percent\n"
+            "  unit percent\n"
+            "  # the band table\n"
+            "  bands {\n"
+            "    green >= 95%\n"
+            "    # between bands\n"
+            "    red < 95%\n"
+            "  }\n"
+            "}\n");
+}
+
+TEST(FormatComments, TrailingCommentsStayOnTheirConstructsLine) {
+  EXPECT_EQ(formatted("indicator a {   # header\n"
+                      "  frame  YD          # year to date\n"
+                      "  bands {           # first match wins\n"
+                      "    green >= 95%    # target\n"
+                      "    red < 95%\n"
+                      "  }\n"
+                      "  unit percent\n"
+                      "}\n"
+                      "metric m { unit count  labels team }   # one-liner\n"),
+            "indicator a {  # header\n"
+            "  unit percent\n"
+            "  frame year_to_date  # year to date\n"
+            "  bands {  # first match wins\n"
+            "    green >= 95%  # target\n"
+            "    red < 95%\n"
+            "  }\n"
+            "}\n"
+            "\n"
+            "metric m {\n"
+            "  unit count\n"
+            "  labels team  # one-liner\n"
+            "}\n");
+}
+
+TEST(FormatComments, CommentsAtTheEndOfABlockStayInside) {
+  EXPECT_EQ(formatted("indicator a {\n"
+                      "  unit percent\n"
+                      "  bands {\n"
+                      "    green >= 95%\n"
+                      "      # end of bands\n"
+                      "  }\n"
+                      "  # end of indicator\n"
+                      "}\n"
+                      "# about b\n"
+                      "route b {\n"
+                      "  # nothing yet\n"
+                      "}\n"),
+            "indicator a {\n"
+            "  unit percent\n"
+            "  bands {\n"
+            "    green >= 95%\n"
+            "    # end of bands\n"
+            "  }\n"
+            "  # end of indicator\n"
+            "}\n"
+            "\n"
+            "# about b\n"
+            "route b {\n"
+            "  # nothing yet\n"
+            "}\n");
+}
+
+TEST(FormatComments, CommentsAtTheEndOfTheFileStayThere) {
+  EXPECT_EQ(formatted("route b { title \"B\" }\n# the end\n\n# really\n"),
+            "route b {\n"
+            "  title \"B\"\n"
+            "}\n"
+            "\n"
+            "# the end\n"
+            "# really\n");
+  EXPECT_EQ(formatted("# only a comment\n"), "# only a comment\n");
+}
+
+TEST(FormatComments, CommentsAmongMatchArmsAndMultiLineExpressions) {
+  EXPECT_EQ(formatted("extract e {\n"
+                      "  label  team_kind = match(\"Allocated Team\") {     # reference data\n"
+                      "           \"^Assessment\"  -> \"assessment\"\n"
+                      "           # care leavers have their own teams\n"
+                      "           \"Care Leaver\"  -> \"care_leavers\"   # sic\n"
+                      "           else           -> \"children\"\n"
+                      "           # no other kinds\n"
+                      "         }\n"
+                      "  sample open_case = 1\n"
+                      "}\n"
+                      "rule r {\n"
+                      "  when a > 1 and   # first\n"
+                      "       b > 2       # second\n"
+                      "  severity red\n"
+                      "}\n"),
+            "extract e {\n"
+            "  label team_kind = match(\"Allocated Team\") {  # reference data\n"
+            "    \"^Assessment\" -> \"assessment\"\n"
+            "    # care leavers have their own teams\n"
+            "    \"Care Leaver\" -> \"care_leavers\"  # sic\n"
+            "    else -> \"children\"\n"
+            "    # no other kinds\n"
+            "  }\n"
+            "  sample open_case = 1\n"
+            "}\n"
+            "\n"
+            "rule r {\n"
+            "  when a > 1 and b > 2  # first  # second\n"
+            "  severity red\n"
+            "}\n");
+}
+
+TEST(FormatComments, CommentsInTests) {
+  EXPECT_EQ(formatted("test \"t\" {\n"
+                      "  # February\n"
+                      "  at 2020-02-04 {\n"
+                      "    # over target\n"
+                      "    caseload{worker=\"W1\"} 23   # one worker\n"
+                      "  }\n"
+                      "  expect caseload{worker=\"W1\"} red  # over 20\n"
+                      "}\n"),
+            "test \"t\" {\n"
+            "  # February\n"
+            "  at 2020-02-04 {\n"
+            "    # over target\n"
+            "    caseload{worker=\"W1\"} 23  # one worker\n"
+            "  }\n"
+            "  expect caseload{worker=\"W1\"} red  # over 20\n"
+            "}\n");
+}
+
+// ---- the examples ----------------------------------------------------------------------------
+
+std::vector<std::filesystem::path> example_files() {
+  std::vector<std::filesystem::path> files;
+  std::error_code ec;
+  for (std::filesystem::recursive_directory_iterator it(BANDWATCH_EXAMPLES_DIR, ec), end;
+       !ec && it != end; it.increment(ec)) {
+    if (it->path().extension() == ".bw") files.push_back(it->path());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+TEST(FormatExamples, RoundTripEveryExample) {
+  std::vector<std::filesystem::path> files = example_files();
+  if (files.empty()) GTEST_SKIP() << "no examples under " << BANDWATCH_EXAMPLES_DIR;
+  for (const std::filesystem::path& path : files) {
+    SCOPED_TRACE(path.string());
+    std::ifstream in(path, std::ios::binary);
+    std::string source{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    ParseResult parsed = parse(source, path.string());
+    // An example kept to show parse errors, if any, is the checker's business, not ours.
+    if (!parsed.ok()) continue;
+    std::string once = format(parsed.file);
+    ParseResult again = parse(once, path.string());
+    ASSERT_TRUE(again.ok()) << errors_of(again) << once;
+    EXPECT_EQ(ast::dump(again.file), ast::dump(parsed.file));
+    EXPECT_EQ(format(again.file), once);
+    // Trailing comments of one printed line are joined, so compare texts, not counts.
+    for (const ast::Comment& comment : parsed.file.comments) {
+      std::string text = comment.text;
+      while (!text.empty() && (text.back() == ' ' || text.back() == '\r')) text.pop_back();
+      EXPECT_NE(once.find(text), std::string::npos) << "lost comment: " << text;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace bandwatch
