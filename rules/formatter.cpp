@@ -21,6 +21,10 @@ using ast::Op;
 // apart is what makes the placement rules easy to state and to keep idempotent.
 struct Line {
   Location loc;                        // where the construct began; line 0: no position
+  // The column the construct's first line starts at (the keyword; `loc` may point past it, at
+  // the name). A comment after a block's last child is inside the block only when it is
+  // indented deeper than this.
+  std::uint32_t indent_column = 1;
   std::string head;                    // the first printed line, without indentation
   std::vector<Line> children;          // printed one level deeper
   std::optional<std::string> close;    // a block: printed after the children ("}")
@@ -34,8 +38,14 @@ struct Line {
 Line make_line(Location loc, std::string head) {
   Line line;
   line.loc = loc;
+  line.indent_column = loc.column;
   line.head = std::move(head);
   return line;
+}
+
+// For a construct whose position is that of a word `prefix` columns into its first line.
+std::uint32_t column_before(Location loc, std::size_t prefix) {
+  return loc.column > prefix ? loc.column - static_cast<std::uint32_t>(prefix) : 1;
 }
 
 Line make_block(Location loc, std::string head_without_brace) {
@@ -44,19 +54,21 @@ Line make_block(Location loc, std::string head_without_brace) {
   return line;
 }
 
+// Top-level blocks are positioned at their names; their lines start in column 1.
+Line make_item(Location loc, std::string head_without_brace) {
+  Line line = make_block(loc, std::move(head_without_brace));
+  line.indent_column = 1;
+  return line;
+}
+
 // ---- lexical pieces --------------------------------------------------------------------------
 
+// The language has two escapes, `\"` and `\\`; everything else is written as is.
 std::string quote(std::string_view text) {
   std::string out = "\"";
   for (char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default: out += c;
-    }
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
   }
   out += '"';
   return out;
@@ -72,7 +84,16 @@ std::string number_text(double value) {
 // Quantities keep the author's spelling (`£5.293m` stays `£5.293m`, not `5293000`); the
 // fallback only serves trees built by hand without one.
 std::string quantity_text(const ast::Quantity& quantity) {
-  if (!quantity.text.empty()) return quantity.text;
+  if (!quantity.text.empty()) {
+    // `2   years` and `2\tyears` are spelt `2 years`.
+    std::string out;
+    for (char c : quantity.text) {
+      bool blank = c == ' ' || c == '\t';
+      if (!blank) out += c;
+      else if (!out.empty() && out.back() != ' ') out += ' ';
+    }
+    return out;
+  }
   if (quantity.duration) return to_string(*quantity.duration);
   switch (quantity.unit) {
     case ast::Unit::percent: return number_text(quantity.value) + "%";
@@ -199,12 +220,12 @@ class ExprPrinter {
           print(expr.args[0], kNot);
         } else {
           *out_ += '-';
-          // `--x` would read as one token in many languages; spell the nesting out.
+          // A minus glued to a number is part of the literal (`-5` is one number, not the
+          // negation of 5), and `--x` reads badly: parenthesise such operands.
           const Expr& operand = expr.args[0];
-          bool nested = (operand.kind == ExprKind::unary && operand.op == Op::negate) ||
-                        (operand.kind == ExprKind::number &&
-                         quantity_text(operand.quantity).starts_with('-'));
-          print(operand, nested ? kPrimary + 1 : kUnary);
+          bool glued = operand.kind == ExprKind::number || operand.kind == ExprKind::date ||
+                       (operand.kind == ExprKind::unary && operand.op == Op::negate);
+          print(operand, glued ? kPrimary + 1 : kUnary);
         }
         return;
       case ExprKind::binary: {
@@ -256,6 +277,7 @@ class ExprPrinter {
     for (std::size_t arm = 0; arm + 1 < expr.args.size(); ++arm) {
       const Expr& result = expr.args[arm + 1];
       Line arm_line = make_line(result.loc, arm_pattern(expr, arm) + " -> ");
+      arm_line.indent_column = column_before(result.loc, arm_line.head.size());
       ExprPrinter inner(&arm_line, &arm_line.head);
       inner.print(result, kOr);
       line_->children.push_back(std::move(arm_line));
@@ -266,19 +288,24 @@ class ExprPrinter {
 
   Line* line_;
   std::string* out_;
+
+ public:
+  /// Where the text after the expression goes (after a match block's closing brace, if any).
+  std::string& tail() { return *out_; }
 };
 
-/// `keyword expr` as one Line (several when the expression holds a match).
-Line expr_line(std::string keyword, const Expr& expr, Location loc) {
-  Line line = make_line(loc, std::move(keyword));
-  if (!line.head.empty()) line.head += ' ';
+/// `keyword expr` as one Line (several when the expression holds a match). `loc` is the
+/// construct's position, `prefix` how far into the line it is (the length of what precedes it).
+Line expr_line(std::string keyword, const Expr& expr, Location loc, std::size_t prefix) {
+  Line line = make_line(loc, std::move(keyword) + " ");
+  line.indent_column = column_before(loc, prefix);
   ExprPrinter printer(&line, &line.head);
   printer.print(expr, kOr);
   return line;
 }
 
-Line expr_line(std::string keyword, const Expr& expr) {
-  return expr_line(std::move(keyword), expr, expr.loc);
+Line expr_line(const std::string& keyword, const Expr& expr) {
+  return expr_line(keyword, expr, expr.loc, keyword.size() + 1);
 }
 
 // ---- blocks ----------------------------------------------------------------------------------
@@ -317,14 +344,15 @@ std::string band_text(const ast::Band& band) {
 }
 
 Line metric_line(const ast::MetricDecl& metric) {
-  bool has_properties = metric.title || metric.unit || metric.labels || metric.expect_every;
   Line line = make_line(metric.loc, "metric " + metric.name);
+  line.indent_column = 1;
   if (metric.derived) {
+    // The grammar gives a derived metric no block: at most a unit after the expression.
     line.head += " = ";
-    // With properties the header needs its own brace, so a match stays inline there.
-    ExprPrinter printer(has_properties ? nullptr : &line, &line.head);
+    ExprPrinter printer(&line, &line.head);
     printer.print(*metric.derived, kOr);
-    if (!has_properties) return line;
+    if (metric.unit) printer.tail() += " unit " + std::string(ast::to_string(metric.unit->value));
+    return line;
   }
   line.head += " {";
   line.close = "}";
@@ -351,7 +379,7 @@ Line band_set_line(const ast::BandSet& set) {
 }
 
 Line indicator_line(const ast::IndicatorDecl& indicator) {
-  Line line = make_block(indicator.loc, "indicator " + indicator.name);
+  Line line = make_item(indicator.loc, "indicator " + indicator.name);
   add_string(line, indicator.title, "title");
   add_string(line, indicator.group, "group");
   add_text(line, indicator.unit, "unit", [](ast::Unit u) { return std::string(ast::to_string(u)); });
@@ -372,7 +400,7 @@ Line indicator_line(const ast::IndicatorDecl& indicator) {
 }
 
 Line benchmark_line(const ast::BenchmarkDecl& benchmark) {
-  Line line = make_block(benchmark.loc, "benchmark " + benchmark.name);
+  Line line = make_item(benchmark.loc, "benchmark " + benchmark.name);
   add_string(line, benchmark.title, "title");
   for (const ast::BenchmarkEntry& entry : benchmark.entries)
     line.children.push_back(make_line(entry.loc, entry.indicator + " " + quantity_text(entry.quantity)));
@@ -380,14 +408,14 @@ Line benchmark_line(const ast::BenchmarkDecl& benchmark) {
 }
 
 Line route_line(const ast::RouteDecl& route) {
-  Line line = make_block(route.loc, "route " + route.name);
+  Line line = make_item(route.loc, "route " + route.name);
   add_string(line, route.title, "title");
   add_text(line, route.cadence, "cadence", [](const Duration& d) { return to_string(d); });
   return line;
 }
 
 Line rule_line(const ast::RuleDecl& rule) {
-  Line line = make_block(rule.loc, "rule " + rule.name);
+  Line line = make_item(rule.loc, "rule " + rule.name);
   add_string(line, rule.title, "title");
   if (rule.when) line.children.push_back(expr_line("when", *rule.when));
   if (rule.unless) line.children.push_back(expr_line("unless", *rule.unless));
@@ -419,13 +447,15 @@ std::string_view binding_keyword(ast::BindingKind kind) {
 }
 
 Line extract_line(const ast::ExtractDecl& extract) {
-  Line line = make_block(extract.loc, "extract " + extract.name);
+  Line line = make_item(extract.loc, "extract " + extract.name);
   add_string(line, extract.title, "title");
   add_string(line, extract.date_format, "date_format");
   add_expect_every(line, extract.expect_every);
   for (const ast::Binding& binding : extract.bindings) {
-    std::string keyword = std::string(binding_keyword(binding.kind)) + " " + binding.name + " =";
-    line.children.push_back(expr_line(std::move(keyword), binding.value, binding.loc));
+    std::string_view kind = binding_keyword(binding.kind);
+    // A binding is positioned at its name, after the keyword.
+    line.children.push_back(expr_line(std::string(kind) + " " + binding.name + " =", binding.value,
+                                      binding.loc, kind.size() + 1));
   }
   for (const Expr& filter : extract.filters) line.children.push_back(expr_line("where", filter));
   return line;
@@ -448,7 +478,7 @@ std::string expect_text(const ast::ExpectStep& expect) {
 }
 
 Line test_line(const ast::TestDecl& test) {
-  Line line = make_block(test.loc, "test " + quote(test.name));
+  Line line = make_item(test.loc, "test " + quote(test.name));
   for (const auto& step : test.steps) {
     if (const auto* at = std::get_if<ast::AtStep>(&step)) {
       Line at_line = make_block(at->loc, "at " + at->as_of.iso());
@@ -506,7 +536,7 @@ void attach_own_line(Line& container, const ast::Comment& comment, std::string t
     }
   }
   // After the last construct of a block: indentation tells whether it is still inside it.
-  if (previous && previous->is_block() && comment.loc.column > previous->loc.column)
+  if (previous && previous->is_block() && comment.loc.column > previous->indent_column)
     return attach_own_line(*previous, comment, std::move(text));
   if (next) next->leading.push_back(std::move(text));
   else container.end.push_back(std::move(text));
