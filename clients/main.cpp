@@ -16,7 +16,6 @@ struct Command {
 // Keep in the order a new user meets them.
 constexpr Command kCommands[] = {
     {"check", bandwatch::cli::run_check, "check rule files: errors, warnings, band coverage"},
-    {"fmt", bandwatch::cli::run_fmt, "format rule files in the canonical layout"},
 };
 
 void print_usage(std::FILE* out) {

@@ -18,14 +18,15 @@ Date add_months(Date date, std::int64_t count) {
   year_month_day ymd = to_ymd(date);
   year_month target = year_month{ymd.year(), ymd.month()} + months{count};
   year_month_day_last last{target.year(), month_day_last{target.month()}};
-  day clamped = ymd.day() > last.day() ? last.day() : ymd.day();
-  return from_sys(sys_days{year_month_day{target.year(), target.month(), clamped}});
+  std::chrono::day clamped = ymd.day() > last.day() ? last.day() : ymd.day();
+  year_month_day result(target.year(), target.month(), clamped);
+  return from_sys(sys_days(result));
 }
 
 }  // namespace
 
 Date Date::from_ymd(int y, unsigned m, unsigned d) {
-  return from_sys(sys_days{year{y} / month{m} / day{d}});
+  return from_sys(sys_days{std::chrono::year{y} / std::chrono::month{m} / std::chrono::day{d}});
 }
 int Date::year() const { return static_cast<int>(to_ymd(*this).year()); }
 unsigned Date::month() const { return static_cast<unsigned>(to_ymd(*this).month()); }

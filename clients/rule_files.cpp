@@ -1,0 +1,75 @@
+#include "clients/rule_files.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "rules/parser.hpp"
+
+namespace bandwatch::cli {
+
+namespace fs = std::filesystem;
+
+std::vector<std::string> collect_rule_files(const std::vector<std::string>& paths,
+                                            std::vector<std::string>& missing) {
+  std::vector<std::string> files;
+  for (const std::string& path : paths) {
+    std::error_code error;
+    if (fs::is_directory(path, error)) {
+      std::vector<std::string> found;
+      for (const auto& entry : fs::recursive_directory_iterator(path, error))
+        if (entry.is_regular_file() && entry.path().extension() == ".bw")
+          found.push_back(entry.path().string());
+      std::sort(found.begin(), found.end());
+      files.insert(files.end(), found.begin(), found.end());
+    } else if (fs::exists(path, error) || path == "-") {
+      files.push_back(path);
+    } else {
+      missing.push_back(path);
+    }
+  }
+  return files;
+}
+
+bool read_file(const std::string& path, std::string& contents) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  contents = buffer.str();
+  return !in.bad();
+}
+
+LoadedRules load_rules(const std::vector<std::string>& paths) {
+  LoadedRules loaded;
+  std::vector<std::string> missing;
+  std::vector<std::string> files = collect_rule_files(paths, missing);
+  for (const std::string& path : missing)
+    loaded.diagnostics.push_back({path, {}, Severity::error, "no such file or directory"});
+  for (const std::string& path : files) {
+    std::string text;
+    if (!read_file(path, text)) {
+      loaded.diagnostics.push_back({path, {}, Severity::error, "cannot read file"});
+      continue;
+    }
+    ParseResult parsed = parse(text, path);
+    loaded.diagnostics.insert(loaded.diagnostics.end(), parsed.diagnostics.begin(),
+                              parsed.diagnostics.end());
+    loaded.files.push_back(std::move(parsed.file));
+    loaded.sources.emplace(path, std::move(text));
+  }
+  return loaded;
+}
+
+void print_diagnostics(const std::vector<Diagnostic>& diagnostics,
+                       const std::map<std::string, std::string>& sources) {
+  for (const Diagnostic& diagnostic : diagnostics) {
+    auto source = sources.find(diagnostic.file);
+    std::string text = render(diagnostic, source == sources.end() ? std::string_view{} : source->second);
+    std::fputs(text.c_str(), stderr);
+  }
+}
+
+}  // namespace bandwatch::cli

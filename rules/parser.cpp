@@ -1,0 +1,1054 @@
+// The `.bw` grammar (Boost Spirit X3) and the parse driver. This is the only translation unit
+// that instantiates the grammar, which keeps the build fast; everything outside sees parser.hpp.
+//
+// The grammar builds the public AST directly through semantic actions, so there is no second,
+// Boost-flavoured tree to convert. Positions come from `_where` and a line table carried in the
+// parse context. Errors are X3 expectation failures (the grammar commits with `>` after each
+// keyword) or SemanticError thrown by an action; the driver turns both into Diagnostics and
+// resumes at the next top-level block.
+#include "rules/parser.hpp"
+
+#include <algorithm>
+#include <boost/fusion/include/at_c.hpp>
+#include <boost/spirit/home/x3.hpp>
+#include <charconv>
+#include <cmath>
+#include <regex>
+
+namespace bandwatch {
+namespace {
+
+namespace x3 = boost::spirit::x3;
+namespace fusion = boost::fusion;
+using Iterator = const char*;
+
+// ---------------------------------------------------------------------------------------------
+// Positions
+
+/// Maps byte positions to 1-based line and column; carried through the parse in the context.
+class Locator {
+ public:
+  explicit Locator(std::string_view source) : source_(source) {
+    line_starts_.push_back(0);
+    for (std::size_t i = 0; i < source.size(); ++i)
+      if (source[i] == '\n') line_starts_.push_back(static_cast<std::uint32_t>(i + 1));
+  }
+
+  /// The location of the first token at or after `where` (skipping blanks and comments, since
+  /// X3 reports positions before its pre-skip).
+  ast::Location at(Iterator where) const {
+    Iterator end = source_.data() + source_.size();
+    while (where < end) {
+      if (*where == '#') {
+        while (where < end && *where != '\n') ++where;
+      } else if (std::isspace(static_cast<unsigned char>(*where))) {
+        ++where;
+      } else {
+        break;
+      }
+    }
+    return exact(where);
+  }
+
+  ast::Location exact(Iterator where) const {
+    auto offset = static_cast<std::uint32_t>(where - source_.data());
+    auto next = std::upper_bound(line_starts_.begin(), line_starts_.end(), offset);
+    auto line = static_cast<std::uint32_t>(next - line_starts_.begin());
+    return {line, offset - line_starts_[line - 1] + 1};
+  }
+
+  Iterator begin() const { return source_.data(); }
+  Iterator end() const { return source_.data() + source_.size(); }
+
+ private:
+  std::string_view source_;
+  std::vector<std::uint32_t> line_starts_;
+};
+
+struct locator_tag;
+
+/// A mistake the grammar can only see in an action (a date that does not exist, an unknown
+/// unit, a property given twice). Thrown through X3 and caught by the driver.
+struct SemanticError {
+  Iterator where;
+  std::string message;
+};
+
+template <typename Context>
+ast::Location location(const Context& ctx) {
+  return x3::get<locator_tag>(ctx).get().at(x3::_where(ctx).begin());
+}
+
+[[noreturn]] void fail(Iterator where, std::string message) {
+  throw SemanticError{where, std::move(message)};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Literals
+
+
+/// Builds a Quantity from the text the grammar matched: `95%`, `£5.293m`, `-3.5`, `2 years`.
+ast::Quantity make_quantity(std::string text, Iterator where) {
+  ast::Quantity q;
+  q.text = text;
+  std::string_view rest = text;
+  bool negative = false;
+  if (!rest.empty() && rest.front() == '-') {
+    negative = true;
+    rest.remove_prefix(1);
+  }
+  bool money = rest.starts_with("£");
+  if (money) rest.remove_prefix(std::string_view("£").size());
+  double value = 0;
+  auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), value);
+  if (ec != std::errc{} || !std::isfinite(value)) fail(where, "number out of range: " + text);
+  std::string_view suffix(end, rest.data() + rest.size() - end);
+  while (!suffix.empty() && (suffix.front() == ' ' || suffix.front() == '\t'))
+    suffix.remove_prefix(1);
+  if (negative) value = -value;
+  if (money) {
+    q.unit = ast::Unit::gbp;
+    if (suffix == "k") value *= 1e3;
+    else if (suffix == "m") value *= 1e6;
+    else if (suffix == "bn") value *= 1e9;
+  } else if (suffix == "%") {
+    q.unit = ast::Unit::percent;
+  } else if (!suffix.empty()) {
+    std::string word(suffix);
+    if (word.back() != 's') word += 's';
+    static constexpr std::pair<std::string_view, DurationUnit> kUnits[] = {
+        {"days", DurationUnit::days},     {"weeks", DurationUnit::weeks},
+        {"months", DurationUnit::months}, {"years", DurationUnit::years},
+        {"periods", DurationUnit::periods}};
+    for (auto [name, unit] : kUnits) {
+      if (name != word) continue;
+      if (value != std::floor(value))
+        fail(where, "a duration is a whole number of " + std::string(name) + ": " + text);
+      q.duration = Duration{static_cast<std::int64_t>(value), unit};
+      q.unit = unit == DurationUnit::periods ? ast::Unit::none : ast::Unit::days;
+    }
+  }
+  q.value = value;
+  return q;
+}
+
+template <std::size_t N>
+auto kw(const char (&word)[N]) {
+  return x3::lexeme[x3::lit(word) >> !(x3::alnum | '_')];
+}
+
+// X3's default real parser reads `20.` in `20..25` as a number; forbid leading and trailing
+// dots, and exponents, which no report writes.
+template <typename T>
+struct StrictRealPolicies : x3::ureal_policies<T> {
+  static bool const allow_leading_dot = false;
+  static bool const allow_trailing_dot = false;
+  static bool const expect_dot = false;
+  template <typename It>
+  static bool parse_exp(It&, It const&) {
+    return false;
+  }
+};
+x3::real_parser<double, StrictRealPolicies<double>> const unsigned_number;
+
+auto const word_char = x3::alnum | x3::char_('_');
+auto const reserved = kw("and") | kw("or") | kw("not") | kw("in") | kw("by") | kw("match") |
+                      kw("else");
+
+// Keywords expected after a commitment point get their own rule, so an error names them.
+#define BANDWATCH_KEYWORD(word)                                                  \
+  x3::rule<class word##_keyword_id> const word##_keyword = "'" #word "'"; \
+  auto const word##_keyword_def = kw(#word);
+BANDWATCH_KEYWORD(minimum)
+BANDWATCH_KEYWORD(every)
+BANDWATCH_KEYWORD(after)
+BANDWATCH_KEYWORD(alert)
+BANDWATCH_KEYWORD(when)
+#undef BANDWATCH_KEYWORD
+
+x3::rule<class identifier_id, std::string> const identifier = "a name";
+auto const identifier_def = x3::raw[x3::lexeme[!reserved >> (x3::alpha | '_') >> *word_char]];
+
+x3::rule<class dotted_name_id, std::string> const dotted_name = "a name";
+auto const dotted_name_def = x3::raw[x3::lexeme[
+    !reserved >> (x3::alpha | '_') >> *word_char >> *('.' >> (x3::alpha | '_') >> *word_char)]];
+
+x3::rule<class string_literal_id, std::string> const string_literal = "a quoted string";
+auto const string_literal_def =
+    x3::lexeme['"' > *(('\\' > x3::char_("\"\\")) | (x3::char_ - x3::char_("\"\\\n"))) > '"'];
+
+auto const duration_word =
+    x3::lexeme[(x3::lit("days") | "day" | "weeks" | "week" | "months" | "month" | "years" |
+                "year" | "periods" | "period") >>
+               !word_char];
+
+x3::rule<class quantity_text_id, std::string> const quantity_text = "a number";
+auto const quantity_text_def = x3::raw[x3::lexeme[
+    -x3::lit('-') >>
+    ((x3::lit("£") > unsigned_number >> -(x3::lit("bn") | 'k' | 'm') >> !word_char) |
+     (unsigned_number >> -(x3::lit('%') | (+x3::blank >> duration_word)) >> !word_char))]];
+
+x3::rule<class date_text_id, std::string> const date_text = "a date (yyyy-mm-dd)";
+auto const date_text_def = x3::raw[x3::lexeme[x3::repeat(4)[x3::digit] >> '-' >>
+                                              x3::repeat(2)[x3::digit] >> '-' >>
+                                              x3::repeat(2)[x3::digit] >> !word_char]];
+
+x3::rule<class whole_number_id, std::int64_t> const whole_number = "a whole number";
+auto const whole_number_def = x3::lexeme[x3::uint_parser<std::int64_t>{} >> !(word_char | '.')];
+
+Date to_date(const std::string& text, Iterator where) {
+  std::optional<Date> date = parse_iso_date(text);
+  if (!date) fail(where, "'" + text + "' is not a real date");
+  return *date;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Closed vocabularies
+
+struct ColourSymbols : x3::symbols<ast::Colour> {
+  ColourSymbols() { add("green", ast::Colour::green)("amber", ast::Colour::amber)("red", ast::Colour::red); }
+} const colour_symbols;
+
+struct SeveritySymbols : x3::symbols<ast::Colour> {
+  SeveritySymbols() { add("amber", ast::Colour::amber)("red", ast::Colour::red); }
+} const severity_symbols;
+
+struct BetterSymbols : x3::symbols<ast::Better> {
+  BetterSymbols() { add("higher", ast::Better::higher)("lower", ast::Better::lower); }
+} const better_symbols;
+
+struct FrameSymbols : x3::symbols<ast::Frame> {
+  FrameSymbols() {
+    add("year_to_date", ast::Frame::year_to_date)("YD", ast::Frame::year_to_date)(
+        "rolling_year", ast::Frame::rolling_year)("RY", ast::Frame::rolling_year)(
+        "quarter", ast::Frame::quarter)("Q", ast::Frame::quarter)("month", ast::Frame::month)(
+        "end_of_period", ast::Frame::end_of_period)("EP", ast::Frame::end_of_period)(
+        "snapshot", ast::Frame::snapshot);
+  }
+} const frame_symbols;
+
+struct ComparisonSymbols : x3::symbols<ast::Op> {
+  ComparisonSymbols() {
+    add(">=", ast::Op::greater_equal)("<=", ast::Op::less_equal)(">", ast::Op::greater)(
+        "<", ast::Op::less)("==", ast::Op::equal)("!=", ast::Op::not_equal);
+  }
+} const comparison_symbols;
+
+struct AdditiveSymbols : x3::symbols<ast::Op> {
+  AdditiveSymbols() { add("+", ast::Op::add)("-", ast::Op::subtract); }
+} const additive_symbols;
+
+struct MultiplicativeSymbols : x3::symbols<ast::Op> {
+  MultiplicativeSymbols() { add("*", ast::Op::multiply)("/", ast::Op::divide); }
+} const multiplicative_symbols;
+
+struct OutcomeSymbols : x3::symbols<std::string> {
+  OutcomeSymbols() {
+    for (const char* outcome : {"green", "amber", "red", "unbanded", "small_cohort"}) add(outcome, outcome);
+  }
+} const outcome_symbols;
+
+x3::rule<class colour_id, ast::Colour> const colour = "a band colour (green, amber, red)";
+auto const colour_def = x3::lexeme[colour_symbols >> !word_char];
+x3::rule<class severity_id, ast::Colour> const severity = "a severity (amber, red)";
+auto const severity_def = x3::lexeme[severity_symbols >> !word_char];
+x3::rule<class better_id, ast::Better> const better = "'higher' or 'lower'";
+auto const better_def = x3::lexeme[better_symbols >> !word_char];
+x3::rule<class frame_id, ast::Frame> const frame =
+    "a frame (year_to_date/YD, rolling_year/RY, quarter/Q, month, end_of_period/EP, snapshot)";
+auto const frame_def = x3::lexeme[frame_symbols >> !word_char];
+x3::rule<class outcome_id, std::string> const outcome =
+    "an outcome (green, amber, red, unbanded, small_cohort)";
+auto const outcome_def = x3::lexeme[outcome_symbols >> !word_char];
+x3::rule<class comparison_id, ast::Op> const comparison = "a comparison (>=, >, <=, <)";
+auto const comparison_def = comparison_symbols;
+
+x3::rule<class unit_id, ast::Unit> const unit_name =
+    "a unit (percent, count, days, rate_per_10k, gbp, fte, number)";
+auto const unit_name_def = identifier[([](auto& ctx) {
+  std::optional<ast::Unit> unit = ast::unit_from_string(x3::_attr(ctx));
+  if (!unit)
+    fail(x3::_where(ctx).begin(),
+         "unknown unit '" + x3::_attr(ctx) +
+             "'; the units are percent, count, days, rate_per_10k, gbp, fte, number");
+  x3::_val(ctx) = *unit;
+})];
+
+// ---------------------------------------------------------------------------------------------
+// Actions shared by the blocks
+
+auto const assign = [](auto& ctx) { x3::_val(ctx) = std::move(x3::_attr(ctx)); };
+
+/// Sets an optional, located property of the block being built; a second one is an error.
+template <typename Decl, typename T>
+auto set(std::optional<ast::Located<T>> Decl::*member, const char* property) {
+  return [member, property](auto& ctx) {
+    auto& slot = x3::_val(ctx).*member;
+    if (slot) fail(x3::_where(ctx).begin(), std::string("'") + property + "' is given twice");
+    slot = ast::Located<T>{T(std::move(x3::_attr(ctx))), location(ctx)};
+  };
+}
+
+template <typename Decl>
+auto set_expr(std::optional<ast::Expr> Decl::*member, const char* property) {
+  return [member, property](auto& ctx) {
+    auto& slot = x3::_val(ctx).*member;
+    if (slot) fail(x3::_where(ctx).begin(), std::string("'") + property + "' is given twice");
+    slot = std::move(x3::_attr(ctx));
+  };
+}
+
+auto const name_block = [](auto& ctx) {
+  x3::_val(ctx).name = x3::_attr(ctx);
+  x3::_val(ctx).loc = location(ctx);
+};
+
+auto const quantity_value = [](auto& ctx) {
+  x3::_val(ctx) = make_quantity(x3::_attr(ctx), x3::_where(ctx).begin());
+};
+
+x3::rule<class quantity_id, ast::Quantity> const quantity = "a number";
+auto const quantity_def = quantity_text[quantity_value];
+
+x3::rule<class duration_id, Duration> const duration =
+    "a duration (e.g. 14 days, 6 weeks, 3 months, 2 years, 2 periods)";
+auto const duration_def = quantity_text[([](auto& ctx) {
+  ast::Quantity q = make_quantity(x3::_attr(ctx), x3::_where(ctx).begin());
+  if (!q.duration)
+    fail(x3::_where(ctx).begin(),
+         "expected a duration such as '14 days', '3 months' or '2 periods', found '" + q.text + "'");
+  if (q.duration->amount < 0) fail(x3::_where(ctx).begin(), "a duration cannot be negative");
+  x3::_val(ctx) = *q.duration;
+})];
+
+x3::rule<class date_id, Date> const date = "a date (yyyy-mm-dd)";
+auto const date_def = date_text[([](auto& ctx) {
+  x3::_val(ctx) = to_date(x3::_attr(ctx), x3::_where(ctx).begin());
+})];
+
+// ---------------------------------------------------------------------------------------------
+// Expressions, from loosest to tightest binding:
+//   or < and < not < comparison / in < + - < * / < unary - < primary
+
+x3::rule<class expression_id, ast::Expr> const expression = "an expression";
+x3::rule<class and_id, ast::Expr> const and_expression = "an expression";
+x3::rule<class not_id, ast::Expr> const not_expression = "an expression";
+x3::rule<class comparison_expression_id, ast::Expr> const comparison_expression = "an expression";
+x3::rule<class additive_id, ast::Expr> const additive_expression = "an expression";
+x3::rule<class multiplicative_id, ast::Expr> const multiplicative_expression = "an expression";
+x3::rule<class unary_id, ast::Expr> const unary_expression = "an expression";
+x3::rule<class primary_id, ast::Expr> const primary = "a value, name or '('";
+x3::rule<class call_id, ast::Expr> const call = "a function call";
+x3::rule<class reference_id, ast::Expr> const reference = "a name";
+x3::rule<class match_id, ast::Expr> const match_expression = "match(...)";
+x3::rule<class matcher_id, ast::LabelMatcher> const matcher = "a label matcher (label=\"value\")";
+x3::rule<class matchers_id, std::vector<ast::LabelMatcher>> const matchers =
+    "label matchers {label=\"value\", ...}";
+
+ast::Expr binary(ast::Op op, ast::Expr lhs, ast::Expr rhs) {
+  ast::Expr node;
+  node.kind = ast::ExprKind::binary;
+  node.op = op;
+  node.loc = lhs.loc;
+  node.args.push_back(std::move(lhs));
+  node.args.push_back(std::move(rhs));
+  return node;
+}
+
+template <ast::Op op>
+auto const fold_keyword = [](auto& ctx) {
+  x3::_val(ctx) = binary(op, std::move(x3::_val(ctx)), std::move(x3::_attr(ctx)));
+};
+
+auto const fold_symbol = [](auto& ctx) {
+  auto& attribute = x3::_attr(ctx);
+  x3::_val(ctx) = binary(fusion::at_c<0>(attribute), std::move(x3::_val(ctx)),
+                         std::move(fusion::at_c<1>(attribute)));
+};
+
+auto const expression_def = and_expression[assign] >>
+                            *(kw("or") > and_expression)[fold_keyword<ast::Op::logical_or>];
+auto const and_expression_def = not_expression[assign] >>
+                                *(kw("and") > not_expression)[fold_keyword<ast::Op::logical_and>];
+
+// Prefix operators are counted in a loop rather than parsed recursively, so a long run of
+// them cannot exhaust the stack. The count is kept in the node under construction.
+template <ast::Op op>
+auto const count_prefix = [](auto& ctx) {
+  ast::Expr& node = x3::_val(ctx);
+  if (node.args.empty()) node.loc = location(ctx);
+  ast::Expr marker;
+  marker.op = op;
+  node.args.push_back(std::move(marker));
+};
+
+auto const apply_prefixes = [](auto& ctx) {
+  std::vector<ast::Expr> prefixes = std::move(x3::_val(ctx).args);
+  ast::Expr operand = std::move(x3::_attr(ctx));
+  for (auto it = prefixes.rbegin(); it != prefixes.rend(); ++it) {
+    ast::Expr node;
+    node.kind = ast::ExprKind::unary;
+    node.op = it->op;
+    node.loc = operand.loc;
+    node.args.push_back(std::move(operand));
+    operand = std::move(node);
+  }
+  x3::_val(ctx) = std::move(operand);
+};
+
+auto const not_expression_def = *kw("not")[count_prefix<ast::Op::logical_not>] >>
+                                comparison_expression[apply_prefixes];
+
+auto const in_list = [](bool negated) {
+  return [negated](auto& ctx) {
+    ast::Expr node;
+    node.kind = ast::ExprKind::in_list;
+    node.negated = negated;
+    node.loc = x3::_val(ctx).loc;
+    node.args.push_back(std::move(x3::_val(ctx)));
+    for (ast::Expr& item : x3::_attr(ctx)) node.args.push_back(std::move(item));
+    x3::_val(ctx) = std::move(node);
+  };
+};
+
+x3::rule<class list_id, std::vector<ast::Expr>> const parenthesised_list =
+    "a list in parentheses, e.g. (\"assessment\", \"care_leavers\")";
+auto const parenthesised_list_def = '(' > (expression % ',') > ')';
+
+auto const comparison_expression_def =
+    additive_expression[assign] >>
+    -((comparison > additive_expression)[fold_symbol] |
+      (kw("in") > parenthesised_list)[in_list(false)] |
+      (kw("not") >> kw("in") > parenthesised_list)[in_list(true)]);
+
+auto const additive_expression_def =
+    multiplicative_expression[assign] >> *(additive_symbols > multiplicative_expression)[fold_symbol];
+auto const multiplicative_expression_def =
+    unary_expression[assign] >> *(multiplicative_symbols > unary_expression)[fold_symbol];
+
+// A minus glued to a number is part of the literal (`-5%`); otherwise it negates.
+auto const unary_expression_def =
+    *(x3::lit('-') >> !x3::no_skip[unsigned_number | x3::lit("£")])[count_prefix<ast::Op::negate>] >>
+    primary[apply_prefixes];
+
+auto const literal_expression = [](ast::ExprKind kind) {
+  return [kind](auto& ctx) {
+    ast::Expr node;
+    node.kind = kind;
+    node.loc = location(ctx);
+    Iterator where = x3::_where(ctx).begin();
+    if constexpr (std::is_same_v<std::decay_t<decltype(x3::_attr(ctx))>, std::string>) {
+      if (kind == ast::ExprKind::number) node.quantity = make_quantity(x3::_attr(ctx), where);
+      else if (kind == ast::ExprKind::date) node.date = to_date(x3::_attr(ctx), where);
+      else node.name = x3::_attr(ctx);
+    }
+    x3::_val(ctx) = std::move(node);
+  };
+};
+
+// Literals get rules of their own: a rule with actions does not pass its attribute on, so
+// `primary` must stay free of actions for the other alternatives' results to reach it.
+x3::rule<class date_expression_id, ast::Expr> const date_expression = "a date";
+auto const date_expression_def = date_text[literal_expression(ast::ExprKind::date)];
+x3::rule<class number_expression_id, ast::Expr> const number_expression = "a number";
+auto const number_expression_def = quantity_text[literal_expression(ast::ExprKind::number)];
+x3::rule<class string_expression_id, ast::Expr> const string_expression = "a string";
+auto const string_expression_def = string_literal[literal_expression(ast::ExprKind::string)];
+
+auto const primary_def = match_expression | date_expression | number_expression |
+                         string_expression | call | reference | ('(' > expression > ')');
+
+bool is_aggregation(std::string_view name) {
+  return name == "count" || name == "sum" || name == "avg" || name == "min" || name == "max" ||
+         name == "share";
+}
+
+x3::rule<class by_id, std::vector<std::string>> const by_labels = "labels in parentheses, e.g. (worker, team)";
+auto const by_labels_def = '(' > (identifier % ',') > ')';
+
+auto const start_call = [](auto& ctx) {
+  x3::_val(ctx).kind = is_aggregation(x3::_attr(ctx)) ? ast::ExprKind::aggregate : ast::ExprKind::call;
+  x3::_val(ctx).name = x3::_attr(ctx);
+  x3::_val(ctx).loc = location(ctx);
+};
+
+auto const call_def =
+    (dotted_name >> '(')[start_call] >
+    -(expression % ',')[([](auto& ctx) { x3::_val(ctx).args = std::move(x3::_attr(ctx)); })] >
+    ')' >
+    -(kw("by") > by_labels)[([](auto& ctx) {
+      if (x3::_val(ctx).kind != ast::ExprKind::aggregate)
+        fail(x3::_where(ctx).begin(), "'by' groups only count, sum, avg, min, max and share");
+      x3::_val(ctx).by = std::move(x3::_attr(ctx));
+    })];
+
+auto const reference_def =
+    dotted_name[([](auto& ctx) {
+      x3::_val(ctx).kind = ast::ExprKind::ref;
+      x3::_val(ctx).name = x3::_attr(ctx);
+      x3::_val(ctx).loc = location(ctx);
+    })] >>
+    -matchers[([](auto& ctx) { x3::_val(ctx).matchers = std::move(x3::_attr(ctx)); })];
+
+auto const matcher_def =
+    identifier[([](auto& ctx) {
+      x3::_val(ctx).label = x3::_attr(ctx);
+      x3::_val(ctx).loc = location(ctx);
+    })] >
+    (x3::lit("!=")[([](auto& ctx) { x3::_val(ctx).negated = true; })] | x3::lit('=')) >
+    string_literal[([](auto& ctx) { x3::_val(ctx).value = x3::_attr(ctx); })];
+
+x3::rule<class matchers_end_id> const matchers_end = "',' or '}'";
+auto const matchers_end_def = x3::lit('}');
+auto const matchers_def = '{' > -(matcher % ',') > matchers_end;
+
+x3::rule<class arm_end_id> const arm_end = "a pattern \"regex\" -> \"text\", 'else', or '}'";
+auto const arm_end_def = x3::lit('}');
+
+auto const match_expression_def =
+    kw("match")[([](auto& ctx) {
+      x3::_val(ctx).kind = ast::ExprKind::match;
+      x3::_val(ctx).name = "match";
+      x3::_val(ctx).loc = location(ctx);
+    })] >
+    '(' > expression[([](auto& ctx) { x3::_val(ctx).args.push_back(std::move(x3::_attr(ctx))); })] >
+    ')' > '{' >
+    *(string_literal >> "->" > expression)[([](auto& ctx) {
+      std::string& pattern = fusion::at_c<0>(x3::_attr(ctx));
+      try {
+        std::regex check(pattern);
+      } catch (const std::regex_error& error) {
+        fail(x3::_where(ctx).begin(), "invalid pattern \"" + pattern + "\": " + error.what());
+      }
+      x3::_val(ctx).patterns.push_back(std::move(pattern));
+      x3::_val(ctx).args.push_back(std::move(fusion::at_c<1>(x3::_attr(ctx))));
+    })] >
+    -(kw("else") > "->" > expression)[([](auto& ctx) {
+      x3::_val(ctx).has_else = true;
+      x3::_val(ctx).args.push_back(std::move(x3::_attr(ctx)));
+    })] >
+    arm_end;
+
+// ---------------------------------------------------------------------------------------------
+// metric
+
+x3::rule<class metric_id, ast::MetricDecl> const metric = "a metric";
+x3::rule<class metric_body_id> const metric_body = "'{' or '='";
+x3::rule<class metric_end_id> const metric_end =
+    "a metric property (unit, labels, title, expect every) or '}'";
+x3::rule<class label_list_id, std::vector<std::string>> const label_list = "label names separated by commas";
+auto const label_list_def = identifier % ',';
+auto const metric_end_def = x3::lit('}');
+auto const metric_body_def = x3::lit('{') | x3::lit('=');  // reached only when neither is there
+
+auto const metric_property =
+    (kw("unit") > unit_name)[set(&ast::MetricDecl::unit, "unit")] |
+    (kw("labels") > label_list)[set(&ast::MetricDecl::labels, "labels")] |
+    (kw("title") > string_literal)[set(&ast::MetricDecl::title, "title")] |
+    (kw("expect") > every_keyword > duration)[set(&ast::MetricDecl::expect_every, "expect every")];
+
+auto const metric_def =
+    kw("metric") > identifier[name_block] >
+    (('{' > *metric_property > metric_end) |
+     ('=' > expression[([](auto& ctx) { x3::_val(ctx).derived = std::move(x3::_attr(ctx)); })] >>
+      -(kw("unit") > unit_name)[set(&ast::MetricDecl::unit, "unit")]) |
+     (x3::eps > metric_body));
+
+// ---------------------------------------------------------------------------------------------
+// indicator
+
+x3::rule<class band_id, ast::Band> const band = "a band";
+x3::rule<class band_set_id, ast::BandSet> const band_set = "bands";
+x3::rule<class band_end_id> const band_end = "a band (green, amber or red) or '}'";
+auto const band_end_def = x3::lit('}');
+x3::rule<class band_bounds_id, ast::Band> const band_bounds =
+    "a band condition such as '>= 95%', '90% .. 94%' or '>= 90% and < 95%'";
+
+void apply_comparison(ast::Band& band, ast::Op op, ast::Quantity q, Iterator where) {
+  bool lower = op == ast::Op::greater || op == ast::Op::greater_equal;
+  bool inclusive = op == ast::Op::greater_equal || op == ast::Op::less_equal;
+  if (op == ast::Op::equal || op == ast::Op::not_equal)
+    fail(where, "a band is a range: use '>=', '>', '<=', '<' or 'a .. b'");
+  std::optional<ast::Bound>& slot = lower ? band.lower : band.upper;
+  if (slot)
+    fail(where, lower ? "this band already has a lower limit" : "this band already has an upper limit");
+  slot = ast::Bound{std::move(q), inclusive};
+}
+
+auto const band_comparison = [](auto& ctx) {
+  apply_comparison(x3::_val(ctx), fusion::at_c<0>(x3::_attr(ctx)),
+                   std::move(fusion::at_c<1>(x3::_attr(ctx))), x3::_where(ctx).begin());
+};
+
+auto const band_def =
+    colour[([](auto& ctx) {
+      x3::_val(ctx).colour = x3::_attr(ctx);
+      x3::_val(ctx).loc = location(ctx);
+    })] >
+    band_bounds[([](auto& ctx) {
+      x3::_val(ctx).lower = std::move(x3::_attr(ctx).lower);
+      x3::_val(ctx).upper = std::move(x3::_attr(ctx).upper);
+      x3::_val(ctx).range = x3::_attr(ctx).range;
+    })];
+
+auto const band_bounds_def =
+    (quantity >> ".." > quantity)[([](auto& ctx) {
+      x3::_val(ctx).range = true;
+      x3::_val(ctx).lower = ast::Bound{std::move(fusion::at_c<0>(x3::_attr(ctx))), true};
+      x3::_val(ctx).upper = ast::Bound{std::move(fusion::at_c<1>(x3::_attr(ctx))), true};
+    })] |
+    ((comparison > quantity)[band_comparison] >> -(kw("and") > comparison > quantity)[band_comparison]);
+
+auto const band_set_def =
+    kw("bands")[([](auto& ctx) { x3::_val(ctx).loc = location(ctx); })] >>
+    -(kw("where") > expression)[([](auto& ctx) { x3::_val(ctx).where = std::move(x3::_attr(ctx)); })] >>
+    -(kw("from") > date)[([](auto& ctx) { x3::_val(ctx).from = x3::_attr(ctx); })] > '{' >
+    *band[([](auto& ctx) { x3::_val(ctx).bands.push_back(std::move(x3::_attr(ctx))); })] > band_end;
+
+x3::rule<class cohort_id, ast::Cohort> const cohort = "a cohort: METRIC minimum N";
+auto const cohort_def =
+    identifier[([](auto& ctx) { x3::_val(ctx).metric = x3::_attr(ctx); })] > minimum_keyword >
+    whole_number[([](auto& ctx) { x3::_val(ctx).minimum = x3::_attr(ctx); })];
+
+x3::rule<class indicator_id, ast::IndicatorDecl> const indicator = "an indicator";
+x3::rule<class indicator_end_id> const indicator_end =
+    "an indicator property (title, group, unit, better, frame, bands, round, cohort, last_year, "
+    "note, expect every) or '}'";
+auto const indicator_end_def = x3::lit('}');
+
+auto const indicator_property =
+    (kw("title") > string_literal)[set(&ast::IndicatorDecl::title, "title")] |
+    (kw("group") > string_literal)[set(&ast::IndicatorDecl::group, "group")] |
+    (kw("unit") > unit_name)[set(&ast::IndicatorDecl::unit, "unit")] |
+    (kw("better") > better)[set(&ast::IndicatorDecl::better, "better")] |
+    (kw("frame") > frame)[set(&ast::IndicatorDecl::frame, "frame")] |
+    band_set[([](auto& ctx) { x3::_val(ctx).band_sets.push_back(std::move(x3::_attr(ctx))); })] |
+    (kw("round") > whole_number)[set(&ast::IndicatorDecl::round, "round")] |
+    (kw("cohort") > cohort)[set(&ast::IndicatorDecl::cohort, "cohort")] |
+    (kw("last_year") > quantity)[set(&ast::IndicatorDecl::last_year, "last_year")] |
+    (kw("note") > string_literal)[set(&ast::IndicatorDecl::note, "note")] |
+    (kw("expect") > every_keyword > duration)[set(&ast::IndicatorDecl::expect_every, "expect every")];
+
+auto const indicator_def =
+    kw("indicator") > identifier[name_block] > '{' > *indicator_property > indicator_end;
+
+// ---------------------------------------------------------------------------------------------
+// benchmark, route
+
+x3::rule<class benchmark_entry_id, ast::BenchmarkEntry> const benchmark_entry = "an indicator and its value";
+auto const benchmark_entry_def =
+    identifier[([](auto& ctx) {
+      x3::_val(ctx).indicator = x3::_attr(ctx);
+      x3::_val(ctx).loc = location(ctx);
+    })] >
+    quantity[([](auto& ctx) { x3::_val(ctx).quantity = std::move(x3::_attr(ctx)); })];
+
+x3::rule<class benchmark_id, ast::BenchmarkDecl> const benchmark = "a benchmark";
+x3::rule<class benchmark_end_id> const benchmark_end = "an indicator name and value, 'title', or '}'";
+auto const benchmark_end_def = x3::lit('}');
+auto const benchmark_def =
+    kw("benchmark") > identifier[name_block] > '{' >
+    *((kw("title") > string_literal)[set(&ast::BenchmarkDecl::title, "title")] |
+      benchmark_entry[([](auto& ctx) { x3::_val(ctx).entries.push_back(std::move(x3::_attr(ctx))); })]) >
+    benchmark_end;
+
+x3::rule<class route_id, ast::RouteDecl> const route = "a route";
+x3::rule<class route_end_id> const route_end = "a route property (title, cadence) or '}'";
+auto const route_end_def = x3::lit('}');
+auto const route_def =
+    kw("route") > identifier[name_block] > '{' >
+    *((kw("title") > string_literal)[set(&ast::RouteDecl::title, "title")] |
+      (kw("cadence") > duration)[set(&ast::RouteDecl::cadence, "cadence")]) >
+    route_end;
+
+// ---------------------------------------------------------------------------------------------
+// rule
+
+x3::rule<class escalation_id, ast::Escalation> const escalation = "an escalation";
+auto const escalation_def =
+    severity[([](auto& ctx) {
+      x3::_val(ctx).severity = x3::_attr(ctx);
+      x3::_val(ctx).loc = location(ctx);
+    })] >
+    after_keyword > duration[([](auto& ctx) { x3::_val(ctx).after = x3::_attr(ctx); })] >>
+    -(kw("to") > identifier[([](auto& ctx) {
+        x3::_val(ctx).to_route = x3::_attr(ctx);
+        x3::_val(ctx).to_route_loc = location(ctx);
+      })]);
+
+x3::rule<class periods_id> const periods_word = "'periods'";
+auto const periods_word_def = kw("periods") | kw("period");
+
+x3::rule<class rule_id, ast::RuleDecl> const rule = "a rule";
+x3::rule<class rule_end_id> const rule_end =
+    "a rule property (title, when, unless, clear when, severity, for, escalate, route, message) "
+    "or '}'";
+auto const rule_end_def = x3::lit('}');
+
+auto const rule_property =
+    (kw("title") > string_literal)[set(&ast::RuleDecl::title, "title")] |
+    (kw("when") > expression)[set_expr(&ast::RuleDecl::when, "when")] |
+    (kw("unless") > expression)[set_expr(&ast::RuleDecl::unless, "unless")] |
+    (kw("clear") > when_keyword > expression)[set_expr(&ast::RuleDecl::clear_when, "clear when")] |
+    (kw("severity") > severity)[set(&ast::RuleDecl::severity, "severity")] |
+    (kw("for") > whole_number > periods_word)[set(&ast::RuleDecl::for_periods, "for")] |
+    (kw("escalate") > escalation)[([](auto& ctx) {
+      x3::_val(ctx).escalations.push_back(std::move(x3::_attr(ctx)));
+    })] |
+    (kw("route") > identifier)[([](auto& ctx) {
+      x3::_val(ctx).routes.push_back({std::move(x3::_attr(ctx)), location(ctx)});
+    })] |
+    (kw("message") > string_literal)[set(&ast::RuleDecl::message, "message")];
+
+auto const rule_def = kw("rule") > identifier[name_block] > '{' > *rule_property > rule_end;
+
+// ---------------------------------------------------------------------------------------------
+// extract
+
+x3::rule<class binding_id, ast::Binding> const binding = "a binding";
+auto const binding_name = [](ast::BindingKind kind) {
+  return [kind](auto& ctx) {
+    x3::_val(ctx).kind = kind;
+    x3::_val(ctx).name = x3::_attr(ctx);
+    x3::_val(ctx).loc = location(ctx);
+  };
+};
+auto const binding_def =
+    ((kw("key") > identifier[binding_name(ast::BindingKind::key)]) |
+     (kw("label") > identifier[binding_name(ast::BindingKind::label)]) |
+     (kw("sample") > identifier[binding_name(ast::BindingKind::sample)])) >
+    '=' > expression[([](auto& ctx) { x3::_val(ctx).value = std::move(x3::_attr(ctx)); })];
+
+x3::rule<class extract_id, ast::ExtractDecl> const extract = "an extract";
+x3::rule<class extract_end_id> const extract_end =
+    "an extract property (title, date_format, key, label, where, sample, expect every) or '}'";
+auto const extract_end_def = x3::lit('}');
+auto const extract_property =
+    (kw("title") > string_literal)[set(&ast::ExtractDecl::title, "title")] |
+    (kw("date_format") > string_literal)[set(&ast::ExtractDecl::date_format, "date_format")] |
+    binding[([](auto& ctx) { x3::_val(ctx).bindings.push_back(std::move(x3::_attr(ctx))); })] |
+    (kw("where") > expression)[([](auto& ctx) {
+      x3::_val(ctx).filters.push_back(std::move(x3::_attr(ctx)));
+    })] |
+    (kw("expect") > every_keyword > duration)[set(&ast::ExtractDecl::expect_every, "expect every")];
+auto const extract_def = kw("extract") > identifier[name_block] > '{' > *extract_property > extract_end;
+
+// ---------------------------------------------------------------------------------------------
+// test
+
+x3::rule<class label_value_id, ast::LabelMatcher> const label_value = "a label (label=\"value\")";
+auto const label_value_def = identifier[([](auto& ctx) {
+  x3::_val(ctx).label = x3::_attr(ctx);
+  x3::_val(ctx).loc = location(ctx);
+})] > '=' > string_literal[([](auto& ctx) { x3::_val(ctx).value = x3::_attr(ctx); })];
+
+x3::rule<class sample_line_id, ast::SampleLine> const sample_line = "a sample";
+x3::rule<class sample_labels_end_id> const sample_labels_end = "',' or '}'";
+auto const sample_labels_end_def = x3::lit('}');
+auto const sample_line_def =
+    identifier[([](auto& ctx) {
+      x3::_val(ctx).metric = x3::_attr(ctx);
+      x3::_val(ctx).loc = location(ctx);
+    })] >>
+    -('{' > -(label_value % ',')[([](auto& ctx) { x3::_val(ctx).labels = std::move(x3::_attr(ctx)); })] >
+      sample_labels_end) >
+    quantity[([](auto& ctx) { x3::_val(ctx).value = std::move(x3::_attr(ctx)); })];
+
+x3::rule<class at_step_id, ast::AtStep> const at_step = "an 'at' step";
+x3::rule<class at_end_id> const at_end = "a sample (metric{label=\"value\"} number) or '}'";
+auto const at_end_def = x3::lit('}');
+auto const at_step_def =
+    kw("at")[([](auto& ctx) { x3::_val(ctx).loc = location(ctx); })] >
+    date[([](auto& ctx) { x3::_val(ctx).as_of = x3::_attr(ctx); })] > '{' >
+    *sample_line[([](auto& ctx) { x3::_val(ctx).samples.push_back(std::move(x3::_attr(ctx))); })] >
+    at_end;
+
+auto const expect_target = identifier[([](auto& ctx) { x3::_val(ctx).target = x3::_attr(ctx); })] >>
+                           -('{' > -(label_value % ',')[([](auto& ctx) {
+                             x3::_val(ctx).labels = std::move(x3::_attr(ctx));
+                           })] > sample_labels_end);
+auto const expect_kind = [](ast::ExpectKind kind) {
+  return [kind](auto& ctx) { x3::_val(ctx).kind = kind; };
+};
+
+x3::rule<class expect_what_id> const expect_what =
+    "what to expect ('alert', 'no alert', 'value' or an indicator name)";
+auto const expect_what_def = x3::eps >> !x3::eps;
+x3::rule<class expect_step_id, ast::ExpectStep> const expect_step = "an 'expect' step";
+auto const expect_step_def =
+    kw("expect")[([](auto& ctx) { x3::_val(ctx).loc = location(ctx); })] >
+    ((kw("no")[expect_kind(ast::ExpectKind::no_alert)] > alert_keyword > expect_target) |
+     (kw("alert")[expect_kind(ast::ExpectKind::alert)] > expect_target >
+      severity[([](auto& ctx) { x3::_val(ctx).outcome = std::string(ast::to_string(x3::_attr(ctx))); })]) |
+     (kw("value")[expect_kind(ast::ExpectKind::value)] > expect_target >
+      quantity[([](auto& ctx) { x3::_val(ctx).value = std::move(x3::_attr(ctx)); })]) |
+     (expect_target > outcome[([](auto& ctx) { x3::_val(ctx).outcome = x3::_attr(ctx); })]) |
+     (x3::eps > expect_what));
+
+x3::rule<class test_id, ast::TestDecl> const test = "a test";
+x3::rule<class test_end_id> const test_end = "'at', 'expect' or '}'";
+auto const test_end_def = x3::lit('}');
+auto const test_def =
+    kw("test") >
+    string_literal[name_block] > '{' >
+    *(at_step[([](auto& ctx) { x3::_val(ctx).steps.emplace_back(std::move(x3::_attr(ctx))); })] |
+      expect_step[([](auto& ctx) { x3::_val(ctx).steps.emplace_back(std::move(x3::_attr(ctx))); })]) >
+    test_end;
+
+BOOST_SPIRIT_DEFINE(date_expression, number_expression, string_expression)
+BOOST_SPIRIT_DEFINE(identifier, dotted_name, string_literal, quantity_text, date_text, whole_number, colour, severity, better, frame, outcome, comparison, unit_name, quantity, duration, date, expression, and_expression, not_expression, comparison_expression)
+BOOST_SPIRIT_DEFINE(additive_expression, multiplicative_expression, unary_expression, primary, call, reference, match_expression, matcher, matchers, matchers_end, arm_end, parenthesised_list, by_labels, metric, metric_body, metric_end, label_list, band, band_set, band_end)
+BOOST_SPIRIT_DEFINE(band_bounds, cohort, indicator, indicator_end, benchmark_entry, benchmark, benchmark_end, route, route_end, escalation, periods_word, rule, rule_end, binding, extract, extract_end, label_value, sample_line, sample_labels_end, at_step)
+BOOST_SPIRIT_DEFINE(at_end, expect_step, expect_what, test, test_end, minimum_keyword, every_keyword, after_keyword, alert_keyword, when_keyword)
+
+auto const skipper = x3::space | x3::lexeme['#' >> *(x3::char_ - x3::eol)];
+
+constexpr std::string_view kBlockKeywords[] = {"metric", "indicator", "benchmark", "route",
+                                               "rule",   "extract",   "test"};
+
+// ---------------------------------------------------------------------------------------------
+// The driver
+
+/// Guards the recursive rules (parentheses) against stack exhaustion on hostile input.
+constexpr int kMaxNesting = 64;
+
+struct Scan {
+  std::vector<ast::Comment> comments;
+  std::optional<ast::Location> too_deep;
+};
+
+// One pass over the text outside strings: comments for the formatter, and nesting depth.
+Scan scan(std::string_view source, const Locator& locator) {
+  Scan result;
+  int depth = 0;
+  bool line_has_code = false;
+  for (std::size_t i = 0; i < source.size(); ++i) {
+    char c = source[i];
+    if (c == '\n') {
+      line_has_code = false;
+    } else if (c == '"') {
+      line_has_code = true;
+      for (++i; i < source.size() && source[i] != '"' && source[i] != '\n'; ++i)
+        if (source[i] == '\\') ++i;
+      if (i < source.size() && source[i] == '\n') line_has_code = false;
+    } else if (c == '#') {
+      std::size_t end = source.find('\n', i);
+      if (end == std::string_view::npos) end = source.size();
+      std::string text(source.substr(i, end - i));
+      if (!text.empty() && text.back() == '\r') text.pop_back();
+      result.comments.push_back({locator.exact(source.data() + i), std::move(text), !line_has_code});
+      i = end - 1;
+    } else if (!std::isspace(static_cast<unsigned char>(c))) {
+      line_has_code = true;
+      if (c == '(') {
+        if (++depth > kMaxNesting && !result.too_deep)
+          result.too_deep = locator.exact(source.data() + i);
+      } else if (c == ')') {
+        depth = std::max(0, depth - 1);
+      }
+    }
+  }
+  return result;
+}
+
+// Blanks and comments, as the skipper sees them.
+Iterator skip_blank(Iterator where, Iterator end) {
+  while (where < end) {
+    if (*where == '#') {
+      while (where < end && *where != '\n') ++where;
+    } else if (std::isspace(static_cast<unsigned char>(*where))) {
+      ++where;
+    } else {
+      break;
+    }
+  }
+  return where;
+}
+
+std::string describe_token(Iterator where, Iterator end) {
+  while (where < end && (*where == ' ' || *where == '\t' || *where == '\r')) ++where;
+  if (where == end) return "end of file";
+  if (*where == '\n') return "end of line";
+  Iterator stop = where;
+  if (std::isalnum(static_cast<unsigned char>(*stop)) || *stop == '_') {
+    while (stop < end && (std::isalnum(static_cast<unsigned char>(*stop)) || *stop == '_' || *stop == '.'))
+      ++stop;
+  } else {
+    ++stop;
+  }
+  return "'" + std::string(where, stop) + "'";
+}
+
+std::string word_at(Iterator where, Iterator end) {
+  Iterator stop = where;
+  while (stop < end && (std::isalnum(static_cast<unsigned char>(*stop)) || *stop == '_')) ++stop;
+  return std::string(where, stop);
+}
+
+/// The words listed in parentheses in an expectation's description: the keywords that could
+/// have come here, for a did-you-mean.
+std::vector<std::string> listed_words(const std::string& expected) {
+  std::vector<std::string> words;
+  std::size_t open = expected.find('(');
+  std::size_t close = expected.find(')', open);
+  if (open == std::string::npos || close == std::string::npos) return words;
+  std::string inside = expected.substr(open + 1, close - open - 1);
+  std::string word;
+  for (char c : inside + ",") {
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') {
+      word += c;
+    } else {
+      if (!word.empty()) words.push_back(word);
+      word.clear();
+    }
+  }
+  return words;
+}
+
+// Skips to the start of the next line that begins with a block keyword.
+Iterator recover(Iterator from, Iterator end) {
+  Iterator line = from;
+  while (line < end) {
+    line = std::find(line, end, '\n');
+    if (line == end) return end;
+    ++line;
+    for (std::string_view keyword : kBlockKeywords) {
+      if (static_cast<std::size_t>(end - line) >= keyword.size() &&
+          std::string_view(line, keyword.size()) == keyword &&
+          (line + keyword.size() == end ||
+           !(std::isalnum(static_cast<unsigned char>(line[keyword.size()])) || line[keyword.size()] == '_')))
+        return line;
+    }
+  }
+  return end;
+}
+
+
+template <typename Parser, typename Attribute>
+bool parse_one(const Parser& parser, Iterator& first, Iterator last, const Locator& locator,
+               Attribute& attribute) {
+  auto const with_locator = x3::with<locator_tag>(std::cref(locator))[parser];
+  return x3::phrase_parse(first, last, with_locator, skipper, attribute);
+}
+
+template <typename Rule>
+bool parse_into(const Rule& rule, Iterator& first, Iterator last, const Locator& locator,
+                std::vector<ast::Item>& items) {
+  typename Rule::attribute_type decl;
+  if (!parse_one(rule, first, last, locator, decl)) return false;
+  items.emplace_back(std::move(decl));
+  return true;
+}
+
+// Dispatches on the block keyword, which keeps each block's errors its own.
+bool parse_block(const std::string& keyword, Iterator& first, Iterator last, const Locator& locator,
+                 std::vector<ast::Item>& items) {
+  if (keyword == "metric") return parse_into(metric, first, last, locator, items);
+  if (keyword == "indicator") return parse_into(indicator, first, last, locator, items);
+  if (keyword == "benchmark") return parse_into(benchmark, first, last, locator, items);
+  if (keyword == "route") return parse_into(route, first, last, locator, items);
+  if (keyword == "rule") return parse_into(rule, first, last, locator, items);
+  if (keyword == "extract") return parse_into(extract, first, last, locator, items);
+  if (keyword == "test") return parse_into(test, first, last, locator, items);
+  return false;
+}
+
+Diagnostic error_at(std::string_view file, const Locator& locator, Iterator where, std::string message) {
+  return Diagnostic{std::string(file), locator.at(where), Severity::error, std::move(message)};
+}
+
+Diagnostic expectation_error(std::string_view file, const Locator& locator,
+                             const x3::expectation_failure<Iterator>& failure) {
+  Iterator where = failure.where();
+  // Report the position of the offending token, not the blank before it.
+  ast::Location loc = locator.at(where);
+  Iterator token = locator.begin();
+  {
+    Iterator p = where;
+    while (p < locator.end() && (std::isspace(static_cast<unsigned char>(*p)) || *p == '#')) {
+      if (*p == '#')
+        while (p < locator.end() && *p != '\n') ++p;
+      else
+        ++p;
+    }
+    token = p;
+  }
+  std::string expected = failure.which();
+  std::string message = "expected " + expected + ", found " + describe_token(token, locator.end());
+  std::string word = word_at(token, locator.end());
+  if (!word.empty()) {
+    std::string suggestion = did_you_mean(word, listed_words(expected));
+    if (!suggestion.empty()) message += "; did you mean '" + suggestion + "'?";
+  }
+  return Diagnostic{std::string(file), loc, Severity::error, std::move(message)};
+}
+
+}  // namespace
+
+ParseResult parse(std::string_view source, std::string_view file_name) {
+  ParseResult result;
+  result.file.path = std::string(file_name);
+  Locator locator(source);
+  Scan scanned = scan(source, locator);
+  result.file.comments = std::move(scanned.comments);
+  if (scanned.too_deep) {
+    result.diagnostics.push_back({std::string(file_name), *scanned.too_deep, Severity::error,
+                                  "expression nested more than " + std::to_string(kMaxNesting) +
+                                      " parentheses deep"});
+    return result;
+  }
+
+  Iterator first = locator.begin();
+  Iterator last = locator.end();
+  while (true) {
+    first = skip_blank(first, last);
+    if (first == last) break;
+    Iterator start = first;
+    try {
+      if (parse_block(word_at(start, last), first, last, locator, result.file.items)) continue;
+      std::string message = "expected a block (metric, indicator, benchmark, route, rule, extract, test), found " +
+                            describe_token(start, last);
+      std::string suggestion = did_you_mean(word_at(start, last), {std::begin(kBlockKeywords), std::end(kBlockKeywords)} );
+      if (!suggestion.empty()) message += "; did you mean '" + suggestion + "'?";
+      result.diagnostics.push_back(error_at(file_name, locator, start, std::move(message)));
+      first = recover(start, last);
+    } catch (const x3::expectation_failure<Iterator>& failure) {
+      result.diagnostics.push_back(expectation_error(file_name, locator, failure));
+      first = recover(std::max(start, failure.where()), last);
+    } catch (const SemanticError& error) {
+      result.diagnostics.push_back(error_at(file_name, locator, error.where, error.message));
+      first = recover(std::max(start, error.where), last);
+    }
+  }
+  return result;
+}
+
+ParseResult parse_expression(std::string_view source, ast::Expr& out) {
+  ParseResult result;
+  Locator locator(source);
+  Scan scanned = scan(source, locator);
+  if (scanned.too_deep) {
+    result.diagnostics.push_back({"<expression>", *scanned.too_deep, Severity::error,
+                                  "expression nested too deeply"});
+    return result;
+  }
+  Iterator first = locator.begin();
+  Iterator last = locator.end();
+  try {
+    if (!parse_one(expression, first, last, locator, out)) {
+      result.diagnostics.push_back(error_at("<expression>", locator, first, "expected an expression"));
+      return result;
+    }
+    first = skip_blank(first, last);
+    if (first != last)
+      result.diagnostics.push_back(error_at("<expression>", locator, first,
+                                            "unexpected " + describe_token(first, last)));
+  } catch (const x3::expectation_failure<Iterator>& failure) {
+    result.diagnostics.push_back(expectation_error("<expression>", locator, failure));
+  } catch (const SemanticError& error) {
+    result.diagnostics.push_back(error_at("<expression>", locator, error.where, error.message));
+  }
+  return result;
+}
+
+}  // namespace bandwatch
