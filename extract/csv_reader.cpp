@@ -1,0 +1,210 @@
+#include "extract/csv_reader.hpp"
+
+#include <csv.h>
+
+#include <cerrno>
+#include <cstring>
+#include <new>
+
+namespace bandwatch::extract {
+namespace {
+
+// Line breaks inside a (quoted) field: LF, CRLF and a lone CR each count once.
+std::size_t count_line_breaks(const char* text, std::size_t size) {
+  if (size == 0 || (!std::memchr(text, '\n', size) && !std::memchr(text, '\r', size))) return 0;
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < size; ++i) {
+    if (text[i] == '\n') {
+      ++count;
+    } else if (text[i] == '\r' && (i + 1 == size || text[i + 1] != '\n')) {
+      ++count;
+    }
+  }
+  return count;
+}
+
+constexpr unsigned char kOptions = CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL;
+
+}  // namespace
+
+bool CsvRecord::blank() const {
+  for (std::string_view field : fields)
+    for (char c : field)
+      if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return false;
+  return true;
+}
+
+CsvReader::CsvReader(CsvSink& sink) : sink_(sink), parser_(new csv_parser) {
+  if (csv_init(parser_, kOptions) != 0) {
+    delete parser_;
+    throw std::bad_alloc();
+  }
+  // Records are built field by field; a larger block means fewer reallocations on long fields.
+  csv_set_blk_size(parser_, 4096);
+}
+
+CsvReader::~CsvReader() {
+  csv_free(parser_);
+  delete parser_;
+}
+
+void CsvReader::reset_parser() {
+  csv_free(parser_);
+  csv_init(parser_, kOptions);
+  csv_set_blk_size(parser_, 4096);
+}
+
+void CsvReader::on_field(void* data, std::size_t size, void* self_ptr) {
+  auto& self = *static_cast<CsvReader*>(self_ptr);
+  const char* text = data ? static_cast<const char*>(data) : "";
+  if (!self.record_open_) {
+    self.record_open_ = true;
+    self.record_line_ = self.line_;
+  }
+  self.spans_.emplace_back(self.arena_.size(), size);
+  self.arena_.append(text, size);
+  self.line_ += count_line_breaks(text, size);
+  self.last_was_cr_ = false;
+}
+
+void CsvReader::on_row_end(int terminator, void* self_ptr) {
+  auto& self = *static_cast<CsvReader*>(self_ptr);
+  bool had_fields = self.record_open_;
+  if (had_fields) self.deliver();
+  if (terminator == '\r') {
+    ++self.line_;
+    if (!had_fields) ++self.blank_lines_;
+    self.last_was_cr_ = true;
+  } else if (terminator == '\n') {
+    // With CSV_REPALL_NL libcsv reports the LF of a CRLF as an empty row of its own.
+    if (!self.last_was_cr_ || had_fields) {
+      ++self.line_;
+      if (!had_fields) ++self.blank_lines_;
+    }
+    self.last_was_cr_ = false;
+  }
+}
+
+void CsvReader::deliver() {
+  record_.fields.clear();
+  for (auto [offset, size] : spans_) record_.fields.emplace_back(arena_.data() + offset, size);
+  record_.line = record_line_;
+  sink_.on_record(record_);
+  spans_.clear();
+  arena_.clear();
+  record_open_ = false;
+}
+
+std::string_view CsvReader::recover(std::string_view rest) {
+  // The record with bad quoting is dropped and reported; reading resumes on the next line.
+  std::size_t start = record_open_ ? record_line_ : line_;
+  std::size_t column = spans_.size() + 1;
+  line_ += count_line_breaks(reinterpret_cast<const char*>(parser_->entry_buf), parser_->entry_pos);
+  sink_.on_problem(CsvProblem{start, column,
+                              "malformed quoting (a quote inside an unquoted field, or text after "
+                              "a closing quote); the record is not imported",
+                              false});
+  spans_.clear();
+  arena_.clear();
+  record_open_ = false;
+  last_was_cr_ = false;
+  reset_parser();
+  skipping_ = true;
+  return skip_to_line_end(rest);
+}
+
+std::string_view CsvReader::skip_to_line_end(std::string_view rest) {
+  std::size_t end = rest.find_first_of("\r\n");
+  if (end == std::string_view::npos) return {};  // still skipping in the next chunk
+  skipping_ = false;
+  ++line_;
+  if (rest[end] == '\r') {
+    if (end + 1 < rest.size() && rest[end + 1] == '\n') return rest.substr(end + 2);
+    last_was_cr_ = true;  // an LF at the start of the next chunk ends the same line
+  }
+  return rest.substr(end + 1);
+}
+
+void CsvReader::feed(std::string_view bytes) {
+  if (failed_) return;
+  if (at_start_) {
+    pending_start_.append(bytes);
+    if (pending_start_.size() < 3) return;
+    at_start_ = false;
+    std::string start = std::move(pending_start_);
+    pending_start_.clear();
+    std::string_view view = start;
+    if (view.starts_with("\xEF\xBB\xBF")) {
+      view.remove_prefix(3);
+    } else if (view.starts_with("\xFF\xFE") || view.starts_with("\xFE\xFF")) {
+      failed_ = true;
+      sink_.on_problem(CsvProblem{1, 0, "the file is UTF-16; save it as \"CSV UTF-8\"", true});
+      return;
+    }
+    parse(view);
+    return;
+  }
+  parse(bytes);
+}
+
+void CsvReader::parse(std::string_view bytes) {
+  while (!bytes.empty() && !failed_) {
+    if (skipping_) {
+      bytes = skip_to_line_end(bytes);
+      continue;
+    }
+    std::size_t used = csv_parse(parser_, bytes.data(), bytes.size(), on_field, on_row_end, this);
+    if (used == bytes.size()) return;
+    if (csv_error(parser_) == CSV_EPARSE) {
+      bytes = recover(bytes.substr(used));
+      continue;
+    }
+    failed_ = true;
+    sink_.on_problem(CsvProblem{line_, 0, "out of memory reading a record", true});
+  }
+}
+
+void CsvReader::finish() {
+  if (failed_) return;
+  if (at_start_) {
+    // A file shorter than a byte order mark.
+    at_start_ = false;
+    std::string start = std::move(pending_start_);
+    pending_start_.clear();
+    std::string_view view = start;
+    if (view.starts_with("\xEF\xBB\xBF")) view.remove_prefix(3);
+    parse(view);
+    if (failed_) return;
+  }
+  std::size_t start = record_open_ ? record_line_ : line_;
+  if (csv_fini(parser_, on_field, on_row_end, this) != 0) {
+    std::size_t lines = 1 + count_line_breaks(reinterpret_cast<const char*>(parser_->entry_buf),
+                                              parser_->entry_pos);
+    failed_ = true;
+    sink_.on_problem(CsvProblem{
+        start, spans_.size() + 1,
+        "a quoted field opens here and is never closed: the " + std::to_string(lines) +
+            " line(s) from here to the end of the file are not imported",
+        true});
+    return;
+  }
+  if (record_open_) deliver();
+}
+
+bool CsvReader::read_stream(std::FILE* in) {
+  std::vector<char> buffer(1 << 20);
+  for (;;) {
+    std::size_t got = std::fread(buffer.data(), 1, buffer.size(), in);
+    if (got > 0) feed(std::string_view(buffer.data(), got));
+    if (got < buffer.size()) break;
+  }
+  if (std::ferror(in)) {
+    failed_ = true;
+    sink_.on_problem(CsvProblem{line_, 0, std::string("read error: ") + std::strerror(errno), true});
+    return false;
+  }
+  finish();
+  return true;
+}
+
+}  // namespace bandwatch::extract

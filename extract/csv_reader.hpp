@@ -1,0 +1,86 @@
+// Streaming CSV records through libcsv (RFC 4180: quoted fields with commas, quotes and line
+// breaks), with the physical line each record starts on, a UTF-8 byte order mark skipped, CRLF,
+// LF or CR line ends, and malformed quoting reported rather than silently merged into a field.
+#pragma once
+
+#include <cstddef>
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct csv_parser;
+
+namespace bandwatch::extract {
+
+/// One record: its fields (views valid only during the callback) and the 1-based physical line
+/// of the file it starts on.
+struct CsvRecord {
+  std::vector<std::string_view> fields;
+  std::size_t line = 0;
+  /// True when every field is blank (a blank line, or Excel's ",,,," rows).
+  bool blank() const;
+};
+
+/// What went wrong with one record or the file: "line" is where the record starts.
+struct CsvProblem {
+  std::size_t line = 0;
+  std::size_t column = 0;  // 1-based field number where it went wrong; 0 = not about a field
+  std::string message;
+  bool fatal = false;  // the rest of the file cannot be read (unclosed quote, UTF-16, I/O)
+};
+
+/// Receives records and problems in file order.
+class CsvSink {
+ public:
+  virtual ~CsvSink() = default;
+  virtual void on_record(const CsvRecord& record) = 0;
+  virtual void on_problem(const CsvProblem& problem) = 0;
+};
+
+/// Reads CSV incrementally: feed bytes in chunks of any size, then finish(). Memory stays bounded
+/// by the largest record. Not thread-safe; one reader per file.
+class CsvReader {
+ public:
+  explicit CsvReader(CsvSink& sink);
+  ~CsvReader();
+  CsvReader(const CsvReader&) = delete;
+  CsvReader& operator=(const CsvReader&) = delete;
+
+  void feed(std::string_view bytes);
+  /// Ends the input: delivers the last record, or a fatal problem for an unclosed quote.
+  void finish();
+
+  /// Reads a whole stream in 1 MiB chunks (feed + finish); false on a read error (reported).
+  bool read_stream(std::FILE* in);
+
+  /// Empty lines (nothing, or only spaces, between line ends) seen so far: skipped, not records.
+  std::size_t blank_lines() const { return blank_lines_; }
+
+ private:
+  static void on_field(void* data, std::size_t size, void* self);
+  static void on_row_end(int terminator, void* self);
+  void parse(std::string_view bytes);
+  void deliver();
+  // Reports a record with bad quoting, drops it and returns the bytes after its line.
+  std::string_view recover(std::string_view rest);
+  std::string_view skip_to_line_end(std::string_view rest);
+  void reset_parser();
+
+  CsvSink& sink_;
+  csv_parser* parser_;
+  std::string arena_;                                   // the current record's fields, back to back
+  std::vector<std::pair<std::size_t, std::size_t>> spans_;  // offset and size in arena_
+  CsvRecord record_;
+  std::size_t line_ = 1;          // the physical line the parser has reached
+  std::size_t record_line_ = 1;   // where the current record began
+  bool record_open_ = false;      // a field of the current record has been seen
+  bool last_was_cr_ = false;      // the last terminator was CR: a following LF is the same line end
+  bool at_start_ = true;          // nothing fed yet: check for a byte order mark
+  bool failed_ = false;           // a fatal problem was reported: ignore the rest
+  std::size_t blank_lines_ = 0;
+  bool skipping_ = false;         // dropping the rest of a line with bad quoting
+  std::string pending_start_;     // the first bytes, held until the BOM check can be made
+};
+
+}  // namespace bandwatch::extract

@@ -1,0 +1,932 @@
+#include "extract/mapping.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <regex>
+#include <set>
+#include <unordered_map>
+
+#include "extract/text.hpp"
+
+namespace bandwatch::extract {
+namespace {
+
+constexpr std::size_t kNoColumn = static_cast<std::size_t>(-1);
+// Distinct values remembered per `match`; team names and codes repeat, free text does not.
+constexpr std::size_t kMatchCacheLimit = 16384;
+
+enum class Kind : std::uint8_t {
+  number, text, date, duration, column, as_of,
+  fn_date, fn_age, fn_days_between, fn_working_days, fn_is_blank, fn_code,
+  negate, logical_not, arithmetic, compare, logical_and, logical_or, in_list, match,
+};
+
+struct MatchArms {
+  std::vector<std::regex> regexes;
+  std::unordered_map<std::string, int> cache;  // normalised subject -> arm, -1 for none
+  std::string scratch;
+};
+
+struct Node {
+  Kind kind = Kind::number;
+  ast::Op op = ast::Op::none;
+  double number = 0;
+  std::string text;  // literal text; for a column, the header as the file spells it
+  Date date;
+  Duration duration;
+  std::size_t column = kNoColumn;
+  bool negated = false;
+  bool has_else = false;
+  std::vector<Node> args;
+  std::shared_ptr<MatchArms> match;  // shared_ptr: Node stays copyable for vectors
+};
+
+struct FunctionSpec {
+  std::string_view name;
+  Kind kind;
+  std::size_t arity;
+};
+
+constexpr FunctionSpec kFunctions[] = {
+    {"date", Kind::fn_date, 1},
+    {"age", Kind::fn_age, 1},
+    {"days_between", Kind::fn_days_between, 2},
+    {"working_days_between", Kind::fn_working_days, 2},
+    {"is_blank", Kind::fn_is_blank, 1},
+    {"code", Kind::fn_code, 1},
+};
+
+std::vector<std::string> function_names() {
+  std::vector<std::string> names;
+  for (const FunctionSpec& spec : kFunctions) names.emplace_back(spec.name);
+  return names;
+}
+
+// Turns AST expressions into nodes; with a header, resolves columns too.
+class Compiler {
+ public:
+  Compiler(std::string_view rules_file, const HeaderIndex* header, std::string_view data_file,
+           std::vector<Diagnostic>& diagnostics)
+      : rules_file_(rules_file), header_(header), data_file_(data_file), diagnostics_(diagnostics) {}
+
+  Node compile(const ast::Expr& expr) {
+    Node node;
+    switch (expr.kind) {
+      case ast::ExprKind::number:
+        if (expr.quantity.duration) {
+          node.kind = Kind::duration;
+          node.duration = *expr.quantity.duration;
+          if (node.duration.unit == DurationUnit::periods)
+            error(expr.loc, "periods have no meaning in an extract; use days, weeks, months or years");
+        } else {
+          node.kind = Kind::number;
+          node.number = expr.quantity.value;
+        }
+        return node;
+      case ast::ExprKind::string:
+        return column(expr);
+      case ast::ExprKind::date:
+        node.kind = Kind::date;
+        node.date = expr.date;
+        return node;
+      case ast::ExprKind::ref:
+        if (expr.name == "as_of" && expr.matchers.empty()) {
+          node.kind = Kind::as_of;
+          return node;
+        }
+        error(expr.loc, "unknown name '" + expr.name +
+                            "' in an extract: a column is written as a string (\"" + expr.name +
+                            "\"); `as_of` is the import's date");
+        return node;
+      case ast::ExprKind::call:
+        return call(expr);
+      case ast::ExprKind::aggregate:
+        error(expr.loc, "'" + expr.name + "(...) by' aggregates belong in metric declarations, not extracts");
+        return node;
+      case ast::ExprKind::unary:
+        node.kind = expr.op == ast::Op::logical_not ? Kind::logical_not : Kind::negate;
+        node.args.push_back(compile(expr.args.at(0)));
+        return node;
+      case ast::ExprKind::binary:
+        node.op = expr.op;
+        switch (expr.op) {
+          case ast::Op::add: case ast::Op::subtract: case ast::Op::multiply: case ast::Op::divide:
+            node.kind = Kind::arithmetic;
+            break;
+          case ast::Op::logical_and: node.kind = Kind::logical_and; break;
+          case ast::Op::logical_or: node.kind = Kind::logical_or; break;
+          default: node.kind = Kind::compare; break;
+        }
+        node.args.push_back(compile(expr.args.at(0)));
+        node.args.push_back(compile(expr.args.at(1)));
+        return node;
+      case ast::ExprKind::in_list:
+        node.kind = Kind::in_list;
+        node.negated = expr.negated;
+        node.args.push_back(compile(expr.args.at(0)));
+        for (std::size_t i = 1; i < expr.args.size(); ++i) node.args.push_back(literal(expr.args[i]));
+        return node;
+      case ast::ExprKind::match:
+        return match(expr);
+    }
+    return node;
+  }
+
+  bool failed() const { return failed_; }
+
+  void error(ast::Location loc, std::string message) {
+    failed_ = true;
+    diagnostics_.push_back(Diagnostic{std::string(rules_file_), loc, Severity::error, std::move(message)});
+  }
+
+ private:
+  Node column(const ast::Expr& expr) {
+    Node node;
+    node.kind = Kind::column;
+    node.text = expr.name;
+    if (trim(expr.name).empty()) error(expr.loc, "an empty string names no column");
+    if (!header_) return node;
+    auto cached = resolved_.find(expr.name);
+    if (cached != resolved_.end()) {
+      node.column = cached->second.index;
+      node.text = cached->second.header;
+      return node;
+    }
+    std::string message;
+    std::optional<HeaderMatch> found = header_->find(expr.name, message);
+    if (!found) {
+      error(expr.loc, message + " (in " + std::string(data_file_) + ")");
+      return node;
+    }
+    if (!found->exact)
+      diagnostics_.push_back(Diagnostic{std::string(rules_file_), expr.loc, Severity::note,
+                                        "column \"" + expr.name + "\" read from \"" +
+                                            found->header + "\" in " + std::string(data_file_)});
+    resolved_.emplace(expr.name, *found);
+    node.column = found->index;
+    node.text = found->header;
+    return node;
+  }
+
+  // Items of `in (...)` and results of match arms: strings are text, not columns.
+  Node literal(const ast::Expr& expr) {
+    if (expr.kind == ast::ExprKind::string) {
+      Node node;
+      node.kind = Kind::text;
+      node.text = expr.name;
+      return node;
+    }
+    return compile(expr);
+  }
+
+  Node call(const ast::Expr& expr) {
+    Node node;
+    for (const FunctionSpec& spec : kFunctions) {
+      if (spec.name != expr.name) continue;
+      node.kind = spec.kind;
+      if (expr.args.size() != spec.arity) {
+        error(expr.loc, std::string(spec.name) + "() takes " + std::to_string(spec.arity) +
+                            (spec.arity == 1 ? " argument" : " arguments") + ", not " +
+                            std::to_string(expr.args.size()));
+        return node;
+      }
+      if (!expr.matchers.empty() || !expr.by.empty())
+        error(expr.loc, std::string(spec.name) + "() takes no labels");
+      for (const ast::Expr& arg : expr.args) node.args.push_back(compile(arg));
+      return node;
+    }
+    std::string message = "unknown function '" + expr.name + "' in an extract";
+    std::string suggestion = did_you_mean(expr.name, function_names());
+    if (!suggestion.empty()) message += "; did you mean '" + suggestion + "'?";
+    message += " (extracts have date, age, days_between, working_days_between, is_blank, code)";
+    error(expr.loc, message);
+    return node;
+  }
+
+  Node match(const ast::Expr& expr) {
+    Node node;
+    node.kind = Kind::match;
+    node.has_else = expr.has_else;
+    node.match = std::make_shared<MatchArms>();
+    std::size_t results = expr.args.size() - 1;
+    if (expr.args.empty() || results != expr.patterns.size() + (expr.has_else ? 1 : 0)) {
+      error(expr.loc, "a match needs one result for each pattern");
+      return node;
+    }
+    node.args.push_back(compile(expr.args[0]));
+    for (const std::string& pattern : expr.patterns) {
+      try {
+        // Case-insensitive: exports drift in case ("Care leaver" / "Care Leaver").
+        node.match->regexes.emplace_back(pattern, std::regex::ECMAScript | std::regex::icase |
+                                                      std::regex::optimize);
+      } catch (const std::regex_error& failure) {
+        error(expr.loc, "the pattern \"" + pattern + "\" is not a regular expression: " + failure.what());
+        node.match->regexes.emplace_back();
+      }
+    }
+    for (std::size_t i = 1; i < expr.args.size(); ++i) node.args.push_back(literal(expr.args[i]));
+    return node;
+  }
+
+  std::string_view rules_file_;
+  const HeaderIndex* header_;
+  std::string_view data_file_;
+  std::vector<Diagnostic>& diagnostics_;
+  std::unordered_map<std::string, HeaderMatch> resolved_;
+  bool failed_ = false;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Values
+
+enum class Type : std::uint8_t { number, text, date, span, duration, boolean };
+
+struct Value {
+  Type type = Type::number;
+  bool boolean = false;
+  double number = 0;  // a number; the days of a span
+  Date date;          // a date; the end of a span
+  Date from;          // the start of a span
+  Duration duration;
+  std::string_view text;
+  std::size_t column = kNoColumn;  // where the value came from, to say which column is bad
+};
+
+Value number_value(double number, std::size_t column = kNoColumn) {
+  Value value;
+  value.type = Type::number;
+  value.number = number;
+  value.column = column;
+  return value;
+}
+
+Value bool_value(bool boolean) {
+  Value value;
+  value.type = Type::boolean;
+  value.boolean = boolean;
+  return value;
+}
+
+Value span_value(Date from, Date to, std::size_t column) {
+  Value value;
+  value.type = Type::span;
+  value.from = from;
+  value.date = to;
+  value.number = to.days_since_epoch - from.days_since_epoch;
+  value.column = column;
+  return value;
+}
+
+std::string_view type_name(Type type) {
+  switch (type) {
+    case Type::number: return "a number";
+    case Type::text: return "text";
+    case Type::date: return "a date";
+    case Type::span: return "a number of days";
+    case Type::duration: return "a duration";
+    case Type::boolean: return "true/false";
+  }
+  return "a value";
+}
+
+std::string quote_value(std::string_view text) {
+  constexpr std::size_t kMax = 60;
+  std::string shown = normalised(text.size() > kMax ? text.substr(0, kMax) : text);
+  for (char& c : shown)
+    if (c == '\n' || c == '\r') c = ' ';
+  return "\"" + shown + (text.size() > kMax ? "...\"" : "\"");
+}
+
+std::optional<double> parse_number(std::string_view text) {
+  text = trim(text);
+  if (text.starts_with("\xC2\xA3")) text.remove_prefix(2);  // £
+  if (!text.empty() && text.back() == '%') text.remove_suffix(1);
+  if (text.empty()) return std::nullopt;
+  std::string digits;
+  const char* begin = text.data();
+  const char* end = text.data() + text.size();
+  if (text.find(',') != std::string_view::npos) {  // thousands separators: 1,234
+    for (char c : text)
+      if (c != ',') digits.push_back(c);
+    begin = digits.data();
+    end = digits.data() + digits.size();
+  }
+  if (*begin == '+') ++begin;
+  double value = 0;
+  auto [ptr, ec] = std::from_chars(begin, end, value);
+  if (ec != std::errc{} || ptr != end || !std::isfinite(value)) return std::nullopt;
+  return value;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+struct SampleBinding {
+  std::string name;
+  Node value;
+};
+
+struct LabelBinding {
+  std::string name;
+  Node value;
+  bool key = false;
+};
+
+}  // namespace
+
+struct CompiledExtract::Impl {
+  std::string name;
+  EvalContext context;
+  const HolidayCalendar* holidays = nullptr;
+  DateOrder order = DateOrder::day_first;
+  std::vector<Node> filters;
+  std::vector<LabelBinding> labels;
+  std::vector<SampleBinding> samples;
+  std::string as_of_text;  // " yyyy-mm-dd\n", the end of every line
+
+  // Per-row state, kept to reuse its memory.
+  const std::vector<std::string_view>* fields = nullptr;
+  std::vector<RowError>* errors = nullptr;
+  std::string label_text;
+  std::string scratch;
+
+  bool fail(const Value& value, std::string reason) { return fail(value.column, std::move(reason)); }
+  bool fail(std::size_t column, std::string reason) {
+    for (const RowError& existing : *errors)
+      if (existing.column == column && column != kNoColumn) return false;
+    errors->push_back(RowError{column, std::move(reason)});
+    return false;
+  }
+
+  bool to_date(const Value& value, Date& out) {
+    if (value.type == Type::date) {
+      out = value.date;
+      return true;
+    }
+    if (value.type == Type::text) {
+      DateParse parsed = parse_date(value.text, order);
+      if (parsed.date) {
+        out = *parsed.date;
+        return true;
+      }
+      return fail(value, parsed.reason);
+    }
+    return fail(value, "expected a date, found " + std::string(type_name(value.type)));
+  }
+
+  bool to_number(const Value& value, double& out) {
+    switch (value.type) {
+      case Type::number: case Type::span: out = value.number; return true;
+      case Type::boolean: out = value.boolean ? 1 : 0; return true;
+      case Type::text:
+        if (std::optional<double> number = parse_number(value.text)) {
+          out = *number;
+          return true;
+        }
+        if (is_blank(value.text)) return fail(value, "blank, expected a number");
+        return fail(value, "not a number: " + quote_value(value.text));
+      case Type::duration:
+        if (value.duration.unit == DurationUnit::days) {
+          out = static_cast<double>(value.duration.amount);
+          return true;
+        }
+        if (value.duration.unit == DurationUnit::weeks) {
+          out = 7.0 * static_cast<double>(value.duration.amount);
+          return true;
+        }
+        return fail(value, "months and years are calendar lengths: compare them with age() or days_between()");
+      case Type::date:
+        return fail(value, "a date is not a number: use age() or days_between()");
+    }
+    return false;
+  }
+
+  bool to_bool(const Value& value, bool& out) {
+    switch (value.type) {
+      case Type::boolean: out = value.boolean; return true;
+      case Type::number: case Type::span: out = value.number != 0; return true;
+      case Type::text: {
+        std::string_view text = trim(value.text);
+        // Annex A yes/no columns come as "Yes", "Y", "a) Yes", "1", "true" and their opposites.
+        std::string_view code = code_of(text);
+        for (std::string_view word : {"yes", "y", "true", "1"})
+          if (text_equal(text, word) || text_equal(code, word)) return out = true, true;
+        for (std::string_view word : {"no", "n", "false", "0", ""})
+          if (text_equal(text, word) || text_equal(code, word)) return out = false, true;
+        return fail(value, "expected yes or no, found " + quote_value(text));
+      }
+      default:
+        return fail(value, "expected true/false, found " + std::string(type_name(value.type)));
+    }
+  }
+
+  bool eval(const Node& node, Value& out) {
+    switch (node.kind) {
+      case Kind::number:
+        out = number_value(node.number);
+        return true;
+      case Kind::text:
+        out = Value{};
+        out.type = Type::text;
+        out.text = node.text;
+        return true;
+      case Kind::date:
+        out = Value{};
+        out.type = Type::date;
+        out.date = node.date;
+        return true;
+      case Kind::duration:
+        out = Value{};
+        out.type = Type::duration;
+        out.duration = node.duration;
+        return true;
+      case Kind::as_of:
+        out = Value{};
+        out.type = Type::date;
+        out.date = context.as_of;
+        return true;
+      case Kind::column:
+        out = Value{};
+        out.type = Type::text;
+        out.text = trim((*fields)[node.column]);
+        out.column = node.column;
+        return true;
+      case Kind::fn_date: {
+        Value arg;
+        Date date;
+        if (!eval(node.args[0], arg) || !to_date(arg, date)) return false;
+        out = Value{};
+        out.type = Type::date;
+        out.date = date;
+        out.column = arg.column;
+        return true;
+      }
+      case Kind::fn_age: {
+        Value arg;
+        Date date;
+        if (!eval(node.args[0], arg) || !to_date(arg, date)) return false;
+        out = span_value(date, context.as_of, arg.column);
+        return true;
+      }
+      case Kind::fn_days_between:
+      case Kind::fn_working_days: {
+        Value a, b;
+        Date from, to;
+        bool ok_a = eval(node.args[0], a) && to_date(a, from);
+        bool ok_b = eval(node.args[1], b) && to_date(b, to);
+        if (!ok_a || !ok_b) return false;
+        if (node.kind == Kind::fn_days_between) {
+          out = span_value(from, to, a.column != kNoColumn ? a.column : b.column);
+          return true;
+        }
+        if (std::optional<long> days = holidays->working_days_between(from, to)) {
+          out = number_value(static_cast<double>(*days), a.column != kNoColumn ? a.column : b.column);
+          return true;
+        }
+        const Value& outside = holidays->covers(from) ? b : a;
+        Date date = holidays->covers(from) ? to : from;
+        return fail(outside, date.uk() + " is outside the bank holiday data (" +
+                                 std::to_string(holidays->first_covered().year()) + "-" +
+                                 std::to_string(holidays->last_covered().year()) +
+                                 "): add its year to data/bank_holidays_england_wales.txt");
+      }
+      case Kind::fn_is_blank: {
+        Value arg;
+        if (!eval(node.args[0], arg)) return false;
+        out = bool_value(arg.type == Type::text && is_blank(arg.text));
+        return true;
+      }
+      case Kind::fn_code: {
+        Value arg;
+        if (!eval(node.args[0], arg)) return false;
+        if (arg.type != Type::text) return fail(arg, "code() needs text, found " + std::string(type_name(arg.type)));
+        out = arg;
+        out.text = code_of(arg.text);
+        return true;
+      }
+      case Kind::negate: {
+        Value arg;
+        double number = 0;
+        if (!eval(node.args[0], arg) || !to_number(arg, number)) return false;
+        out = number_value(-number);
+        return true;
+      }
+      case Kind::logical_not: {
+        Value arg;
+        bool boolean = false;
+        if (!eval(node.args[0], arg) || !to_bool(arg, boolean)) return false;
+        out = bool_value(!boolean);
+        return true;
+      }
+      case Kind::logical_and:
+      case Kind::logical_or: {
+        Value arg;
+        bool left = false;
+        if (!eval(node.args[0], arg) || !to_bool(arg, left)) return false;
+        bool decided = node.kind == Kind::logical_and ? !left : left;
+        if (decided) {
+          out = bool_value(left);
+          return true;
+        }
+        bool right = false;
+        if (!eval(node.args[1], arg) || !to_bool(arg, right)) return false;
+        out = bool_value(right);
+        return true;
+      }
+      case Kind::arithmetic:
+        return arithmetic(node, out);
+      case Kind::compare: {
+        Value a, b;
+        bool ok_a = eval(node.args[0], a);
+        bool ok_b = eval(node.args[1], b);
+        if (!ok_a || !ok_b) return false;
+        int order = 0;
+        if (!compare(a, b, node.op, order)) return false;
+        out = bool_value(holds(node.op, order));
+        return true;
+      }
+      case Kind::in_list: {
+        Value subject;
+        if (!eval(node.args[0], subject)) return false;
+        bool found = false;
+        for (std::size_t i = 1; i < node.args.size() && !found; ++i) {
+          Value item;
+          int order = 0;
+          if (!eval(node.args[i], item) || !compare(subject, item, ast::Op::equal, order)) return false;
+          found = order == 0;
+        }
+        out = bool_value(found != node.negated);
+        return true;
+      }
+      case Kind::match:
+        return match(node, out);
+    }
+    return false;
+  }
+
+  static bool holds(ast::Op op, int order) {
+    switch (op) {
+      case ast::Op::less: return order < 0;
+      case ast::Op::less_equal: return order <= 0;
+      case ast::Op::greater: return order > 0;
+      case ast::Op::greater_equal: return order >= 0;
+      case ast::Op::equal: return order == 0;
+      case ast::Op::not_equal: return order != 0;
+      default: return false;
+    }
+  }
+
+  // Three-way comparison in the most specific sense the two values share.
+  bool compare(const Value& a, const Value& b, ast::Op op, int& order) {
+    auto three_way = [](auto x, auto y) { return x < y ? -1 : (y < x ? 1 : 0); };
+    if (a.type == Type::duration || b.type == Type::duration) {
+      const Value& length = a.type == Type::duration ? b : a;
+      const Value& duration = a.type == Type::duration ? a : b;
+      int sign = a.type == Type::duration ? -1 : 1;  // duration on the left flips the order
+      if (length.type == Type::span) {
+        // Calendar exact: the span reaches the duration on the day `from + duration`.
+        std::optional<Date> reached = add(length.from, duration.duration);
+        if (!reached) return fail(duration, "periods have no calendar length");
+        order = sign * three_way(length.date, *reached);
+        return true;
+      }
+      double x = 0, y = 0;
+      if (!to_number(length, x) || !to_number(duration, y)) return false;
+      order = sign * three_way(x, y);
+      return true;
+    }
+    if (a.type == Type::date || b.type == Type::date) {
+      Date x, y;
+      bool ok_a = to_date(a, x);
+      bool ok_b = to_date(b, y);
+      if (!ok_a || !ok_b) return false;
+      order = three_way(x, y);
+      return true;
+    }
+    if (a.type == Type::boolean || b.type == Type::boolean) {
+      bool x = false, y = false;
+      bool ok_a = to_bool(a, x);
+      bool ok_b = to_bool(b, y);
+      if (!ok_a || !ok_b) return false;
+      order = three_way(x, y);
+      return true;
+    }
+    if (a.type == Type::text && b.type == Type::text) {
+      if (op == ast::Op::equal || op == ast::Op::not_equal) {
+        order = text_equal(a.text, b.text) ? 0 : 1;
+        return true;
+      }
+    }
+    double x = 0, y = 0;
+    bool ok_a = to_number(a, x);
+    bool ok_b = to_number(b, y);
+    if (!ok_a || !ok_b) return false;
+    order = three_way(x, y);
+    return true;
+  }
+
+  bool arithmetic(const Node& node, Value& out) {
+    Value a, b;
+    bool ok_a = eval(node.args[0], a);
+    bool ok_b = eval(node.args[1], b);
+    if (!ok_a || !ok_b) return false;
+    ast::Op op = node.op;
+    // Dates move by calendar durations; two dates differ by a span.
+    if (a.type == Type::date && b.type == Type::duration && (op == ast::Op::add || op == ast::Op::subtract)) {
+      std::optional<Date> moved = op == ast::Op::add ? add(a.date, b.duration) : subtract(a.date, b.duration);
+      if (!moved) return fail(b, "periods have no calendar length");
+      out = a;
+      out.date = *moved;
+      return true;
+    }
+    if (a.type == Type::date && op == ast::Op::subtract && (b.type == Type::date || b.type == Type::text)) {
+      Date other;
+      if (!to_date(b, other)) return false;
+      out = span_value(other, a.date, a.column != kNoColumn ? a.column : b.column);
+      return true;
+    }
+    double x = 0, y = 0;
+    bool ok_x = to_number(a, x);
+    bool ok_y = to_number(b, y);
+    if (!ok_x || !ok_y) return false;
+    double result = 0;
+    switch (op) {
+      case ast::Op::add: result = x + y; break;
+      case ast::Op::subtract: result = x - y; break;
+      case ast::Op::multiply: result = x * y; break;
+      case ast::Op::divide:
+        if (y == 0) return fail(b.column != kNoColumn ? b.column : a.column, "division by zero");
+        result = x / y;
+        break;
+      default: break;
+    }
+    out = number_value(result, a.column != kNoColumn ? a.column : b.column);
+    return true;
+  }
+
+  bool match(const Node& node, Value& out) {
+    Value subject;
+    if (!eval(node.args[0], subject)) return false;
+    std::string_view text;
+    std::string formatted;
+    if (subject.type == Type::text) {
+      text = trim(subject.text);
+    } else {
+      append_value_text(formatted, subject);
+      text = formatted;
+    }
+    MatchArms& arms = *node.match;
+    arms.scratch.clear();
+    append_normalised(arms.scratch, text);
+    int arm = -1;
+    if (auto cached = arms.cache.find(arms.scratch); cached != arms.cache.end()) {
+      arm = cached->second;
+    } else {
+      for (std::size_t i = 0; i < arms.regexes.size(); ++i) {
+        if (std::regex_search(arms.scratch, arms.regexes[i])) {
+          arm = static_cast<int>(i);
+          break;
+        }
+      }
+      if (arms.cache.size() < kMatchCacheLimit) arms.cache.emplace(arms.scratch, arm);
+    }
+    if (arm < 0) {
+      if (!node.has_else)
+        return fail(subject, "value " + quote_value(text) + " matches none of the patterns (and there is no else)");
+      arm = static_cast<int>(arms.regexes.size());
+    }
+    if (!eval(node.args[static_cast<std::size_t>(arm) + 1], out)) return false;
+    if (out.column == kNoColumn) out.column = subject.column;
+    return true;
+  }
+
+  void append_value_text(std::string& out, const Value& value) {
+    switch (value.type) {
+      case Type::text: append_normalised(out, trim(value.text)); return;
+      case Type::number: case Type::span: append_number(out, value.number); return;
+      case Type::date: out += value.date.iso(); return;
+      case Type::boolean: out += value.boolean ? "true" : "false"; return;
+      case Type::duration: out += to_string(value.duration); return;
+    }
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+
+void append_label_value(std::string& out, std::string_view text) {
+  for (char c : text) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '"': out += "\\\""; break;
+      case '\n': out += "\\n"; break;
+      case '\r': break;  // the CR of a CRLF inside a quoted cell
+      default: out.push_back(c);
+    }
+  }
+}
+
+void append_number(std::string& out, double value) {
+  char buffer[32];
+  if (value == std::floor(value) && std::fabs(value) < 1e15) {
+    auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, static_cast<long long>(value));
+    out.append(buffer, end);
+    return;
+  }
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  out.append(buffer, end);
+}
+
+namespace {
+
+const ast::MetricDecl* find_metric(const std::vector<const ast::Item*>& items, std::string_view name) {
+  for (const ast::Item* item : items)
+    if (const auto* metric = std::get_if<ast::MetricDecl>(item); metric && metric->name == name)
+      return metric;
+  return nullptr;
+}
+
+bool has_indicator(const std::vector<const ast::Item*>& items, std::string_view name) {
+  for (const ast::Item* item : items)
+    if (const auto* indicator = std::get_if<ast::IndicatorDecl>(item); indicator && indicator->name == name)
+      return true;
+  return false;
+}
+
+std::string join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& name : names) out += (out.empty() ? "" : ", ") + name;
+  return out;
+}
+
+// The checks that need no file, shared by check_extract and compile.
+void check_shape(const ast::ExtractDecl& decl, Compiler& compiler, const std::vector<const ast::Item*>& items) {
+  if (decl.date_format && !date_order_from_format(decl.date_format->value))
+    compiler.error(decl.date_format->loc, "unknown date_format \"" + decl.date_format->value +
+                                              "\": use \"dd/mm/yyyy\", \"mm/dd/yyyy\" or \"yyyy-mm-dd\"");
+  std::set<std::string> label_names, sample_names;
+  std::vector<std::string> labels;
+  bool any_sample = false;
+  for (const ast::Binding& binding : decl.bindings) {
+    if (binding.kind == ast::BindingKind::sample) {
+      any_sample = true;
+      if (!sample_names.insert(binding.name).second)
+        compiler.error(binding.loc, "sample '" + binding.name + "' is given twice in extract '" + decl.name + "'");
+    } else {
+      labels.push_back(binding.name);
+      if (!label_names.insert(binding.name).second)
+        compiler.error(binding.loc, "label '" + binding.name + "' is given twice in extract '" + decl.name + "'");
+    }
+  }
+  if (!any_sample) compiler.error(decl.loc, "extract '" + decl.name + "' has no `sample`: it would import nothing");
+  if (items.empty()) return;
+  std::vector<std::string> sorted_labels(label_names.begin(), label_names.end());
+  for (const ast::Binding& binding : decl.bindings) {
+    if (binding.kind != ast::BindingKind::sample) continue;
+    const ast::MetricDecl* metric = find_metric(items, binding.name);
+    if (!metric) {
+      if (has_indicator(items, binding.name)) {
+        if (!labels.empty())
+          compiler.error(binding.loc, "sample '" + binding.name + "' has labels (" + join(labels) +
+                                          ") but no metric declares them; add `metric " + binding.name +
+                                          " { labels " + join(labels) + " }`");
+        continue;
+      }
+      std::vector<std::string> names;
+      for (const ast::Item* item : items)
+        if (std::holds_alternative<ast::MetricDecl>(*item)) names.push_back(ast::name_of(*item));
+      std::string message = "sample '" + binding.name + "' is not a declared metric";
+      std::string suggestion = did_you_mean(binding.name, names);
+      if (!suggestion.empty()) message += "; did you mean '" + suggestion + "'?";
+      compiler.error(binding.loc, message);
+      continue;
+    }
+    if (metric->derived) {
+      compiler.error(binding.loc, "metric '" + binding.name + "' is derived (computed from others): an extract cannot give it samples");
+      continue;
+    }
+    std::vector<std::string> declared = metric->labels ? metric->labels->value : std::vector<std::string>{};
+    std::set<std::string> declared_set(declared.begin(), declared.end());
+    if (declared_set != label_names)
+      compiler.error(binding.loc, "metric '" + binding.name + "' has labels (" + join(declared) +
+                                      ") but extract '" + decl.name + "' gives (" + join(labels) + ")");
+  }
+}
+
+}  // namespace
+
+std::vector<Diagnostic> check_extract(const ast::ExtractDecl& decl, std::string_view rules_file,
+                                      const std::vector<const ast::Item*>& items) {
+  std::vector<Diagnostic> diagnostics;
+  Compiler compiler(rules_file, nullptr, {}, diagnostics);
+  check_shape(decl, compiler, items);
+  for (const ast::Expr& filter : decl.filters) compiler.compile(filter);
+  for (const ast::Binding& binding : decl.bindings) compiler.compile(binding.value);
+  return diagnostics;
+}
+
+CompiledExtract::CompiledExtract(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+CompiledExtract::CompiledExtract(CompiledExtract&&) noexcept = default;
+CompiledExtract& CompiledExtract::operator=(CompiledExtract&&) noexcept = default;
+CompiledExtract::~CompiledExtract() = default;
+
+std::optional<CompiledExtract> CompiledExtract::compile(const ast::ExtractDecl& decl,
+                                                        std::string_view rules_file,
+                                                        const HeaderIndex& header,
+                                                        std::string_view data_file,
+                                                        const EvalContext& context,
+                                                        std::vector<Diagnostic>& diagnostics) {
+  auto impl = std::make_unique<Impl>();
+  impl->name = decl.name;
+  impl->context = context;
+  impl->holidays = context.holidays ? context.holidays : &HolidayCalendar::england_and_wales();
+  if (decl.date_format)
+    impl->order = date_order_from_format(decl.date_format->value).value_or(DateOrder::day_first);
+  Compiler compiler(rules_file, &header, data_file, diagnostics);
+  check_shape(decl, compiler, {});
+  for (const ast::Expr& filter : decl.filters) impl->filters.push_back(compiler.compile(filter));
+  for (const ast::Binding& binding : decl.bindings) {
+    Node node = compiler.compile(binding.value);
+    if (binding.kind == ast::BindingKind::sample) {
+      impl->samples.push_back(SampleBinding{binding.name, std::move(node)});
+    } else {
+      impl->labels.push_back(LabelBinding{binding.name, std::move(node), binding.kind == ast::BindingKind::key});
+    }
+  }
+  if (compiler.failed()) return std::nullopt;
+  impl->as_of_text = " " + context.as_of.iso() + "\n";
+  return CompiledExtract(std::move(impl));
+}
+
+const std::string& CompiledExtract::name() const { return impl_->name; }
+
+namespace {
+void collect_columns(const Node& node, std::set<std::size_t>& out) {
+  if (node.kind == Kind::column && node.column != kNoColumn) out.insert(node.column);
+  for (const Node& arg : node.args) collect_columns(arg, out);
+}
+}  // namespace
+
+std::vector<std::size_t> CompiledExtract::columns_used() const {
+  std::set<std::size_t> columns;
+  for (const Node& filter : impl_->filters) collect_columns(filter, columns);
+  for (const LabelBinding& label : impl_->labels) collect_columns(label.value, columns);
+  for (const SampleBinding& sample : impl_->samples) collect_columns(sample.value, columns);
+  return {columns.begin(), columns.end()};
+}
+
+CompiledExtract::Outcome CompiledExtract::evaluate(const std::vector<std::string_view>& fields,
+                                                   std::string& out, std::vector<RowError>& errors) {
+  Impl& impl = *impl_;
+  impl.fields = &fields;
+  impl.errors = &errors;
+  std::size_t errors_before = errors.size();
+
+  for (const Node& filter : impl.filters) {
+    Value value;
+    bool keep = false;
+    if (!impl.eval(filter, value) || !impl.to_bool(value, keep)) return Outcome::rejected;
+    if (!keep) return Outcome::filtered;
+  }
+
+  std::string& labels = impl.label_text;
+  labels.clear();
+  for (const LabelBinding& label : impl.labels) {
+    Value value;
+    if (!impl.eval(label.value, value)) continue;
+    impl.scratch.clear();
+    impl.append_value_text(impl.scratch, value);
+    if (label.key && impl.scratch.empty()) {
+      impl.fail(value, "blank, but it is the key '" + label.name + "'");
+      continue;
+    }
+    labels += labels.empty() ? "{" : ",";
+    labels += label.name;
+    labels += "=\"";
+    append_label_value(labels, impl.scratch);
+    labels += '"';
+  }
+  if (!labels.empty()) labels += '}';
+
+  std::size_t out_before = out.size();
+  for (const SampleBinding& sample : impl.samples) {
+    Value value;
+    double number = 0;
+    if (!impl.eval(sample.value, value)) continue;
+    if (value.type == Type::date) {
+      impl.fail(value, "sample '" + sample.name + "' is a date; a sample is a number (use age() or days_between())");
+      continue;
+    }
+    if (!impl.to_number(value, number)) continue;
+    out += sample.name;
+    out += labels;
+    out += ' ';
+    append_number(out, number);
+    out += impl.as_of_text;
+  }
+  if (errors.size() != errors_before) {
+    out.resize(out_before);
+    return Outcome::rejected;
+  }
+  return Outcome::imported;
+}
+
+}  // namespace bandwatch::extract
