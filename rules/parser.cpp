@@ -66,6 +66,62 @@ class Locator {
 };
 
 struct locator_tag;
+struct start_tag;
+
+// X3 1.74 gives an action only the end of its match, so constructs that need their start
+// (for locations and error positions) are wrapped in `here[...]`, which records where the
+// subject begins, after blanks, in a slot carried in the context.
+template <typename Subject>
+struct HereDirective : x3::unary_parser<Subject, HereDirective<Subject>> {
+  using base_type = x3::unary_parser<Subject, HereDirective<Subject>>;
+  static bool const is_pass_through_unary = true;
+  static bool const handles_container = Subject::handles_container;
+  constexpr HereDirective(const Subject& subject) : base_type(subject) {}
+
+  template <typename It, typename Context, typename RContext, typename Attribute>
+  bool parse(It& first, const It& last, const Context& context, RContext& rcontext,
+             Attribute& attribute) const {
+    x3::skip_over(first, last, context);
+    It& slot = x3::get<start_tag>(context).get();
+    It outer = slot;
+    slot = first;
+    bool matched = this->subject.parse(first, last, context, rcontext, attribute);
+    slot = outer;
+    return matched;
+  }
+};
+
+struct HereGenerator {
+  template <typename Subject>
+  constexpr HereDirective<typename x3::extension::as_parser<Subject>::value_type> operator[](
+      const Subject& subject) const {
+    return {x3::as_parser(subject)};
+  }
+};
+constexpr HereGenerator here{};
+
+}  // namespace
+}  // namespace bandwatch
+
+// An expectation failure names what was expected; `here` is transparent to that.
+template <typename Subject>
+struct boost::spirit::x3::get_info<bandwatch::HereDirective<Subject>> {
+  using result_type = std::string;
+  std::string operator()(const bandwatch::HereDirective<Subject>& parser) const {
+    return what(parser.subject);
+  }
+};
+template <typename Subject, typename Action>
+struct boost::spirit::x3::get_info<bandwatch::HereDirective<boost::spirit::x3::action<Subject, Action>>> {
+  using result_type = std::string;
+  std::string operator()(
+      const bandwatch::HereDirective<boost::spirit::x3::action<Subject, Action>>& parser) const {
+    return what(parser.subject.subject);
+  }
+};
+
+namespace bandwatch {
+namespace {
 
 /// A mistake the grammar can only see in an action (a date that does not exist, an unknown
 /// unit, a property given twice). Thrown through X3 and caught by the driver.
@@ -75,8 +131,13 @@ struct SemanticError {
 };
 
 template <typename Context>
+Iterator start_of(const Context& ctx) {
+  return x3::get<start_tag>(ctx).get();
+}
+
+template <typename Context>
 ast::Location location(const Context& ctx) {
-  return x3::get<locator_tag>(ctx).get().at(x3::_where(ctx).begin());
+  return x3::get<locator_tag>(ctx).get().at(start_of(ctx));
 }
 
 [[noreturn]] void fail(Iterator where, std::string message) {
@@ -152,8 +213,10 @@ struct StrictRealPolicies : x3::ureal_policies<T> {
 x3::real_parser<double, StrictRealPolicies<double>> const unsigned_number;
 
 auto const word_char = x3::alnum | x3::char_('_');
+// Block keywords are reserved too, so a block left unfinished is not read as a name.
 auto const reserved = kw("and") | kw("or") | kw("not") | kw("in") | kw("by") | kw("match") |
-                      kw("else");
+                      kw("else") | kw("metric") | kw("indicator") | kw("benchmark") | kw("route") |
+                      kw("rule") | kw("extract") | kw("test");
 
 // Keywords expected after a commitment point get their own rule, so an error names them.
 #define BANDWATCH_KEYWORD(word)                                                  \
@@ -265,14 +328,14 @@ auto const comparison_def = comparison_symbols;
 
 x3::rule<class unit_id, ast::Unit> const unit_name =
     "a unit (percent, count, days, rate_per_10k, gbp, fte, number)";
-auto const unit_name_def = identifier[([](auto& ctx) {
+auto const unit_name_def = here[identifier[([](auto& ctx) {
   std::optional<ast::Unit> unit = ast::unit_from_string(x3::_attr(ctx));
   if (!unit)
-    fail(x3::_where(ctx).begin(),
+    fail(start_of(ctx),
          "unknown unit '" + x3::_attr(ctx) +
              "'; the units are percent, count, days, rate_per_10k, gbp, fte, number");
   x3::_val(ctx) = *unit;
-})];
+})]];
 
 // ---------------------------------------------------------------------------------------------
 // Actions shared by the blocks
@@ -284,7 +347,7 @@ template <typename Decl, typename T>
 auto set(std::optional<ast::Located<T>> Decl::*member, const char* property) {
   return [member, property](auto& ctx) {
     auto& slot = x3::_val(ctx).*member;
-    if (slot) fail(x3::_where(ctx).begin(), std::string("'") + property + "' is given twice");
+    if (slot) fail(start_of(ctx), std::string("'") + property + "' is given twice");
     slot = ast::Located<T>{T(std::move(x3::_attr(ctx))), location(ctx)};
   };
 }
@@ -293,7 +356,7 @@ template <typename Decl>
 auto set_expr(std::optional<ast::Expr> Decl::*member, const char* property) {
   return [member, property](auto& ctx) {
     auto& slot = x3::_val(ctx).*member;
-    if (slot) fail(x3::_where(ctx).begin(), std::string("'") + property + "' is given twice");
+    if (slot) fail(start_of(ctx), std::string("'") + property + "' is given twice");
     slot = std::move(x3::_attr(ctx));
   };
 }
@@ -304,27 +367,27 @@ auto const name_block = [](auto& ctx) {
 };
 
 auto const quantity_value = [](auto& ctx) {
-  x3::_val(ctx) = make_quantity(x3::_attr(ctx), x3::_where(ctx).begin());
+  x3::_val(ctx) = make_quantity(x3::_attr(ctx), start_of(ctx));
 };
 
 x3::rule<class quantity_id, ast::Quantity> const quantity = "a number";
-auto const quantity_def = quantity_text[quantity_value];
+auto const quantity_def = here[quantity_text[quantity_value]];
 
 x3::rule<class duration_id, Duration> const duration =
     "a duration (e.g. 14 days, 6 weeks, 3 months, 2 years, 2 periods)";
-auto const duration_def = quantity_text[([](auto& ctx) {
-  ast::Quantity q = make_quantity(x3::_attr(ctx), x3::_where(ctx).begin());
+auto const duration_def = here[quantity_text[([](auto& ctx) {
+  ast::Quantity q = make_quantity(x3::_attr(ctx), start_of(ctx));
   if (!q.duration)
-    fail(x3::_where(ctx).begin(),
+    fail(start_of(ctx),
          "expected a duration such as '14 days', '3 months' or '2 periods', found '" + q.text + "'");
-  if (q.duration->amount < 0) fail(x3::_where(ctx).begin(), "a duration cannot be negative");
+  if (q.duration->amount < 0) fail(start_of(ctx), "a duration cannot be negative");
   x3::_val(ctx) = *q.duration;
-})];
+})]];
 
 x3::rule<class date_id, Date> const date = "a date (yyyy-mm-dd)";
-auto const date_def = date_text[([](auto& ctx) {
-  x3::_val(ctx) = to_date(x3::_attr(ctx), x3::_where(ctx).begin());
-})];
+auto const date_def = here[date_text[([](auto& ctx) {
+  x3::_val(ctx) = to_date(x3::_attr(ctx), start_of(ctx));
+})]];
 
 // ---------------------------------------------------------------------------------------------
 // Expressions, from loosest to tightest binding:
@@ -396,7 +459,7 @@ auto const apply_prefixes = [](auto& ctx) {
   x3::_val(ctx) = std::move(operand);
 };
 
-auto const not_expression_def = *kw("not")[count_prefix<ast::Op::logical_not>] >>
+auto const not_expression_def = *here[kw("not")[count_prefix<ast::Op::logical_not>]] >>
                                 comparison_expression[apply_prefixes];
 
 auto const in_list = [](bool negated) {
@@ -428,7 +491,7 @@ auto const multiplicative_expression_def =
 
 // A minus glued to a number is part of the literal (`-5%`); otherwise it negates.
 auto const unary_expression_def =
-    *(x3::lit('-') >> !x3::no_skip[unsigned_number | x3::lit("£")])[count_prefix<ast::Op::negate>] >>
+    *here[(x3::lit('-') >> !x3::no_skip[unsigned_number | x3::lit("£")])[count_prefix<ast::Op::negate>]] >>
     primary[apply_prefixes];
 
 auto const literal_expression = [](ast::ExprKind kind) {
@@ -436,7 +499,7 @@ auto const literal_expression = [](ast::ExprKind kind) {
     ast::Expr node;
     node.kind = kind;
     node.loc = location(ctx);
-    Iterator where = x3::_where(ctx).begin();
+    Iterator where = start_of(ctx);
     if constexpr (std::is_same_v<std::decay_t<decltype(x3::_attr(ctx))>, std::string>) {
       if (kind == ast::ExprKind::number) node.quantity = make_quantity(x3::_attr(ctx), where);
       else if (kind == ast::ExprKind::date) node.date = to_date(x3::_attr(ctx), where);
@@ -449,11 +512,11 @@ auto const literal_expression = [](ast::ExprKind kind) {
 // Literals get rules of their own: a rule with actions does not pass its attribute on, so
 // `primary` must stay free of actions for the other alternatives' results to reach it.
 x3::rule<class date_expression_id, ast::Expr> const date_expression = "a date";
-auto const date_expression_def = date_text[literal_expression(ast::ExprKind::date)];
+auto const date_expression_def = here[date_text[literal_expression(ast::ExprKind::date)]];
 x3::rule<class number_expression_id, ast::Expr> const number_expression = "a number";
-auto const number_expression_def = quantity_text[literal_expression(ast::ExprKind::number)];
+auto const number_expression_def = here[quantity_text[literal_expression(ast::ExprKind::number)]];
 x3::rule<class string_expression_id, ast::Expr> const string_expression = "a string";
-auto const string_expression_def = string_literal[literal_expression(ast::ExprKind::string)];
+auto const string_expression_def = here[string_literal[literal_expression(ast::ExprKind::string)]];
 
 auto const primary_def = match_expression | date_expression | number_expression |
                          string_expression | call | reference | ('(' > expression > ')');
@@ -473,30 +536,30 @@ auto const start_call = [](auto& ctx) {
 };
 
 auto const call_def =
-    (dotted_name >> '(')[start_call] >
-    -(expression % ',')[([](auto& ctx) { x3::_val(ctx).args = std::move(x3::_attr(ctx)); })] >
+    here[(dotted_name >> '(')[start_call]] >
+    -here[(expression % ',')[([](auto& ctx) { x3::_val(ctx).args = std::move(x3::_attr(ctx)); })]] >
     ')' >
-    -(kw("by") > by_labels)[([](auto& ctx) {
+    -here[(kw("by") > by_labels)[([](auto& ctx) {
       if (x3::_val(ctx).kind != ast::ExprKind::aggregate)
-        fail(x3::_where(ctx).begin(), "'by' groups only count, sum, avg, min, max and share");
+        fail(start_of(ctx), "'by' groups only count, sum, avg, min, max and share");
       x3::_val(ctx).by = std::move(x3::_attr(ctx));
-    })];
+    })]];
 
 auto const reference_def =
-    dotted_name[([](auto& ctx) {
+    here[dotted_name[([](auto& ctx) {
       x3::_val(ctx).kind = ast::ExprKind::ref;
       x3::_val(ctx).name = x3::_attr(ctx);
       x3::_val(ctx).loc = location(ctx);
-    })] >>
-    -matchers[([](auto& ctx) { x3::_val(ctx).matchers = std::move(x3::_attr(ctx)); })];
+    })]] >>
+    -here[matchers[([](auto& ctx) { x3::_val(ctx).matchers = std::move(x3::_attr(ctx)); })]];
 
 auto const matcher_def =
-    identifier[([](auto& ctx) {
+    here[identifier[([](auto& ctx) {
       x3::_val(ctx).label = x3::_attr(ctx);
       x3::_val(ctx).loc = location(ctx);
-    })] >
-    (x3::lit("!=")[([](auto& ctx) { x3::_val(ctx).negated = true; })] | x3::lit('=')) >
-    string_literal[([](auto& ctx) { x3::_val(ctx).value = x3::_attr(ctx); })];
+    })]] >
+    (here[x3::lit("!=")[([](auto& ctx) { x3::_val(ctx).negated = true; })]] | x3::lit('=')) >
+    here[string_literal[([](auto& ctx) { x3::_val(ctx).value = x3::_attr(ctx); })]];
 
 x3::rule<class matchers_end_id> const matchers_end = "',' or '}'";
 auto const matchers_end_def = x3::lit('}');
@@ -506,27 +569,27 @@ x3::rule<class arm_end_id> const arm_end = "a pattern \"regex\" -> \"text\", 'el
 auto const arm_end_def = x3::lit('}');
 
 auto const match_expression_def =
-    kw("match")[([](auto& ctx) {
+    here[kw("match")[([](auto& ctx) {
       x3::_val(ctx).kind = ast::ExprKind::match;
       x3::_val(ctx).name = "match";
       x3::_val(ctx).loc = location(ctx);
-    })] >
-    '(' > expression[([](auto& ctx) { x3::_val(ctx).args.push_back(std::move(x3::_attr(ctx))); })] >
+    })]] >
+    '(' > here[expression[([](auto& ctx) { x3::_val(ctx).args.push_back(std::move(x3::_attr(ctx))); })]] >
     ')' > '{' >
-    *(string_literal >> "->" > expression)[([](auto& ctx) {
+    *here[(string_literal >> "->" > expression)[([](auto& ctx) {
       std::string& pattern = fusion::at_c<0>(x3::_attr(ctx));
       try {
         std::regex check(pattern);
       } catch (const std::regex_error& error) {
-        fail(x3::_where(ctx).begin(), "invalid pattern \"" + pattern + "\": " + error.what());
+        fail(start_of(ctx), "invalid pattern \"" + pattern + "\": " + error.what());
       }
       x3::_val(ctx).patterns.push_back(std::move(pattern));
       x3::_val(ctx).args.push_back(std::move(fusion::at_c<1>(x3::_attr(ctx))));
-    })] >
-    -(kw("else") > "->" > expression)[([](auto& ctx) {
+    })]] >
+    -here[(kw("else") > "->" > expression)[([](auto& ctx) {
       x3::_val(ctx).has_else = true;
       x3::_val(ctx).args.push_back(std::move(x3::_attr(ctx)));
-    })] >
+    })]] >
     arm_end;
 
 // ---------------------------------------------------------------------------------------------
@@ -542,16 +605,16 @@ auto const metric_end_def = x3::lit('}');
 auto const metric_body_def = x3::lit('{') | x3::lit('=');  // reached only when neither is there
 
 auto const metric_property =
-    (kw("unit") > unit_name)[set(&ast::MetricDecl::unit, "unit")] |
-    (kw("labels") > label_list)[set(&ast::MetricDecl::labels, "labels")] |
-    (kw("title") > string_literal)[set(&ast::MetricDecl::title, "title")] |
-    (kw("expect") > every_keyword > duration)[set(&ast::MetricDecl::expect_every, "expect every")];
+    here[(kw("unit") > unit_name)[set(&ast::MetricDecl::unit, "unit")]] |
+    here[(kw("labels") > label_list)[set(&ast::MetricDecl::labels, "labels")]] |
+    here[(kw("title") > string_literal)[set(&ast::MetricDecl::title, "title")]] |
+    here[(kw("expect") > every_keyword > duration)[set(&ast::MetricDecl::expect_every, "expect every")]];
 
 auto const metric_def =
-    kw("metric") > identifier[name_block] >
+    kw("metric") > here[identifier[name_block]] >
     (('{' > *metric_property > metric_end) |
-     ('=' > expression[([](auto& ctx) { x3::_val(ctx).derived = std::move(x3::_attr(ctx)); })] >>
-      -(kw("unit") > unit_name)[set(&ast::MetricDecl::unit, "unit")]) |
+     (('=' > here[expression[([](auto& ctx) { x3::_val(ctx).derived = std::move(x3::_attr(ctx)); })]]) >>
+      -here[(kw("unit") > unit_name)[set(&ast::MetricDecl::unit, "unit")]]) |
      (x3::eps > metric_body));
 
 // ---------------------------------------------------------------------------------------------
@@ -577,38 +640,38 @@ void apply_comparison(ast::Band& band, ast::Op op, ast::Quantity q, Iterator whe
 
 auto const band_comparison = [](auto& ctx) {
   apply_comparison(x3::_val(ctx), fusion::at_c<0>(x3::_attr(ctx)),
-                   std::move(fusion::at_c<1>(x3::_attr(ctx))), x3::_where(ctx).begin());
+                   std::move(fusion::at_c<1>(x3::_attr(ctx))), start_of(ctx));
 };
 
 auto const band_def =
-    colour[([](auto& ctx) {
+    here[colour[([](auto& ctx) {
       x3::_val(ctx).colour = x3::_attr(ctx);
       x3::_val(ctx).loc = location(ctx);
-    })] >
-    band_bounds[([](auto& ctx) {
+    })]] >
+    here[band_bounds[([](auto& ctx) {
       x3::_val(ctx).lower = std::move(x3::_attr(ctx).lower);
       x3::_val(ctx).upper = std::move(x3::_attr(ctx).upper);
       x3::_val(ctx).range = x3::_attr(ctx).range;
-    })];
+    })]];
 
 auto const band_bounds_def =
-    (quantity >> ".." > quantity)[([](auto& ctx) {
+    here[(quantity >> ".." > quantity)[([](auto& ctx) {
       x3::_val(ctx).range = true;
       x3::_val(ctx).lower = ast::Bound{std::move(fusion::at_c<0>(x3::_attr(ctx))), true};
       x3::_val(ctx).upper = ast::Bound{std::move(fusion::at_c<1>(x3::_attr(ctx))), true};
-    })] |
-    ((comparison > quantity)[band_comparison] >> -(kw("and") > comparison > quantity)[band_comparison]);
+    })]] |
+    (here[(comparison > quantity)[band_comparison]] >> -here[(kw("and") > comparison > quantity)[band_comparison]]);
 
 auto const band_set_def =
-    kw("bands")[([](auto& ctx) { x3::_val(ctx).loc = location(ctx); })] >>
-    -(kw("where") > expression)[([](auto& ctx) { x3::_val(ctx).where = std::move(x3::_attr(ctx)); })] >>
-    -(kw("from") > date)[([](auto& ctx) { x3::_val(ctx).from = x3::_attr(ctx); })] > '{' >
-    *band[([](auto& ctx) { x3::_val(ctx).bands.push_back(std::move(x3::_attr(ctx))); })] > band_end;
+    here[kw("bands")[([](auto& ctx) { x3::_val(ctx).loc = location(ctx); })]] >>
+    -here[(kw("where") > expression)[([](auto& ctx) { x3::_val(ctx).where = std::move(x3::_attr(ctx)); })]] >>
+    -here[(kw("from") > date)[([](auto& ctx) { x3::_val(ctx).from = x3::_attr(ctx); })]] > '{' >
+    *here[band[([](auto& ctx) { x3::_val(ctx).bands.push_back(std::move(x3::_attr(ctx))); })]] > band_end;
 
 x3::rule<class cohort_id, ast::Cohort> const cohort = "a cohort: METRIC minimum N";
 auto const cohort_def =
-    identifier[([](auto& ctx) { x3::_val(ctx).metric = x3::_attr(ctx); })] > minimum_keyword >
-    whole_number[([](auto& ctx) { x3::_val(ctx).minimum = x3::_attr(ctx); })];
+    here[identifier[([](auto& ctx) { x3::_val(ctx).metric = x3::_attr(ctx); })]] > minimum_keyword >
+    here[whole_number[([](auto& ctx) { x3::_val(ctx).minimum = x3::_attr(ctx); })]];
 
 x3::rule<class indicator_id, ast::IndicatorDecl> const indicator = "an indicator";
 x3::rule<class indicator_end_id> const indicator_end =
@@ -617,48 +680,48 @@ x3::rule<class indicator_end_id> const indicator_end =
 auto const indicator_end_def = x3::lit('}');
 
 auto const indicator_property =
-    (kw("title") > string_literal)[set(&ast::IndicatorDecl::title, "title")] |
-    (kw("group") > string_literal)[set(&ast::IndicatorDecl::group, "group")] |
-    (kw("unit") > unit_name)[set(&ast::IndicatorDecl::unit, "unit")] |
-    (kw("better") > better)[set(&ast::IndicatorDecl::better, "better")] |
-    (kw("frame") > frame)[set(&ast::IndicatorDecl::frame, "frame")] |
-    band_set[([](auto& ctx) { x3::_val(ctx).band_sets.push_back(std::move(x3::_attr(ctx))); })] |
-    (kw("round") > whole_number)[set(&ast::IndicatorDecl::round, "round")] |
-    (kw("cohort") > cohort)[set(&ast::IndicatorDecl::cohort, "cohort")] |
-    (kw("last_year") > quantity)[set(&ast::IndicatorDecl::last_year, "last_year")] |
-    (kw("note") > string_literal)[set(&ast::IndicatorDecl::note, "note")] |
-    (kw("expect") > every_keyword > duration)[set(&ast::IndicatorDecl::expect_every, "expect every")];
+    here[(kw("title") > string_literal)[set(&ast::IndicatorDecl::title, "title")]] |
+    here[(kw("group") > string_literal)[set(&ast::IndicatorDecl::group, "group")]] |
+    here[(kw("unit") > unit_name)[set(&ast::IndicatorDecl::unit, "unit")]] |
+    here[(kw("better") > better)[set(&ast::IndicatorDecl::better, "better")]] |
+    here[(kw("frame") > frame)[set(&ast::IndicatorDecl::frame, "frame")]] |
+    here[band_set[([](auto& ctx) { x3::_val(ctx).band_sets.push_back(std::move(x3::_attr(ctx))); })]] |
+    here[(kw("round") > whole_number)[set(&ast::IndicatorDecl::round, "round")]] |
+    here[(kw("cohort") > cohort)[set(&ast::IndicatorDecl::cohort, "cohort")]] |
+    here[(kw("last_year") > quantity)[set(&ast::IndicatorDecl::last_year, "last_year")]] |
+    here[(kw("note") > string_literal)[set(&ast::IndicatorDecl::note, "note")]] |
+    here[(kw("expect") > every_keyword > duration)[set(&ast::IndicatorDecl::expect_every, "expect every")]];
 
 auto const indicator_def =
-    kw("indicator") > identifier[name_block] > '{' > *indicator_property > indicator_end;
+    kw("indicator") > here[identifier[name_block]] > '{' > *indicator_property > indicator_end;
 
 // ---------------------------------------------------------------------------------------------
 // benchmark, route
 
 x3::rule<class benchmark_entry_id, ast::BenchmarkEntry> const benchmark_entry = "an indicator and its value";
 auto const benchmark_entry_def =
-    identifier[([](auto& ctx) {
+    here[identifier[([](auto& ctx) {
       x3::_val(ctx).indicator = x3::_attr(ctx);
       x3::_val(ctx).loc = location(ctx);
-    })] >
-    quantity[([](auto& ctx) { x3::_val(ctx).quantity = std::move(x3::_attr(ctx)); })];
+    })]] >
+    here[quantity[([](auto& ctx) { x3::_val(ctx).quantity = std::move(x3::_attr(ctx)); })]];
 
 x3::rule<class benchmark_id, ast::BenchmarkDecl> const benchmark = "a benchmark";
 x3::rule<class benchmark_end_id> const benchmark_end = "an indicator name and value, 'title', or '}'";
 auto const benchmark_end_def = x3::lit('}');
 auto const benchmark_def =
-    kw("benchmark") > identifier[name_block] > '{' >
-    *((kw("title") > string_literal)[set(&ast::BenchmarkDecl::title, "title")] |
-      benchmark_entry[([](auto& ctx) { x3::_val(ctx).entries.push_back(std::move(x3::_attr(ctx))); })]) >
+    kw("benchmark") > here[identifier[name_block]] > '{' >
+    *(here[(kw("title") > string_literal)[set(&ast::BenchmarkDecl::title, "title")]] |
+      here[benchmark_entry[([](auto& ctx) { x3::_val(ctx).entries.push_back(std::move(x3::_attr(ctx))); })]]) >
     benchmark_end;
 
 x3::rule<class route_id, ast::RouteDecl> const route = "a route";
 x3::rule<class route_end_id> const route_end = "a route property (title, cadence) or '}'";
 auto const route_end_def = x3::lit('}');
 auto const route_def =
-    kw("route") > identifier[name_block] > '{' >
-    *((kw("title") > string_literal)[set(&ast::RouteDecl::title, "title")] |
-      (kw("cadence") > duration)[set(&ast::RouteDecl::cadence, "cadence")]) >
+    kw("route") > here[identifier[name_block]] > '{' >
+    *(here[(kw("title") > string_literal)[set(&ast::RouteDecl::title, "title")]] |
+      here[(kw("cadence") > duration)[set(&ast::RouteDecl::cadence, "cadence")]]) >
     route_end;
 
 // ---------------------------------------------------------------------------------------------
@@ -666,15 +729,15 @@ auto const route_def =
 
 x3::rule<class escalation_id, ast::Escalation> const escalation = "an escalation";
 auto const escalation_def =
-    severity[([](auto& ctx) {
+    here[severity[([](auto& ctx) {
       x3::_val(ctx).severity = x3::_attr(ctx);
       x3::_val(ctx).loc = location(ctx);
-    })] >
-    after_keyword > duration[([](auto& ctx) { x3::_val(ctx).after = x3::_attr(ctx); })] >>
-    -(kw("to") > identifier[([](auto& ctx) {
+    })]] >
+    after_keyword > here[duration[([](auto& ctx) { x3::_val(ctx).after = x3::_attr(ctx); })]] >>
+    -(kw("to") > here[identifier[([](auto& ctx) {
         x3::_val(ctx).to_route = x3::_attr(ctx);
         x3::_val(ctx).to_route_loc = location(ctx);
-      })]);
+      })]]);
 
 x3::rule<class periods_id> const periods_word = "'periods'";
 auto const periods_word_def = kw("periods") | kw("period");
@@ -686,21 +749,21 @@ x3::rule<class rule_end_id> const rule_end =
 auto const rule_end_def = x3::lit('}');
 
 auto const rule_property =
-    (kw("title") > string_literal)[set(&ast::RuleDecl::title, "title")] |
+    here[(kw("title") > string_literal)[set(&ast::RuleDecl::title, "title")]] |
     (kw("when") > expression)[set_expr(&ast::RuleDecl::when, "when")] |
     (kw("unless") > expression)[set_expr(&ast::RuleDecl::unless, "unless")] |
     (kw("clear") > when_keyword > expression)[set_expr(&ast::RuleDecl::clear_when, "clear when")] |
-    (kw("severity") > severity)[set(&ast::RuleDecl::severity, "severity")] |
-    (kw("for") > whole_number > periods_word)[set(&ast::RuleDecl::for_periods, "for")] |
-    (kw("escalate") > escalation)[([](auto& ctx) {
+    here[(kw("severity") > severity)[set(&ast::RuleDecl::severity, "severity")]] |
+    here[(kw("for") > whole_number > periods_word)[set(&ast::RuleDecl::for_periods, "for")]] |
+    here[(kw("escalate") > escalation)[([](auto& ctx) {
       x3::_val(ctx).escalations.push_back(std::move(x3::_attr(ctx)));
-    })] |
-    (kw("route") > identifier)[([](auto& ctx) {
+    })]] |
+    here[(kw("route") > identifier)[([](auto& ctx) {
       x3::_val(ctx).routes.push_back({std::move(x3::_attr(ctx)), location(ctx)});
-    })] |
-    (kw("message") > string_literal)[set(&ast::RuleDecl::message, "message")];
+    })]] |
+    here[(kw("message") > string_literal)[set(&ast::RuleDecl::message, "message")]];
 
-auto const rule_def = kw("rule") > identifier[name_block] > '{' > *rule_property > rule_end;
+auto const rule_def = kw("rule") > here[identifier[name_block]] > '{' > *rule_property > rule_end;
 
 // ---------------------------------------------------------------------------------------------
 // extract
@@ -714,59 +777,59 @@ auto const binding_name = [](ast::BindingKind kind) {
   };
 };
 auto const binding_def =
-    ((kw("key") > identifier[binding_name(ast::BindingKind::key)]) |
-     (kw("label") > identifier[binding_name(ast::BindingKind::label)]) |
-     (kw("sample") > identifier[binding_name(ast::BindingKind::sample)])) >
-    '=' > expression[([](auto& ctx) { x3::_val(ctx).value = std::move(x3::_attr(ctx)); })];
+    ((kw("key") > here[identifier[binding_name(ast::BindingKind::key)]]) |
+     (kw("label") > here[identifier[binding_name(ast::BindingKind::label)]]) |
+     (kw("sample") > here[identifier[binding_name(ast::BindingKind::sample)]])) >
+    '=' > here[expression[([](auto& ctx) { x3::_val(ctx).value = std::move(x3::_attr(ctx)); })]];
 
 x3::rule<class extract_id, ast::ExtractDecl> const extract = "an extract";
 x3::rule<class extract_end_id> const extract_end =
     "an extract property (title, date_format, key, label, where, sample, expect every) or '}'";
 auto const extract_end_def = x3::lit('}');
 auto const extract_property =
-    (kw("title") > string_literal)[set(&ast::ExtractDecl::title, "title")] |
-    (kw("date_format") > string_literal)[set(&ast::ExtractDecl::date_format, "date_format")] |
-    binding[([](auto& ctx) { x3::_val(ctx).bindings.push_back(std::move(x3::_attr(ctx))); })] |
-    (kw("where") > expression)[([](auto& ctx) {
+    here[(kw("title") > string_literal)[set(&ast::ExtractDecl::title, "title")]] |
+    here[(kw("date_format") > string_literal)[set(&ast::ExtractDecl::date_format, "date_format")]] |
+    here[binding[([](auto& ctx) { x3::_val(ctx).bindings.push_back(std::move(x3::_attr(ctx))); })]] |
+    here[(kw("where") > expression)[([](auto& ctx) {
       x3::_val(ctx).filters.push_back(std::move(x3::_attr(ctx)));
-    })] |
-    (kw("expect") > every_keyword > duration)[set(&ast::ExtractDecl::expect_every, "expect every")];
-auto const extract_def = kw("extract") > identifier[name_block] > '{' > *extract_property > extract_end;
+    })]] |
+    here[(kw("expect") > every_keyword > duration)[set(&ast::ExtractDecl::expect_every, "expect every")]];
+auto const extract_def = kw("extract") > here[identifier[name_block]] > '{' > *extract_property > extract_end;
 
 // ---------------------------------------------------------------------------------------------
 // test
 
 x3::rule<class label_value_id, ast::LabelMatcher> const label_value = "a label (label=\"value\")";
-auto const label_value_def = identifier[([](auto& ctx) {
+auto const label_value_def = here[identifier[([](auto& ctx) {
   x3::_val(ctx).label = x3::_attr(ctx);
   x3::_val(ctx).loc = location(ctx);
-})] > '=' > string_literal[([](auto& ctx) { x3::_val(ctx).value = x3::_attr(ctx); })];
+})]] > '=' > here[string_literal[([](auto& ctx) { x3::_val(ctx).value = x3::_attr(ctx); })]];
 
 x3::rule<class sample_line_id, ast::SampleLine> const sample_line = "a sample";
 x3::rule<class sample_labels_end_id> const sample_labels_end = "',' or '}'";
 auto const sample_labels_end_def = x3::lit('}');
 auto const sample_line_def =
-    identifier[([](auto& ctx) {
+    here[identifier[([](auto& ctx) {
       x3::_val(ctx).metric = x3::_attr(ctx);
       x3::_val(ctx).loc = location(ctx);
-    })] >>
-    -('{' > -(label_value % ',')[([](auto& ctx) { x3::_val(ctx).labels = std::move(x3::_attr(ctx)); })] >
+    })]] >>
+    -('{' > -here[(label_value % ',')[([](auto& ctx) { x3::_val(ctx).labels = std::move(x3::_attr(ctx)); })]] >
       sample_labels_end) >
-    quantity[([](auto& ctx) { x3::_val(ctx).value = std::move(x3::_attr(ctx)); })];
+    here[quantity[([](auto& ctx) { x3::_val(ctx).value = std::move(x3::_attr(ctx)); })]];
 
 x3::rule<class at_step_id, ast::AtStep> const at_step = "an 'at' step";
 x3::rule<class at_end_id> const at_end = "a sample (metric{label=\"value\"} number) or '}'";
 auto const at_end_def = x3::lit('}');
 auto const at_step_def =
-    kw("at")[([](auto& ctx) { x3::_val(ctx).loc = location(ctx); })] >
-    date[([](auto& ctx) { x3::_val(ctx).as_of = x3::_attr(ctx); })] > '{' >
-    *sample_line[([](auto& ctx) { x3::_val(ctx).samples.push_back(std::move(x3::_attr(ctx))); })] >
+    here[kw("at")[([](auto& ctx) { x3::_val(ctx).loc = location(ctx); })]] >
+    here[date[([](auto& ctx) { x3::_val(ctx).as_of = x3::_attr(ctx); })]] > '{' >
+    *here[sample_line[([](auto& ctx) { x3::_val(ctx).samples.push_back(std::move(x3::_attr(ctx))); })]] >
     at_end;
 
-auto const expect_target = identifier[([](auto& ctx) { x3::_val(ctx).target = x3::_attr(ctx); })] >>
-                           -('{' > -(label_value % ',')[([](auto& ctx) {
+auto const expect_target = here[identifier[([](auto& ctx) { x3::_val(ctx).target = x3::_attr(ctx); })]] >>
+                           -('{' > -here[(label_value % ',')[([](auto& ctx) {
                              x3::_val(ctx).labels = std::move(x3::_attr(ctx));
-                           })] > sample_labels_end);
+                           })]] > sample_labels_end);
 auto const expect_kind = [](ast::ExpectKind kind) {
   return [kind](auto& ctx) { x3::_val(ctx).kind = kind; };
 };
@@ -776,13 +839,13 @@ x3::rule<class expect_what_id> const expect_what =
 auto const expect_what_def = x3::eps >> !x3::eps;
 x3::rule<class expect_step_id, ast::ExpectStep> const expect_step = "an 'expect' step";
 auto const expect_step_def =
-    kw("expect")[([](auto& ctx) { x3::_val(ctx).loc = location(ctx); })] >
-    ((kw("no")[expect_kind(ast::ExpectKind::no_alert)] > alert_keyword > expect_target) |
-     (kw("alert")[expect_kind(ast::ExpectKind::alert)] > expect_target >
-      severity[([](auto& ctx) { x3::_val(ctx).outcome = std::string(ast::to_string(x3::_attr(ctx))); })]) |
-     (kw("value")[expect_kind(ast::ExpectKind::value)] > expect_target >
-      quantity[([](auto& ctx) { x3::_val(ctx).value = std::move(x3::_attr(ctx)); })]) |
-     (expect_target > outcome[([](auto& ctx) { x3::_val(ctx).outcome = x3::_attr(ctx); })]) |
+    here[kw("expect")[([](auto& ctx) { x3::_val(ctx).loc = location(ctx); })]] >
+    ((here[kw("no")[expect_kind(ast::ExpectKind::no_alert)]] > alert_keyword > expect_target) |
+     (here[kw("alert")[expect_kind(ast::ExpectKind::alert)]] > expect_target >
+      here[severity[([](auto& ctx) { x3::_val(ctx).outcome = std::string(ast::to_string(x3::_attr(ctx))); })]]) |
+     (here[kw("value")[expect_kind(ast::ExpectKind::value)]] > expect_target >
+      here[quantity[([](auto& ctx) { x3::_val(ctx).value = std::move(x3::_attr(ctx)); })]]) |
+     (expect_target > here[outcome[([](auto& ctx) { x3::_val(ctx).outcome = x3::_attr(ctx); })]]) |
      (x3::eps > expect_what));
 
 x3::rule<class test_id, ast::TestDecl> const test = "a test";
@@ -790,9 +853,9 @@ x3::rule<class test_end_id> const test_end = "'at', 'expect' or '}'";
 auto const test_end_def = x3::lit('}');
 auto const test_def =
     kw("test") >
-    string_literal[name_block] > '{' >
-    *(at_step[([](auto& ctx) { x3::_val(ctx).steps.emplace_back(std::move(x3::_attr(ctx))); })] |
-      expect_step[([](auto& ctx) { x3::_val(ctx).steps.emplace_back(std::move(x3::_attr(ctx))); })]) >
+    here[string_literal[name_block]] > '{' >
+    *(here[at_step[([](auto& ctx) { x3::_val(ctx).steps.emplace_back(std::move(x3::_attr(ctx))); })]] |
+      here[expect_step[([](auto& ctx) { x3::_val(ctx).steps.emplace_back(std::move(x3::_attr(ctx))); })]]) >
     test_end;
 
 BOOST_SPIRIT_DEFINE(date_expression, number_expression, string_expression)
@@ -889,6 +952,8 @@ std::string word_at(Iterator where, Iterator end) {
 /// have come here, for a did-you-mean.
 std::vector<std::string> listed_words(const std::string& expected) {
   std::vector<std::string> words;
+  if (expected.size() > 2 && expected.front() == '\'' && expected.back() == '\'')
+    return {expected.substr(1, expected.size() - 2)};
   std::size_t open = expected.find('(');
   std::size_t close = expected.find(')', open);
   if (open == std::string::npos || close == std::string::npos) return words;
@@ -927,8 +992,10 @@ Iterator recover(Iterator from, Iterator end) {
 template <typename Parser, typename Attribute>
 bool parse_one(const Parser& parser, Iterator& first, Iterator last, const Locator& locator,
                Attribute& attribute) {
-  auto const with_locator = x3::with<locator_tag>(std::cref(locator))[parser];
-  return x3::phrase_parse(first, last, with_locator, skipper, attribute);
+  Iterator start = first;
+  auto const with_context =
+      x3::with<locator_tag>(std::cref(locator))[x3::with<start_tag>(std::ref(start))[parser]];
+  return x3::phrase_parse(first, last, with_context, skipper, attribute);
 }
 
 template <typename Rule>
@@ -960,8 +1027,10 @@ Diagnostic error_at(std::string_view file, const Locator& locator, Iterator wher
 Diagnostic expectation_error(std::string_view file, const Locator& locator,
                              const x3::expectation_failure<Iterator>& failure) {
   Iterator where = failure.where();
-  // Report the position of the offending token, not the blank before it.
-  ast::Location loc = locator.at(where);
+  std::string expected = failure.which();
+  // Report the position of the offending token, not the blank before it; but a string left
+  // open is reported where its line ends.
+  ast::Location loc = expected == "'\"'" ? locator.exact(where) : locator.at(where);
   Iterator token = locator.begin();
   {
     Iterator p = where;
@@ -973,7 +1042,6 @@ Diagnostic expectation_error(std::string_view file, const Locator& locator,
     }
     token = p;
   }
-  std::string expected = failure.which();
   std::string message = "expected " + expected + ", found " + describe_token(token, locator.end());
   std::string word = word_at(token, locator.end());
   if (!word.empty()) {
