@@ -331,9 +331,14 @@ x3::rule<class unit_id, ast::Unit> const unit_name =
 auto const unit_name_def = here[identifier[([](auto& ctx) {
   std::optional<ast::Unit> unit = ast::unit_from_string(x3::_attr(ctx));
   if (!unit)
-    fail(start_of(ctx),
-         "unknown unit '" + x3::_attr(ctx) +
-             "'; the units are percent, count, days, rate_per_10k, gbp, fte, number");
+  {
+    std::string message = "unknown unit '" + x3::_attr(ctx) +
+                          "'; the units are percent, count, days, rate_per_10k, gbp, fte, number";
+    std::string suggestion = did_you_mean(
+        x3::_attr(ctx), {"percent", "count", "days", "rate_per_10k", "gbp", "fte", "number"});
+    if (!suggestion.empty()) message += "; did you mean '" + suggestion + "'?";
+    fail(start_of(ctx), message);
+  }
   x3::_val(ctx) = *unit;
 })]];
 
@@ -476,7 +481,9 @@ auto const in_list = [](bool negated) {
 
 x3::rule<class list_id, std::vector<ast::Expr>> const parenthesised_list =
     "a list in parentheses, e.g. (\"assessment\", \"care_leavers\")";
-auto const parenthesised_list_def = '(' > (expression % ',') > ')';
+x3::rule<class list_items_id, std::vector<ast::Expr>> const list_items = "a value";
+auto const list_items_def = expression % ',';
+auto const parenthesised_list_def = '(' > list_items > ')';
 
 auto const comparison_expression_def =
     additive_expression[assign] >>
@@ -858,7 +865,7 @@ auto const test_def =
       here[expect_step[([](auto& ctx) { x3::_val(ctx).steps.emplace_back(std::move(x3::_attr(ctx))); })]]) >
     test_end;
 
-BOOST_SPIRIT_DEFINE(date_expression, number_expression, string_expression)
+BOOST_SPIRIT_DEFINE(list_items, date_expression, number_expression, string_expression)
 BOOST_SPIRIT_DEFINE(identifier, dotted_name, string_literal, quantity_text, date_text, whole_number, colour, severity, better, frame, outcome, comparison, unit_name, quantity, duration, date, expression, and_expression, not_expression, comparison_expression)
 BOOST_SPIRIT_DEFINE(additive_expression, multiplicative_expression, unary_expression, primary, call, reference, match_expression, matcher, matchers, matchers_end, arm_end, parenthesised_list, by_labels, metric, metric_body, metric_end, label_list, band, band_set, band_end)
 BOOST_SPIRIT_DEFINE(band_bounds, cohort, indicator, indicator_end, benchmark_entry, benchmark, benchmark_end, route, route_end, escalation, periods_word, rule, rule_end, binding, extract, extract_end, label_value, sample_line, sample_labels_end, at_step)
@@ -933,7 +940,11 @@ std::string describe_token(Iterator where, Iterator end) {
   if (where == end) return "end of file";
   if (*where == '\n') return "end of line";
   Iterator stop = where;
-  if (std::isalnum(static_cast<unsigned char>(*stop)) || *stop == '_') {
+  if (*stop == '"') {
+    stop = std::find(stop + 1, end, '\n');
+    Iterator close = std::find(where + 1, stop, '"');
+    stop = close == stop ? stop : close + 1;
+  } else if (std::isalnum(static_cast<unsigned char>(*stop)) || *stop == '_') {
     while (stop < end && (std::isalnum(static_cast<unsigned char>(*stop)) || *stop == '_' || *stop == '.'))
       ++stop;
   } else {
