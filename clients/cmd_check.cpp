@@ -5,7 +5,6 @@
 
 #include "clients/commands.hpp"
 #include "clients/rule_files.hpp"
-#include "rules/checker.hpp"
 
 namespace bandwatch::cli {
 
@@ -35,13 +34,7 @@ int run_check(const Arguments& args) {
     return 2;
   }
   LoadedRules loaded = load_rules(vm["paths"].as<std::vector<std::string>>());
-  // Names are global across files, so the program is checked as a whole. A block that failed to
-  // parse is missing from the tree, and every reference to it would be a spurious "unknown"
-  // error: the semantic checks wait until the syntax is right.
-  if (!has_errors(loaded.diagnostics)) {
-    std::vector<Diagnostic> semantic = check(loaded.files);
-    loaded.diagnostics.insert(loaded.diagnostics.end(), semantic.begin(), semantic.end());
-  }
+  check_program(loaded);
   if (vm.count("dump-ast"))
     for (const ast::File& file : loaded.files) std::cout << "# " << file.path << "\n" << ast::dump(file);
   print_diagnostics(loaded.diagnostics, loaded.sources);

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "rules/checker.hpp"
 #include "rules/parser.hpp"
 
 namespace bandwatch::cli {
@@ -61,6 +62,12 @@ LoadedRules load_rules(const std::vector<std::string>& paths) {
     loaded.sources.emplace(path, std::move(text));
   }
   return loaded;
+}
+
+void check_program(LoadedRules& loaded) {
+  if (has_errors(loaded.diagnostics)) return;
+  std::vector<Diagnostic> semantic = check(loaded.files);
+  loaded.diagnostics.insert(loaded.diagnostics.end(), semantic.begin(), semantic.end());
 }
 
 void print_diagnostics(const std::vector<Diagnostic>& diagnostics,

@@ -25,6 +25,12 @@ std::vector<std::string> collect_rule_files(const std::vector<std::string>& path
 /// Reads and parses every rule file under `paths`.
 LoadedRules load_rules(const std::vector<std::string>& paths);
 
+/// Adds the semantic checks of the whole program to `loaded.diagnostics`. Names are global
+/// across files, so the program is checked as a whole. A block that failed to parse is missing
+/// from the tree and every reference to it would be a spurious "unknown" error, so the semantic
+/// checks wait until the syntax is right.
+void check_program(LoadedRules& loaded);
+
 /// Prints diagnostics GCC style to stderr, each with its source line and caret.
 void print_diagnostics(const std::vector<Diagnostic>& diagnostics,
                        const std::map<std::string, std::string>& sources);

@@ -1,0 +1,61 @@
+// Golden diagnostics: each testdata/*.bw beside the exact text `bandwatch check` prints for it
+// (*.expect). Set BANDWATCH_UPDATE_GOLDEN=1 to rewrite the expectations after a deliberate change.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "clients/rule_files.hpp"
+
+namespace bandwatch {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<fs::path> golden_inputs() {
+  std::vector<fs::path> inputs;
+  for (const auto& entry : fs::directory_iterator(BANDWATCH_TESTDATA))
+    if (entry.path().extension() == ".bw") inputs.push_back(entry.path());
+  std::sort(inputs.begin(), inputs.end());
+  return inputs;
+}
+
+std::string diagnostics_for(const fs::path& input) {
+  // Diagnostics name the file as the user gave it; give the bare file name.
+  fs::path previous = fs::current_path();
+  fs::current_path(input.parent_path());
+  cli::LoadedRules loaded = cli::load_rules({input.filename().string()});
+  cli::check_program(loaded);
+  fs::current_path(previous);
+  std::string text;
+  for (const Diagnostic& diagnostic : loaded.diagnostics)
+    text += render(diagnostic, loaded.sources[diagnostic.file]);
+  return text;
+}
+
+class GoldenTest : public testing::TestWithParam<fs::path> {};
+
+TEST_P(GoldenTest, DiagnosticsMatchExpectation) {
+  fs::path input = GetParam();
+  fs::path expect_path = fs::path(input).replace_extension(".expect");
+  std::string actual = diagnostics_for(input);
+  if (std::getenv("BANDWATCH_UPDATE_GOLDEN")) {
+    std::ofstream(expect_path, std::ios::binary) << actual;
+    GTEST_SKIP() << "rewrote " << expect_path;
+  }
+  std::string expected;
+  ASSERT_TRUE(cli::read_file(expect_path.string(), expected)) << "missing " << expect_path;
+  EXPECT_EQ(actual, expected) << "for " << input.filename();
+  EXPECT_FALSE(actual.empty()) << input.filename() << " is meant to be malformed";
+}
+
+INSTANTIATE_TEST_SUITE_P(Testdata, GoldenTest, testing::ValuesIn(golden_inputs()),
+                         [](const testing::TestParamInfo<fs::path>& info) {
+                           return info.param.stem().string();
+                         });
+
+TEST(GoldenCorpus, HasAtLeastThirtyMalformedInputs) { EXPECT_GE(golden_inputs().size(), 30u); }
+
+}  // namespace
+}  // namespace bandwatch
