@@ -41,6 +41,13 @@ std::string joined(const Labels& labels) {
   return out;
 }
 
+/// "an" before a vowel sound as the kinds and colours here spell it, "a" otherwise.
+std::string article(std::string_view word) {
+  return !word.empty() && std::string_view("aeio").find(word.front()) != std::string_view::npos
+             ? "an"
+             : "a";
+}
+
 std::string quoted(std::string_view name) { return "'" + std::string(name) + "'"; }
 
 /// "; did you mean 'caseload'?" when a candidate is close enough, else nothing.
@@ -288,7 +295,7 @@ class Checker {
       // Only indicators and rules share a namespace: both name alerts.
       error(declared.file, declared.loc,
             std::string(declared.kind) + " " + std::string(display) + " has the name of " +
-                "an " + std::string(first.kind) +
+                article(first.kind) + " " + std::string(first.kind) +
                 "; indicators and rules name alerts, so their names must differ");
       note(first.file, first.loc,
            "the " + std::string(first.kind) + " " + std::string(display) + " is declared here");
@@ -587,7 +594,8 @@ class Checker {
 
     if (scope.context == Context::band_scope) {
       // A band scope picks label sets of the indicator's own series: only labels make sense.
-      if (scope.labels_open || has(scope.labels, expr.name)) return {of_kind(Kind::text), {}, false};
+      if (has(scope.labels, expr.name) || (scope.labels_open && all_labels_.count(expr.name)))
+        return {of_kind(Kind::text), {}, false};
       error(scope.file, expr.loc, no_label(scope.owner, expr.name, scope.labels));
       return {};
     }
@@ -598,9 +606,14 @@ class Checker {
                      scope.file);
       return out;
     }
-    if (scope.permissive || scope.labels_open || has(scope.labels, expr.name))
+    if (scope.permissive) {
+      // A name that is neither a metric nor any label is an error the loud pass reports; until
+      // it is fixed the series' labels are unknown, and guessing them would cascade errors.
+      return {of_kind(Kind::text), {}, all_labels_.count(expr.name) == 0};
+    }
+    if (has(scope.labels, expr.name) || (scope.labels_open && all_labels_.count(expr.name)))
       return {of_kind(Kind::text), {}, false};
-    if (all_labels_.count(expr.name)) {
+    if (all_labels_.count(expr.name) && !scope.labels_open) {
       std::string message = scope.owner + " does not carry label " + quoted(expr.name);
       message += scope.labels.empty() ? "; its metrics carry no labels"
                                       : "; its metrics carry " + joined(scope.labels);
@@ -646,7 +659,11 @@ class Checker {
 
   Info walk_aggregate(const ast::Expr& expr, const Scope& scope) {
     Info inner;
-    for (const ast::Expr& arg : expr.args) merge_labels(inner, walk(arg, scope));
+    for (const ast::Expr& arg : expr.args) {
+      Info info = walk(arg, scope);
+      merge_labels(inner, info);
+      inner.type = info.type;
+    }
     if (expr.args.size() != 1)
       error(scope.file, expr.loc,
             expr.name + " takes one metric, as in `" + expr.name + "(open_case) by (team)`");
@@ -917,8 +934,9 @@ class Checker {
     std::string owner = "indicator " + quoted(decl.name);
     MetricInfo* info = metric(decl.name);
     Unit unit = decl.unit ? decl.unit->value : info ? info->unit : Unit::none;
-    if (decl.unit && info && info->decl && info->unit != Unit::none && !info->ratio &&
-        info->unit != decl.unit->value)
+    bool unit_conflict = decl.unit && info && info->decl && info->unit != Unit::none &&
+                         !info->ratio && info->unit != decl.unit->value;
+    if (unit_conflict)
       error(file, decl.unit->loc,
             owner + " is in " + std::string(ast::to_string(decl.unit->value)) + " but metric " +
                 quoted(decl.name) + " is in " + std::string(ast::to_string(info->unit)));
@@ -928,9 +946,13 @@ class Checker {
                 std::to_string(decl.round->value));
     if (decl.cohort) {
       const ast::Cohort& cohort = decl.cohort->value;
-      if (!metric(cohort.metric))
+      if (!metric(cohort.metric)) {
+        // The indicator's own series is never its cohort: leave it out of the suggestions.
+        std::vector<std::string> candidates = metric_list_;
+        std::erase(candidates, decl.name);
         error(file, decl.cohort->loc,
-              "unknown cohort metric " + quoted(cohort.metric) + suggestion(cohort.metric, metric_list_));
+              "unknown cohort metric " + quoted(cohort.metric) + suggestion(cohort.metric, candidates));
+      }
       if (cohort.minimum < 0)
         error(file, decl.cohort->loc,
               "a cohort minimum is a number of children, 0 or more, not " +
@@ -967,7 +989,8 @@ class Checker {
                   (set.where ? " and the same scope" : "") + "; only the first would be used");
         note(file, it->second->loc, "the first bands are here");
       }
-      check_bands(set, unit, decl, owner, file);
+      // Bounds read against a unit already in dispute would only repeat that error.
+      if (!unit_conflict) check_bands(set, unit, decl, owner, file);
     }
   }
 
@@ -988,18 +1011,20 @@ class Checker {
     for (const ast::Band& band : set.bands) {
       BandInterval interval;
       interval.colour = band.colour;
+      bool band_sound = true;  // one error per band: `75% .. 84%` in a count is one mistake
       if (band.lower) {
         auto value = in_unit(band.lower->quantity, unit, "band bound", owner, file, band.loc);
-        sound = sound && value.has_value();
+        band_sound = value.has_value();
         interval.lower = value;
         interval.lower_inclusive = band.lower->inclusive;
       }
-      if (band.upper) {
+      if (band.upper && band_sound) {
         auto value = in_unit(band.upper->quantity, unit, "band bound", owner, file, band.loc);
-        sound = sound && value.has_value();
+        band_sound = value.has_value();
         interval.upper = value;
         interval.upper_inclusive = band.upper->inclusive;
       }
+      sound = sound && band_sound;
       intervals.push_back(interval);
     }
     if (!sound) return;  // coverage of bounds we could not read would only add noise
@@ -1087,9 +1112,10 @@ class Checker {
         std::string own(ast::to_string(decl.severity->value));
         std::string to(ast::to_string(escalation.severity));
         error(file, escalation.loc,
-              "an " + own + " rule cannot escalate to " + to +
-                  "; escalation must raise the severity" +
-                  (decl.severity->value == ast::Colour::amber ? " (escalate red)" : ", and red is the highest"));
+              article(own) + " " + own + " rule cannot escalate to " + to +
+                  (decl.severity->value == ast::Colour::amber
+                       ? "; escalation must raise the severity: escalate red"
+                       : "; red is already the highest severity"));
       } else if (escalation.severity == ast::Colour::green) {
         error(file, escalation.loc, "cannot escalate to green; escalation must raise the severity");
       }
@@ -1102,8 +1128,8 @@ class Checker {
     if (decl.message) check_message(*decl.message, scope, file);
   }
 
-  /// `{value}` and `{label}` placeholders. The column assumes the string holds no escapes
-  /// before the placeholder, which is how messages are written.
+  /// `{value}` and `{label}` placeholders. The tree locates the `message` keyword, not the
+  /// string, so that is where these errors point; the message names the placeholder.
   void check_message(const ast::Located<std::string>& message, const Scope& scope,
                      std::size_t file) {
     const std::string& text = message.value;
@@ -1114,7 +1140,6 @@ class Checker {
       std::string name = text.substr(open + 1, close - open - 1);
       if (name == "value" || scope.labels_open || has(scope.labels, name)) continue;
       Location at = message.loc;
-      at.column += static_cast<std::uint32_t>(open + 1);  // past the opening quote
       Labels candidates = scope.labels;
       candidates.push_back("value");
       std::string hint = suggestion(name, candidates, "{", "}");
@@ -1212,8 +1237,27 @@ class Checker {
   }
 
   void check_expect(const ast::ExpectStep& step, std::size_t file) {
+    if (step.kind == ast::ExpectKind::value) {
+      // Any series has a value: an indicator's, and a metric's (a derived one especially).
+      MetricInfo* info = metric(step.target);
+      if (!info) {
+        error(file, step.loc,
+              "unknown indicator or metric " + quoted(step.target) +
+                  suggestion(step.target, metric_list_));
+        return;
+      }
+      std::string owner = (info->decl ? "metric " : "indicator ") + quoted(step.target);
+      check_matchers(step.labels, owner, info->labels, info->labels_open, file);
+      if (step.value.unit != Unit::none && info->unit != Unit::none && !step.value.duration &&
+          step.value.unit != info->unit)
+        error(file, step.loc,
+              "expected value " + step.value.text + " is in " +
+                  std::string(ast::to_string(step.value.unit)) + ", but " + owner + " is in " +
+                  std::string(ast::to_string(info->unit)));
+      return;
+    }
     auto it = alerts_.find(step.target);
-    bool wants_indicator = step.kind == ast::ExpectKind::band || step.kind == ast::ExpectKind::value;
+    bool wants_indicator = step.kind == ast::ExpectKind::band;
     if (it == alerts_.end()) {
       if (wants_indicator)
         error(file, step.loc,
@@ -1261,16 +1305,6 @@ class Checker {
       error(file, step.loc,
             "an alert's severity is amber or red, not " + quoted(step.outcome) +
                 suggestion(step.outcome, kSeverities));
-    if (step.kind == ast::ExpectKind::value) {
-      MetricInfo* info = metric(step.target);
-      Unit unit = info ? info->unit : Unit::none;
-      if (step.value.unit != Unit::none && unit != Unit::none && !step.value.duration &&
-          step.value.unit != unit)
-        error(file, step.loc,
-              "expected value " + step.value.text + " is in " +
-                  std::string(ast::to_string(step.value.unit)) + ", but " + owner + " is in " +
-                  std::string(ast::to_string(unit)));
-    }
   }
 
   const std::vector<ast::File>& files_;
