@@ -1,0 +1,118 @@
+// Names of the engine's enumerations and the unit-aware number formatting of reports and
+// messages (22, 96.6%, £7.711m).
+#include <cmath>
+#include <cstdio>
+
+#include "engine/internal.hpp"
+
+namespace bandwatch::engine {
+
+std::string_view to_string(IngestStatus status) {
+  switch (status) {
+    case IngestStatus::ok: return "ok";
+    case IngestStatus::unknown_metric: return "unknown metric";
+    case IngestStatus::derived_metric: return "derived metric (computed from others; send its inputs)";
+    case IngestStatus::unknown_label: return "label not declared for this metric";
+    case IngestStatus::duplicate_label: return "label given twice";
+    case IngestStatus::not_a_number: return "value is not a finite number";
+    case IngestStatus::no_program: return "no rules loaded";
+  }
+  return "?";
+}
+
+std::string_view to_string(Band band) {
+  switch (band) {
+    case Band::green: return "green";
+    case Band::amber: return "amber";
+    case Band::red: return "red";
+    case Band::unbanded: return "unbanded";
+    case Band::small_cohort: return "small_cohort";
+  }
+  return "?";
+}
+
+std::string_view to_string(Trend trend) {
+  switch (trend) {
+    case Trend::none: return "none";
+    case Trend::improving: return "improving";
+    case Trend::declining: return "declining";
+    case Trend::unchanged: return "unchanged";
+  }
+  return "?";
+}
+
+std::string_view to_string(EventKind kind) {
+  switch (kind) {
+    case EventKind::pending: return "pending";
+    case EventKind::fired: return "fired";
+    case EventKind::escalated: return "escalated";
+    case EventKind::de_escalated: return "de-escalated";
+    case EventKind::resolved: return "resolved";
+    case EventKind::unbanded: return "unbanded";
+    case EventKind::stale: return "stale";
+  }
+  return "?";
+}
+
+std::string_view to_string(AlertSource source) {
+  switch (source) {
+    case AlertSource::rule: return "rule";
+    case AlertSource::indicator: return "indicator";
+    case AlertSource::stale: return "stale";
+  }
+  return "?";
+}
+
+namespace detail {
+
+std::string format_number(double value, int max_decimals) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*f", max_decimals, value);
+  std::string text = buffer;
+  if (text.find('.') != std::string::npos) {
+    while (text.back() == '0') text.pop_back();
+    if (text.back() == '.') text.pop_back();
+  }
+  if (text == "-0") text = "0";
+  return text;
+}
+
+double round_decimal(double value, int decimals) {
+  if (!std::isfinite(value)) return value;
+  double scale = std::pow(10.0, decimals);
+  double scaled = value * scale;
+  // Nudge by a relative hair so values written in decimal (2.675) round as written, not as
+  // their binary approximation (2.67499999...).
+  scaled += std::copysign(std::max(1.0, std::fabs(scaled)) * 1e-11, scaled);
+  return std::round(scaled) / scale;
+}
+
+}  // namespace detail
+
+std::string format_value(double value, ast::Unit unit) {
+  using detail::format_number;
+  if (std::isnan(value)) return "n/a";
+  switch (unit) {
+    case ast::Unit::percent: return format_number(value, 1) + "%";
+    case ast::Unit::gbp: {
+      double magnitude = std::fabs(value);
+      std::string sign = value < 0 ? "-" : "";
+      if (magnitude >= 1e9) return sign + "£" + format_number(magnitude / 1e9, 3) + "bn";
+      if (magnitude >= 1e6) return sign + "£" + format_number(magnitude / 1e6, 3) + "m";
+      if (magnitude >= 1e3) return sign + "£" + format_number(magnitude / 1e3, 1) + "k";
+      return sign + "£" + format_number(magnitude, 2);
+    }
+    case ast::Unit::days: {
+      std::string n = format_number(value, 1);
+      return n + (n == "1" ? " day" : " days");
+    }
+    case ast::Unit::count: return format_number(value, 2);
+    case ast::Unit::rate_per_10k:
+    case ast::Unit::fte: return format_number(value, 1);
+    case ast::Unit::number:
+    case ast::Unit::none: return format_number(value, 3);
+  }
+  return format_number(value, 3);
+}
+
+}  // namespace bandwatch::engine

@@ -1,0 +1,189 @@
+// The hand-written sample line parser: one pass over the bytes, no allocation once `out` has
+// grown to the widest line, std::from_chars for numbers.
+#include "engine/sample_line.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstring>
+
+namespace bandwatch::engine {
+namespace {
+
+bool is_name_start(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':';
+}
+bool is_name_char(char c) { return is_name_start(c) || (c >= '0' && c <= '9'); }
+bool is_space(char c) { return c == ' ' || c == '\t'; }
+
+struct Cursor {
+  std::string_view text;
+  std::size_t at = 0;
+  bool done() const { return at >= text.size(); }
+  char peek() const { return at < text.size() ? text[at] : '\0'; }
+  void skip_space() {
+    while (at < text.size() && is_space(text[at])) ++at;
+  }
+  std::string_view name() {
+    std::size_t start = at;
+    if (at < text.size() && is_name_start(text[at])) {
+      ++at;
+      while (at < text.size() && is_name_char(text[at])) ++at;
+    }
+    return text.substr(start, at - start);
+  }
+};
+
+LineKind fail(std::string& error, std::size_t& column, std::size_t at, std::string message) {
+  error = std::move(message);
+  column = at + 1;
+  return LineKind::error;
+}
+
+std::optional<Date> fast_date(std::string_view text) {
+  // "yyyy-mm-dd" with digit checks; the calendar check is parse_iso_date's.
+  if (text.size() != 10) return std::nullopt;
+  return parse_iso_date(text);
+}
+
+}  // namespace
+
+LineKind parse_sample_line(std::string_view line, ParsedSample& out, std::string& error,
+                           std::size_t& error_column) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  Cursor c{line};
+  c.skip_space();
+  if (c.done() || c.peek() == '#') return LineKind::blank;
+
+  out.labels.clear();
+  out.date.reset();
+  out.metric = c.name();
+  if (out.metric.empty())
+    return fail(error, error_column, c.at, "expected a metric name (letters, digits, '_', ':')");
+
+  // Label values with escapes are unescaped into scratch_; its views are fixed up at the end,
+  // because growing scratch_ moves it.
+  struct Escaped {
+    std::size_t label, offset, size;
+  };
+  Escaped escaped[32];
+  std::size_t escaped_count = 0;
+  out.scratch_.clear();
+
+  if (c.peek() == '{') {
+    ++c.at;
+    for (;;) {
+      c.skip_space();
+      if (c.peek() == '}') {
+        ++c.at;
+        break;
+      }
+      std::size_t name_at = c.at;
+      std::string_view name = c.name();
+      if (name.empty()) {
+        if (c.done()) return fail(error, error_column, c.at, "unterminated label set: expected '}'");
+        return fail(error, error_column, c.at, "expected a label name");
+      }
+      c.skip_space();
+      if (c.peek() != '=') return fail(error, error_column, c.at, "expected '=' after label " + std::string(name));
+      ++c.at;
+      c.skip_space();
+      if (c.peek() != '"')
+        return fail(error, error_column, c.at, "expected a double-quoted value for label " + std::string(name));
+      ++c.at;
+      std::size_t start = c.at;
+      bool has_escape = false;
+      while (!c.done() && c.peek() != '"') {
+        if (c.peek() == '\\') {
+          has_escape = true;
+          ++c.at;
+        }
+        ++c.at;
+      }
+      if (c.done()) return fail(error, error_column, start - 1, "unterminated string for label " + std::string(name));
+      std::string_view raw = line.substr(start, c.at - start);
+      ++c.at;  // closing quote
+      if (has_escape) {
+        if (escaped_count == std::size(escaped))
+          return fail(error, error_column, name_at, "too many escaped label values on one line");
+        std::size_t offset = out.scratch_.size();
+        for (std::size_t i = 0; i < raw.size(); ++i) {
+          char ch = raw[i];
+          if (ch == '\\' && i + 1 < raw.size()) {
+            char next = raw[++i];
+            if (next == 'n') ch = '\n';
+            else if (next == '\\' || next == '"') ch = next;
+            else return fail(error, error_column, start + i - 1, std::string("unknown escape \\") + next);
+          }
+          out.scratch_.push_back(ch);
+        }
+        escaped[escaped_count++] = {out.labels.size(), offset, out.scratch_.size() - offset};
+      }
+      out.labels.push_back({name, raw});
+      c.skip_space();
+      if (c.peek() == ',') {
+        ++c.at;
+        continue;
+      }
+      if (c.peek() == '}') {
+        ++c.at;
+        break;
+      }
+      return fail(error, error_column, c.at, "expected ',' or '}' after a label");
+    }
+  }
+  for (std::size_t i = 0; i < escaped_count; ++i)
+    out.labels[escaped[i].label].value =
+        std::string_view(out.scratch_).substr(escaped[i].offset, escaped[i].size);
+
+  if (!c.done() && !is_space(c.peek()))
+    return fail(error, error_column, c.at, "expected a space then the value after the metric");
+  c.skip_space();
+  if (c.done()) return fail(error, error_column, c.at, "missing value");
+
+  // Value: number, number%, or £number[k|m|bn].
+  std::size_t value_at = c.at;
+  bool money = false;
+  if (line.substr(c.at).starts_with("£")) {
+    money = true;
+    c.at += std::strlen("£");
+  }
+  const char* begin = line.data() + c.at;
+  const char* end = line.data() + line.size();
+  if (begin < end && *begin == '+') ++begin;
+  double value = 0;
+  auto [ptr, ec] = std::from_chars(begin, end, value);
+  if (ec != std::errc{} || ptr == begin)
+    return fail(error, error_column, value_at, "expected a number as the value");
+  c.at = static_cast<std::size_t>(ptr - line.data());
+  if (money) {
+    if (line.substr(c.at).starts_with("bn")) value *= 1e9, c.at += 2;
+    else if (c.peek() == 'm') value *= 1e6, ++c.at;
+    else if (c.peek() == 'k') value *= 1e3, ++c.at;
+  } else if (c.peek() == '%') {
+    ++c.at;  // percent points already: 96.6% is 96.6, as the rules write 95%
+  }
+  if (!std::isfinite(value))
+    return fail(error, error_column, value_at, "the value must be a finite number");
+  out.value = value;
+  if (!c.done() && !is_space(c.peek()))
+    return fail(error, error_column, c.at, "unexpected text after the value");
+  c.skip_space();
+  if (c.done()) return LineKind::sample;
+
+  std::size_t date_at = c.at;
+  std::size_t date_end = c.at;
+  while (date_end < line.size() && !is_space(line[date_end])) ++date_end;
+  std::optional<Date> date = fast_date(line.substr(date_at, date_end - date_at));
+  if (!date)
+    return fail(error, error_column, date_at,
+                "expected an as-of date YYYY-MM-DD after the value, found '" +
+                    std::string(line.substr(date_at, date_end - date_at)) + "'");
+  out.date = date;
+  c.at = date_end;
+  c.skip_space();
+  if (!c.done() && c.peek() != '#')
+    return fail(error, error_column, c.at, "unexpected text after the date");
+  return LineKind::sample;
+}
+
+}  // namespace bandwatch::engine
