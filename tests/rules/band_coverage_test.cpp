@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <ostream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,6 +44,9 @@ struct Case {
   std::vector<BandInterval> bands;
   std::vector<std::string> expected;
 };
+
+// Names the case in test listings instead of dumping its bytes.
+void PrintTo(const Case& test, std::ostream* out) { *out << test.name; }
 
 std::vector<std::string> messages(const std::vector<CoverageFinding>& findings) {
   std::vector<std::string> out;
