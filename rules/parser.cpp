@@ -489,7 +489,7 @@ auto const comparison_expression_def =
     additive_expression[assign] >>
     -((comparison > additive_expression)[fold_symbol] |
       (kw("in") > parenthesised_list)[in_list(false)] |
-      (kw("not") >> kw("in") > parenthesised_list)[in_list(true)]);
+      ((kw("not") >> kw("in")) > parenthesised_list)[in_list(true)]);
 
 auto const additive_expression_def =
     multiplicative_expression[assign] >> *(additive_symbols > multiplicative_expression)[fold_symbol];
@@ -583,7 +583,7 @@ auto const match_expression_def =
     })]] >
     '(' > here[expression[([](auto& ctx) { x3::_val(ctx).args.push_back(std::move(x3::_attr(ctx))); })]] >
     ')' > '{' >
-    *here[(string_literal >> "->" > expression)[([](auto& ctx) {
+    *here[((string_literal >> "->") > expression)[([](auto& ctx) {
       std::string& pattern = fusion::at_c<0>(x3::_attr(ctx));
       try {
         std::regex check(pattern);
@@ -662,7 +662,7 @@ auto const band_def =
     })]];
 
 auto const band_bounds_def =
-    here[(quantity >> ".." > quantity)[([](auto& ctx) {
+    here[((quantity >> "..") > quantity)[([](auto& ctx) {
       x3::_val(ctx).range = true;
       x3::_val(ctx).lower = ast::Bound{std::move(fusion::at_c<0>(x3::_attr(ctx))), true};
       x3::_val(ctx).upper = ast::Bound{std::move(fusion::at_c<1>(x3::_attr(ctx))), true};
@@ -670,9 +670,9 @@ auto const band_bounds_def =
     (here[(comparison > quantity)[band_comparison]] >> -here[(kw("and") > comparison > quantity)[band_comparison]]);
 
 auto const band_set_def =
-    here[kw("bands")[([](auto& ctx) { x3::_val(ctx).loc = location(ctx); })]] >>
-    -here[(kw("where") > expression)[([](auto& ctx) { x3::_val(ctx).where = std::move(x3::_attr(ctx)); })]] >>
-    -here[(kw("from") > date)[([](auto& ctx) { x3::_val(ctx).from = x3::_attr(ctx); })]] > '{' >
+    (here[kw("bands")[([](auto& ctx) { x3::_val(ctx).loc = location(ctx); })]] >>
+     -here[(kw("where") > expression)[([](auto& ctx) { x3::_val(ctx).where = std::move(x3::_attr(ctx)); })]] >>
+     -here[(kw("from") > date)[([](auto& ctx) { x3::_val(ctx).from = x3::_attr(ctx); })]]) > '{' >
     *here[band[([](auto& ctx) { x3::_val(ctx).bands.push_back(std::move(x3::_attr(ctx))); })]] > band_end;
 
 x3::rule<class cohort_id, ast::Cohort> const cohort = "a cohort: METRIC minimum N";
@@ -816,12 +816,12 @@ x3::rule<class sample_line_id, ast::SampleLine> const sample_line = "a sample";
 x3::rule<class sample_labels_end_id> const sample_labels_end = "',' or '}'";
 auto const sample_labels_end_def = x3::lit('}');
 auto const sample_line_def =
-    here[identifier[([](auto& ctx) {
-      x3::_val(ctx).metric = x3::_attr(ctx);
-      x3::_val(ctx).loc = location(ctx);
-    })]] >>
-    -('{' > -here[(label_value % ',')[([](auto& ctx) { x3::_val(ctx).labels = std::move(x3::_attr(ctx)); })]] >
-      sample_labels_end) >
+    (here[identifier[([](auto& ctx) {
+       x3::_val(ctx).metric = x3::_attr(ctx);
+       x3::_val(ctx).loc = location(ctx);
+     })]] >>
+     -('{' > -here[(label_value % ',')[([](auto& ctx) { x3::_val(ctx).labels = std::move(x3::_attr(ctx)); })]] >
+       sample_labels_end)) >
     here[quantity[([](auto& ctx) { x3::_val(ctx).value = std::move(x3::_attr(ctx)); })]];
 
 x3::rule<class at_step_id, ast::AtStep> const at_step = "an 'at' step";

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs everything bandwatch needs to build, test and demo, from Debian 12 packages only.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+packages=(
+  g++ cmake make pkg-config ccache git python3         # toolchain; python3 runs the generators
+  libboost-dev libboost-program-options-dev             # Spirit X3 grammar; command-line and config options
+  libzmq3-dev cppzmq-dev                                # the daemon's sockets (CURVE included)
+  libspdlog-dev                                         # the daemon's logs
+  libsqlite3-dev                                        # the daemon's durable state
+  nlohmann-json3-dev                                    # JSON on the wire and in reports
+  libcsv-dev                                            # RFC 4180 / Excel CSV extracts
+  libgtest-dev libgmock-dev libbenchmark-dev            # tests and benchmarks
+  clang-14 libclang-rt-14-dev                           # libFuzzer for the parser fuzz target
+  chromium                                              # renders the meeting pack in tests, prints PDFs
+)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
