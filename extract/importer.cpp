@@ -28,7 +28,7 @@ class ImportSink : public CsvSink {
         return;
       }
       // Excel's "sep=," hint line comes before the header.
-      if (record.fields.size() == 1 && trim(record.fields[0]).starts_with("sep=")) return;
+      if (trim(record.fields[0]).starts_with("sep=") && record.fields.size() <= 2) return;
       take_header(record);
       return;
     }
@@ -132,10 +132,11 @@ class ImportSink : public CsvSink {
                                                  " columns (a line break outside quotes?)"});
       return nullptr;
     }
-    for (std::size_t i = header_->size(); i < fields; ++i) {
+    // Past the last named column only Excel's empty padding may follow.
+    for (std::size_t i = named_columns_; i < fields; ++i) {
       if (is_blank(record.fields[i])) continue;
-      row_errors_.push_back(RowError{i, "a value past the header's " + std::to_string(header_->size()) +
-                                            " columns: \"" + normalised(record.fields[i].substr(0, 40)) +
+      row_errors_.push_back(RowError{i, "a value past the header's " + std::to_string(named_columns_) +
+                                            " named columns: \"" + normalised(record.fields[i].substr(0, 40)) +
                                             "\" (a comma outside quotes?)"});
       return nullptr;
     }

@@ -1,9 +1,11 @@
 #include "extract/mapping.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <regex>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 
 #include "extract/text.hpp"
@@ -737,87 +739,38 @@ void append_number(std::string& out, double value) {
 
 namespace {
 
-const ast::MetricDecl* find_metric(const std::vector<const ast::Item*>& items, std::string_view name) {
-  for (const ast::Item* item : items)
-    if (const auto* metric = std::get_if<ast::MetricDecl>(item); metric && metric->name == name)
-      return metric;
-  return nullptr;
-}
-
-bool has_indicator(const std::vector<const ast::Item*>& items, std::string_view name) {
-  for (const ast::Item* item : items)
-    if (const auto* indicator = std::get_if<ast::IndicatorDecl>(item); indicator && indicator->name == name)
-      return true;
-  return false;
-}
-
-std::string join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const std::string& name : names) out += (out.empty() ? "" : ", ") + name;
-  return out;
-}
-
-// The checks that need no file, shared by check_extract and compile.
-void check_shape(const ast::ExtractDecl& decl, Compiler& compiler, const std::vector<const ast::Item*>& items) {
+// What only this library knows about: date formats, and that a mapping must sample something.
+void check_date_format(const ast::ExtractDecl& decl, Compiler& compiler) {
   if (decl.date_format && !date_order_from_format(decl.date_format->value))
     compiler.error(decl.date_format->loc, "unknown date_format \"" + decl.date_format->value +
                                               "\": use \"dd/mm/yyyy\", \"mm/dd/yyyy\" or \"yyyy-mm-dd\"");
-  std::set<std::string> label_names, sample_names;
-  std::vector<std::string> labels;
   bool any_sample = false;
+  for (const ast::Binding& binding : decl.bindings)
+    any_sample = any_sample || binding.kind == ast::BindingKind::sample;
+  if (!any_sample) compiler.error(decl.loc, "extract '" + decl.name + "' has no `sample`: it would import nothing");
+}
+
+// What the rules checker also reports (so check_extract leaves it out), but an import must
+// refuse: the same label twice would make an invalid sample line.
+void check_bindings(const ast::ExtractDecl& decl, Compiler& compiler) {
+  std::set<std::string> label_names, sample_names;
   for (const ast::Binding& binding : decl.bindings) {
     if (binding.kind == ast::BindingKind::sample) {
-      any_sample = true;
       if (!sample_names.insert(binding.name).second)
         compiler.error(binding.loc, "sample '" + binding.name + "' is given twice in extract '" + decl.name + "'");
     } else {
-      labels.push_back(binding.name);
       if (!label_names.insert(binding.name).second)
         compiler.error(binding.loc, "label '" + binding.name + "' is given twice in extract '" + decl.name + "'");
     }
-  }
-  if (!any_sample) compiler.error(decl.loc, "extract '" + decl.name + "' has no `sample`: it would import nothing");
-  if (items.empty()) return;
-  std::vector<std::string> sorted_labels(label_names.begin(), label_names.end());
-  for (const ast::Binding& binding : decl.bindings) {
-    if (binding.kind != ast::BindingKind::sample) continue;
-    const ast::MetricDecl* metric = find_metric(items, binding.name);
-    if (!metric) {
-      if (has_indicator(items, binding.name)) {
-        if (!labels.empty())
-          compiler.error(binding.loc, "sample '" + binding.name + "' has labels (" + join(labels) +
-                                          ") but no metric declares them; add `metric " + binding.name +
-                                          " { labels " + join(labels) + " }`");
-        continue;
-      }
-      std::vector<std::string> names;
-      for (const ast::Item* item : items)
-        if (std::holds_alternative<ast::MetricDecl>(*item)) names.push_back(ast::name_of(*item));
-      std::string message = "sample '" + binding.name + "' is not a declared metric";
-      std::string suggestion = did_you_mean(binding.name, names);
-      if (!suggestion.empty()) message += "; did you mean '" + suggestion + "'?";
-      compiler.error(binding.loc, message);
-      continue;
-    }
-    if (metric->derived) {
-      compiler.error(binding.loc, "metric '" + binding.name + "' is derived (computed from others): an extract cannot give it samples");
-      continue;
-    }
-    std::vector<std::string> declared = metric->labels ? metric->labels->value : std::vector<std::string>{};
-    std::set<std::string> declared_set(declared.begin(), declared.end());
-    if (declared_set != label_names)
-      compiler.error(binding.loc, "metric '" + binding.name + "' has labels (" + join(declared) +
-                                      ") but extract '" + decl.name + "' gives (" + join(labels) + ")");
   }
 }
 
 }  // namespace
 
-std::vector<Diagnostic> check_extract(const ast::ExtractDecl& decl, std::string_view rules_file,
-                                      const std::vector<const ast::Item*>& items) {
+std::vector<Diagnostic> check_extract(const ast::ExtractDecl& decl, std::string_view rules_file) {
   std::vector<Diagnostic> diagnostics;
   Compiler compiler(rules_file, nullptr, {}, diagnostics);
-  check_shape(decl, compiler, items);
+  check_date_format(decl, compiler);
   for (const ast::Expr& filter : decl.filters) compiler.compile(filter);
   for (const ast::Binding& binding : decl.bindings) compiler.compile(binding.value);
   return diagnostics;
@@ -840,8 +793,10 @@ std::optional<CompiledExtract> CompiledExtract::compile(const ast::ExtractDecl& 
   impl->holidays = context.holidays ? context.holidays : &HolidayCalendar::england_and_wales();
   if (decl.date_format)
     impl->order = date_order_from_format(decl.date_format->value).value_or(DateOrder::day_first);
+  std::size_t first_new = diagnostics.size();
   Compiler compiler(rules_file, &header, data_file, diagnostics);
-  check_shape(decl, compiler, {});
+  check_date_format(decl, compiler);
+  check_bindings(decl, compiler);
   for (const ast::Expr& filter : decl.filters) impl->filters.push_back(compiler.compile(filter));
   for (const ast::Binding& binding : decl.bindings) {
     Node node = compiler.compile(binding.value);
@@ -851,6 +806,11 @@ std::optional<CompiledExtract> CompiledExtract::compile(const ast::ExtractDecl& 
       impl->labels.push_back(LabelBinding{binding.name, std::move(node), binding.kind == ast::BindingKind::key});
     }
   }
+  // Filters are compiled before bindings; report in the order the author wrote them.
+  std::stable_sort(diagnostics.begin() + static_cast<std::ptrdiff_t>(first_new), diagnostics.end(),
+                   [](const Diagnostic& a, const Diagnostic& b) {
+                     return std::tie(a.loc.line, a.loc.column) < std::tie(b.loc.line, b.loc.column);
+                   });
   if (compiler.failed()) return std::nullopt;
   impl->as_of_text = " " + context.as_of.iso() + "\n";
   return CompiledExtract(std::move(impl));

@@ -40,12 +40,10 @@ struct RowError {
   std::string reason;
 };
 
-/// Problems in a mapping itself, found without any file: unknown functions or names, argument
-/// counts, regular expressions that do not compile, an unknown date_format, duplicate names,
-/// no sample. `items` (all the rules files' items, may be empty) lets it check each sample
-/// against the metric of that name: declared, not derived, with the extract's label names.
-std::vector<Diagnostic> check_extract(const ast::ExtractDecl& decl, std::string_view rules_file,
-                                      const std::vector<const ast::Item*>& items = {});
+/// Problems in a mapping's expressions, found without any file: unknown functions or names,
+/// argument counts, regular expressions that do not compile, an unknown date_format. (The rules
+/// checker covers the rest: duplicate labels, samples of undeclared or derived metrics.)
+std::vector<Diagnostic> check_extract(const ast::ExtractDecl& decl, std::string_view rules_file);
 
 class CompiledExtract {
  public:
