@@ -228,6 +228,9 @@ struct Entry {
   Diagnostic diagnostic;
 };
 
+/// Expression depth the checker follows; deeper is reported, not walked.
+constexpr int kMaxDepth = 1000;
+
 class Checker {
  public:
   explicit Checker(const std::vector<ast::File>& files) : files_(files) {}
@@ -373,13 +376,14 @@ class Checker {
     Location loc;
   };
 
-  static void metric_refs(const ast::Expr& expr, std::vector<Edge>& out) {
+  static void metric_refs(const ast::Expr& expr, std::vector<Edge>& out, int depth = 0) {
+    if (depth > kMaxDepth) return;  // walk() reports it
     if (expr.kind == ast::ExprKind::ref) {
       bool seen = std::any_of(out.begin(), out.end(),
                               [&](const Edge& edge) { return edge.target == expr.name; });
       if (!seen) out.push_back({expr.name, expr.loc});
     }
-    for (const ast::Expr& arg : expr.args) metric_refs(arg, out);
+    for (const ast::Expr& arg : expr.args) metric_refs(arg, out, depth + 1);
   }
 
   bool is_derived(const std::string& name) const {
@@ -426,24 +430,38 @@ class Checker {
       else
         error(head.file, at, "derived metrics form a cycle: " + path);
     };
-    // Iterative would only matter past thousands of chained metrics; the depth is the chain's.
-    std::function<void(const std::string&)> dfs = [&](const std::string& name) {
-      colour[name] = Colour::grey;
-      stack.push_back(name);
-      for (const Edge& edge : edges[name]) {
-        Colour state = colour[edge.target];
+    // Depth-first with an explicit stack: a generated program may chain thousands of derived
+    // metrics. Post-order lists each metric after everything it reads.
+    std::vector<std::string> post_order;
+    for (const std::string& root : derived) {
+      if (colour[root] != Colour::white) continue;
+      std::vector<std::pair<std::string, std::size_t>> frames = {{root, 0}};
+      colour[root] = Colour::grey;
+      stack.push_back(root);
+      while (!frames.empty()) {
+        auto& [name, next_edge] = frames.back();
+        const std::vector<Edge>& out = edges[name];
+        if (next_edge == out.size()) {
+          colour[name] = Colour::black;
+          post_order.push_back(name);
+          stack.pop_back();
+          frames.pop_back();
+          continue;
+        }
+        const std::string& target = out[next_edge++].target;
+        Colour state = colour[target];
         if (state == Colour::grey) {
-          auto from = std::find(stack.begin(), stack.end(), edge.target);
+          auto from = std::find(stack.begin(), stack.end(), target);
           report_cycle(std::vector<std::string>(from, stack.end()));
         } else if (state == Colour::white) {
-          dfs(edge.target);
+          colour[target] = Colour::grey;
+          stack.push_back(target);
+          frames.emplace_back(target, 0);  // invalidates `name`, which is not used again
         }
       }
-      stack.pop_back();
-      colour[name] = Colour::black;
-    };
-    for (const std::string& name : derived)
-      if (colour[name] == Colour::white) dfs(name);
+    }
+    // Resolving in this order means no resolution recurses into another.
+    for (const std::string& name : post_order) metric(name);
   }
 
   // ----- metrics, resolved on demand ----------------------------------------------------------
@@ -503,6 +521,26 @@ class Checker {
   // ----- expressions ---------------------------------------------------------------------------
 
   Info walk(const ast::Expr& expr, const Scope& scope) {
+    // The parser caps parentheses, not operator chains: `a + a + ... + a` nests one level per
+    // term. Past any hand-written formula, stop rather than risk the stack.
+    struct Depth {
+      int& depth;
+      explicit Depth(int& d) : depth(++d) {}
+      ~Depth() { --depth; }
+    } guard(depth_);
+    if (depth_ == 1) depth_reported_ = false;
+    if (depth_ > kMaxDepth) {
+      if (!depth_reported_)
+        error(scope.file, expr.loc,
+              "expression too long to check: more than " + std::to_string(kMaxDepth) +
+                  " operations deep");
+      depth_reported_ = true;
+      return {of_kind(Kind::unknown), {}, true};
+    }
+    return walk_node(expr, scope);
+  }
+
+  Info walk_node(const ast::Expr& expr, const Scope& scope) {
     switch (expr.kind) {
       case ast::ExprKind::number: {
         if (expr.quantity.duration) return {of_kind(Kind::duration), {}, false};
@@ -557,6 +595,9 @@ class Checker {
     return {};
   }
 
+  /// Arithmetic and comparisons of series yield the union of their labels: `vacancies / establishment`
+  /// with vacancies per team and establishment council-wide is a per-team series, the label-less
+  /// side applying to every team.
   static void merge_labels(Info& into, const Info& from) {
     add_all(into.labels, from.labels);
     into.labels_open = into.labels_open || from.labels_open;
@@ -1310,6 +1351,8 @@ class Checker {
   const std::vector<ast::File>& files_;
   std::vector<Entry> entries_;
   int quiet_ = 0;  // > 0 while walking only to learn units and labels: report nothing
+  int depth_ = 0;  // of the expression being walked
+  bool depth_reported_ = false;  // once per expression, however many branches go too deep
 
   std::map<std::string, Declared> metric_names_;
   std::map<std::string, MetricInfo> metrics_;  // declared, and indicators' implicit metrics

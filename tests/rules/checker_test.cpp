@@ -603,6 +603,23 @@ TEST(Checker, DiagnosticsComeInSourceOrderAcrossFiles) {
                         "b.bw:1:15: error: unknown metric or label 'nada'"}));
 }
 
+TEST(Checker, LongChainsOfDerivedMetricsResolveWithoutRecursing) {
+  std::string text = "metric m0 { unit count  labels team }\n";
+  for (int i = 1; i < 5000; ++i)
+    text += "metric m" + std::to_string(i) + " = m" + std::to_string(i - 1) + " + 1\n";
+  text += "rule r { when m4999 > 20%  severity amber }\n";
+  EXPECT_EQ(check_text(text),
+            Lines{"5001:23: error: cannot compare m4999 (count) with 20% (percent)"});
+}
+
+TEST(Checker, OverlongExpressionsAreReportedOnce) {
+  std::string text = "metric m { unit count }\nmetric total = m";
+  for (int i = 0; i < 3000; ++i) text += " + m";
+  text += "\n";
+  EXPECT_EQ(check_text(text),
+            Lines{"2:16: error: expression too long to check: more than 1000 operations deep"});
+}
+
 TEST(Checker, EmptyProgram) { EXPECT_TRUE(check({}).empty()); }
 
 TEST(Checker, ExamplesAreCleanApartFromTheWarningsFile) {
