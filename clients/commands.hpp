@@ -11,5 +11,8 @@ using Arguments = std::vector<std::string>;
 
 int run_check(const Arguments& args);
 int run_fmt(const Arguments& args);
+int run_import(const Arguments& args);
+int run_eval(const Arguments& args);
+int run_test(const Arguments& args);
 
 }  // namespace bandwatch::cli

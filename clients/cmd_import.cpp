@@ -1,0 +1,283 @@
+// `bandwatch import --rules PATH... --extract NAME --as-of DATE [--out FILE | --to EP] [--strict]
+// FILE...`: turns CSV lists into sample lines through the `extract` blocks of the rules.
+//
+// Output is all or nothing: samples are written to a temporary file beside --out (or a spool for
+// standard output) and only put in place when no file failed outright, and, with --strict, no
+// row was rejected. Every rejected row is reported on stderr as `file:line: column "X": reason`.
+//
+// Exit status: 0 every row imported (or filtered by a `where`); 3 some rows rejected (good rows
+// imported unless --strict); 1 the rules, a mapping or a file could not be used (nothing
+// written); 2 usage.
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <memory>
+#include <optional>
+
+#include "clients/commands.hpp"
+#include "clients/rule_files.hpp"
+#include "extract/dates.hpp"
+#include "extract/holidays.hpp"
+#include "extract/importer.hpp"
+#include "extract/mapping.hpp"
+
+namespace bandwatch::cli {
+namespace {
+
+namespace po = boost::program_options;
+
+constexpr int kExitRejected = 3;
+
+struct FileCloser {
+  void operator()(std::FILE* file) const { std::fclose(file); }
+};
+using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
+
+// Where the samples go until the import is known to be good.
+class Output {
+ public:
+  // `path` empty: standard output.
+  bool open(const std::string& path) {
+    path_ = path;
+    if (path.empty()) {
+      file_.reset(std::tmpfile());
+    } else {
+      temp_path_ = path + ".tmp." + std::to_string(::getpid());
+      file_.reset(std::fopen(temp_path_.c_str(), "wb"));
+    }
+    if (!file_) {
+      std::fprintf(stderr, "bandwatch import: cannot write %s: %s\n",
+                   path.empty() ? "a temporary file" : temp_path_.c_str(), std::strerror(errno));
+      return false;
+    }
+    return true;
+  }
+
+  void write(std::string_view lines) {
+    if (std::fwrite(lines.data(), 1, lines.size(), file_.get()) != lines.size()) failed_ = true;
+  }
+
+  /// Puts the samples in place: renames the temporary file, or copies the spool to stdout.
+  bool commit() {
+    if (failed_ || std::fflush(file_.get()) != 0) {
+      std::fprintf(stderr, "bandwatch import: writing the samples failed: %s\n", std::strerror(errno));
+      discard();
+      return false;
+    }
+    if (path_.empty()) {
+      std::rewind(file_.get());
+      char buffer[1 << 16];
+      std::size_t got = 0;
+      while ((got = std::fread(buffer, 1, sizeof buffer, file_.get())) > 0)
+        std::fwrite(buffer, 1, got, stdout);
+      file_.reset();
+      return std::fflush(stdout) == 0;
+    }
+    file_.reset();
+    if (std::rename(temp_path_.c_str(), path_.c_str()) != 0) {
+      std::fprintf(stderr, "bandwatch import: cannot rename %s to %s: %s\n", temp_path_.c_str(),
+                   path_.c_str(), std::strerror(errno));
+      std::remove(temp_path_.c_str());
+      return false;
+    }
+    return true;
+  }
+
+  void discard() {
+    file_.reset();
+    if (!temp_path_.empty()) std::remove(temp_path_.c_str());
+  }
+
+ private:
+  std::string path_;
+  std::string temp_path_;
+  FilePtr file_;
+  bool failed_ = false;
+};
+
+std::vector<std::string> extract_names(const LoadedRules& loaded) {
+  std::vector<std::string> names;
+  for (const ast::File& file : loaded.files)
+    for (const ast::Item& item : file.items)
+      if (const auto* decl = std::get_if<ast::ExtractDecl>(&item)) names.push_back(decl->name);
+  return names;
+}
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string text;
+  for (const std::string& name : names) text += (text.empty() ? "" : ", ") + name;
+  return text.empty() ? "(none)" : text;
+}
+
+}  // namespace
+
+int run_import(const Arguments& args) {
+  po::options_description options(
+      "usage: bandwatch import --rules PATH... --extract NAME --as-of DATE [--out FILE | --to EP]\n"
+      "                        [--strict] FILE...\n\n"
+      "Reads CSV lists (Annex A, workforce) through the `extract` blocks of the rules and writes\n"
+      "sample lines, one per `sample` per row, dated the as-of date. Every bad row is reported as\n"
+      "file:line: column \"X\": reason. Exit 0 when every row was imported or filtered by `where`,\n"
+      "3 when rows were rejected (the good rows are imported unless --strict), 1 when the rules, a\n"
+      "mapping or a file cannot be used (nothing is written), 2 on a usage error.\n\noptions");
+  options.add_options()("help,h", "show this help")
+      ("rules,r", po::value<std::vector<std::string>>()->multitoken(), "rule files or directories")
+      ("extract,e", po::value<std::vector<std::string>>(),
+       "extract block to apply (repeat to apply several to each row)")
+      ("as-of,a", po::value<std::string>(), "the date the samples describe (yyyy-mm-dd or dd/mm/yyyy)")
+      ("out,o", po::value<std::string>(), "write the samples to FILE (replaced only on success); "
+                                          "default: standard output")
+      ("to", po::value<std::string>(), "send the samples to the daemon's ingest endpoint as one batch")
+      ("strict", "import nothing if any row is bad")
+      ("holidays", po::value<std::string>(),
+       "bank holiday file to use instead of the one built in (data/bank_holidays_england_wales.txt)")
+      ("quiet,q", "no summary when every row was imported");
+  po::options_description hidden;
+  hidden.add_options()("files", po::value<std::vector<std::string>>(), "CSV files");
+  po::options_description all;
+  all.add(options).add(hidden);
+  po::positional_options_description positional;
+  positional.add("files", -1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+  if (vm.count("help")) {
+    std::cout << options << "\n";
+    return 0;
+  }
+  auto usage = [&](const std::string& message) {
+    std::cerr << "bandwatch import: " << message << "\n\n" << options << "\n";
+    return 2;
+  };
+  if (!vm.count("rules")) return usage("--rules is required");
+  if (!vm.count("as-of")) return usage("--as-of is required");
+  if (!vm.count("files")) return usage("no CSV file given");
+  if (vm.count("out") && vm.count("to")) return usage("give --out or --to, not both");
+  if (vm.count("to")) {
+    std::cerr << "bandwatch import: --to is not available yet: sending to the daemon comes with "
+                 "bandwatchd (issue 4). Write the samples with --out FILE for now.\n";
+    return 2;
+  }
+
+  extract::DateParse as_of = extract::parse_date(vm["as-of"].as<std::string>());
+  if (!as_of.date) return usage("--as-of: " + as_of.reason);
+
+  std::optional<extract::HolidayCalendar> custom_holidays;
+  if (vm.count("holidays")) {
+    std::string path = vm["holidays"].as<std::string>(), text, error;
+    if (!read_file(path, text)) {
+      std::cerr << "bandwatch import: cannot read " << path << "\n";
+      return 1;
+    }
+    custom_holidays = extract::HolidayCalendar::parse(text, error);
+    if (!custom_holidays) {
+      std::cerr << path << ":" << error << "\n";
+      return 1;
+    }
+  }
+
+  LoadedRules loaded = load_rules(vm["rules"].as<std::vector<std::string>>());
+  check_program(loaded);
+  std::vector<Diagnostic> errors;
+  for (const Diagnostic& diagnostic : loaded.diagnostics)
+    if (diagnostic.severity == Severity::error) errors.push_back(diagnostic);
+  if (!errors.empty()) {
+    print_diagnostics(errors, loaded.sources);
+    std::cerr << "bandwatch import: the rules have errors (see `bandwatch check`); nothing imported\n";
+    return 1;
+  }
+
+  if (!vm.count("extract"))
+    return usage("--extract is required; the rules have: " + joined(extract_names(loaded)));
+  std::vector<extract::ExtractSource> sources;
+  std::vector<Diagnostic> mapping_errors;
+  for (const std::string& name : vm["extract"].as<std::vector<std::string>>()) {
+    const ast::ExtractDecl* found = nullptr;
+    std::string found_in;
+    for (const ast::File& file : loaded.files)
+      for (const ast::Item& item : file.items)
+        if (const auto* decl = std::get_if<ast::ExtractDecl>(&item); decl && decl->name == name) {
+          found = decl;
+          found_in = file.path;
+        }
+    if (!found) {
+      std::vector<std::string> names = extract_names(loaded);
+      std::string suggestion = did_you_mean(name, names);
+      std::cerr << "bandwatch import: no extract '" << name << "' in the rules"
+                << (suggestion.empty() ? "" : "; did you mean '" + suggestion + "'?")
+                << " (extracts: " << joined(names) << ")\n";
+      return 1;
+    }
+    for (Diagnostic& diagnostic : extract::check_extract(*found, found_in))
+      if (diagnostic.severity == Severity::error) mapping_errors.push_back(std::move(diagnostic));
+    sources.push_back({found, found_in});
+  }
+  if (!mapping_errors.empty()) {
+    print_diagnostics(mapping_errors, loaded.sources);
+    return 1;
+  }
+
+  Output output;
+  if (!output.open(vm.count("out") ? vm["out"].as<std::string>() : std::string{})) return 1;
+
+  // Reports can run to a line per row: buffer them rather than write each unbuffered.
+  static char stderr_buffer[1 << 16];
+  std::setvbuf(stderr, stderr_buffer, _IOFBF, sizeof stderr_buffer);
+
+  extract::EvalContext context{*as_of.date, custom_holidays ? &*custom_holidays : nullptr};
+  extract::SampleSink sink = [&output](std::string_view lines) { output.write(lines); };
+  extract::ImportReporter reporter{
+      [](const std::string& line) {
+        std::fputs(line.c_str(), stderr);
+        std::fputc('\n', stderr);
+      },
+      [&loaded](const Diagnostic& diagnostic) {
+        auto source = loaded.sources.find(diagnostic.file);
+        std::fputs(render(diagnostic, source == loaded.sources.end() ? std::string_view{} : source->second).c_str(),
+                   stderr);
+      }};
+
+  const auto& files = vm["files"].as<std::vector<std::string>>();
+  extract::ImportSummary total;
+  bool quiet = vm.count("quiet") > 0;
+  for (const std::string& path : files) {
+    bool from_stdin = path == "-";
+    FilePtr in(from_stdin ? nullptr : std::fopen(path.c_str(), "rb"));
+    if (!from_stdin && !in) {
+      std::fprintf(stderr, "%s: cannot open: %s\n", path.c_str(), std::strerror(errno));
+      total.failed = true;
+      continue;
+    }
+    std::string name = from_stdin ? "<stdin>" : path;
+    extract::ImportSummary summary =
+        extract::import_csv(from_stdin ? stdin : in.get(), name, sources, context, sink, reporter);
+    if (!quiet || summary.rejected > 0 || summary.failed)
+      std::fprintf(stderr, "%s: %s%s\n", name.c_str(), extract::describe(summary).c_str(),
+                   summary.failed ? " (the file could not be imported)" : "");
+    total += summary;
+  }
+  if (files.size() > 1 && (!quiet || total.rejected > 0 || total.failed))
+    std::fprintf(stderr, "total: %zu files, %s\n", files.size(), extract::describe(total).c_str());
+
+  if (total.failed) {
+    output.discard();
+    std::fprintf(stderr, "bandwatch import: nothing imported\n");
+    std::fflush(stderr);
+    return 1;
+  }
+  if (total.rejected > 0 && vm.count("strict")) {
+    output.discard();
+    std::fprintf(stderr, "bandwatch import: --strict: %zu row%s rejected, nothing imported\n",
+                 total.rejected, total.rejected == 1 ? "" : "s");
+    std::fflush(stderr);
+    return kExitRejected;
+  }
+  std::fflush(stderr);
+  if (!output.commit()) return 1;
+  return total.rejected > 0 ? kExitRejected : 0;
+}
+
+}  // namespace bandwatch::cli
