@@ -225,6 +225,7 @@ std::string dump(const File& file) {
       field(out, "last_year", indicator->last_year, [](const Quantity& q) { return quantity(q); });
       field(out, "note", indicator->note, text);
       field(out, "expect_every", indicator->expect_every, duration);
+      for (const auto& route_name : indicator->routes) out << " route=" << route_name.value;
       for (const BandSet& set : indicator->band_sets) {
         out << "\n  bands";
         if (set.where) out << " where " << dump(*set.where);

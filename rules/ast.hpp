@@ -136,6 +136,7 @@ struct IndicatorDecl {
   std::optional<Located<Quantity>> last_year;  // last year's value, for the meeting pack
   std::optional<Located<std::string>> note;    // free text shown beside the value (e.g. target source)
   std::optional<Located<Duration>> expect_every;
+  std::vector<Located<std::string>> routes;  // forums told when the indicator leaves green
 };
 
 struct BenchmarkEntry {

@@ -683,7 +683,7 @@ auto const cohort_def =
 x3::rule<class indicator_id, ast::IndicatorDecl> const indicator = "an indicator";
 x3::rule<class indicator_end_id> const indicator_end =
     "an indicator property (title, group, unit, better, frame, bands, round, cohort, last_year, "
-    "note, expect every) or '}'";
+    "note, expect every, route) or '}'";
 auto const indicator_end_def = x3::lit('}');
 
 auto const indicator_property =
@@ -697,7 +697,10 @@ auto const indicator_property =
     here[(kw("cohort") > cohort)[set(&ast::IndicatorDecl::cohort, "cohort")]] |
     here[(kw("last_year") > quantity)[set(&ast::IndicatorDecl::last_year, "last_year")]] |
     here[(kw("note") > string_literal)[set(&ast::IndicatorDecl::note, "note")]] |
-    here[(kw("expect") > every_keyword > duration)[set(&ast::IndicatorDecl::expect_every, "expect every")]];
+    here[(kw("expect") > every_keyword > duration)[set(&ast::IndicatorDecl::expect_every, "expect every")]] |
+    here[(kw("route") > identifier)[([](auto& ctx) {
+      x3::_val(ctx).routes.push_back({std::move(x3::_attr(ctx)), location(ctx)});
+    })]];
 
 auto const indicator_def =
     kw("indicator") > here[identifier[name_block]] > '{' > *indicator_property > indicator_end;
