@@ -16,6 +16,7 @@ struct Command {
 // Keep in the order a new user meets them.
 constexpr Command kCommands[] = {
     {"check", bandwatch::cli::run_check, "check rule files: errors, warnings, band coverage"},
+    {"fmt", bandwatch::cli::run_fmt, "format rule files in the canonical layout"},
     {"import", bandwatch::cli::run_import, "turn CSV lists into samples through extract blocks"},
     {"test", bandwatch::cli::run_test, "run the rule tests (`test` blocks) of rule files"},
     {"eval", bandwatch::cli::run_eval, "replay sample files through the rules: RAG table and alerts"},
