@@ -124,6 +124,20 @@ bool compatible(const Type& a, const Type& b) {
   return a.kind == b.kind;
 }
 
+/// Why a value in `unit` (or a ratio) cannot be declared in `declared`, or nullopt when it can.
+/// A ratio of counts is a fraction of 1, so declaring it a percent would show 0.95 as 0.95%.
+std::optional<std::string> disagreement(Unit declared, Unit unit, bool ratio) {
+  if (ratio) {
+    if (declared == Unit::number || declared == Unit::none) return std::nullopt;
+    std::string what = "a ratio (a fraction of 1)";
+    if (declared == Unit::percent) return what + "; multiply it by 100 for a percent";
+    if (declared == Unit::rate_per_10k) return what + "; multiply it by 10000 for a rate per 10,000";
+    return what;
+  }
+  if (unit == Unit::none || declared == Unit::none || unit == declared) return std::nullopt;
+  return std::string(ast::to_string(unit));
+}
+
 bool is_comparison(ast::Op op) {
   switch (op) {
     case ast::Op::less:
@@ -904,12 +918,11 @@ class Checker {
     if (result.type.kind == Kind::condition)
       error(file, decl.derived->loc,
             "metric " + quoted(decl.name) + " must be a value; a condition belongs in a rule's `when`");
-    if (decl.unit && result.type.kind == Kind::number && result.type.unit != Unit::none &&
-        !result.type.ratio && result.type.unit != decl.unit->value)
-      error(file, decl.unit->loc,
-            "metric " + quoted(decl.name) + " is declared in " +
-                std::string(ast::to_string(decl.unit->value)) + " but its formula gives " +
-                describe(result.type));
+    if (decl.unit && result.type.kind == Kind::number)
+      if (auto clash = disagreement(decl.unit->value, result.type.unit, result.type.ratio))
+        error(file, decl.unit->loc,
+              "metric " + quoted(decl.name) + " is declared in " +
+                  std::string(ast::to_string(decl.unit->value)) + " but its formula gives " + *clash);
     if (decl.labels && !result.labels_open) {
       Labels declared = decl.labels->value;
       Labels derived = result.labels;
@@ -975,12 +988,13 @@ class Checker {
     std::string owner = "indicator " + quoted(decl.name);
     MetricInfo* info = metric(decl.name);
     Unit unit = decl.unit ? decl.unit->value : info ? info->unit : Unit::none;
-    bool unit_conflict = decl.unit && info && info->decl && info->unit != Unit::none &&
-                         !info->ratio && info->unit != decl.unit->value;
+    std::optional<std::string> clash;
+    if (decl.unit && info && info->decl) clash = disagreement(decl.unit->value, info->unit, info->ratio);
+    bool unit_conflict = clash.has_value();
     if (unit_conflict)
       error(file, decl.unit->loc,
             owner + " is in " + std::string(ast::to_string(decl.unit->value)) + " but metric " +
-                quoted(decl.name) + " is in " + std::string(ast::to_string(info->unit)));
+                quoted(decl.name) + " gives " + *clash);
     if (decl.round && decl.round->value < 0)
       error(file, decl.round->loc,
             "`round` is a number of decimal places, 0 or more, not " +

@@ -186,7 +186,7 @@ metric child_population { unit count }
 metric cin_rate = children_in_need / child_population * 10000
 indicator cin_rate { unit percent  bands { green <= 50%  red > 50% } }
 )"),
-            Lines{"4:22: error: indicator 'cin_rate' is in percent but metric 'cin_rate' is in rate_per_10k"});
+            Lines{"4:22: error: indicator 'cin_rate' is in percent but metric 'cin_rate' gives rate_per_10k"});
 }
 
 TEST(Checker, AgesCompareWithDurationsAndDaysAddUp) {
@@ -437,12 +437,29 @@ indicator icpc_timeliness { bands { green >= 95  red < 95% } }
 TEST(Checker, IndicatorUnitMustAgreeWithItsMetric) {
   EXPECT_EQ(check_text(with_prelude(
                 "indicator icpc_timeliness { unit count  bands { green >= 85%  red < 85% } }\n")),
-            Lines{"7:29: error: indicator 'icpc_timeliness' is in count but metric 'icpc_timeliness' is in percent"});
+            Lines{"7:29: error: indicator 'icpc_timeliness' is in count but metric 'icpc_timeliness' gives percent"});
 }
 
 TEST(Checker, DerivedMetricUnitMustAgreeWithItsFormula) {
   EXPECT_EQ(check_text(with_prelude("metric spend = sum(budget) unit count\n")),
             Lines{"7:28: error: metric 'spend' is declared in count but its formula gives gbp"});
+}
+
+TEST(Checker, ARatioIsNotAPercentUntilMultiplied) {
+  EXPECT_EQ(check_text(R"(metric seen { unit count }
+metric due { unit count }
+metric seen_share = seen / due unit percent
+metric seen_ratio = seen / due
+indicator seen_ratio { unit percent  bands { green >= 95%  red < 95% } }
+metric seen_rate = seen / due unit rate_per_10k
+metric seen_fraction = seen / due unit number
+)"),
+            (Lines{"3:32: error: metric 'seen_share' is declared in percent but its formula gives a "
+                   "ratio (a fraction of 1); multiply it by 100 for a percent",
+                   "5:24: error: indicator 'seen_ratio' is in percent but metric 'seen_ratio' gives a "
+                   "ratio (a fraction of 1); multiply it by 100 for a percent",
+                   "6:31: error: metric 'seen_rate' is declared in rate_per_10k but its formula gives a "
+                   "ratio (a fraction of 1); multiply it by 10000 for a rate per 10,000"}));
 }
 
 TEST(Checker, ExtractSampleUnit) {
