@@ -395,6 +395,8 @@ Line indicator_line(const ast::IndicatorDecl& indicator) {
   add_text(line, indicator.last_year, "last_year",
            [](const ast::Quantity& q) { return quantity_text(q); });
   add_string(line, indicator.note, "note");
+  for (const ast::Located<std::string>& route : indicator.routes)
+    line.children.push_back(make_line(route.loc, "route " + route.value));
   for (const ast::BandSet& set : indicator.band_sets) line.children.push_back(band_set_line(set));
   return line;
 }
