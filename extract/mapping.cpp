@@ -299,24 +299,37 @@ std::string quote_value(std::string_view text) {
   return "\"" + shown + (text.size() > kMax ? "...\"" : "\"");
 }
 
+// Thousands separators only where they group digits in threes ("1,234.5"); "0,5" (a decimal
+// comma) is not a number rather than silently 5.
+bool grouped_in_thousands(std::string_view text) {
+  std::size_t end = text.find('.');
+  std::string_view whole = text.substr(0, end);
+  std::size_t first = whole.find(',');
+  if (first == 0 || first > 3) return false;
+  for (std::size_t i = first; i < whole.size(); i += 4) {
+    if (whole[i] != ',' || i + 4 > whole.size()) return false;
+    for (std::size_t k = i + 1; k < i + 4; ++k)
+      if (whole[k] < '0' || whole[k] > '9') return false;
+  }
+  return true;
+}
+
 std::optional<double> parse_number(std::string_view text) {
   text = trim(text);
   if (text.starts_with("\xC2\xA3")) text.remove_prefix(2);  // £
   if (!text.empty() && text.back() == '%') text.remove_suffix(1);
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
   if (text.empty()) return std::nullopt;
   std::string digits;
-  const char* begin = text.data();
-  const char* end = text.data() + text.size();
-  if (text.find(',') != std::string_view::npos) {  // thousands separators: 1,234
+  if (text.find(',') != std::string_view::npos) {
+    if (!grouped_in_thousands(text)) return std::nullopt;
     for (char c : text)
       if (c != ',') digits.push_back(c);
-    begin = digits.data();
-    end = digits.data() + digits.size();
+    text = digits;
   }
-  if (*begin == '+') ++begin;
   double value = 0;
-  auto [ptr, ec] = std::from_chars(begin, end, value);
-  if (ec != std::errc{} || ptr != end || !std::isfinite(value)) return std::nullopt;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || ptr != text.data() + text.size() || !std::isfinite(value)) return std::nullopt;
   return value;
 }
 

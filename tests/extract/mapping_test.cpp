@@ -164,6 +164,11 @@ extract everything {
             "fte{child=\"C1\",need=\"N1\",closed=\"false\",started=\"2020-02-03\"} 1 2020-02-04\n");
   EXPECT_EQ(mapping.row({"C1", "N1", "03/02/2020", "10/02/2020", "half"}),
             "rejected: [FTE] not a number: \"half\";");
+  // A decimal comma is not a thousands separator: "0,5" is refused, not read as 5.
+  EXPECT_EQ(mapping.row({"C1", "N1", "03/02/2020", "10/02/2020", "0,5"}),
+            "rejected: [FTE] not a number: \"0,5\";");
+  EXPECT_NE(mapping.row({"C1", "N1", "03/02/2020", "10/02/2020", "1,000.5"}).find("fte{child=\"C1\",need=\"N1\",closed=\"false\",started=\"2020-02-03\"} 2001 "),
+            std::string::npos);
   EXPECT_EQ(mapping.row({"C1", "N1", "03/02/2005", "10/02/2020", "1"}),
             "rejected: [Start] 03/02/2005 is outside the bank holiday data (2010-2030): add its "
             "year to data/bank_holidays_england_wales.txt;");
