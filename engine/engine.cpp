@@ -168,7 +168,6 @@ struct Engine::Impl {
     if (!loaded) return IngestStatus::no_program;
     if (metric_id >= program.metrics.size()) return IngestStatus::unknown_metric;
     MetricC& m = program.metrics[metric_id];
-    if (m.derived) return IngestStatus::derived_metric;
     if (!std::isfinite(value)) return IngestStatus::not_a_number;
     auto& views = views_scratch;
     views.clear();
@@ -428,7 +427,7 @@ struct Engine::Impl {
 
   void refresh_derived(const DerivedC& d) {
     MetricC& out = program.metrics[d.metric];
-    bool changed = force_all;
+    bool changed = force_all || out.dirty;
     for (std::uint32_t r : d.program.reads) changed = changed || program.metrics[r].changed;
     out.changed = changed;
     if (!changed) return;
@@ -438,6 +437,17 @@ struct Engine::Impl {
       const MetricC& in = program.metrics[r];
       if (in.has_snapshot && (!date || in.snapshot > *date)) date = in.snapshot;
     }
+    // Figures sent for the derived metric itself, at least as recent as its inputs, win.
+    auto direct = std::upper_bound(out.batch_dates.begin(), out.batch_dates.end(), as_of);
+    if (direct != out.batch_dates.begin() && (!date || *(direct - 1) >= *date)) {
+      bool was_direct = out.direct;
+      out.direct = true;
+      refresh_raw(out);
+      out.changed = out.changed || !was_direct || changed;
+      return;
+    }
+    out.direct = false;
+    out.dirty = false;
     // Values previously written at this date are recomputed from scratch.
     if (out.has_snapshot && date && out.snapshot == *date)
       for (std::uint32_t sid : out.current)
@@ -1428,6 +1438,20 @@ std::vector<IndicatorInfo> Engine::indicators() const {
     if (item.kind != ItemKind::indicator) continue;
     const IndicatorC& ind = impl_->program.indicators[item.index];
     out.push_back({ind.name, ind.title, ind.group, ind.unit, ind.better, ind.frame});
+  }
+  return out;
+}
+
+std::vector<MetricValue> Engine::metric_values(std::string_view name) const {
+  std::vector<MetricValue> out;
+  auto it = impl_->program.metric_ids.find(name);
+  if (it == impl_->program.metric_ids.end()) return out;
+  const MetricC& m = impl_->program.metrics[it->second];
+  if (!m.has_snapshot) return out;
+  for (std::uint32_t sid : impl_->sorted_series(m)) {
+    const Point* p = impl_->series[sid].at(m.snapshot);
+    if (!p) continue;
+    out.push_back({impl_->labels_of(impl_->series[sid].labels), p->value, m.unit, p->date});
   }
   return out;
 }

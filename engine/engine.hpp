@@ -20,6 +20,9 @@
 //   the complete list of its entities on that date. When evaluating at date D, each metric is
 //   read from its latest snapshot dated on or before D, so an entity missing from a newer
 //   extract has vanished: it drops out of counts and averages, and its alerts resolve.
+// - A derived metric (`metric x = ...`) may also be sent directly, as figures a report already
+//   aggregates: a batch of its own dated no earlier than its inputs' data is read instead of the
+//   computation.
 // - Evaluations are counted in distinct as-of dates: evaluating the same date again (a second
 //   batch for that date) re-reads the data but is not a new period for `for` and `escalate
 //   after N periods`. Evaluating a date earlier than the last one is refused.
@@ -68,7 +71,6 @@ struct Sample {
 enum class IngestStatus : std::uint8_t {
   ok,
   unknown_metric,     // no metric, indicator or extract sample of that name
-  derived_metric,     // `metric x = ...` is computed, not sent
   unknown_label,      // the metric does not declare that label
   duplicate_label,    // the same label twice in one sample
   not_a_number,       // NaN or infinite value
@@ -175,6 +177,14 @@ struct IndicatorValue {
   Date date;
   bool updated = false;
   std::string target;
+};
+
+/// A metric's value for one label set at the last evaluation (plain or derived metrics).
+struct MetricValue {
+  Labels labels;
+  double value = 0;
+  ast::Unit unit = ast::Unit::none;
+  Date date;  // the as-of date of the snapshot it comes from
 };
 
 /// Static facts about an indicator, for reports.
@@ -291,6 +301,10 @@ class Engine {
   void for_each_indicator_value(const std::function<void(const IndicatorValueView&)>& visit) const;
   std::vector<IndicatorValue> indicator_values() const;
   std::vector<IndicatorInfo> indicators() const;
+
+  /// The series of `metric` in the snapshot the last evaluation read, label sets sorted; empty
+  /// for an unknown metric or before the first evaluation.
+  std::vector<MetricValue> metric_values(std::string_view metric) const;
 
   /// Snapshot of the state for persistence; import replaces the current state. Records naming
   /// metrics, rules or indicators the program does not have are skipped and reported as

@@ -11,7 +11,6 @@ std::string_view to_string(IngestStatus status) {
   switch (status) {
     case IngestStatus::ok: return "ok";
     case IngestStatus::unknown_metric: return "unknown metric";
-    case IngestStatus::derived_metric: return "derived metric (computed from others; send its inputs)";
     case IngestStatus::unknown_label: return "label not declared for this metric";
     case IngestStatus::duplicate_label: return "label given twice";
     case IngestStatus::not_a_number: return "value is not a finite number";

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <deque>
 #include <limits>
 #include <span>
 #include <string>
@@ -83,7 +84,8 @@ inline std::uint64_t hash_string(std::string_view s) {
   return mix64(std::hash<std::string_view>{}(s));
 }
 
-/// Strings (label names and values) interned to dense ids.
+/// Strings (label names and values) interned to dense ids. `str` views stay valid for the
+/// pool's lifetime.
 class StringPool {
  public:
   std::uint32_t intern(std::string_view s) {
@@ -103,7 +105,7 @@ class StringPool {
   std::size_t bytes() const { return bytes_ + index_.bytes(); }
 
  private:
-  std::vector<std::string> strings_;  // vector of std::string: short strings stay inline (SSO)
+  std::deque<std::string> strings_;  // a deque never moves its elements: views stay valid
   FlatIndex index_;
   std::size_t bytes_ = 0;
 };
@@ -256,6 +258,7 @@ struct MetricC {
   std::vector<Date> batch_dates;        // distinct dates with data, sorted, bounded
   bool has_snapshot = false;
   Date snapshot;                        // the batch the last evaluation read
+  bool direct = false;                  // derived, but read from samples sent for it
   bool dirty = true;                    // samples arrived since the last evaluation
   bool changed = false;                 // this evaluation reads different data than the last
   std::vector<std::uint32_t> current;   // series ids in the snapshot

@@ -1,0 +1,525 @@
+// `bandwatch eval --rules PATH... --samples FILE... [--format text|json|summary]`: replays sample
+// files through the engine, one evaluation per distinct as-of date in date order, and prints the
+// RAG table and events of each (text), one JSON object, or band counts (summary, for benchmarks).
+// Files are read whole and parsed in place; lines become compact records sorted by date.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <tuple>
+#include <iostream>
+#include <map>
+
+#include "clients/commands.hpp"
+#include "clients/rule_files.hpp"
+#include "engine/engine.hpp"
+#include "engine/sample_line.hpp"
+
+namespace bandwatch::cli {
+namespace {
+
+namespace po = boost::program_options;
+using namespace bandwatch::engine;
+
+/// The whole file in one buffer: one read for the common case, no per-character stream work.
+bool slurp(const std::string& path, std::string& out) {
+  int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) return false;
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && st.st_size > 0) out.reserve(static_cast<std::size_t>(st.st_size));
+  char buffer[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0) {
+      ::close(fd);
+      return false;
+    }
+    if (n == 0) break;
+    out.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return true;
+}
+
+struct Record {
+  std::uint32_t metric;
+  Date date;
+  double value;
+  std::uint32_t label_begin;
+  std::uint16_t label_count;
+  std::uint16_t file;
+  std::uint32_t line;
+};
+
+struct LineError {
+  std::uint16_t file;
+  std::uint32_t line;
+  std::size_t column;
+  std::string message;
+};
+
+/// Appends `s` to `out` as a JSON string.
+void json_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buffer[8];
+          std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
+          out += buffer;
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
+
+void json_number(std::string& out, double v) {
+  if (!std::isfinite(v)) {
+    out += "null";
+    return;
+  }
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.10g", v);
+  out += buffer;
+}
+
+template <typename LabelRange>
+void json_labels(std::string& out, const LabelRange& labels) {
+  out += '{';
+  bool first = true;
+  for (const auto& l : labels) {
+    if (!first) out += ',';
+    first = false;
+    json_string(out, l.name);
+    out += ':';
+    json_string(out, l.value);
+  }
+  out += '}';
+}
+
+void json_event(std::string& out, const Event& e) {
+  out += "{\"event\":";
+  json_string(out, to_string(e.kind));
+  out += ",\"id\":";
+  out += std::to_string(e.alert_id);
+  out += ",\"source\":";
+  json_string(out, to_string(e.source));
+  out += ",\"rule\":";
+  json_string(out, e.rule);
+  out += ",\"labels\":";
+  json_labels(out, e.labels);
+  out += ",\"severity\":";
+  json_string(out, ast::to_string(e.severity));
+  out += ",\"value\":";
+  json_number(out, e.value);
+  out += ",\"formatted_value\":";
+  json_string(out, e.formatted_value);
+  out += ",\"message\":";
+  json_string(out, e.message);
+  out += ",\"routes\":[";
+  for (std::size_t i = 0; i < e.routes.size(); ++i) {
+    if (i) out += ',';
+    json_string(out, e.routes[i]);
+  }
+  out += "],\"as_of\":";
+  json_string(out, e.as_of.iso());
+  out += ",\"since\":";
+  json_string(out, e.since.iso());
+  out += '}';
+}
+
+void json_alert(std::string& out, const Alert& a) {
+  out += "{\"id\":";
+  out += std::to_string(a.id);
+  out += ",\"source\":";
+  json_string(out, to_string(a.source));
+  out += ",\"rule\":";
+  json_string(out, a.rule);
+  out += ",\"labels\":";
+  json_labels(out, a.labels);
+  out += ",\"severity\":";
+  json_string(out, ast::to_string(a.severity));
+  out += ",\"value\":";
+  json_number(out, a.value);
+  out += ",\"formatted_value\":";
+  json_string(out, a.formatted_value);
+  out += ",\"message\":";
+  json_string(out, a.message);
+  out += ",\"routes\":[";
+  for (std::size_t i = 0; i < a.routes.size(); ++i) {
+    if (i) out += ',';
+    json_string(out, a.routes[i]);
+  }
+  out += "],\"since\":";
+  json_string(out, a.since.iso());
+  out += '}';
+}
+
+std::string_view arrow(Trend trend) {
+  switch (trend) {
+    case Trend::improving: return "▲ improving";
+    case Trend::declining: return "▼ declining";
+    case Trend::unchanged: return "► unchanged";
+    case Trend::none: break;
+  }
+  return "-";
+}
+
+std::string labels_text(std::span<const LabelView> labels) {
+  std::string out;
+  for (const LabelView& l : labels) {
+    if (!out.empty()) out += ", ";
+    out += l.name;
+    out += '=';
+    out += l.value;
+  }
+  return out;
+}
+
+std::string labels_text(const Labels& labels) {
+  std::string out;
+  for (const Label& l : labels) {
+    if (!out.empty()) out += ", ";
+    out += l.name + "=" + l.value;
+  }
+  return out;
+}
+
+/// Display columns of UTF-8 text (enough for arrows and £).
+std::size_t columns_of(std::string_view s) {
+  std::size_t columns = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++columns;
+  return columns;
+}
+
+/// Pads to a width in display columns.
+std::string pad(std::string_view s, std::size_t width) {
+  std::size_t columns = columns_of(s);
+  std::string out(s);
+  if (columns < width) out.append(width - columns, ' ');
+  return out;
+}
+
+void text_event(std::string& out, const Event& e) {
+  out += "  ";
+  out += pad(to_string(e.kind), 13);
+  out += pad(ast::to_string(e.severity), 6);
+  out += e.rule;
+  if (!e.labels.empty()) {
+    out += '{';
+    out += labels_text(e.labels);
+    out += '}';
+  }
+  out += "  ";
+  out += e.formatted_value;
+  out += "  \"";
+  out += e.message;
+  out += '"';
+  if (!e.routes.empty()) {
+    out += "  ->";
+    for (const std::string& r : e.routes) {
+      out += ' ';
+      out += r;
+    }
+  }
+  if (e.alert_id) out += "  #" + std::to_string(e.alert_id);
+  out += '\n';
+}
+
+}  // namespace
+
+int run_eval(const Arguments& args) {
+  po::options_description options(
+      "usage: bandwatch eval --rules PATH... --samples FILE... [options]\n\n"
+      "Replays sample files through the rules: one evaluation per distinct as-of date, in date\n"
+      "order, carrying alert state between them. Sample lines: metric{label=\"v\",...} value DATE.\n"
+      "Exit 0 on success, 1 when rules have errors or a sample line is bad (the good ones are\n"
+      "still evaluated), 2 on usage errors.\n\noptions");
+  options.add_options()("help,h", "show this help")
+      ("rules,r", po::value<std::vector<std::string>>()->multitoken(), "rule files or directories")
+      ("samples,s", po::value<std::vector<std::string>>()->multitoken(), "sample files ('-' for stdin)")
+      ("format,f", po::value<std::string>()->default_value("text"), "text | json | summary")
+      ("as-of", po::value<std::string>(), "as-of date for lines without one (YYYY-MM-DD)")
+      ("timing", "print timings to stderr");
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(options).run(), vm);
+  if (vm.count("help")) {
+    std::cout << options << "\n";
+    return 0;
+  }
+  if (!vm.count("rules") || !vm.count("samples")) {
+    std::cerr << options << "\n";
+    return 2;
+  }
+  std::string format = vm["format"].as<std::string>();
+  if (format != "text" && format != "json" && format != "summary") {
+    std::cerr << "bandwatch eval: --format is text, json or summary\n";
+    return 2;
+  }
+  std::optional<Date> default_date;
+  if (vm.count("as-of")) {
+    default_date = parse_iso_date(vm["as-of"].as<std::string>());
+    if (!default_date) {
+      std::cerr << "bandwatch eval: --as-of wants a date YYYY-MM-DD\n";
+      return 2;
+    }
+  }
+  bool timing = vm.count("timing") > 0;
+  using Clock = std::chrono::steady_clock;
+  auto t0 = Clock::now();
+
+  // Rules.
+  LoadedRules loaded = load_rules(vm["rules"].as<std::vector<std::string>>());
+  check_program(loaded);
+  Engine engine;
+  if (!has_errors(loaded.diagnostics)) {
+    LoadResult result = engine.load(loaded.files);
+    loaded.diagnostics.insert(loaded.diagnostics.end(), result.diagnostics.begin(), result.diagnostics.end());
+  }
+  std::vector<Diagnostic> shown;
+  for (const Diagnostic& d : loaded.diagnostics)
+    if (d.severity == Severity::error) shown.push_back(d);
+  print_diagnostics(shown, loaded.sources);
+  if (has_errors(loaded.diagnostics)) return 1;
+  auto t_rules = Clock::now();
+
+  // Samples: parse every line into a compact record.
+  std::vector<std::string> paths = vm["samples"].as<std::vector<std::string>>();
+  std::vector<std::string> buffers(paths.size());
+  std::vector<Record> records;
+  std::vector<LabelView> labels;
+  std::deque<std::string> unescaped;  // label values that had escapes (stable addresses)
+  std::vector<LineError> errors;
+  ParsedSample parsed;
+  std::string error;
+  for (std::size_t f = 0; f < paths.size(); ++f) {
+    std::string& text = buffers[f];
+    bool ok = paths[f] == "-" ? static_cast<bool>(std::getline(std::cin, text, '\0')) || !text.empty()
+                              : slurp(paths[f], text);
+    if (!ok && paths[f] != "-") {
+      std::cerr << paths[f] << ": error: cannot read file\n";
+      return 1;
+    }
+    std::string_view all = text;
+    std::uint32_t line_no = 0;
+    std::string_view last_metric;
+    std::uint32_t last_metric_id = 0;
+    bool last_metric_ok = false;
+    for (std::size_t at = 0; at < all.size();) {
+      const char* nl = static_cast<const char*>(std::memchr(all.data() + at, '\n', all.size() - at));
+      std::size_t end = nl ? static_cast<std::size_t>(nl - all.data()) : all.size();
+      std::string_view line = all.substr(at, end - at);
+      at = end + 1;
+      ++line_no;
+      if (line_no == 1 && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);  // BOM
+      std::size_t column = 0;
+      LineKind kind = parse_sample_line(line, parsed, error, column);
+      if (kind == LineKind::blank) continue;
+      auto fail = [&](std::size_t col, std::string message) {
+        errors.push_back({static_cast<std::uint16_t>(f), line_no, col, std::move(message)});
+      };
+      if (kind == LineKind::error) {
+        fail(column, error);
+        continue;
+      }
+      if (parsed.metric != last_metric || !last_metric_ok) {
+        std::optional<Engine::MetricId> id = engine.metric_id(parsed.metric);
+        last_metric = parsed.metric;
+        last_metric_ok = id.has_value();
+        if (id) last_metric_id = *id;
+      }
+      if (!last_metric_ok) {
+        fail(1, "unknown metric '" + std::string(parsed.metric) + "'");
+        continue;
+      }
+      std::optional<Date> date = parsed.date ? parsed.date : default_date;
+      if (!date) {
+        fail(line.size() + 1, "missing as-of date (write it after the value, or pass --as-of)");
+        continue;
+      }
+      Record r{last_metric_id, *date, parsed.value, static_cast<std::uint32_t>(labels.size()),
+               static_cast<std::uint16_t>(parsed.labels.size()), static_cast<std::uint16_t>(f), line_no};
+      for (LabelView l : parsed.labels) {
+        if (!parsed.scratch_.empty() && l.value.data() >= parsed.scratch_.data() &&
+            l.value.data() < parsed.scratch_.data() + parsed.scratch_.size())
+          l.value = unescaped.emplace_back(l.value);
+        labels.push_back(l);
+      }
+      records.push_back(r);
+    }
+  }
+  // One evaluation per distinct date, in date order; within a date, file order.
+  if (!std::is_sorted(records.begin(), records.end(), [](const Record& a, const Record& b) { return a.date < b.date; }))
+    std::stable_sort(records.begin(), records.end(), [](const Record& a, const Record& b) { return a.date < b.date; });
+  auto t_read = Clock::now();
+
+  std::string out;
+  std::map<std::string, std::size_t> band_counts = {{"green", 0}, {"amber", 0}, {"red", 0}, {"unbanded", 0}, {"small_cohort", 0}};
+  std::map<std::string, std::size_t> event_counts;
+  std::size_t evaluations = 0, ingested = 0;
+  if (format == "json") out += "{\"evaluations\":[";
+  double evaluate_seconds = 0;
+  for (std::size_t i = 0; i < records.size();) {
+    std::size_t j = i;
+    Date date = records[i].date;
+    auto te = Clock::now();
+    for (; j < records.size() && records[j].date == date; ++j) {
+      const Record& r = records[j];
+      IngestStatus status = engine.ingest(r.metric, std::span<const LabelView>(labels.data() + r.label_begin, r.label_count),
+                                          r.value, r.date);
+      if (status != IngestStatus::ok) errors.push_back({r.file, r.line, 1, std::string(to_string(status))});
+      else ++ingested;
+    }
+    Evaluation evaluation = engine.evaluate(date);
+    evaluate_seconds += std::chrono::duration<double>(Clock::now() - te).count();
+    i = j;
+    if (!evaluation.ok) {
+      std::cerr << "bandwatch eval: " << evaluation.error << "\n";
+      return 1;
+    }
+    ++evaluations;
+    for (const Event& e : evaluation.events) ++event_counts[std::string(to_string(e.kind))];
+    if (format == "summary") {
+      engine.for_each_indicator_value([&](const IndicatorValueView& v) {
+        if (v.updated) ++band_counts[std::string(to_string(v.band))];
+      });
+    } else if (format == "json") {
+      if (evaluations > 1) out += ',';
+      out += "\n{\"as_of\":";
+      json_string(out, date.iso());
+      out += ",\"indicators\":[";
+      bool first = true;
+      engine.for_each_indicator_value([&](const IndicatorValueView& v) {
+        out += first ? "\n" : ",\n";
+        first = false;
+        out += "{\"indicator\":";
+        json_string(out, v.indicator);
+        out += ",\"labels\":";
+        json_labels(out, v.labels);
+        out += ",\"value\":";
+        json_number(out, v.value);
+        out += ",\"formatted_value\":";
+        json_string(out, format_value(v.value, v.unit));
+        out += ",\"band\":";
+        json_string(out, to_string(v.band));
+        out += ",\"trend\":";
+        json_string(out, to_string(v.trend));
+        out += ",\"date\":";
+        json_string(out, v.date.iso());
+        out += ",\"target\":";
+        json_string(out, v.target);
+        out += '}';
+      });
+      out += "],\"events\":[";
+      for (std::size_t k = 0; k < evaluation.events.size(); ++k) {
+        out += k ? ",\n" : "\n";
+        json_event(out, evaluation.events[k]);
+      }
+      out += "]}";
+    } else {
+      out += "As of " + date.iso() + " (" + date.uk() + ")\n";
+      std::vector<std::array<std::string, 6>> rows;
+      rows.push_back({"Indicator", "Labels", "Value", "Band", "Trend", "Target"});
+      std::map<std::string, std::string> titles;
+      for (const IndicatorInfo& info : engine.indicators()) titles[info.name] = info.title;
+      engine.for_each_indicator_value([&](const IndicatorValueView& v) {
+        rows.push_back({titles[std::string(v.indicator)], labels_text(v.labels), format_value(v.value, v.unit),
+                        std::string(to_string(v.band)), std::string(arrow(v.trend)), std::string(v.target)});
+      });
+      std::array<std::size_t, 6> width{};
+      for (const auto& row : rows)
+        for (std::size_t c = 0; c < 6; ++c) width[c] = std::max(width[c], std::min<std::size_t>(60, columns_of(row[c])));
+      for (const auto& row : rows) {
+        out += "  ";
+        for (std::size_t c = 0; c < 6; ++c) {
+          out += c == 5 ? row[c] : pad(row[c], width[c]);
+          if (c < 5) out += "  ";
+        }
+        out += '\n';
+      }
+      if (!evaluation.events.empty()) {
+        out += "Events\n";
+        for (const Event& e : evaluation.events) text_event(out, e);
+      }
+      out += '\n';
+    }
+    if (out.size() > (1 << 20)) {
+      std::fwrite(out.data(), 1, out.size(), stdout);
+      out.clear();
+    }
+  }
+  std::vector<Alert> open = engine.open_alerts();
+  if (format == "json") {
+    out += "],\n\"open_alerts\":[";
+    for (std::size_t k = 0; k < open.size(); ++k) {
+      out += k ? ",\n" : "\n";
+      json_alert(out, open[k]);
+    }
+    out += "]}\n";
+  } else if (format == "summary") {
+    out += "{\"evaluations\":" + std::to_string(evaluations) + ",\"samples\":" + std::to_string(ingested) +
+           ",\"series\":" + std::to_string(engine.series_count()) + ",\"bands\":{";
+    bool first = true;
+    for (const char* band : {"green", "amber", "red", "unbanded", "small_cohort"}) {
+      if (!first) out += ',';
+      first = false;
+      json_string(out, band);
+      out += ':' + std::to_string(band_counts[band]);
+    }
+    out += "},\"events\":{";
+    first = true;
+    for (const auto& [kind, n] : event_counts) {
+      if (!first) out += ',';
+      first = false;
+      json_string(out, kind);
+      out += ':' + std::to_string(n);
+    }
+    out += "},\"open_alerts\":" + std::to_string(open.size()) + ",\"bad_lines\":" + std::to_string(errors.size()) + "}\n";
+  } else {
+    out += "Open alerts (" + std::to_string(open.size()) + ")\n";
+    for (const Alert& a : open) {
+      out += "  #" + std::to_string(a.id) + "  " + pad(ast::to_string(a.severity), 6) + a.rule;
+      if (!a.labels.empty()) out += "{" + labels_text(a.labels) + "}";
+      out += "  " + a.formatted_value + "  since " + a.since.iso() + "  \"" + a.message + "\"\n";
+    }
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fflush(stdout);
+  auto t_end = Clock::now();
+
+  std::sort(errors.begin(), errors.end(), [](const LineError& a, const LineError& b) {
+    return std::tie(a.file, a.line) < std::tie(b.file, b.line);
+  });
+  for (const LineError& e : errors)
+    std::fprintf(stderr, "%s:%u:%zu: error: %s\n", paths[e.file].c_str(), e.line, e.column, e.message.c_str());
+  if (timing) {
+    auto s = [](auto a, auto b) { return std::chrono::duration<double>(b - a).count(); };
+    std::fprintf(stderr,
+                 "timing: rules %.3f s, read+parse %.3f s, ingest+evaluate %.3f s (%.0f samples/s), "
+                 "output %.3f s, total %.3f s; %zu series, %.0f bytes/series\n",
+                 s(t0, t_rules), s(t_rules, t_read), evaluate_seconds,
+                 evaluate_seconds > 0 ? static_cast<double>(ingested) / evaluate_seconds : 0.0,
+                 s(t_read, t_end) - evaluate_seconds, s(t0, t_end), engine.series_count(),
+                 engine.series_count() ? static_cast<double>(engine.memory_bytes()) / static_cast<double>(engine.series_count()) : 0.0);
+  }
+  return errors.empty() ? 0 : 1;
+}
+
+}  // namespace bandwatch::cli
