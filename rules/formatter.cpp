@@ -19,6 +19,12 @@ using ast::Op;
 // remembering where its construct started in the source), then the comments are hung on those
 // lines by line number, then everything is printed. Keeping the layout and the comment placement
 // apart is what makes the placement rules easy to state and to keep idempotent.
+/// A comment on a line of its own, with its source line (top-level gaps are kept).
+struct OwnLineComment {
+  std::uint32_t line = 0;
+  std::string text;
+};
+
 struct Line {
   Location loc;                        // where the construct began; line 0: no position
   // The column the construct's first line starts at (the keyword; `loc` may point past it, at
@@ -28,9 +34,9 @@ struct Line {
   std::string head;                    // the first printed line, without indentation
   std::vector<Line> children;          // printed one level deeper
   std::optional<std::string> close;    // a block: printed after the children ("}")
-  std::vector<std::string> leading;    // own-line comments before the line
-  std::vector<std::string> trailing;   // comments at the end of the head line
-  std::vector<std::string> end;        // own-line comments after the last child
+  std::vector<OwnLineComment> leading;  // own-line comments before the line
+  std::vector<std::string> trailing;    // comments at the end of the head line
+  std::vector<OwnLineComment> end;      // own-line comments after the last child
 
   bool is_block() const { return close.has_value(); }
 };
@@ -523,7 +529,7 @@ std::uint32_t last_line_within(const Line& line) {
 auto position(const Line& line) { return std::tie(line.loc.line, line.loc.column); }
 
 // An own-line comment belongs before the next construct of the innermost block that holds it.
-void attach_own_line(Line& container, const ast::Comment& comment, std::string text) {
+void attach_own_line(Line& container, const ast::Comment& comment, OwnLineComment text) {
   const std::uint32_t at = comment.loc.line;
   Line* previous = nullptr;
   Line* next = nullptr;
@@ -569,15 +575,27 @@ void attach_comments(Line& root, const std::vector<ast::Comment>& comments) {
         continue;
       }
     }
-    attach_own_line(root, comment, std::move(text));
+    attach_own_line(root, comment, OwnLineComment{comment.loc.line, std::move(text)});
   }
 }
 
 // ---- printing --------------------------------------------------------------------------------
 
+// Top-level comments keep one blank line where the source had any (a file's header, a section
+// heading above a group of blocks); inside blocks there are no blank lines.
+void print_comments(const std::vector<OwnLineComment>& comments, const std::string& indent,
+                    bool keep_gaps, std::string& out) {
+  for (std::size_t i = 0; i < comments.size(); ++i) {
+    if (keep_gaps && i > 0 && comments[i].line > comments[i - 1].line + 1) out += '\n';
+    out += indent + comments[i].text + "\n";
+  }
+}
+
 void print(const Line& line, int depth, std::string& out) {
   const std::string indent(static_cast<std::size_t>(depth) * 2, ' ');
-  for (const std::string& comment : line.leading) out += indent + comment + "\n";
+  print_comments(line.leading, indent, depth == 0, out);
+  if (depth == 0 && !line.leading.empty() && line.loc.line > line.leading.back().line + 1)
+    out += '\n';
   out += indent + line.head;
   bool open = line.is_block() && (!line.children.empty() || !line.end.empty());
   if (line.is_block() && !open) out += *line.close;
@@ -585,7 +603,7 @@ void print(const Line& line, int depth, std::string& out) {
   out += '\n';
   if (!open) return;
   for (const Line& child : line.children) print(child, depth + 1, out);
-  for (const std::string& comment : line.end) out += indent + "  " + comment + "\n";
+  print_comments(line.end, indent + "  ", false, out);
   out += indent + *line.close + "\n";
 }
 
@@ -602,7 +620,7 @@ std::string format(const ast::File& file) {
     print(root.children[i], 0, out);
   }
   if (!root.end.empty() && !root.children.empty()) out += '\n';
-  for (const std::string& comment : root.end) out += comment + "\n";
+  print_comments(root.end, "", true, out);
   return out;
 }
 

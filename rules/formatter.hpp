@@ -29,7 +29,9 @@
 //    block (the AST has no closing-brace positions, so indentation decides; the formatter's own
 //    output always satisfies this, which keeps formatting idempotent);
 //  - comments after the last block stay at the end of the file, after a blank line.
-// Blank lines between comments, and column alignment, are not kept.
+// Outside blocks, one blank line is kept where the source had blank lines between comments or
+// between a comment and the block it comes before (a file's header, a section heading); inside
+// blocks blank lines are not kept. Column alignment is not kept.
 //
 // Contract: for a file that parses, `parse(format(file))` parses to the same tree
 // (`ast::dump` equal) and `format(parse(format(file)).file) == format(file)`.

@@ -333,6 +333,7 @@ TEST(FormatComments, OwnLineCommentsStayBeforeWhatFollowsThem) {
                       "  unit percent\n"
                       "}\n"),
             "# Stockton, Table 1\n"
+            "\n"
             "# the headline measure\n"
             "indicator a {\n"
             "  # why percent\n"
@@ -406,8 +407,26 @@ TEST(FormatComments, CommentsAtTheEndOfTheFileStayThere) {
             "}\n"
             "\n"
             "# the end\n"
+            "\n"
             "# really\n");
   EXPECT_EQ(formatted("# only a comment\n"), "# only a comment\n");
+}
+
+TEST(FormatComments, OneBlankLineKeptBetweenTopLevelCommentsOnly) {
+  EXPECT_EQ(formatted("# header\n\n\n# ---- section ----\n\n\nroute a {\n\n  # x\n\n  # y\n"
+                      "\n  title \"A\"\n}\n# b\nroute b {}\n"),
+            "# header\n"
+            "\n"
+            "# ---- section ----\n"
+            "\n"
+            "route a {\n"
+            "  # x\n"
+            "  # y\n"
+            "  title \"A\"\n"
+            "}\n"
+            "\n"
+            "# b\n"
+            "route b {}\n");
 }
 
 TEST(FormatComments, CommentsAmongMatchArmsAndMultiLineExpressions) {
