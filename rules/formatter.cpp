@@ -1,6 +1,8 @@
 #include "rules/formatter.hpp"
 
 #include <charconv>
+#include <limits>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <tuple>
@@ -19,6 +21,9 @@ using ast::Op;
 // remembering where its construct started in the source), then the comments are hung on those
 // lines by line number, then everything is printed. Keeping the layout and the comment placement
 // apart is what makes the placement rules easy to state and to keep idempotent.
+struct Doc;
+using Docs = std::vector<std::shared_ptr<const Doc>>;
+
 /// A comment on a line of its own, with its source line (top-level gaps are kept).
 struct OwnLineComment {
   std::uint32_t line = 0;
@@ -31,9 +36,9 @@ struct Line {
   // the name). A comment after a block's last child is inside the block only when it is
   // indented deeper than this.
   std::uint32_t indent_column = 1;
-  std::string head;                    // the first printed line, without indentation
+  Docs head;                           // the first printed line, without indentation
   std::vector<Line> children;          // printed one level deeper
-  std::optional<std::string> close;    // a block: printed after the children ("}")
+  std::optional<Docs> close;           // a block: printed after the children ("}")
   std::vector<OwnLineComment> leading;  // own-line comments before the line
   std::vector<std::string> trailing;    // comments at the end of the head line
   std::vector<OwnLineComment> end;      // own-line comments after the last child
@@ -41,11 +46,13 @@ struct Line {
   bool is_block() const { return close.has_value(); }
 };
 
+Docs text_docs(std::string text);
+
 Line make_line(Location loc, std::string head) {
   Line line;
   line.loc = loc;
   line.indent_column = loc.column;
-  line.head = std::move(head);
+  line.head = text_docs(std::move(head));
   return line;
 }
 
@@ -56,7 +63,7 @@ std::uint32_t column_before(Location loc, std::size_t prefix) {
 
 Line make_block(Location loc, std::string head_without_brace) {
   Line line = make_line(loc, std::move(head_without_brace) + " {");
-  line.close = "}";
+  line.close = text_docs("}");
   return line;
 }
 
@@ -174,58 +181,207 @@ std::string_view op_text(Op op) {
   return "?";
 }
 
+// ---- documents ------------------------------------------------------------------------------
+
+// An expression too long for its line breaks before its `and`s and `or`s. The classic way to get
+// that right is a small document language (Wadler's "prettier printer"): text, places that are a
+// space or a line break, and groups whose breaks are all taken or none. The output depends only
+// on the tree and the column the expression starts at, which keeps formatting idempotent.
+struct Doc;
+using DocPtr = std::shared_ptr<const Doc>;
+using Docs = std::vector<DocPtr>;
+
+struct Doc {
+  enum class Kind : std::uint8_t { text, line, concat, group, nest };
+  Kind kind = Kind::text;
+  std::string text;
+  int indent = 0;  // nest: added to the indentation of the lines inside
+  Docs parts;
+};
+
+DocPtr doc(Doc::Kind kind, std::string text = {}, Docs parts = {}, int indent = 0) {
+  auto out = std::make_shared<Doc>();
+  out->kind = kind;
+  out->text = std::move(text);
+  out->parts = std::move(parts);
+  out->indent = indent;
+  return out;
+}
+DocPtr doc_text(std::string text) { return doc(Doc::Kind::text, std::move(text)); }
+DocPtr doc_line() { return doc(Doc::Kind::line); }
+DocPtr doc_concat(Docs parts) { return doc(Doc::Kind::concat, {}, std::move(parts)); }
+DocPtr doc_group(Docs parts) { return doc(Doc::Kind::group, {}, std::move(parts)); }
+DocPtr doc_nest(int indent, Docs parts) { return doc(Doc::Kind::nest, {}, std::move(parts), indent); }
+
+/// The widest a line may be before an expression on it breaks.
+constexpr int kWidth = 100;
+
+// Columns, not bytes: `£` is two bytes of UTF-8 and one column.
+int display_width(std::string_view text) {
+  int width = 0;
+  for (char c : text) width += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return width;
+}
+
+struct DocFrame {
+  int indent;
+  bool flat;
+  const Doc* doc;
+};
+
+void push_parts(std::vector<DocFrame>& stack, const DocFrame& frame, int indent) {
+  for (auto it = frame.doc->parts.rbegin(); it != frame.doc->parts.rend(); ++it)
+    stack.push_back({indent, frame.flat, it->get()});
+}
+
+// Whether `next`, laid flat, and what follows it up to the next line break fit in `remaining`.
+bool fits(DocFrame next, const std::vector<DocFrame>& rest, int remaining) {
+  std::vector<DocFrame> stack{next};
+  std::size_t rest_index = rest.size();
+  while (remaining >= 0) {
+    if (stack.empty()) {
+      if (rest_index == 0) return true;
+      stack.push_back(rest[--rest_index]);
+      continue;
+    }
+    DocFrame frame = stack.back();
+    stack.pop_back();
+    switch (frame.doc->kind) {
+      case Doc::Kind::text: remaining -= display_width(frame.doc->text); break;
+      case Doc::Kind::line:
+        if (!frame.flat) return true;
+        remaining -= 1;
+        break;
+      case Doc::Kind::concat:
+      case Doc::Kind::group: push_parts(stack, frame, frame.indent); break;
+      case Doc::Kind::nest: push_parts(stack, frame, frame.indent + frame.doc->indent); break;
+    }
+  }
+  return false;
+}
+
+/// Lays `docs` out starting at `column`, breaking lines at `indent` plus their nesting.
+std::string render(const Docs& docs, int column, int indent, int width = kWidth) {
+  Doc root;
+  root.kind = Doc::Kind::concat;
+  root.parts = docs;
+  std::string out;
+  std::vector<DocFrame> stack{{indent, false, &root}};
+  while (!stack.empty()) {
+    DocFrame frame = stack.back();
+    stack.pop_back();
+    switch (frame.doc->kind) {
+      case Doc::Kind::text:
+        out += frame.doc->text;
+        column += display_width(frame.doc->text);
+        break;
+      case Doc::Kind::line:
+        if (frame.flat) {
+          out += ' ';
+          column += 1;
+        } else {
+          out += '\n';
+          out.append(static_cast<std::size_t>(frame.indent), ' ');
+          column = frame.indent;
+        }
+        break;
+      case Doc::Kind::concat: push_parts(stack, frame, frame.indent); break;
+      case Doc::Kind::group: {
+        DocFrame flat{frame.indent, true, frame.doc};
+        if (!frame.flat && !fits(flat, stack, width - column)) flat.flat = false;
+        push_parts(stack, flat, frame.indent);
+        break;
+      }
+      case Doc::Kind::nest: push_parts(stack, frame, frame.indent + frame.doc->indent); break;
+    }
+  }
+  return out;
+}
+
 // Prints an expression into the head of a Line. A `match` is written one arm per line, which
 // needs a block: the first match of an expression turns its Line into one (arms as children,
-// whatever follows the match goes after the closing brace). Any further match in the same
-// expression, or any match when there is no Line to turn into a block, is written inline.
+// whatever follows the match goes after the closing brace). A match inside `and`/`or`, any
+// further match in the same expression, or any match when there is no Line to turn into a
+// block, is written inline.
 class ExprPrinter {
  public:
-  ExprPrinter(Line* line, std::string* out) : line_(line), out_(out) {}
+  ExprPrinter(Line* line, Docs* out) : line_(line), out_(out) {}
 
   void print(const Expr& expr, int min_precedence) {
     bool parens = precedence(expr) < min_precedence;
-    if (parens) *out_ += '(';
+    if (parens) emit("(");
     print_bare(expr);
-    if (parens) *out_ += ')';
+    if (parens) emit(")");
   }
 
+  /// Where the text after the expression goes (after a match block's closing brace, if any).
+  Docs& tail() { return *out_; }
+
  private:
+  void emit(std::string text) { out_->push_back(doc_text(std::move(text))); }
+
   void print_list(const std::vector<Expr>& exprs, std::size_t first) {
     for (std::size_t i = first; i < exprs.size(); ++i) {
-      if (i > first) *out_ += ", ";
+      if (i > first) emit(", ");
       print(exprs[i], kOr);
     }
   }
 
+  static void flatten(const Expr& expr, Op op, std::vector<const Expr*>& operands) {
+    if (expr.kind == ExprKind::binary && expr.op == op && expr.args.size() == 2) {
+      flatten(expr.args[0], op, operands);
+      operands.push_back(&expr.args[1]);
+    } else {
+      operands.push_back(&expr);
+    }
+  }
+
+  // `a and b or c` is where readers go wrong: an `and` inside an `or` keeps parentheses, the one
+  // exception to minimal parentheses. A long chain breaks before every operator or not at all.
+  void print_chain(const Expr& expr) {
+    std::vector<const Expr*> operands;
+    flatten(expr.args[0], expr.op, operands);
+    operands.push_back(&expr.args[1]);
+    int min_precedence = expr.op == Op::logical_or ? kAnd + 1 : kAnd;
+    Docs chain;
+    Docs* saved = out_;
+    ++chain_depth_;
+    for (std::size_t i = 0; i < operands.size(); ++i) {
+      if (i) {
+        chain.push_back(doc_line());
+        chain.push_back(doc_text(std::string(op_text(expr.op)) + " "));
+      }
+      Docs operand;
+      out_ = &operand;
+      print(*operands[i], i == 0 ? min_precedence : std::max(min_precedence, kAnd + 1));
+      chain.push_back(doc_concat(std::move(operand)));
+    }
+    --chain_depth_;
+    out_ = saved;
+    // Continuation lines sit two levels in at the top, one more level per nested chain.
+    out_->push_back(doc_group({doc_nest(chain_depth_ == 0 ? 4 : 2, std::move(chain))}));
+  }
+
   void print_bare(const Expr& expr) {
     switch (expr.kind) {
-      case ExprKind::number: *out_ += quantity_text(expr.quantity); return;
-      case ExprKind::string: *out_ += quote(expr.name); return;
-      case ExprKind::date: *out_ += expr.date.iso(); return;
-      case ExprKind::ref:
-        *out_ += expr.name;
-        *out_ += matchers_text(expr.matchers);
-        return;
+      case ExprKind::number: emit(quantity_text(expr.quantity)); return;
+      case ExprKind::string: emit(quote(expr.name)); return;
+      case ExprKind::date: emit(expr.date.iso()); return;
+      case ExprKind::ref: emit(expr.name + matchers_text(expr.matchers)); return;
       case ExprKind::call:
-        *out_ += expr.name;
-        *out_ += '(';
-        print_list(expr.args, 0);
-        *out_ += ')';
-        return;
       case ExprKind::aggregate:
-        *out_ += expr.name;
-        *out_ += '(';
+        emit(expr.name + "(");
         print_list(expr.args, 0);
-        *out_ += ')';
-        if (!expr.by.empty()) *out_ += " by (" + join(expr.by, ", ") + ")";
+        emit(")");
+        if (!expr.by.empty()) emit(" by (" + join(expr.by, ", ") + ")");
         return;
       case ExprKind::unary:
         if (expr.args.empty()) return;
         if (expr.op == Op::logical_not) {
-          *out_ += "not ";
+          emit("not ");
           print(expr.args[0], kNot);
         } else {
-          *out_ += '-';
+          emit("-");
           // A minus glued to a number is part of the literal (`-5` is one number, not the
           // negation of 5), and `--x` reads badly: parenthesise such operands.
           const Expr& operand = expr.args[0];
@@ -236,21 +392,20 @@ class ExprPrinter {
         return;
       case ExprKind::binary: {
         if (expr.args.size() < 2) return;
+        if (expr.op == Op::logical_and || expr.op == Op::logical_or) return print_chain(expr);
         int own = precedence(expr);
         // Left-associative operators chain on the left; comparisons do not chain at all.
         print(expr.args[0], own == kComparison ? own + 1 : own);
-        *out_ += ' ';
-        *out_ += op_text(expr.op);
-        *out_ += ' ';
+        emit(" " + std::string(op_text(expr.op)) + " ");
         print(expr.args[1], own + 1);
         return;
       }
       case ExprKind::in_list:
         if (expr.args.empty()) return;
         print(expr.args[0], kAdditive);
-        *out_ += expr.negated ? " not in (" : " in (";
+        emit(expr.negated ? " not in (" : " in (");
         print_list(expr.args, 1);
-        *out_ += ')';
+        emit(")");
         return;
       case ExprKind::match:
         print_match(expr);
@@ -266,38 +421,35 @@ class ExprPrinter {
 
   void print_match(const Expr& expr) {
     if (expr.args.empty()) return;
-    *out_ += "match(";
+    emit("match(");
     print(expr.args[0], kOr);
-    *out_ += ") {";
-    bool as_block = line_ != nullptr && !line_->is_block() && out_ == &line_->head;
+    emit(") {");
+    bool as_block = line_ != nullptr && !line_->is_block() && out_ == &line_->head &&
+                    chain_depth_ == 0;
     if (!as_block) {
       for (std::size_t arm = 0; arm + 1 < expr.args.size(); ++arm) {
-        *out_ += ' ';
-        *out_ += arm_pattern(expr, arm);
-        *out_ += " -> ";
+        emit(" " + arm_pattern(expr, arm) + " -> ");
         print(expr.args[arm + 1], kOr);
       }
-      *out_ += " }";
+      emit(" }");
       return;
     }
     for (std::size_t arm = 0; arm + 1 < expr.args.size(); ++arm) {
       const Expr& result = expr.args[arm + 1];
-      Line arm_line = make_line(result.loc, arm_pattern(expr, arm) + " -> ");
-      arm_line.indent_column = column_before(result.loc, arm_line.head.size());
+      std::string pattern = arm_pattern(expr, arm) + " -> ";
+      Line arm_line = make_line(result.loc, pattern);
+      arm_line.indent_column = column_before(result.loc, pattern.size());
       ExprPrinter inner(&arm_line, &arm_line.head);
       inner.print(result, kOr);
       line_->children.push_back(std::move(arm_line));
     }
-    line_->close = "}";
+    line_->close = Docs{doc_text("}")};
     out_ = &*line_->close;
   }
 
   Line* line_;
-  std::string* out_;
-
- public:
-  /// Where the text after the expression goes (after a match block's closing brace, if any).
-  std::string& tail() { return *out_; }
+  Docs* out_;
+  int chain_depth_ = 0;
 };
 
 /// `keyword expr` as one Line (several when the expression holds a match). `loc` is the
@@ -354,14 +506,15 @@ Line metric_line(const ast::MetricDecl& metric) {
   line.indent_column = 1;
   if (metric.derived) {
     // The grammar gives a derived metric no block: at most a unit after the expression.
-    line.head += " = ";
+    line.head.push_back(doc_text(" = "));
     ExprPrinter printer(&line, &line.head);
     printer.print(*metric.derived, kOr);
-    if (metric.unit) printer.tail() += " unit " + std::string(ast::to_string(metric.unit->value));
+    if (metric.unit)
+      printer.tail().push_back(doc_text(" unit " + std::string(ast::to_string(metric.unit->value))));
     return line;
   }
-  line.head += " {";
-  line.close = "}";
+  line.head.push_back(doc_text(" {"));
+  line.close = text_docs("}");
   add_string(line, metric.title, "title");
   add_text(line, metric.unit, "unit", [](ast::Unit u) { return std::string(ast::to_string(u)); });
   add_text(line, metric.labels, "labels",
@@ -373,13 +526,13 @@ Line metric_line(const ast::MetricDecl& metric) {
 Line band_set_line(const ast::BandSet& set) {
   Line line = make_line(set.loc, "bands");
   if (set.where) {
-    line.head += " where ";
+    line.head.push_back(doc_text(" where "));
     ExprPrinter printer(nullptr, &line.head);
     printer.print(*set.where, kOr);
   }
-  if (set.from) line.head += " from " + set.from->iso();
-  line.head += " {";
-  line.close = "}";
+  if (set.from) line.head.push_back(doc_text(" from " + set.from->iso()));
+  line.head.push_back(doc_text(" {"));
+  line.close = text_docs("}");
   for (const ast::Band& band : set.bands) line.children.push_back(make_line(band.loc, band_text(band)));
   return line;
 }
@@ -516,6 +669,8 @@ Line item_line(const ast::Item& item) {
       item);
 }
 
+Docs text_docs(std::string text) { return Docs{doc_text(std::move(text))}; }
+
 // ---- comments --------------------------------------------------------------------------------
 
 bool positioned(const Line& line) { return line.loc.line != 0; }
@@ -592,19 +747,21 @@ void print_comments(const std::vector<OwnLineComment>& comments, const std::stri
 }
 
 void print(const Line& line, int depth, std::string& out) {
-  const std::string indent(static_cast<std::size_t>(depth) * 2, ' ');
+  const int width = depth * 2;
+  const std::string indent(static_cast<std::size_t>(width), ' ');
   print_comments(line.leading, indent, depth == 0, out);
   if (depth == 0 && !line.leading.empty() && line.loc.line > line.leading.back().line + 1)
     out += '\n';
-  out += indent + line.head;
   bool open = line.is_block() && (!line.children.empty() || !line.end.empty());
-  if (line.is_block() && !open) out += *line.close;
+  Docs head = line.head;
+  if (line.is_block() && !open) head.insert(head.end(), line.close->begin(), line.close->end());
+  out += indent + render(head, width, width);
   for (const std::string& comment : line.trailing) out += "  " + comment;
   out += '\n';
   if (!open) return;
   for (const Line& child : line.children) print(child, depth + 1, out);
   print_comments(line.end, indent + "  ", false, out);
-  out += indent + *line.close + "\n";
+  out += indent + render(*line.close, width, width) + "\n";
 }
 
 }  // namespace
@@ -625,10 +782,10 @@ std::string format(const ast::File& file) {
 }
 
 std::string format_expression(const Expr& expr) {
-  std::string out;
-  ExprPrinter printer(nullptr, &out);
+  Docs docs;
+  ExprPrinter printer(nullptr, &docs);
   printer.print(expr, kOr);
-  return out;
+  return render(docs, 0, 0, std::numeric_limits<int>::max() / 2);
 }
 
 }  // namespace bandwatch

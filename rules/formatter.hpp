@@ -14,9 +14,15 @@
 //    keep their source order.
 //  - `bands [where ..] [from ..] {` has one band per line; `match(..) {` one arm per line.
 //  - Expressions carry only the parentheses precedence needs
-//    (or < and < not < comparison/in < + - < * / < unary); numbers and quantities keep their
-//    spelling (`£5.293m`, `95%`); names of units, frames and durations are written in full
-//    (`YD` becomes `year_to_date`); strings are re-escaped.
+//    (or < and < not < comparison/in < + - < * / < unary), with one exception: an `and` inside
+//    an `or` keeps its parentheses (`(a and b) or c`), because that is exactly where readers who
+//    are not programmers go wrong. Numbers and quantities keep their spelling (`£5.293m`, `95%`);
+//    names of units, frames and durations are written in full (`YD` becomes `year_to_date`);
+//    strings are re-escaped.
+//  - A line longer than 100 columns breaks before the `and`s or `or`s of its outermost chain,
+//    all of them, continuation lines indented two levels past the property; a parenthesised chain
+//    that still does not fit breaks the same way, one level further in. Nothing else breaks
+//    (long strings and label lists stay on their line).
 //
 // Comments are kept, placed by their line numbers:
 //  - a comment on a line of its own goes just before the property, band, step or block that

@@ -228,6 +228,36 @@ TEST(Format, TestsKeepTheirSteps) {
             "}\n");
 }
 
+TEST(Format, LongConditionsBreakBeforeEveryAndOrOfAGroup) {
+  EXPECT_EQ(formatted("rule r { when first_long_metric_name > 20 and second_long_metric_name < 30 "
+                      "and third_long_metric_name_here >= 40  severity red }\n"
+                      "rule s { when short_a > 1 or (a_rather_longer_metric_name > 2 and\n"
+                      "  another_rather_long_metric_name_here < 3 and yet_another_one > 4)\n"
+                      "  or c > 5  # why\n"
+                      "  severity red }\n"
+                      "rule t { when a > 1\n  and b > 2 severity red }\n"),
+            "rule r {\n"
+            "  when first_long_metric_name > 20\n"
+            "      and second_long_metric_name < 30\n"
+            "      and third_long_metric_name_here >= 40\n"
+            "  severity red\n"
+            "}\n"
+            "\n"
+            "rule s {\n"
+            "  when short_a > 1\n"
+            "      or (a_rather_longer_metric_name > 2\n"
+            "        and another_rather_long_metric_name_here < 3\n"
+            "        and yet_another_one > 4)\n"
+            "      or c > 5  # why\n"
+            "  severity red\n"
+            "}\n"
+            "\n"
+            "rule t {\n"
+            "  when a > 1 and b > 2\n"
+            "  severity red\n"
+            "}\n");
+}
+
 // ---- expressions -----------------------------------------------------------------------------
 
 struct ExprCase {
@@ -262,7 +292,12 @@ INSTANTIATE_TEST_SUITE_P(
         ExprCase{"((a))", "a"},
         ExprCase{"-(a + b)", "-(a + b)"},
         ExprCase{"-a * b", "-a * b"},
-        ExprCase{"(a and b) or c", "a and b or c"},
+        ExprCase{"(a and b) or c", "(a and b) or c"},
+        ExprCase{"a and b or c", "(a and b) or c"},
+        ExprCase{"a or b and not c", "a or (b and not c)"},
+        ExprCase{"a or b or c", "a or b or c"},
+        ExprCase{"a and b and c", "a and b and c"},
+        ExprCase{"(a or b) and c", "(a or b) and c"},
         ExprCase{"a and (b or c)", "a and (b or c)"},
         ExprCase{"a or (b or c)", "a or (b or c)"},
         ExprCase{"not (a and b)", "not (a and b)"},
