@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -529,29 +530,37 @@ std::vector<std::filesystem::path> example_files() {
   return files;
 }
 
-TEST(FormatExamples, RoundTripEveryExample) {
-  std::vector<std::filesystem::path> files = example_files();
-  if (files.empty()) GTEST_SKIP() << "no examples under " << BANDWATCH_EXAMPLES_DIR;
-  for (const std::filesystem::path& path : files) {
-    SCOPED_TRACE(path.string());
-    std::ifstream in(path, std::ios::binary);
-    std::string source{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    ParseResult parsed = parse(source, path.string());
-    // An example kept to show parse errors, if any, is the checker's business, not ours.
-    if (!parsed.ok()) continue;
-    std::string once = format(parsed.file);
-    ParseResult again = parse(once, path.string());
-    ASSERT_TRUE(again.ok()) << errors_of(again) << once;
-    EXPECT_EQ(ast::dump(again.file), ast::dump(parsed.file));
-    EXPECT_EQ(format(again.file), once);
-    // Trailing comments of one printed line are joined, so compare texts, not counts.
-    for (const ast::Comment& comment : parsed.file.comments) {
-      std::string text = comment.text;
-      while (!text.empty() && (text.back() == ' ' || text.back() == '\r')) text.pop_back();
-      EXPECT_NE(once.find(text), std::string::npos) << "lost comment: " << text;
-    }
+// One test per example file, named after its path, so a failure says which file.
+class FormatExample : public testing::TestWithParam<std::filesystem::path> {};
+
+TEST_P(FormatExample, SameTreeIdempotentCommentsKept) {
+  const std::filesystem::path& path = GetParam();
+  std::ifstream in(path, std::ios::binary);
+  std::string source{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  ParseResult parsed = parse(source, path.string());
+  ASSERT_TRUE(parsed.ok()) << errors_of(parsed);
+  std::string once = format(parsed.file);
+  ParseResult again = parse(once, path.string());
+  ASSERT_TRUE(again.ok()) << errors_of(again) << once;
+  EXPECT_EQ(ast::dump(again.file), ast::dump(parsed.file));
+  EXPECT_EQ(format(again.file), once) << "not idempotent";
+  // Trailing comments of one printed line are joined, so compare texts, not counts.
+  for (const ast::Comment& comment : parsed.file.comments) {
+    std::string text = comment.text;
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.pop_back();
+    EXPECT_NE(once.find(text), std::string::npos) << "lost comment: " << text;
   }
 }
+
+std::string example_name(const testing::TestParamInfo<std::filesystem::path>& info) {
+  std::string name = std::filesystem::relative(info.param, BANDWATCH_EXAMPLES_DIR).string();
+  for (char& c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  return name;
+}
+
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(FormatExample);
+INSTANTIATE_TEST_SUITE_P(Examples, FormatExample, testing::ValuesIn(example_files()), example_name);
 
 }  // namespace
 }  // namespace bandwatch
