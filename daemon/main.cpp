@@ -1,0 +1,208 @@
+// bandwatchd: the daemon. The main thread owns signals and the rule-file watch and tells the
+// server thread what to do over an inproc PAIR; the server thread owns the engine, the store and
+// the sockets; the ZAP thread (with CURVE) admits clients by key.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <zmq.hpp>
+
+#include "clients/rule_files.hpp"
+#include "daemon/options.hpp"
+#include "daemon/server.hpp"
+#include "daemon/zap.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace bandwatch;
+using namespace bandwatch::daemon;
+
+std::shared_ptr<spdlog::logger> make_logger(const DaemonOptions& options) {
+  std::vector<spdlog::sink_ptr> sinks;
+  sinks.push_back(std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+  if (!options.log_file.empty())
+    sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(options.log_file));
+  auto logger = std::make_shared<spdlog::logger>("bandwatchd", sinks.begin(), sinks.end());
+  logger->set_level(spdlog::level::from_str(options.log_level));
+  logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+  logger->flush_on(spdlog::level::info);
+  return logger;
+}
+
+/// What the rule files look like on disk: any edit, addition or removal changes it.
+std::string rule_files_signature(const std::vector<std::string>& paths) {
+  std::vector<std::string> missing;
+  std::string signature;
+  for (const std::string& file : cli::collect_rule_files(paths, missing)) {
+    std::error_code error;
+    auto time = fs::last_write_time(file, error);
+    auto size = fs::file_size(file, error);
+    signature += file + '\0' + std::to_string(time.time_since_epoch().count()) + '\0' +
+                 std::to_string(size) + '\n';
+  }
+  for (const std::string& path : missing) signature += "missing " + path + '\n';
+  return signature;
+}
+
+/// One daemon per state directory: a second one would interleave writes and sequence numbers.
+int lock_state_dir(const std::string& directory, std::string& error) {
+  std::error_code ignored;
+  fs::create_directories(directory, ignored);
+  std::string path = (fs::path(directory) / "lock").string();
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    error = path + ": cannot open: " + std::strerror(errno);
+    return -1;
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    error = "another bandwatchd is using " + directory;
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+/// Writes the bound endpoints to STATE_DIR/endpoints.json (atomically), so tools and tests that
+/// bound wildcard ports (tcp://127.0.0.1:*) can find them.
+void write_endpoints(const std::string& directory, const Server::Endpoints& endpoints) {
+  nlohmann::json json = {{"ingest", endpoints.ingest},
+                         {"publish", endpoints.publish},
+                         {"control", endpoints.control},
+                         {"pid", ::getpid()}};
+  fs::path path = fs::path(directory) / "endpoints.json";
+  fs::path temporary = path;
+  temporary += ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << json.dump() << "\n";
+  }
+  std::error_code ignored;
+  fs::rename(temporary, path, ignored);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  DaemonOptions options;
+  switch (parse_daemon_options(argc, argv, options)) {
+    case ParseOutcome::exit_ok: return 0;
+    case ParseOutcome::exit_error: return 2;
+    case ParseOutcome::run: break;
+  }
+  std::shared_ptr<spdlog::logger> log;
+  try {
+    log = make_logger(options);
+  } catch (const spdlog::spdlog_ex& error) {
+    std::fprintf(stderr, "bandwatchd: cannot open the log: %s\n", error.what());
+    return 2;
+  }
+
+  // Signals are taken synchronously by the main thread; every thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  std::string error;
+  int lock = lock_state_dir(options.server.state_dir, error);
+  if (lock < 0) {
+    log->critical("{}", error);
+    return 1;
+  }
+
+  if (!options.curve_secret_key.empty()) {
+    auto keys = read_curve_keys(options.curve_secret_key, error);
+    if (!keys || keys->secret_key.empty()) {
+      log->critical("{}", keys ? options.curve_secret_key + ": has no secret-key" : error);
+      return 1;
+    }
+    options.server.curve = *keys;
+  }
+
+  zmq::context_t context(1);
+  std::unique_ptr<ZapHandler> zap;
+  std::unique_ptr<Server> server;
+  const std::string pipe_endpoint = "inproc://bandwatchd-pipe";
+  zmq::socket_t pipe(context, zmq::socket_type::pair);
+  pipe.set(zmq::sockopt::linger, 0);
+  try {
+    // The ZAP handler must be listening before any CURVE socket binds.
+    if (options.server.curve) zap = std::make_unique<ZapHandler>(context, options.authorized_keys, log);
+    server = std::make_unique<Server>(context, options.server, log);
+    pipe.bind(pipe_endpoint);
+  } catch (const std::exception& failure) {
+    log->critical("cannot start: {}", failure.what());
+    server.reset();
+    pipe.close();
+    context.shutdown();
+    if (zap) zap->join();
+    return 1;
+  }
+  const Server::Endpoints& endpoints = server->endpoints();
+  write_endpoints(options.server.state_dir, endpoints);
+  log->info("bandwatchd started: ingest {}, alerts {}, control {}{}", endpoints.ingest, endpoints.publish,
+            endpoints.control, options.server.curve ? " (CURVE)" : "");
+
+  std::atomic<bool> server_done{false};
+  int server_code = 0;
+  std::thread thread([&] {
+    server_code = server->run(pipe_endpoint);
+    server_done = true;
+  });
+
+  std::string signature = rule_files_signature(options.server.rule_paths);
+  const long tick_ms = options.watch_interval_ms > 0 ? std::min(options.watch_interval_ms, 500) : 500;
+  auto next_watch = std::chrono::steady_clock::now() + std::chrono::milliseconds(options.watch_interval_ms);
+  bool stopping = false;
+  while (!stopping && !server_done) {
+    timespec timeout{tick_ms / 1000, (tick_ms % 1000) * 1'000'000};
+    int received = sigtimedwait(&signals, nullptr, &timeout);
+    if (received == SIGTERM || received == SIGINT) {
+      log->info("{}: stopping", received == SIGTERM ? "SIGTERM" : "SIGINT");
+      pipe.send(zmq::buffer(kPipeStop), zmq::send_flags::none);
+      stopping = true;
+    } else if (received == SIGHUP) {
+      log->info("SIGHUP: reloading the rules");
+      std::string message = std::string(kPipeReload) + " SIGHUP";
+      pipe.send(zmq::buffer(message), zmq::send_flags::none);
+      signature = rule_files_signature(options.server.rule_paths);
+    }
+    if (!stopping && options.watch_interval_ms > 0 && std::chrono::steady_clock::now() >= next_watch) {
+      next_watch = std::chrono::steady_clock::now() + std::chrono::milliseconds(options.watch_interval_ms);
+      std::string now = rule_files_signature(options.server.rule_paths);
+      if (now != signature) {
+        signature = now;
+        log->info("rule files changed: reloading");
+        std::string message = std::string(kPipeReload) + " rule files changed";
+        pipe.send(zmq::buffer(message), zmq::send_flags::none);
+      }
+    }
+  }
+  thread.join();
+  server.reset();
+  pipe.close();
+  context.shutdown();  // the ZAP thread sees ETERM
+  if (zap) zap->join();
+  zap.reset();
+  context.close();
+  log->info("bandwatchd stopped");
+  ::close(lock);
+  return server_code;
+}

@@ -1,0 +1,169 @@
+#include "daemon/options.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <boost/program_options.hpp>
+
+namespace bandwatch::daemon {
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: bandwatchd --rules PATH... --state-dir DIR [--ingest EP] [--publish EP] [--control EP]\n"
+    "                  [--config FILE] [--log-level L] [options]\n\n"
+    "Evaluates incoming samples against the rules and publishes alerts over ZeroMQ.\n"
+    "Every option may also be given in the config file as `name = value` (one per line;\n"
+    "repeat `rules = ...` for several paths). The command line wins over the file.\n\n"
+    "Signals: SIGTERM or SIGINT stop cleanly; SIGHUP reloads the rules.\n";
+
+}  // namespace
+
+ParseOutcome parse_daemon_options(int argc, char** argv, DaemonOptions& out) {
+  ServerOptions& server = out.server;
+  std::string sync = "full";
+  std::size_t max_batch_bytes = server.max_batch_bytes;
+  int heartbeat_ms = static_cast<int>(server.heartbeat.count());
+  long checkpoint_seconds = static_cast<long>(server.checkpoint_interval.count());
+
+  po::options_description general("Options");
+  general.add_options()
+      ("help,h", "print this help")
+      ("version", "print the version")
+      ("config,c", po::value<std::string>(&out.config_file), "read options from FILE as well")
+      ("rules,r", po::value<std::vector<std::string>>()->multitoken(),
+       "rule files or folders of .bw files (required)")
+      ("state-dir,s", po::value<std::string>(), "folder for the SQLite state (required)")
+      ("ingest", po::value<std::string>(&server.ingest_endpoint)->default_value(server.ingest_endpoint),
+       "ingest ROUTER endpoint")
+      ("publish", po::value<std::string>(&server.publish_endpoint)->default_value(server.publish_endpoint),
+       "alerts PUB endpoint")
+      ("control", po::value<std::string>(&server.control_endpoint)->default_value(server.control_endpoint),
+       "control ROUTER endpoint")
+      ("log-level", po::value<std::string>(&out.log_level)->default_value(out.log_level),
+       "trace, debug, info, warn, error, critical or off")
+      ("log-file", po::value<std::string>(), "also log to FILE")
+      ("curve-secret-key", po::value<std::string>(),
+       "the daemon's key pair file (bandwatch keygen); with --authorized-keys, every socket requires CURVE")
+      ("authorized-keys", po::value<std::string>(), "folder of client public keys (*.pub) admitted by CURVE")
+      ("sync", po::value<std::string>(&sync)->default_value(sync),
+       "full: every answered batch survives power loss (fsync per commit); normal: survives a "
+       "crash of the daemon, not of the machine")
+      ("max-batch-bytes", po::value<std::size_t>(&max_batch_bytes)->default_value(max_batch_bytes),
+       "largest batch accepted, all frames together")
+      ("max-group", po::value<std::size_t>(&server.max_group)->default_value(server.max_group),
+       "waiting batches committed in one transaction")
+      ("heartbeat-ms", po::value<int>(&heartbeat_ms)->default_value(heartbeat_ms),
+       "interval of $heartbeat messages on the alerts socket")
+      ("watch-interval-ms", po::value<int>(&out.watch_interval_ms)->default_value(out.watch_interval_ms),
+       "how often to look for changed rule files; 0: only on SIGHUP or `reload`")
+      ("checkpoint-samples", po::value<std::size_t>(&server.checkpoint_samples)->default_value(server.checkpoint_samples),
+       "write the engine state after this many samples")
+      ("checkpoint-seconds", po::value<long>(&checkpoint_seconds)->default_value(checkpoint_seconds),
+       "... or after this many seconds with new samples")
+      ("publish-hwm", po::value<int>(&server.publish_hwm)->default_value(server.publish_hwm),
+       "messages queued per subscriber before the PUB socket drops (subscribers see the gap)");
+
+  po::variables_map command_line;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(general).run(), command_line);
+  } catch (const po::error& error) {
+    std::fprintf(stderr, "bandwatchd: %s\n\n%s", error.what(), kUsage);
+    return ParseOutcome::exit_error;
+  }
+  if (command_line.count("help")) {
+    std::cout << kUsage << "\n" << general << "\n";
+    return ParseOutcome::exit_ok;
+  }
+  if (command_line.count("version")) {
+    std::printf("bandwatchd 0.1.0 (protocol %d)\n", kProtocolVersion);
+    return ParseOutcome::exit_ok;
+  }
+
+  po::variables_map from_file;
+  fs::path config_folder;
+  if (command_line.count("config")) {
+    std::string config = command_line["config"].as<std::string>();
+    std::ifstream in(config);
+    if (!in) {
+      std::fprintf(stderr, "bandwatchd: %s: cannot read the config file\n", config.c_str());
+      return ParseOutcome::exit_error;
+    }
+    config_folder = fs::absolute(config).parent_path();
+    try {
+      po::store(po::parse_config_file(in, general), from_file);
+    } catch (const po::error& error) {
+      std::fprintf(stderr, "bandwatchd: %s: %s\n", config.c_str(), error.what());
+      return ParseOutcome::exit_error;
+    }
+  }
+
+  // The command line first: Program_options keeps the first value stored for an option.
+  po::variables_map all;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(general).run(), all);
+    if (command_line.count("config")) {
+      std::ifstream in(command_line["config"].as<std::string>());
+      po::store(po::parse_config_file(in, general), all);
+    }
+    po::notify(all);
+  } catch (const po::error& error) {
+    std::fprintf(stderr, "bandwatchd: %s\n", error.what());
+    return ParseOutcome::exit_error;
+  }
+
+  // A path from the config file is relative to the file's folder, so the file can move with it.
+  auto path_option = [&](const char* name) -> std::string {
+    if (command_line.count(name)) return command_line[name].as<std::string>();
+    if (from_file.count(name)) {
+      fs::path path = from_file[name].as<std::string>();
+      return path.is_relative() ? (config_folder / path).lexically_normal().string() : path.string();
+    }
+    return {};
+  };
+  if (command_line.count("rules")) {
+    server.rule_paths = command_line["rules"].as<std::vector<std::string>>();
+  } else if (from_file.count("rules")) {
+    for (const std::string& path : from_file["rules"].as<std::vector<std::string>>()) {
+      fs::path p = path;
+      server.rule_paths.push_back(p.is_relative() ? (config_folder / p).lexically_normal().string() : path);
+    }
+  }
+  server.state_dir = path_option("state-dir");
+  out.log_file = path_option("log-file");
+  out.curve_secret_key = path_option("curve-secret-key");
+  out.authorized_keys = path_option("authorized-keys");
+
+  std::vector<std::string> problems;
+  if (server.rule_paths.empty()) problems.push_back("--rules is required (rule files or folders)");
+  if (server.state_dir.empty()) problems.push_back("--state-dir is required");
+  if (sync == "full") server.sync = SyncMode::full;
+  else if (sync == "normal") server.sync = SyncMode::normal;
+  else problems.push_back("--sync must be full or normal, not '" + sync + "'");
+  if (out.curve_secret_key.empty() != out.authorized_keys.empty())
+    problems.push_back("CURVE needs both --curve-secret-key and --authorized-keys");
+  if (heartbeat_ms <= 0) problems.push_back("--heartbeat-ms must be positive");
+  if (out.watch_interval_ms < 0) problems.push_back("--watch-interval-ms must be 0 or more");
+  if (server.max_group == 0) problems.push_back("--max-group must be positive");
+  if (max_batch_bytes < 1024) problems.push_back("--max-batch-bytes must be at least 1024");
+  static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+  if (std::find(std::begin(kLevels), std::end(kLevels), out.log_level) == std::end(kLevels))
+    problems.push_back("--log-level must be one of trace, debug, info, warn, error, critical, off");
+  if (!problems.empty()) {
+    for (const std::string& problem : problems) std::fprintf(stderr, "bandwatchd: %s\n", problem.c_str());
+    std::fprintf(stderr, "\n%s(bandwatchd --help lists every option)\n", kUsage);
+    return ParseOutcome::exit_error;
+  }
+  server.max_batch_bytes = max_batch_bytes;
+  server.heartbeat = std::chrono::milliseconds(heartbeat_ms);
+  server.checkpoint_interval = std::chrono::seconds(checkpoint_seconds);
+  return ParseOutcome::run;
+}
+
+}  // namespace bandwatch::daemon

@@ -1,0 +1,1151 @@
+#include "daemon/server.hpp"
+
+#include <algorithm>
+#include <set>
+#include <stdexcept>
+
+#include <spdlog/spdlog.h>
+
+#include "engine/sample_line.hpp"
+#include "rules/diagnostic.hpp"
+
+namespace bandwatch::daemon {
+
+using nlohmann::json;
+
+namespace {
+
+/// "file:line:col: error: message", one line (no excerpt): for logs and the `reload` answer.
+std::string one_line(const Diagnostic& diagnostic) {
+  std::string text = render(diagnostic, {});
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  return text;
+}
+
+/// Calls visit(line_number, line) for each line of `body`; numbering starts at 1.
+template <typename Visit>
+void for_each_line(std::string_view body, Visit&& visit) {
+  std::size_t number = 0, start = 0;
+  while (start < body.size()) {
+    std::size_t end = body.find('\n', start);
+    if (end == std::string_view::npos) end = body.size();
+    visit(++number, body.substr(start, end - start));
+    start = end + 1;
+  }
+}
+
+std::string describe(engine::IngestStatus status) { return std::string(engine::to_string(status)); }
+
+bool routes_include(const std::vector<std::string>& routes, std::string_view route) {
+  if (routes.empty()) return route == kUnroutedRoute;
+  return std::find(routes.begin(), routes.end(), route) != routes.end();
+}
+
+std::string label_value(const engine::Labels& labels, std::string_view name) {
+  for (const engine::Label& label : labels)
+    if (label.name == name) return label.value;
+  return {};
+}
+
+bool label_present(const engine::Labels& labels, std::string_view name) {
+  return std::any_of(labels.begin(), labels.end(), [&](const engine::Label& l) { return l.name == name; });
+}
+
+/// Whether an alert or event with these fields matches every matcher of a silence.
+bool silence_matches(const Silence& silence, std::string_view rule, const engine::Labels& labels,
+                     const std::vector<std::string>& routes, std::string_view severity,
+                     engine::AlertId id) {
+  for (const auto& [key, value] : silence.matchers) {
+    if (key == "rule") {
+      if (rule != value) return false;
+    } else if (key == "route") {
+      if (!routes_include(routes, value)) return false;
+    } else if (key == "severity") {
+      if (severity != value) return false;
+    } else if (key == "alert") {
+      if (std::to_string(id) != value) return false;
+    } else if (!label_present(labels, key) || label_value(labels, key) != value) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/// Rebuilds an event from its stored JSON, for alerts resolved at startup.
+engine::Event event_from_json(const json& stored) {
+  engine::Event event;
+  event.kind = engine::EventKind::resolved;
+  event.alert_id = stored.value("alert_id", std::uint64_t{0});
+  std::string source = stored.value("source", "rule");
+  event.source = source == "indicator" ? engine::AlertSource::indicator
+                 : source == "stale"   ? engine::AlertSource::stale
+                                       : engine::AlertSource::rule;
+  event.rule = stored.value("rule", "");
+  if (auto labels = stored.find("labels"); labels != stored.end() && labels->is_object())
+    for (const auto& [name, value] : labels->items())
+      if (value.is_string()) event.labels.push_back({name, value.get<std::string>()});
+  event.severity = stored.value("severity", "amber") == "red" ? ast::Colour::red : ast::Colour::amber;
+  if (auto value = stored.find("value"); value != stored.end() && value->is_number())
+    event.value = value->get<double>();
+  event.formatted_value = stored.value("formatted_value", "");
+  event.message = stored.value("message", "");
+  if (auto routes = stored.find("routes"); routes != stored.end() && routes->is_array())
+    for (const json& route : *routes)
+      if (route.is_string()) event.routes.push_back(route.get<std::string>());
+  if (auto since = stored.find("since"); since != stored.end())
+    if (auto date = json_date(*since)) event.since = *date;
+  if (auto as_of = stored.find("as_of"); as_of != stored.end())
+    if (auto date = json_date(*as_of)) event.as_of = *date;
+  return event;
+}
+
+engine::Event event_from_alert(const engine::Alert& alert, Date as_of) {
+  engine::Event event;
+  event.alert_id = alert.id;
+  event.source = alert.source;
+  event.rule = alert.rule;
+  event.labels = alert.labels;
+  event.severity = alert.severity;
+  event.value = alert.value;
+  event.unit = alert.unit;
+  event.formatted_value = alert.formatted_value;
+  event.message = alert.message;
+  event.routes = alert.routes;
+  event.as_of = as_of;
+  event.since = alert.since;
+  return event;
+}
+
+json error_json(std::string message) { return {{"error", std::move(message)}}; }
+
+/// Sends [envelope..., payload] on a ROUTER socket. A peer that went away is dropped silently by
+/// ZeroMQ, which is what Lazy Pirate expects.
+void send_reply(zmq::socket_t& socket, std::vector<zmq::message_t>& frames, std::size_t envelope,
+                std::string_view payload) {
+  for (std::size_t i = 0; i < envelope && i < frames.size(); ++i)
+    socket.send(zmq::buffer(frames[i].data(), frames[i].size()), zmq::send_flags::sndmore);
+  socket.send(zmq::buffer(payload.data(), payload.size()), zmq::send_flags::none);
+}
+
+/// Receives one whole message; false when none is waiting.
+bool receive_message(zmq::socket_t& socket, std::vector<zmq::message_t>& frames) {
+  frames.clear();
+  zmq::message_t part;
+  if (!socket.recv(part, zmq::recv_flags::dontwait)) return false;
+  bool more = part.more();
+  frames.push_back(std::move(part));
+  while (more) {
+    zmq::message_t next;
+    (void)socket.recv(next, zmq::recv_flags::none);  // the rest of a message arrives with it
+    more = next.more();
+    frames.push_back(std::move(next));
+  }
+  return true;
+}
+
+/// Index just after the first empty frame (the REQ delimiter), or 0 when there is none.
+std::size_t envelope_size(const std::vector<zmq::message_t>& frames) {
+  for (std::size_t i = 0; i < frames.size() && i < 32; ++i)
+    if (frames[i].size() == 0) return i + 1;
+  return 0;
+}
+
+}  // namespace
+
+json to_json(const Silence& silence) {
+  return {{"id", silence.id},
+          {"matchers", silence.matchers},
+          {"until", silence.until.iso()},
+          {"by", silence.by},
+          {"note", silence.note},
+          {"created_at", silence.created_at}};
+}
+
+namespace {
+
+std::optional<Silence> silence_from_json(std::int64_t id, const json& value) {
+  if (!value.is_object()) return std::nullopt;
+  Silence silence;
+  silence.id = id;
+  if (auto matchers = value.find("matchers"); matchers != value.end() && matchers->is_object())
+    for (const auto& [key, matcher] : matchers->items())
+      if (matcher.is_string()) silence.matchers[key] = matcher.get<std::string>();
+  auto until = value.find("until");
+  if (until == value.end()) return std::nullopt;
+  auto date = json_date(*until);
+  if (!date) return std::nullopt;
+  silence.until = *date;
+  silence.by = value.value("by", "");
+  silence.note = value.value("note", "");
+  silence.created_at = value.value("created_at", "");
+  return silence;
+}
+
+}  // namespace
+
+struct Server::Incoming {
+  std::vector<zmq::message_t> frames;
+};
+
+struct Server::Work {
+  std::size_t envelope = 0;
+  IngestReply reply;
+  std::string reply_json;  // the answer, once known
+  bool apply = false;      // applied to the engine; stored with the group's commit
+  int same_as = -1;        // repeat of a batch earlier in the same group
+  IngestHeader header;
+  std::string body;
+};
+
+// ---- setup ---------------------------------------------------------------------------------
+
+Server::Server(zmq::context_t& context, ServerOptions options, std::shared_ptr<spdlog::logger> log)
+    : context_(context),
+      options_(std::move(options)),
+      log_(std::move(log)),
+      ingest_(context, zmq::socket_type::router),
+      publish_(context, zmq::socket_type::pub),
+      control_(context, zmq::socket_type::router) {
+  started_ = last_checkpoint_ = last_heartbeat_ = std::chrono::steady_clock::now();
+  try {
+    store_ = std::make_unique<Store>(options_.state_dir, options_.sync);
+  } catch (const StoreError& error) {
+    throw std::runtime_error(error.what());
+  }
+  load_program();
+  try {
+    recover();
+  } catch (const StoreError& error) {
+    throw std::runtime_error(std::string("cannot restore state: ") + error.what());
+  }
+  bind_sockets();
+}
+
+Server::~Server() = default;
+
+void Server::load_program() {
+  cli::LoadedRules loaded = cli::load_rules(options_.rule_paths);
+  cli::check_program(loaded);
+  if (loaded.files.empty() && !has_errors(loaded.diagnostics))
+    loaded.diagnostics.push_back({options_.rule_paths.empty() ? std::string("--rules") : options_.rule_paths.front(),
+                                  {}, Severity::error, "no .bw rule files found"});
+  for (const Diagnostic& diagnostic : loaded.diagnostics)
+    if (diagnostic.severity != Severity::error) log_->warn("{}", one_line(diagnostic));
+  if (has_errors(loaded.diagnostics)) {
+    std::string message = "the rules have errors:";
+    for (const Diagnostic& diagnostic : loaded.diagnostics)
+      if (diagnostic.severity == Severity::error) {
+        log_->error("{}", one_line(diagnostic));
+        message += "\n  " + one_line(diagnostic);
+      }
+    throw std::runtime_error(message);
+  }
+  rules_ = std::move(loaded);
+  index_program();
+}
+
+void Server::index_program() {
+  // Names and labels for messages about rejected samples; counts for `status`.
+  metric_names_.clear();
+  metric_labels_.clear();
+  rule_count_ = indicator_count_ = 0;
+  for (const ast::File& file : rules_.files)
+    for (const ast::Item& item : file.items) {
+      if (const auto* metric = std::get_if<ast::MetricDecl>(&item)) {
+        metric_names_.push_back(metric->name);
+        if (metric->labels) metric_labels_[metric->name] = metric->labels->value;
+      } else if (const auto* indicator = std::get_if<ast::IndicatorDecl>(&item)) {
+        ++indicator_count_;
+        metric_names_.push_back(indicator->name);
+      } else if (std::holds_alternative<ast::RuleDecl>(item)) {
+        ++rule_count_;
+      } else if (const auto* extract = std::get_if<ast::ExtractDecl>(&item)) {
+        for (const ast::Binding& binding : extract->bindings)
+          if (binding.kind == ast::BindingKind::sample) metric_names_.push_back(binding.name);
+      }
+    }
+  std::sort(metric_names_.begin(), metric_names_.end());
+  metric_names_.erase(std::unique(metric_names_.begin(), metric_names_.end()), metric_names_.end());
+}
+
+void Server::recover() {
+  engine_ = engine::Engine();
+  validator_.reset();
+  engine::LoadResult loaded = engine_.load(rules_.files);
+  for (const Diagnostic& diagnostic : loaded.diagnostics) log_->warn("{}", one_line(diagnostic));
+  if (!loaded.ok()) throw std::runtime_error("the engine refused the rules (see the errors above)");
+
+  std::int64_t through = 0;
+  if (auto checkpoint = store_->read_checkpoint()) {
+    std::string error;
+    std::optional<engine::EngineState> state = engine::decode_state(checkpoint->state, &error);
+    if (!state)
+      throw std::runtime_error(store_->path() + ": the state checkpoint is unreadable: " + error);
+    for (const Diagnostic& diagnostic : engine_.import_state(*state))
+      log_->warn("restoring state: {}", one_line(diagnostic));
+    through = checkpoint->through_batch;
+  }
+  checkpoint_through_ = through;
+  last_batch_seq_ = through;
+  std::size_t replayed = 0;
+  // Every batch after the checkpoint was answered `ok` and its events logged: replay it into the
+  // engine (same rules, same order: the same state) and drop the events it yields again.
+  store_->for_each_batch_after(through, [&](const BatchRow& row) {
+    last_batch_seq_ = row.seq;
+    std::optional<Date> as_of = parse_iso_date(row.as_of);
+    if (!as_of) {
+      log_->error("batch {} has an unreadable as-of date '{}': skipped", row.batch_id, row.as_of);
+      return;
+    }
+    if (row.body) apply_body(*row.body, *as_of, nullptr);
+    else log_->error("batch {} is after the checkpoint but its samples were dropped", row.batch_id);
+    engine::Evaluation evaluation = engine_.evaluate(*as_of);
+    if (!evaluation.ok) log_->warn("replaying batch {}: {}", row.batch_id, evaluation.error);
+    ++replayed;
+  });
+  if (auto last = store_->last_batch()) {
+    last_batch_seq_ = std::max(last_batch_seq_, last->seq);
+    last_batch_ = {{"id", last->batch_id}, {"as_of", last->as_of}, {"samples", last->samples},
+                   {"received_at", last->received_at}};
+  }
+
+  sequence_ = 0;
+  if (auto stored = store_->meta("sequence")) sequence_ = std::stoull(*stored);
+  route_sequences_.clear();
+  for (auto& [route, sequence] : store_->route_sequences()) route_sequences_[route] = sequence;
+  dirty_routes_.clear();
+  acks_.clear();
+  for (auto& [id, text] : store_->acks())
+    if (auto ack = acknowledgement_from_json(json::parse(text, nullptr, false))) acks_[id] = *ack;
+  silences_.clear();
+  for (auto& [id, text] : store_->silences())
+    if (auto silence = silence_from_json(id, json::parse(text, nullptr, false))) silences_[id] = *silence;
+
+  // Alerts open before the stop whose rule or indicator is gone now (the rule files changed
+  // while the daemon was down): tell the subscribers they are resolved.
+  std::set<engine::AlertId> open;
+  for (const engine::Alert& alert : engine_.open_alerts(true)) open.insert(alert.id);
+  std::vector<Publication> publications;
+  bool changed = false;
+  Date as_of = engine_.last_as_of().value_or(Date{});
+  for (auto& [id, text] : store_->alerts()) {
+    if (open.count(id)) continue;
+    if (!changed) store_->begin();
+    changed = true;
+    engine::Event event = event_from_json(json::parse(text, nullptr, false));
+    event.alert_id = id;
+    event.as_of = as_of;
+    event.message = "resolved: " + event.rule + " is no longer in the rules";
+    log_->info("alert {} ({}) resolved: its rule is no longer loaded", id, event.rule);
+    record_event(event, nullptr, publications);
+  }
+  for (auto it = acks_.begin(); it != acks_.end();) {
+    if (open.count(it->first)) {
+      ++it;
+      continue;
+    }
+    if (!changed) store_->begin();
+    changed = true;
+    store_->delete_ack(it->first);
+    it = acks_.erase(it);
+  }
+  if (changed) {
+    save_sequences();
+    store_->commit();
+    publish(publications);  // before bind at startup: the event log keeps them
+  }
+  if (replayed > 0) write_checkpoint();
+  log_->info("state restored from {}: {} series, {} open alerts, sequence {} (checkpoint through "
+             "batch {}, {} batch(es) replayed)",
+             store_->path(), engine_.series_count(), open.size(), sequence_, through, replayed);
+}
+
+void Server::bind_sockets() {
+  auto secure = [&](zmq::socket_t& socket) {
+    socket.set(zmq::sockopt::linger, 0);
+    if (!options_.curve) return;
+    socket.set(zmq::sockopt::curve_server, 1);
+    socket.set(zmq::sockopt::curve_secretkey, options_.curve->secret_key);
+    socket.set(zmq::sockopt::zap_domain, "bandwatch");
+  };
+  auto bind = [&](zmq::socket_t& socket, const std::string& endpoint, const char* what) {
+    try {
+      socket.bind(endpoint);
+    } catch (const zmq::error_t& error) {
+      throw std::runtime_error(std::string("cannot bind the ") + what + " socket to " + endpoint +
+                               ": " + error.what());
+    }
+    return socket.get(zmq::sockopt::last_endpoint);
+  };
+  secure(ingest_);
+  // Frames over the limit are cut off by libzmq (the connection drops); a batch split into
+  // frames under it is measured whole and refused with an answer.
+  ingest_.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(options_.max_batch_bytes + 65536));
+  ingest_.set(zmq::sockopt::rcvhwm, 1000);
+  secure(publish_);
+  publish_.set(zmq::sockopt::sndhwm, options_.publish_hwm);
+  secure(control_);
+  control_.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(kMaxControlBytes * 4));
+  endpoints_.ingest = bind(ingest_, options_.ingest_endpoint, "ingest");
+  endpoints_.publish = bind(publish_, options_.publish_endpoint, "alerts");
+  endpoints_.control = bind(control_, options_.control_endpoint, "control");
+}
+
+// ---- samples -------------------------------------------------------------------------------
+
+std::size_t Server::apply_body(std::string_view body, Date as_of, std::vector<LineError>* rejected) {
+  engine::ParsedSample parsed;
+  std::string error;
+  std::size_t column = 0, accepted = 0;
+  std::string_view cached_name;
+  std::optional<engine::Engine::MetricId> cached_id;
+  bool have_cache = false;
+  for_each_line(body, [&](std::size_t number, std::string_view line) {
+    engine::LineKind kind = engine::parse_sample_line(line, parsed, error, column);
+    if (kind == engine::LineKind::blank) return;
+    if (kind == engine::LineKind::error) {
+      if (rejected) rejected->push_back({number, column, error});
+      return;
+    }
+    // Extracts send long runs of one metric: look its id up once per run.
+    if (!have_cache || parsed.metric != cached_name) {
+      cached_name = parsed.metric;
+      cached_id = engine_.metric_id(parsed.metric);
+      have_cache = true;
+    }
+    engine::IngestStatus status =
+        cached_id ? engine_.ingest(*cached_id, parsed.labels, parsed.value, parsed.date.value_or(as_of))
+                  : engine::IngestStatus::unknown_metric;
+    if (status == engine::IngestStatus::ok) {
+      ++accepted;
+      return;
+    }
+    if (!rejected) return;
+    std::string metric(parsed.metric);
+    std::string message;
+    std::size_t at = 1;
+    switch (status) {
+      case engine::IngestStatus::unknown_metric: {
+        message = "unknown metric '" + metric + "'";
+        std::string suggestion = did_you_mean(metric, metric_names_);
+        if (!suggestion.empty()) message += " (did you mean '" + suggestion + "'?)";
+        break;
+      }
+      case engine::IngestStatus::unknown_label: {
+        auto declared = metric_labels_.find(metric);
+        message = "metric '" + metric + "' has no such label";
+        for (const engine::LabelView& label : parsed.labels) {
+          bool known = declared != metric_labels_.end() &&
+                       std::find(declared->second.begin(), declared->second.end(), label.name) !=
+                           declared->second.end();
+          if (!known) {
+            message = "metric '" + metric + "' has no label '" + std::string(label.name) + "'";
+            if (label.name.data() >= line.data() && label.name.data() < line.data() + line.size())
+              at = static_cast<std::size_t>(label.name.data() - line.data()) + 1;
+            break;
+          }
+        }
+        if (declared != metric_labels_.end()) {
+          std::string list;
+          for (const std::string& name : declared->second) list += (list.empty() ? "" : ", ") + name;
+          message += list.empty() ? " (it has no labels)" : " (its labels: " + list + ")";
+        } else {
+          message += " (it has no labels)";
+        }
+        break;
+      }
+      case engine::IngestStatus::duplicate_label: message = "the same label is given twice"; break;
+      case engine::IngestStatus::not_a_number: message = "the value is not a finite number"; break;
+      default: message = describe(status); break;
+    }
+    rejected->push_back({number, at, message});
+  });
+  return accepted;
+}
+
+bool Server::validate_strict(std::string_view body, Date as_of, std::vector<LineError>& rejected) {
+  // The engine cannot take samples back, so a strict batch is tried on a second engine with the
+  // same program first. Its store only grows with strict batches; start it afresh now and then.
+  if (validator_ && validator_->series_count() > 200'000) validator_.reset();
+  if (!validator_) {
+    validator_ = std::make_unique<engine::Engine>();
+    validator_->load(rules_.files);
+  }
+  std::swap(engine_, *validator_);
+  try {
+    apply_body(body, as_of, &rejected);
+  } catch (...) {
+    std::swap(engine_, *validator_);
+    throw;
+  }
+  std::swap(engine_, *validator_);
+  return rejected.empty();
+}
+
+// ---- ingest --------------------------------------------------------------------------------
+
+void Server::on_ingest() {
+  std::vector<Incoming> group;
+  std::size_t bytes = 0;
+  while (group.size() < options_.max_group && bytes < options_.max_batch_bytes) {
+    Incoming incoming;
+    if (!receive_message(ingest_, incoming.frames)) break;
+    for (const zmq::message_t& frame : incoming.frames) bytes += frame.size();
+    group.push_back(std::move(incoming));
+  }
+  if (!group.empty()) process_group(group);
+}
+
+void Server::process_group(std::vector<Incoming>& group) {
+  std::vector<Work> work(group.size());
+  std::vector<engine::Event> events;
+  std::map<std::string, std::size_t, std::less<>> applied_ids;
+  std::optional<Date> last = engine_.last_as_of();
+  std::size_t applied = 0, samples = 0;
+
+  auto refuse = [&](Work& w, std::string message) {
+    w.reply.ok = false;
+    w.reply.error = std::move(message);
+    w.reply_json = encode_ingest_reply(w.reply);
+  };
+
+  try {
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      std::vector<zmq::message_t>& frames = group[i].frames;
+      Work& w = work[i];
+      w.envelope = envelope_size(frames);
+      if (w.envelope == 0) {
+        w.envelope = 1;  // answer the identity; the client sent no REQ delimiter
+        refuse(w, "malformed request: no empty delimiter frame before [batch-id, header, samples...] "
+                  "(use a REQ socket)");
+        log_->warn("ingest: malformed request without a delimiter ({} frames)", frames.size());
+        continue;
+      }
+      std::size_t parts = frames.size() - w.envelope;
+      if (parts < 2) {
+        refuse(w, "malformed request: expected [batch-id, header, samples...], got " +
+                      std::to_string(parts) + " frame(s)");
+        log_->warn("ingest: malformed request with {} frame(s)", parts);
+        continue;
+      }
+      std::string_view id(static_cast<const char*>(frames[w.envelope].data()), frames[w.envelope].size());
+      if (!valid_batch_id(id)) {
+        refuse(w, "malformed request: the batch id must be 1 to " + std::to_string(kMaxBatchIdBytes) +
+                      " printable characters without spaces");
+        log_->warn("ingest: malformed batch id ({} bytes)", id.size());
+        continue;
+      }
+      w.reply.batch_id = std::string(id);
+      std::string error;
+      std::optional<IngestHeader> header = decode_ingest_header(
+          std::string_view(static_cast<const char*>(frames[w.envelope + 1].data()), frames[w.envelope + 1].size()),
+          error);
+      if (!header) {
+        refuse(w, "malformed request: " + error);
+        log_->warn("ingest: batch {}: {}", w.reply.batch_id, error);
+        continue;
+      }
+      w.header = *header;
+      std::size_t body_bytes = 0;
+      for (std::size_t f = w.envelope + 2; f < frames.size(); ++f) body_bytes += frames[f].size();
+      if (body_bytes > options_.max_batch_bytes) {
+        refuse(w, "batch of " + std::to_string(body_bytes) + " bytes is over the limit of " +
+                      std::to_string(options_.max_batch_bytes) + " bytes: split it");
+        log_->warn("ingest: batch {} refused: {} bytes over the limit", w.reply.batch_id, body_bytes);
+        continue;
+      }
+      if (auto stored = store_->batch_reply(id)) {
+        json answer = json::parse(*stored, nullptr, false);
+        if (!answer.is_object()) answer = to_json(IngestReply{std::string(id), true, false, 0, {}, {}});
+        answer["duplicate"] = true;
+        w.reply_json = answer.dump();
+        log_->debug("ingest: batch {} is a repeat: not applied again", w.reply.batch_id);
+        continue;
+      }
+      if (auto earlier = applied_ids.find(id); earlier != applied_ids.end()) {
+        w.same_as = static_cast<int>(earlier->second);
+        continue;
+      }
+      if (last && w.header.as_of < *last) {
+        refuse(w, "as-of date " + w.header.as_of.iso() + " is before the last evaluated date " +
+                      last->iso() + ": batches must arrive in date order");
+        log_->warn("ingest: batch {} refused: {}", w.reply.batch_id, w.reply.error);
+        continue;
+      }
+      // The lines, whole: frames hold whole lines, joined with a newline where one is missing.
+      w.body.reserve(body_bytes + frames.size());
+      for (std::size_t f = w.envelope + 2; f < frames.size(); ++f) {
+        w.body.append(static_cast<const char*>(frames[f].data()), frames[f].size());
+        if (!w.body.empty() && w.body.back() != '\n' && f + 1 < frames.size()) w.body.push_back('\n');
+      }
+      if (w.header.strict) {
+        std::vector<LineError> rejected;
+        if (!validate_strict(w.body, w.header.as_of, rejected)) {
+          w.reply.rejected = std::move(rejected);
+          refuse(w, "strict batch with " + std::to_string(w.reply.rejected.size()) +
+                        " bad line(s): nothing of it was applied");
+          log_->info("ingest: strict batch {} refused: {} bad line(s)", w.reply.batch_id,
+                     w.reply.rejected.size());
+          continue;
+        }
+      }
+      w.reply.accepted = apply_body(w.body, w.header.as_of, &w.reply.rejected);
+      engine::Evaluation evaluation = engine_.evaluate(w.header.as_of);
+      if (!evaluation.ok) log_->error("ingest: batch {}: evaluation refused: {}", w.reply.batch_id, evaluation.error);
+      for (engine::Event& event : evaluation.events) events.push_back(std::move(event));
+      w.reply.ok = true;
+      w.reply_json = encode_ingest_reply(w.reply);
+      w.apply = true;
+      applied_ids.emplace(w.reply.batch_id, i);
+      last = w.header.as_of;
+      ++applied;
+      samples += w.reply.accepted;
+    }
+
+    std::vector<Publication> publications;
+    if (applied > 0) {
+      std::string now = utc_now_iso();
+      store_->begin();
+      for (Work& w : work) {
+        if (!w.apply) continue;
+        BatchRow row;
+        row.batch_id = w.reply.batch_id;
+        row.as_of = w.header.as_of.iso();
+        row.strict = w.header.strict;
+        row.samples = static_cast<std::int64_t>(w.reply.accepted);
+        row.body = std::move(w.body);
+        row.reply = w.reply_json;
+        row.received_at = now;
+        last_batch_seq_ = store_->insert_batch(row);
+        last_batch_ = {{"id", row.batch_id}, {"as_of", row.as_of}, {"samples", row.samples},
+                       {"received_at", now}};
+      }
+      for (const engine::Event& event : events) record_event(event, nullptr, publications);
+      save_sequences();
+      store_->commit();
+    }
+
+    for (std::size_t i = 0; i < work.size(); ++i) {
+      Work& w = work[i];
+      if (w.same_as >= 0) {
+        json answer = json::parse(work[static_cast<std::size_t>(w.same_as)].reply_json);
+        answer["duplicate"] = true;
+        w.reply_json = answer.dump();
+      }
+      send_reply(ingest_, group[i].frames, w.envelope, w.reply_json);
+      if (w.apply && !w.reply.rejected.empty())
+        log_->info("ingest: batch {} ({}): {} sample(s) applied, {} line(s) rejected", w.reply.batch_id,
+                   w.header.as_of.iso(), w.reply.accepted, w.reply.rejected.size());
+    }
+    publish(publications);
+    if (applied > 0) {
+      log_->debug("ingest: {} batch(es), {} sample(s), {} event(s) committed", applied, samples, events.size());
+      samples_since_checkpoint_ += samples;
+      maybe_checkpoint();
+    }
+  } catch (const StoreError& error) {
+    store_->rollback();
+    std::string message = std::string("the daemon could not store the batch (") + error.what() +
+                          "): nothing of it was applied; send it again";
+    for (std::size_t i = 0; i < work.size(); ++i) {
+      Work& w = work[i];
+      if (w.reply_json.empty() || w.apply || w.same_as >= 0) {
+        w.reply = IngestReply{w.reply.batch_id, false, false, 0, {}, {}};
+        refuse(w, message);
+      }
+      if (w.envelope == 0) w.envelope = envelope_size(group[i].frames);
+      if (w.envelope == 0) w.envelope = 1;
+      send_reply(ingest_, group[i].frames, w.envelope, w.reply_json);
+    }
+    after_store_failure(error.what());
+  }
+}
+
+// ---- events --------------------------------------------------------------------------------
+
+const Silence* Server::silenced(const engine::Event& event) const {
+  for (const auto& [id, silence] : silences_)
+    if (event.as_of <= silence.until &&
+        silence_matches(silence, event.rule, event.labels, event.routes, topic_severity(event), event.alert_id))
+      return &silence;
+  return nullptr;
+}
+
+bool Server::alert_silenced(const engine::Alert& alert, Date as_of, const Silence** which) const {
+  for (const auto& [id, silence] : silences_)
+    if (as_of <= silence.until &&
+        silence_matches(silence, alert.rule, alert.labels, alert.routes, ast::to_string(alert.severity), alert.id)) {
+      if (which) *which = &silence;
+      return true;
+    }
+  return false;
+}
+
+void Server::record_event(const engine::Event& event, const Acknowledgement* ack,
+                          std::vector<Publication>& out) {
+  std::string_view kind = ack ? std::string_view("acknowledged") : engine::to_string(event.kind);
+  const Silence* silence = silenced(event);
+  std::optional<std::uint64_t> sequence;
+  json base = event_json(event, std::nullopt, kind);
+  if (ack) base["acknowledgement"] = to_json(*ack);
+  static const std::vector<std::string> kUnrouted{std::string(kUnroutedRoute)};
+  const std::vector<std::string>& routes = event.routes.empty() ? kUnrouted : event.routes;
+  json route_sequences = json::object();
+  if (!silence) {
+    sequence = ++sequence_;
+    base["sequence"] = *sequence;
+    for (const std::string& route : routes) {
+      std::uint64_t& route_sequence = route_sequences_[route];
+      route_sequences[route] = ++route_sequence;
+      dirty_routes_.push_back(route);
+    }
+  } else {
+    base["silenced_by"] = silence->id;
+  }
+  base["route_sequences"] = route_sequences;
+  std::string stored = base.dump();
+  store_->insert_event(sequence, kind, event.alert_id, event.rule, event.as_of.iso(),
+                       silence ? std::optional<std::int64_t>(silence->id) : std::nullopt, stored);
+
+  if (event.alert_id != 0) {
+    bool clears_ack = false;
+    if (ack) {
+      store_->upsert_alert(event.alert_id, event.rule, stored);
+    } else {
+      switch (event.kind) {
+        case engine::EventKind::fired:
+        case engine::EventKind::stale:
+        case engine::EventKind::de_escalated:
+          store_->upsert_alert(event.alert_id, event.rule, stored);
+          break;
+        case engine::EventKind::escalated:
+          // A red alert needs a fresh look: escalation clears the acknowledgement.
+          store_->upsert_alert(event.alert_id, event.rule, stored);
+          clears_ack = true;
+          break;
+        case engine::EventKind::resolved:
+          store_->delete_alert(event.alert_id);
+          clears_ack = true;
+          break;
+        default: break;
+      }
+    }
+    if (clears_ack && acks_.erase(event.alert_id)) store_->delete_ack(event.alert_id);
+  }
+
+  if (!sequence) return;
+  std::string severity = topic_severity(event);
+  base.erase("route_sequences");
+  for (const std::string& route : routes) {
+    base["route"] = route;
+    base["route_sequence"] = route_sequences[route];
+    out.push_back({make_topic(route, severity, event.rule), base.dump()});
+  }
+}
+
+void Server::save_sequences() {
+  store_->set_meta("sequence", std::to_string(sequence_));
+  std::sort(dirty_routes_.begin(), dirty_routes_.end());
+  dirty_routes_.erase(std::unique(dirty_routes_.begin(), dirty_routes_.end()), dirty_routes_.end());
+  for (const std::string& route : dirty_routes_) store_->set_route_sequence(route, route_sequences_[route]);
+  dirty_routes_.clear();
+}
+
+void Server::publish(const std::vector<Publication>& publications) {
+  if (!publish_.handle() || endpoints_.publish.empty()) return;  // not bound yet (startup)
+  for (const Publication& publication : publications) {
+    publish_.send(zmq::buffer(publication.topic), zmq::send_flags::sndmore);
+    publish_.send(zmq::buffer(publication.payload), zmq::send_flags::none);
+  }
+}
+
+void Server::heartbeat() {
+  json routes = json::object();
+  for (const auto& [route, sequence] : route_sequences_) routes[route] = sequence;
+  std::string payload = json{{"sequence", sequence_}, {"routes", routes}}.dump();
+  publish({{std::string(kHeartbeatTopic), payload}});
+  last_heartbeat_ = std::chrono::steady_clock::now();
+}
+
+void Server::write_checkpoint() {
+  std::string state = engine::encode_state(engine_.export_state());
+  store_->begin();
+  store_->write_checkpoint({last_batch_seq_, state, utc_now_iso()});
+  store_->drop_bodies_through(last_batch_seq_);
+  store_->commit();
+  checkpoint_through_ = last_batch_seq_;
+  samples_since_checkpoint_ = 0;
+  last_checkpoint_ = std::chrono::steady_clock::now();
+  log_->debug("checkpoint through batch {} ({} bytes)", last_batch_seq_, state.size());
+}
+
+void Server::maybe_checkpoint() {
+  if (last_batch_seq_ == checkpoint_through_) return;
+  bool due = samples_since_checkpoint_ >= options_.checkpoint_samples ||
+             std::chrono::steady_clock::now() - last_checkpoint_ >= options_.checkpoint_interval;
+  if (!due) return;
+  try {
+    write_checkpoint();
+  } catch (const StoreError& error) {
+    store_->rollback();
+    // Not fatal: the batches stay in the store and a restart replays them.
+    log_->error("cannot write a checkpoint: {}", error.what());
+    last_checkpoint_ = std::chrono::steady_clock::now();
+  }
+}
+
+void Server::after_store_failure(const std::string& what) {
+  log_->error("state store failed: {}; rebuilding the engine from the store", what);
+  try {
+    recover();
+  } catch (const std::exception& error) {
+    log_->critical("cannot rebuild the state: {}; stopping", error.what());
+    failed_ = true;
+  }
+}
+
+// ---- control -------------------------------------------------------------------------------
+
+void Server::on_control() {
+  std::vector<zmq::message_t> frames;
+  for (int handled = 0; handled < 16 && receive_message(control_, frames); ++handled) {
+    std::size_t envelope = envelope_size(frames);
+    json answer;
+    if (envelope == 0) {
+      envelope = 1;
+      answer = error_json("malformed request: no empty delimiter frame (use a REQ socket)");
+    } else if (frames.size() != envelope + 1) {
+      answer = error_json("malformed request: expected one JSON frame, got " +
+                          std::to_string(frames.size() - envelope));
+    } else if (frames[envelope].size() > kMaxControlBytes) {
+      answer = error_json("request of " + std::to_string(frames[envelope].size()) +
+                          " bytes is over the limit of " + std::to_string(kMaxControlBytes));
+    } else {
+      std::string_view text(static_cast<const char*>(frames[envelope].data()), frames[envelope].size());
+      json request = json::parse(text.begin(), text.end(), nullptr, false);
+      if (!request.is_object() || !request.contains("command") || !request["command"].is_string()) {
+        answer = error_json("malformed request: expected a JSON object with \"command\"");
+      } else {
+        try {
+          answer = handle_control(request);
+        } catch (const StoreError& error) {
+          store_->rollback();
+          answer = error_json(std::string("state store failed: ") + error.what());
+          after_store_failure(error.what());
+        } catch (const std::exception& error) {
+          answer = error_json(std::string("bad request: ") + error.what());
+        }
+      }
+    }
+    if (answer.contains("error")) log_->info("control: {}", answer["error"].get<std::string>());
+    send_reply(control_, frames, envelope, answer.dump());
+  }
+}
+
+json Server::handle_control(const json& request) {
+  const std::string& command = request["command"].get_ref<const std::string&>();
+  if (command == "snapshot") return snapshot(request);
+  if (command == "ack") return acknowledge(request);
+  if (command == "silence") return silence(request);
+  if (command == "unsilence") return unsilence(request);
+  if (command == "silences") {
+    json list = json::array();
+    for (const auto& [id, silence] : silences_) list.push_back(to_json(silence));
+    return {{"silences", list}};
+  }
+  if (command == "reload") return reload("control request");
+  if (command == "status") return status();
+  if (command == "events") return events(request);
+  if (command == "probe") return probe(request);
+  return error_json("unknown command '" + command +
+                    "' (expected snapshot, ack, silence, unsilence, silences, reload, status, events, probe)");
+}
+
+json Server::snapshot(const json& request) {
+  std::optional<std::string> route;
+  if (auto value = request.find("route"); value != request.end() && !value->is_null()) {
+    if (!value->is_string()) return error_json("\"route\" must be a string");
+    route = value->get<std::string>();
+  }
+  bool detail = request.value("detail", false);
+  Date as_of = engine_.last_as_of().value_or(Date{});
+  json alerts = json::array();
+  for (const engine::Alert& alert : engine_.open_alerts()) {
+    if (route && !routes_include(alert.routes, *route)) continue;
+    auto ack = acks_.find(alert.id);
+    json item = {{"id", alert.id},
+                 {"rule", alert.rule},
+                 {"labels", labels_json(alert.labels)},
+                 {"severity", ast::to_string(alert.severity)},
+                 {"since", alert.since.iso()},
+                 {"value", json_number(alert.value)},
+                 {"acknowledgement", ack == acks_.end() ? json(nullptr) : to_json(ack->second)}};
+    if (detail) {
+      const Silence* which = nullptr;
+      alert_silenced(alert, as_of, &which);
+      item["message"] = alert.message;
+      item["formatted_value"] = alert.formatted_value;
+      item["routes"] = alert.routes;
+      item["source"] = engine::to_string(alert.source);
+      item["silenced"] = which ? to_json(*which) : json(nullptr);
+    }
+    alerts.push_back(std::move(item));
+  }
+  std::uint64_t sequence = sequence_;
+  if (route) {
+    auto found = route_sequences_.find(*route);
+    sequence = found == route_sequences_.end() ? 0 : found->second;
+  }
+  return {{"sequence", sequence}, {"alerts", std::move(alerts)}};
+}
+
+json Server::acknowledge(const json& request) {
+  auto id_field = request.find("alert");
+  if (id_field == request.end() || !id_field->is_number_unsigned())
+    return error_json("ack needs \"alert\": the id of an open alert");
+  engine::AlertId id = id_field->get<engine::AlertId>();
+  std::string by = request.value("by", "");
+  if (by.empty()) return error_json("ack needs \"by\": who acknowledges");
+  Acknowledgement ack;
+  ack.by = by;
+  ack.note = request.value("note", "");
+  if (auto review = request.find("review"); review != request.end() && !review->is_null()) {
+    ack.review = json_date(*review);
+    if (!ack.review) return error_json("\"review\" must be a date, YYYY-MM-DD: " + review->dump());
+  }
+  ack.at = utc_now_iso();
+  std::vector<engine::Alert> open = engine_.open_alerts();
+  auto alert = std::find_if(open.begin(), open.end(), [&](const engine::Alert& a) { return a.id == id; });
+  if (alert == open.end()) return error_json("no open alert with id " + std::to_string(id));
+
+  engine::Event event = event_from_alert(*alert, engine_.last_as_of().value_or(alert->last_seen));
+  std::vector<Publication> publications;
+  std::uint64_t before = sequence_;
+  store_->begin();
+  acks_[id] = ack;
+  store_->upsert_ack(id, to_json(ack).dump());
+  record_event(event, &ack, publications);
+  save_sequences();
+  store_->commit();
+  publish(publications);
+  log_->info("alert {} ({}) acknowledged by {}", id, alert->rule, ack.by);
+  return {{"ok", true},
+          {"alert", id},
+          {"sequence", sequence_ != before ? json(sequence_) : json(nullptr)},
+          {"acknowledgement", to_json(ack)}};
+}
+
+json Server::silence(const json& request) {
+  Silence silence;
+  auto matchers = request.find("matchers");
+  if (matchers == request.end() || !matchers->is_object() || matchers->empty())
+    return error_json("silence needs \"matchers\": at least one of rule, route, severity, alert or a label");
+  for (const auto& [key, value] : matchers->items()) {
+    if (key.empty()) return error_json("a matcher needs a name");
+    if (value.is_string()) silence.matchers[key] = value.get<std::string>();
+    else if (value.is_number_unsigned()) silence.matchers[key] = std::to_string(value.get<std::uint64_t>());
+    else return error_json("matcher '" + key + "' must be a string");
+  }
+  auto until = request.find("until");
+  std::optional<Date> date = until == request.end() ? std::nullopt : json_date(*until);
+  if (!date) return error_json("silence needs \"until\": a date, YYYY-MM-DD");
+  silence.until = *date;
+  silence.by = request.value("by", "");
+  if (silence.by.empty()) return error_json("silence needs \"by\": who silences");
+  silence.note = request.value("note", "");
+  silence.created_at = utc_now_iso();
+  store_->begin();
+  silence.id = store_->insert_silence(to_json(silence).dump());
+  store_->update_silence(silence.id, to_json(silence).dump());
+  store_->commit();
+  silences_[silence.id] = silence;
+  std::size_t matching = 0;
+  Date as_of = engine_.last_as_of().value_or(Date{});
+  for (const engine::Alert& alert : engine_.open_alerts()) {
+    const Silence* which = nullptr;
+    if (alert_silenced(alert, as_of, &which) && which->id == silence.id) ++matching;
+  }
+  log_->info("silence {} by {} until {}: {} open alert(s) match", silence.id, silence.by,
+             silence.until.iso(), matching);
+  return {{"ok", true}, {"silence", to_json(silence)}, {"matching_alerts", matching}};
+}
+
+json Server::unsilence(const json& request) {
+  auto id = request.find("id");
+  if (id == request.end() || !id->is_number_integer()) return error_json("unsilence needs \"id\"");
+  std::int64_t which = id->get<std::int64_t>();
+  store_->begin();
+  bool removed = store_->remove_silence(which);
+  store_->commit();
+  if (!removed) return error_json("no active silence with id " + std::to_string(which));
+  silences_.erase(which);
+  log_->info("silence {} removed", which);
+  return {{"ok", true}};
+}
+
+json Server::status() {
+  std::size_t silenced_count = 0;
+  std::vector<engine::Alert> open = engine_.open_alerts();
+  Date as_of = engine_.last_as_of().value_or(Date{});
+  for (const engine::Alert& alert : open)
+    if (alert_silenced(alert, as_of, nullptr)) ++silenced_count;
+  json files = json::array();
+  for (const ast::File& file : rules_.files) files.push_back(file.path);
+  auto uptime = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_);
+  return {{"rules", rule_count_},
+          {"indicators", indicator_count_},
+          {"rule_files", files},
+          {"series", engine_.series_count()},
+          {"open_alerts", open.size()},
+          {"silenced_alerts", silenced_count},
+          {"acknowledged", acks_.size()},
+          {"silences", silences_.size()},
+          {"sequence", sequence_},
+          {"batches", store_->batch_count()},
+          {"last_batch", last_batch_},
+          {"last_as_of", engine_.last_as_of() ? json(engine_.last_as_of()->iso()) : json(nullptr)},
+          {"uptime_seconds", uptime.count()},
+          {"last_reload", last_reload_},
+          {"curve", options_.curve.has_value()},
+          {"endpoints", {{"ingest", endpoints_.ingest}, {"publish", endpoints_.publish}, {"control", endpoints_.control}}}};
+}
+
+json Server::events(const json& request) {
+  std::uint64_t from = 1;
+  std::size_t limit = 1000;
+  if (auto value = request.find("from"); value != request.end()) {
+    if (!value->is_number_unsigned()) return error_json("\"from\" must be a sequence number");
+    from = value->get<std::uint64_t>();
+  }
+  if (auto value = request.find("limit"); value != request.end()) {
+    if (!value->is_number_unsigned()) return error_json("\"limit\" must be a positive number");
+    limit = std::min<std::size_t>(value->get<std::size_t>(), 10000);
+  }
+  json list = json::array();
+  for (const std::string& text : store_->events_from(from, limit)) list.push_back(json::parse(text, nullptr, false));
+  return {{"sequence", sequence_}, {"events", std::move(list)}};
+}
+
+json Server::probe(const json& request) {
+  std::string topic = request.value("topic", "");
+  if (topic.rfind(kProbeTopicPrefix, 0) != 0 || topic.size() > 128)
+    return error_json("probe needs \"topic\": \"$probe.\" followed by a token");
+  publish({{topic, "{}"}});
+  return {{"ok", true}};
+}
+
+json Server::reload(const std::string& reason) {
+  cli::LoadedRules loaded = cli::load_rules(options_.rule_paths);
+  cli::check_program(loaded);
+  std::vector<std::string> errors, warnings;
+  for (const Diagnostic& diagnostic : loaded.diagnostics)
+    (diagnostic.severity == Severity::error ? errors : warnings).push_back(one_line(diagnostic));
+  if (loaded.files.empty() && errors.empty()) errors.push_back("no .bw rule files found");
+  std::vector<engine::Event> resolved;
+  if (errors.empty()) {
+    engine::LoadResult result = engine_.reload(loaded.files, &resolved);
+    for (const Diagnostic& diagnostic : result.diagnostics)
+      (diagnostic.severity == Severity::error ? errors : warnings).push_back(one_line(diagnostic));
+  }
+  for (const std::string& warning : warnings) log_->warn("{}", warning);
+  if (!errors.empty()) {
+    log_->error("reload ({}) refused: the rules have {} error(s); the rules in force are kept", reason,
+                errors.size());
+    for (const std::string& error : errors) log_->error("{}", error);
+    last_reload_ = {{"at", utc_now_iso()}, {"reason", reason}, {"ok", false}, {"errors", errors}};
+    return {{"ok", false}, {"errors", errors}, {"warnings", warnings}};
+  }
+  // The new program is in force: keep its files, and make the checkpoint match it so a restart
+  // replays later batches under the rules they were applied with.
+  rules_ = std::move(loaded);
+  index_program();
+  validator_.reset();
+  std::vector<Publication> publications;
+  try {
+    store_->begin();
+    for (const engine::Event& event : resolved) record_event(event, nullptr, publications);
+    save_sequences();
+    store_->write_checkpoint({last_batch_seq_, engine::encode_state(engine_.export_state()), utc_now_iso()});
+    store_->drop_bodies_through(last_batch_seq_);
+    store_->commit();
+    checkpoint_through_ = last_batch_seq_;
+    samples_since_checkpoint_ = 0;
+  } catch (const StoreError& error) {
+    store_->rollback();
+    after_store_failure(error.what());
+    return error_json(std::string("reload applied but the state store failed: ") + error.what());
+  }
+  publish(publications);
+  log_->info("reloaded ({}): {} file(s), {} rule(s), {} indicator(s); {} alert(s) of removed rules resolved",
+             reason, rules_.files.size(), rule_count_, indicator_count_, resolved.size());
+  last_reload_ = {{"at", utc_now_iso()}, {"reason", reason}, {"ok", true}, {"errors", json::array()}};
+  return {{"ok", true},
+          {"errors", json::array()},
+          {"warnings", warnings},
+          {"rule_files", rules_.files.size()},
+          {"rules", rule_count_},
+          {"indicators", indicator_count_},
+          {"resolved", resolved.size()}};
+}
+
+// ---- the loop ------------------------------------------------------------------------------
+
+int Server::run(const std::string& pipe_endpoint) {
+  zmq::socket_t pipe(context_, zmq::socket_type::pair);
+  pipe.set(zmq::sockopt::linger, 0);
+  pipe.connect(pipe_endpoint);
+  int code = 0;
+  try {
+    for (;;) {
+      auto now = std::chrono::steady_clock::now();
+      auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(last_heartbeat_ + options_.heartbeat - now);
+      if (wait.count() < 0) wait = std::chrono::milliseconds(0);
+      zmq::pollitem_t items[] = {{pipe.handle(), 0, ZMQ_POLLIN, 0},
+                                 {control_.handle(), 0, ZMQ_POLLIN, 0},
+                                 {ingest_.handle(), 0, ZMQ_POLLIN, 0}};
+      zmq::poll(items, 3, wait);
+      if (items[0].revents & ZMQ_POLLIN) {
+        zmq::message_t message;
+        (void)pipe.recv(message, zmq::recv_flags::none);
+        std::string text = message.to_string();
+        if (text == kPipeStop) break;
+        if (text.rfind(kPipeReload, 0) == 0) {
+          std::string reason = text.size() > kPipeReload.size() + 1 ? text.substr(kPipeReload.size() + 1) : "reload";
+          json answer = reload(reason);
+          (void)answer;
+        }
+      }
+      // Control first, so a flood of batches cannot starve a snapshot or an ack.
+      if (items[1].revents & ZMQ_POLLIN) on_control();
+      if (items[2].revents & ZMQ_POLLIN) on_ingest();
+      if (std::chrono::steady_clock::now() - last_heartbeat_ >= options_.heartbeat) {
+        heartbeat();
+        maybe_checkpoint();
+      }
+      if (failed_) {
+        code = 1;
+        break;
+      }
+    }
+  } catch (const zmq::error_t& error) {
+    if (error.num() != ETERM) {
+      log_->critical("socket error: {}", error.what());
+      code = 1;
+    }
+  }
+  if (!failed_ && last_batch_seq_ != checkpoint_through_) {
+    try {
+      write_checkpoint();
+    } catch (const StoreError& error) {
+      store_->rollback();
+      log_->error("cannot write the final checkpoint: {} (a restart replays the batches)", error.what());
+    }
+  }
+  ingest_.close();
+  publish_.close();
+  control_.close();
+  pipe.close();
+  return code;
+}
+
+}  // namespace bandwatch::daemon

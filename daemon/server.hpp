@@ -1,0 +1,165 @@
+// The core of bandwatchd: owns the engine, the SQLite store and the three sockets (ingest ROUTER,
+// alerts PUB, control ROUTER), and runs them from one thread so that a snapshot is always
+// consistent with the sequence number it reports.
+//
+// The path of a batch: receive (several waiting batches form a group) -> check framing, id and
+// date order -> parse and ingest the lines -> evaluate at the batch's as-of date -> one SQLite
+// transaction with the batches, their events, the sequence numbers and alert/ack changes ->
+// commit -> answer `ok` -> publish the events. Nothing is answered or published before commit.
+// If the commit fails, the engine is rebuilt from the store (checkpoint + replay), so memory never
+// holds a batch the disk does not.
+//
+// Thread safety: construct on one thread, then call run() on exactly one thread (the sockets
+// move with it). Nothing else may touch a Server while run() is going; talk to it through the
+// inproc PAIR pipe whose endpoint run() connects to.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/logger.h>
+#include <zmq.hpp>
+
+#include "clients/rule_files.hpp"
+#include "daemon/curve_keys.hpp"
+#include "daemon/protocol.hpp"
+#include "daemon/store.hpp"
+#include "engine/engine.hpp"
+
+namespace bandwatch::daemon {
+
+struct ServerOptions {
+  std::vector<std::string> rule_paths;
+  std::string state_dir;
+  std::string ingest_endpoint{kDefaultIngest};
+  std::string publish_endpoint{kDefaultPublish};
+  std::string control_endpoint{kDefaultControl};
+  std::optional<CurveKeys> curve;          // the server's key pair: CURVE on every socket
+  SyncMode sync = SyncMode::full;
+  std::size_t max_batch_bytes = 128u << 20;  // whole batch, all frames
+  std::size_t max_group = 64;                // batches committed together
+  std::chrono::milliseconds heartbeat{1000};
+  std::size_t checkpoint_samples = 2'000'000;  // write a checkpoint after this many samples...
+  std::chrono::seconds checkpoint_interval{300};  // ...or this long, whichever comes first
+  int publish_hwm = 100'000;                 // messages queued per subscriber before PUB drops
+};
+
+/// Messages on the pipe from the main thread.
+inline constexpr std::string_view kPipeStop = "stop";
+inline constexpr std::string_view kPipeReload = "reload";  // followed by " <reason>"
+
+/// A silence: events of alerts matching every matcher are logged but not published while their
+/// as-of date is on or before `until`.
+struct Silence {
+  std::int64_t id = 0;
+  std::map<std::string, std::string> matchers;  // rule, route, severity, alert, or a label name
+  Date until;
+  std::string by;
+  std::string note;
+  std::string created_at;
+};
+nlohmann::json to_json(const Silence& silence);
+
+class Server {
+ public:
+  /// Opens the store, loads the rules, restores the state (checkpoint, then the batches after
+  /// it), binds the sockets. Throws std::runtime_error with a message for the operator when it
+  /// cannot start (rules with errors, state unreadable, endpoint in use).
+  Server(zmq::context_t& context, ServerOptions options, std::shared_ptr<spdlog::logger> log);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  /// The endpoints as bound (a wildcard port `tcp://127.0.0.1:*` resolved to the real one).
+  struct Endpoints {
+    std::string ingest, publish, control;
+  };
+  const Endpoints& endpoints() const { return endpoints_; }
+
+  /// Serves until "stop" arrives on the pipe or the context is shut down; writes a checkpoint
+  /// on the way out. Returns 0, or 1 after an unrecoverable error (logged).
+  int run(const std::string& pipe_endpoint);
+
+ private:
+  struct Incoming;
+  struct Work;
+  struct Publication {
+    std::string topic;
+    std::string payload;
+  };
+
+  // setup and recovery
+  void load_program();
+  void index_program();
+  void recover();
+  void bind_sockets();
+  std::size_t apply_body(std::string_view body, Date as_of, std::vector<LineError>* rejected);
+
+  // ingest
+  void on_ingest();
+  void process_group(std::vector<Incoming>& group);
+  bool validate_strict(std::string_view body, Date as_of, std::vector<LineError>& rejected);
+
+  // control
+  void on_control();
+  nlohmann::json handle_control(const nlohmann::json& request);
+  nlohmann::json snapshot(const nlohmann::json& request);
+  nlohmann::json acknowledge(const nlohmann::json& request);
+  nlohmann::json silence(const nlohmann::json& request);
+  nlohmann::json unsilence(const nlohmann::json& request);
+  nlohmann::json status();
+  nlohmann::json events(const nlohmann::json& request);
+  nlohmann::json probe(const nlohmann::json& request);
+  nlohmann::json reload(const std::string& reason);
+
+  // events
+  void record_event(const engine::Event& event, const Acknowledgement* ack, std::vector<Publication>& out);
+  void save_sequences();
+  void publish(const std::vector<Publication>& publications);
+  void heartbeat();
+  const Silence* silenced(const engine::Event& event) const;
+  bool alert_silenced(const engine::Alert& alert, Date as_of, const Silence** which) const;
+
+  void write_checkpoint();
+  void maybe_checkpoint();
+  void after_store_failure(const std::string& what);
+
+  zmq::context_t& context_;
+  ServerOptions options_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::unique_ptr<Store> store_;
+
+  engine::Engine engine_;
+  std::unique_ptr<engine::Engine> validator_;  // checks strict batches without touching engine_
+  cli::LoadedRules rules_;                     // the program in force
+  std::vector<std::string> metric_names_;      // for did-you-mean on unknown metrics
+  std::map<std::string, std::vector<std::string>, std::less<>> metric_labels_;
+  std::size_t rule_count_ = 0, indicator_count_ = 0;
+
+  zmq::socket_t ingest_, publish_, control_;
+  Endpoints endpoints_;
+
+  std::uint64_t sequence_ = 0;
+  std::map<std::string, std::uint64_t, std::less<>> route_sequences_;
+  std::vector<std::string> dirty_routes_;
+  std::map<engine::AlertId, Acknowledgement> acks_;
+  std::map<std::int64_t, Silence> silences_;
+
+  std::int64_t last_batch_seq_ = 0;
+  std::int64_t checkpoint_through_ = 0;
+  std::size_t samples_since_checkpoint_ = 0;
+  std::chrono::steady_clock::time_point last_checkpoint_;
+  std::chrono::steady_clock::time_point last_heartbeat_;
+  std::chrono::steady_clock::time_point started_;
+  nlohmann::json last_batch_ = nullptr;
+  nlohmann::json last_reload_ = nullptr;
+  bool failed_ = false;
+};
+
+}  // namespace bandwatch::daemon

@@ -1,0 +1,400 @@
+#include "daemon/store.hpp"
+
+#include <sqlite3.h>
+
+#include <filesystem>
+
+namespace bandwatch::daemon {
+
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS batches(
+  seq INTEGER PRIMARY KEY,
+  batch_id TEXT NOT NULL UNIQUE,
+  as_of TEXT NOT NULL,
+  strict INTEGER NOT NULL,
+  samples INTEGER NOT NULL,
+  body BLOB,
+  reply TEXT NOT NULL,
+  received_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS checkpoint(
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  through_batch INTEGER NOT NULL,
+  state BLOB NOT NULL,
+  written_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events(
+  id INTEGER PRIMARY KEY,
+  sequence INTEGER UNIQUE,
+  kind TEXT NOT NULL,
+  alert_id INTEGER NOT NULL,
+  rule TEXT NOT NULL,
+  as_of TEXT NOT NULL,
+  silence_id INTEGER,
+  json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS route_sequences(route TEXT PRIMARY KEY, sequence INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS alerts(id INTEGER PRIMARY KEY, rule TEXT NOT NULL, json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS acks(alert_id INTEGER PRIMARY KEY, json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS silences(
+  id INTEGER PRIMARY KEY,
+  json TEXT NOT NULL,
+  removed INTEGER NOT NULL DEFAULT 0);
+INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '1');
+)sql";
+
+// Statement slots: each prepared once, reused (the hot path must not re-prepare).
+enum Slot : int {
+  kMetaGet, kMetaSet, kBatchReply, kBatchInsert, kBatchCount, kBatchLast, kBatchesAfter,
+  kDropBodies, kCheckpointWrite, kCheckpointRead, kEventInsert, kEventsFrom, kEventCount,
+  kRouteSet, kRoutesGet, kAlertUpsert, kAlertDelete, kAlertsGet, kAckUpsert, kAckDelete, kAcksGet,
+  kSilenceInsert, kSilenceUpdate, kSilenceRemove, kSilencesGet, kBegin, kCommit, kSlotCount
+};
+
+}  // namespace
+
+class Store::Statement {
+ public:
+  Statement(Store& store, const char* sql) : store_(store) {
+    if (sqlite3_prepare_v3(store.db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) != SQLITE_OK)
+      store.fail(std::string("cannot prepare statement: ") + sql);
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+
+  Statement& bind(int index, std::string_view text) {
+    check(sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC));
+    return *this;
+  }
+  Statement& bind_blob(int index, std::string_view bytes) {
+    check(sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_STATIC));
+    return *this;
+  }
+  Statement& bind(int index, std::int64_t value) {
+    check(sqlite3_bind_int64(stmt_, index, value));
+    return *this;
+  }
+  Statement& bind_null(int index) {
+    check(sqlite3_bind_null(stmt_, index));
+    return *this;
+  }
+  /// True while there is a row.
+  bool step() {
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    reset();
+    store_.fail("statement failed");
+  }
+  void run() {
+    while (step()) {
+    }
+    reset();
+  }
+  void reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  std::int64_t integer(int column) { return sqlite3_column_int64(stmt_, column); }
+  bool is_null(int column) { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+  std::string text(int column) {
+    const void* data = sqlite3_column_blob(stmt_, column);
+    int size = sqlite3_column_bytes(stmt_, column);
+    return data ? std::string(static_cast<const char*>(data), static_cast<std::size_t>(size))
+                : std::string();
+  }
+
+ private:
+  void check(int rc) {
+    if (rc != SQLITE_OK) store_.fail("cannot bind a value");
+  }
+  Store& store_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+Store::Store(const std::string& directory, SyncMode sync) {
+  std::error_code error;
+  std::filesystem::create_directories(directory, error);
+  path_ = (std::filesystem::path(directory) / "bandwatch.db").string();
+  if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                      nullptr) != SQLITE_OK) {
+    std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw StoreError(path_ + ": cannot open: " + message);
+  }
+  sqlite3_busy_timeout(db_, 5000);
+  exec("PRAGMA journal_mode=WAL");
+  // WAL with synchronous=FULL syncs the log at every commit: an answered batch survives power
+  // loss. NORMAL survives a crash of the daemon (kill -9) but not of the machine.
+  exec(sync == SyncMode::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+  exec("PRAGMA foreign_keys=OFF");
+  exec(kSchema);
+  statements_.resize(kSlotCount);
+}
+
+Store::~Store() {
+  statements_.clear();
+  if (db_) sqlite3_close(db_);
+}
+
+void Store::fail(const std::string& what) {
+  throw StoreError(path_ + ": " + what + ": " + (db_ ? sqlite3_errmsg(db_) : "no database"));
+}
+
+void Store::exec(const char* sql) {
+  char* message = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+    std::string text = message ? message : "unknown error";
+    sqlite3_free(message);
+    throw StoreError(path_ + ": " + text);
+  }
+}
+
+Store::Statement& Store::statement(int which, const char* sql) {
+  auto& slot = statements_[static_cast<std::size_t>(which)];
+  if (!slot) slot = std::make_unique<Statement>(*this, sql);
+  return *slot;
+}
+
+void Store::begin() {
+  statement(kBegin, "BEGIN IMMEDIATE").run();
+  in_transaction_ = true;
+}
+
+void Store::commit() {
+  statement(kCommit, "COMMIT").run();
+  in_transaction_ = false;
+}
+
+void Store::rollback() noexcept {
+  if (!in_transaction_) return;
+  sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  in_transaction_ = false;
+}
+
+std::optional<std::string> Store::meta(std::string_view key) {
+  Statement& s = statement(kMetaGet, "SELECT value FROM meta WHERE key = ?1");
+  s.bind(1, key);
+  std::optional<std::string> value;
+  if (s.step()) value = s.text(0);
+  s.reset();
+  return value;
+}
+
+void Store::set_meta(std::string_view key, std::string_view value) {
+  statement(kMetaSet, "INSERT INTO meta(key, value) VALUES (?1, ?2) "
+                      "ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+      .bind(1, key)
+      .bind(2, value)
+      .run();
+}
+
+std::optional<std::string> Store::batch_reply(std::string_view batch_id) {
+  Statement& s = statement(kBatchReply, "SELECT reply FROM batches WHERE batch_id = ?1");
+  s.bind(1, batch_id);
+  std::optional<std::string> reply;
+  if (s.step()) reply = s.text(0);
+  s.reset();
+  return reply;
+}
+
+std::int64_t Store::insert_batch(const BatchRow& row) {
+  Statement& s = statement(kBatchInsert,
+                           "INSERT INTO batches(batch_id, as_of, strict, samples, body, reply, received_at) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  s.bind(1, row.batch_id).bind(2, row.as_of).bind(3, row.strict ? 1 : 0).bind(4, row.samples);
+  if (row.body) s.bind_blob(5, *row.body);
+  else s.bind_null(5);
+  s.bind(6, row.reply).bind(7, row.received_at).run();
+  return sqlite3_last_insert_rowid(db_);
+}
+
+std::int64_t Store::batch_count() {
+  Statement& s = statement(kBatchCount, "SELECT count(*) FROM batches");
+  std::int64_t count = s.step() ? s.integer(0) : 0;
+  s.reset();
+  return count;
+}
+
+namespace {
+
+BatchRow read_batch(auto& s) {
+  BatchRow row;
+  row.seq = s.integer(0);
+  row.batch_id = s.text(1);
+  row.as_of = s.text(2);
+  row.strict = s.integer(3) != 0;
+  row.samples = s.integer(4);
+  if (!s.is_null(5)) row.body = s.text(5);
+  row.reply = s.text(6);
+  row.received_at = s.text(7);
+  return row;
+}
+
+}  // namespace
+
+std::optional<BatchRow> Store::last_batch() {
+  Statement& s = statement(kBatchLast,
+                           "SELECT seq, batch_id, as_of, strict, samples, NULL, reply, received_at "
+                           "FROM batches ORDER BY seq DESC LIMIT 1");
+  std::optional<BatchRow> row;
+  if (s.step()) row = read_batch(s);
+  s.reset();
+  return row;
+}
+
+void Store::for_each_batch_after(std::int64_t after, const std::function<void(const BatchRow&)>& visit) {
+  Statement& s = statement(kBatchesAfter,
+                           "SELECT seq, batch_id, as_of, strict, samples, body, reply, received_at "
+                           "FROM batches WHERE seq > ?1 ORDER BY seq");
+  s.bind(1, after);
+  try {
+    while (s.step()) visit(read_batch(s));
+  } catch (...) {
+    s.reset();
+    throw;
+  }
+  s.reset();
+}
+
+void Store::drop_bodies_through(std::int64_t seq) {
+  statement(kDropBodies, "UPDATE batches SET body = NULL WHERE seq <= ?1 AND body IS NOT NULL")
+      .bind(1, seq)
+      .run();
+}
+
+void Store::write_checkpoint(const Checkpoint& checkpoint) {
+  statement(kCheckpointWrite,
+            "INSERT INTO checkpoint(id, through_batch, state, written_at) VALUES (1, ?1, ?2, ?3) "
+            "ON CONFLICT(id) DO UPDATE SET through_batch = excluded.through_batch, "
+            "state = excluded.state, written_at = excluded.written_at")
+      .bind(1, checkpoint.through_batch)
+      .bind_blob(2, checkpoint.state)
+      .bind(3, checkpoint.written_at)
+      .run();
+}
+
+std::optional<Checkpoint> Store::read_checkpoint() {
+  Statement& s = statement(kCheckpointRead,
+                           "SELECT through_batch, state, written_at FROM checkpoint WHERE id = 1");
+  std::optional<Checkpoint> checkpoint;
+  if (s.step()) checkpoint = Checkpoint{s.integer(0), s.text(1), s.text(2)};
+  s.reset();
+  return checkpoint;
+}
+
+void Store::insert_event(std::optional<std::uint64_t> sequence, std::string_view kind,
+                         std::uint64_t alert_id, std::string_view rule, std::string_view as_of,
+                         std::optional<std::int64_t> silence_id, std::string_view json) {
+  Statement& s = statement(kEventInsert,
+                           "INSERT INTO events(sequence, kind, alert_id, rule, as_of, silence_id, json) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  if (sequence) s.bind(1, static_cast<std::int64_t>(*sequence));
+  else s.bind_null(1);
+  s.bind(2, kind).bind(3, static_cast<std::int64_t>(alert_id)).bind(4, rule).bind(5, as_of);
+  if (silence_id) s.bind(6, *silence_id);
+  else s.bind_null(6);
+  s.bind(7, json).run();
+}
+
+std::vector<std::string> Store::events_from(std::uint64_t from, std::size_t limit) {
+  Statement& s = statement(kEventsFrom,
+                           "SELECT json FROM events WHERE sequence >= ?1 ORDER BY sequence LIMIT ?2");
+  s.bind(1, static_cast<std::int64_t>(from)).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<std::string> events;
+  while (s.step()) events.push_back(s.text(0));
+  s.reset();
+  return events;
+}
+
+std::int64_t Store::event_count() {
+  Statement& s = statement(kEventCount, "SELECT count(*) FROM events");
+  std::int64_t count = s.step() ? s.integer(0) : 0;
+  s.reset();
+  return count;
+}
+
+void Store::set_route_sequence(std::string_view route, std::uint64_t sequence) {
+  statement(kRouteSet, "INSERT INTO route_sequences(route, sequence) VALUES (?1, ?2) "
+                       "ON CONFLICT(route) DO UPDATE SET sequence = excluded.sequence")
+      .bind(1, route)
+      .bind(2, static_cast<std::int64_t>(sequence))
+      .run();
+}
+
+std::map<std::string, std::uint64_t> Store::route_sequences() {
+  Statement& s = statement(kRoutesGet, "SELECT route, sequence FROM route_sequences");
+  std::map<std::string, std::uint64_t> out;
+  while (s.step()) out[s.text(0)] = static_cast<std::uint64_t>(s.integer(1));
+  s.reset();
+  return out;
+}
+
+void Store::upsert_alert(std::uint64_t id, std::string_view rule, std::string_view json) {
+  statement(kAlertUpsert, "INSERT INTO alerts(id, rule, json) VALUES (?1, ?2, ?3) "
+                          "ON CONFLICT(id) DO UPDATE SET rule = excluded.rule, json = excluded.json")
+      .bind(1, static_cast<std::int64_t>(id))
+      .bind(2, rule)
+      .bind(3, json)
+      .run();
+}
+
+void Store::delete_alert(std::uint64_t id) {
+  statement(kAlertDelete, "DELETE FROM alerts WHERE id = ?1").bind(1, static_cast<std::int64_t>(id)).run();
+}
+
+std::map<std::uint64_t, std::string> Store::alerts() {
+  Statement& s = statement(kAlertsGet, "SELECT id, json FROM alerts ORDER BY id");
+  std::map<std::uint64_t, std::string> out;
+  while (s.step()) out[static_cast<std::uint64_t>(s.integer(0))] = s.text(1);
+  s.reset();
+  return out;
+}
+
+void Store::upsert_ack(std::uint64_t alert_id, std::string_view json) {
+  statement(kAckUpsert, "INSERT INTO acks(alert_id, json) VALUES (?1, ?2) "
+                        "ON CONFLICT(alert_id) DO UPDATE SET json = excluded.json")
+      .bind(1, static_cast<std::int64_t>(alert_id))
+      .bind(2, json)
+      .run();
+}
+
+void Store::delete_ack(std::uint64_t alert_id) {
+  statement(kAckDelete, "DELETE FROM acks WHERE alert_id = ?1")
+      .bind(1, static_cast<std::int64_t>(alert_id))
+      .run();
+}
+
+std::map<std::uint64_t, std::string> Store::acks() {
+  Statement& s = statement(kAcksGet, "SELECT alert_id, json FROM acks ORDER BY alert_id");
+  std::map<std::uint64_t, std::string> out;
+  while (s.step()) out[static_cast<std::uint64_t>(s.integer(0))] = s.text(1);
+  s.reset();
+  return out;
+}
+
+std::int64_t Store::insert_silence(std::string_view json) {
+  statement(kSilenceInsert, "INSERT INTO silences(json) VALUES (?1)").bind(1, json).run();
+  return sqlite3_last_insert_rowid(db_);
+}
+
+void Store::update_silence(std::int64_t id, std::string_view json) {
+  statement(kSilenceUpdate, "UPDATE silences SET json = ?2 WHERE id = ?1").bind(1, id).bind(2, json).run();
+}
+
+bool Store::remove_silence(std::int64_t id) {
+  statement(kSilenceRemove, "UPDATE silences SET removed = 1 WHERE id = ?1 AND removed = 0")
+      .bind(1, id)
+      .run();
+  return sqlite3_changes(db_) > 0;
+}
+
+std::map<std::int64_t, std::string> Store::silences() {
+  Statement& s = statement(kSilencesGet, "SELECT id, json FROM silences WHERE removed = 0 ORDER BY id");
+  std::map<std::int64_t, std::string> out;
+  while (s.step()) out[s.integer(0)] = s.text(1);
+  s.reset();
+  return out;
+}
+
+}  // namespace bandwatch::daemon

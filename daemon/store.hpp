@@ -1,0 +1,134 @@
+// The daemon's durable state: one SQLite database (WAL) in the state directory.
+//
+//   batches          every applied batch: id (for repeats), as-of date, the samples as sent
+//                    (until a checkpoint covers them) and the answer given
+//   checkpoint       the engine state (engine::encode_state) after a given batch; restart loads it
+//                    and replays the batches after it, so every batch that was answered `ok` is
+//                    in the engine exactly once
+//   events           the event log: each event with its sequence number (NULL when a silence kept
+//                    it from being published)
+//   route_sequences  the last sequence number of each route's feed
+//   alerts           open alerts as last published; acks; silences; meta (the global sequence)
+//
+// Writes happen inside begin()/commit(): the daemon commits a batch, its events and the new
+// sequence numbers in one transaction, and answers or publishes only after commit() returns.
+//
+// Errors: every method throws StoreError (with SQLite's message) on failure. This is internal to
+// the daemon; the server catches it at the transaction boundary, rolls back, and answers errors.
+//
+// Thread safety: a Store is one SQLite connection; use it from one thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace bandwatch::daemon {
+
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class SyncMode { full, normal };
+
+struct BatchRow {
+  std::int64_t seq = 0;       // application order
+  std::string batch_id;
+  std::string as_of;          // ISO date
+  bool strict = false;
+  std::int64_t samples = 0;   // accepted samples
+  std::optional<std::string> body;  // NULL once a checkpoint covers the batch
+  std::string reply;          // the answer given (IngestReply JSON)
+  std::string received_at;
+};
+
+struct Checkpoint {
+  std::int64_t through_batch = 0;  // the state includes every batch with seq <= this
+  std::string state;               // engine::encode_state
+  std::string written_at;
+};
+
+class Store {
+ public:
+  /// Opens (creating if needed) `directory`/bandwatch.db. Throws StoreError.
+  Store(const std::string& directory, SyncMode sync);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  const std::string& path() const { return path_; }
+
+  void begin();
+  void commit();
+  /// Never throws: used on error paths.
+  void rollback() noexcept;
+  bool in_transaction() const { return in_transaction_; }
+
+  std::optional<std::string> meta(std::string_view key);
+  void set_meta(std::string_view key, std::string_view value);
+
+  // ---- batches ----
+  /// The answer stored for a batch id, if that batch was applied.
+  std::optional<std::string> batch_reply(std::string_view batch_id);
+  /// Appends a batch; returns its seq.
+  std::int64_t insert_batch(const BatchRow& row);
+  std::int64_t batch_count();
+  std::optional<BatchRow> last_batch();
+  /// Calls `visit` for every batch with seq > `after`, in order (bodies included).
+  void for_each_batch_after(std::int64_t after, const std::function<void(const BatchRow&)>& visit);
+  /// Drops the sample text of batches a checkpoint covers (their ids stay, for repeats).
+  void drop_bodies_through(std::int64_t seq);
+
+  // ---- checkpoint ----
+  void write_checkpoint(const Checkpoint& checkpoint);
+  std::optional<Checkpoint> read_checkpoint();
+
+  // ---- events ----
+  void insert_event(std::optional<std::uint64_t> sequence, std::string_view kind,
+                    std::uint64_t alert_id, std::string_view rule, std::string_view as_of,
+                    std::optional<std::int64_t> silence_id, std::string_view json);
+  /// Published events with sequence >= `from`, at most `limit`, in order (their JSON).
+  std::vector<std::string> events_from(std::uint64_t from, std::size_t limit);
+  std::int64_t event_count();
+
+  void set_route_sequence(std::string_view route, std::uint64_t sequence);
+  std::map<std::string, std::uint64_t> route_sequences();
+
+  // ---- open alerts, acknowledgements, silences (JSON per row) ----
+  void upsert_alert(std::uint64_t id, std::string_view rule, std::string_view json);
+  void delete_alert(std::uint64_t id);
+  std::map<std::uint64_t, std::string> alerts();
+
+  void upsert_ack(std::uint64_t alert_id, std::string_view json);
+  void delete_ack(std::uint64_t alert_id);
+  std::map<std::uint64_t, std::string> acks();
+
+  std::int64_t insert_silence(std::string_view json);
+  void update_silence(std::int64_t id, std::string_view json);
+  /// False when there is no active silence with that id.
+  bool remove_silence(std::int64_t id);
+  std::map<std::int64_t, std::string> silences();  // active ones
+
+ private:
+  class Statement;
+  Statement& statement(int which, const char* sql);
+  void exec(const char* sql);
+  [[noreturn]] void fail(const std::string& what);
+
+  std::string path_;
+  sqlite3* db_ = nullptr;
+  bool in_transaction_ = false;
+  std::vector<std::unique_ptr<Statement>> statements_;
+};
+
+}  // namespace bandwatch::daemon
