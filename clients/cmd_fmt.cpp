@@ -167,11 +167,14 @@ bool format_path(const fs::path& path, const Options& options) {
   return true;
 }
 
-// Every *.bw file under `dir`, sorted so runs and their output are reproducible.
+// Every *.bw file under `dir`, sorted so runs and their output are reproducible. Symbolic links
+// met on the way are not followed (as gofmt does): the file they name is either under `dir`
+// already or not the user's to rewrite; a link named on the command line is followed.
 std::vector<fs::path> rule_files_under(const fs::path& dir, std::error_code& ec) {
   std::vector<fs::path> files;
   for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    if (it->path().extension() == ".bw" && it->is_regular_file(ec)) files.push_back(it->path());
+    if (it->path().extension() == ".bw" && it->symlink_status(ec).type() == fs::file_type::regular)
+      files.push_back(it->path());
   }
   std::sort(files.begin(), files.end());
   return files;
