@@ -465,7 +465,7 @@ int run_eval(const Arguments& args) {
       out.clear();
     }
   }
-  std::vector<Alert> open = engine.open_alerts();
+  std::vector<Alert> open = format == "summary" ? std::vector<Alert>{} : engine.open_alerts();
   if (format == "json") {
     out += "],\n\"open_alerts\":[";
     for (std::size_t k = 0; k < open.size(); ++k) {
@@ -491,7 +491,7 @@ int run_eval(const Arguments& args) {
       json_string(out, kind);
       out += ':' + std::to_string(n);
     }
-    out += "},\"open_alerts\":" + std::to_string(open.size()) + ",\"bad_lines\":" + std::to_string(errors.size()) + "}\n";
+    out += "},\"open_alerts\":" + std::to_string(engine.open_alert_count()) + ",\"bad_lines\":" + std::to_string(errors.size()) + "}\n";
   } else {
     out += "Open alerts (" + std::to_string(open.size()) + ")\n";
     for (const Alert& a : open) {

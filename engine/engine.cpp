@@ -87,6 +87,7 @@ struct Engine::Impl {
   Date as_of;
   bool new_period = false;
   std::vector<Event> events;
+  std::size_t last_event_count = 0;
   std::vector<std::uint32_t> event_labels;  // label set of each event, for ordering
 
   // scratch
@@ -110,6 +111,7 @@ struct Engine::Impl {
     s.metric = metric;
     s.labels = labels;
     s.index_in_metric = static_cast<std::uint32_t>(m.series.size());
+    if (m.keep_days == 0) s.history.reserve(static_cast<std::size_t>(m.keep_points) + 1);  // one allocation for life
     series.push_back(std::move(s));
     m.series.push_back(id);
     series_index.insert(mix64((std::uint64_t{metric} << 32) | labels), id);
@@ -415,7 +417,8 @@ struct Engine::Impl {
     if (!m.changed) return;
     m.current.clear();
     if (!has) return;
-    for (std::uint32_t sid : m.series)
+    // In label order, so events and reports come out ordered without sorting each time.
+    for (std::uint32_t sid : sorted_series(m))
       if (series[sid].at(snapshot)) m.current.push_back(sid);
   }
 
@@ -583,7 +586,9 @@ struct Engine::Impl {
             text += " (";
             for (std::size_t i = 0; i < labels.size(); ++i) {
               if (i) text += ", ";
-              text += std::string(strings.str(labels[i].name)) + "=" + std::string(strings.str(labels[i].value));
+              text += strings.str(labels[i].name);
+              text += '=';
+              text += strings.str(labels[i].value);
             }
             text += ")";
           }
@@ -606,13 +611,15 @@ struct Engine::Impl {
       }
       case AlertSource::indicator: {
         const IndicatorC& ind = program.indicators[a.owner];
-        std::string text = ind.title;
+        std::string text;
+        text.reserve(ind.title.size() + formatted.size() + 32);
+        text += ind.title;
         std::span<const LabelPair> labels = label_sets.get(alert_labelset(a));
         if (!labels.empty()) {
           text += " (";
           for (std::size_t i = 0; i < labels.size(); ++i) {
             if (i) text += ", ";
-            text += std::string(strings.str(labels[i].value));
+            text += strings.str(labels[i].value);
           }
           text += ")";
         }
@@ -667,6 +674,10 @@ struct Engine::Impl {
   /// Orders the events of one item by label set (stable: kinds keep their order per series).
   void order_events(std::size_t from) {
     if (events.size() - from < 2) return;
+    bool in_order = true;
+    for (std::size_t i = from + 1; i < events.size() && in_order; ++i)
+      in_order = !labels_less(event_labels[i], event_labels[i - 1]);
+    if (in_order) return;
     std::vector<std::size_t> idx(events.size() - from);
     for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = from + i;
     std::stable_sort(idx.begin(), idx.end(),
@@ -1029,6 +1040,7 @@ struct Engine::Impl {
     if (!first_as_of) first_as_of = date;
     ++stamp;
     events.clear();
+    events.reserve(last_event_count);
     event_labels.clear();
     for (MetricC& m : program.metrics)
       if (!m.derived) refresh_raw(m);
@@ -1048,6 +1060,7 @@ struct Engine::Impl {
     }
     last_as_of = date;
     force_all = false;
+    last_event_count = events.size();
     out.events = std::move(events);
     events = {};
     out.indicator_values_updated = updated;
@@ -1380,6 +1393,12 @@ std::vector<Alert> Engine::open_alerts(bool include_pending) const {
     if (a.in_use && (include_pending || a.state == AlertState::firing)) out.push_back(impl_->to_alert(a));
   std::sort(out.begin(), out.end(), [](const Alert& x, const Alert& y) { return x.id < y.id; });
   return out;
+}
+
+std::size_t Engine::open_alert_count(bool include_pending) const {
+  std::size_t n = 0;
+  for (const LiveAlert& a : impl_->alerts) n += a.in_use && (include_pending || a.state == AlertState::firing);
+  return n;
 }
 
 void Engine::for_each_indicator_value(const std::function<void(const IndicatorValueView&)>& visit) const {

@@ -296,6 +296,8 @@ class Engine {
 
   /// Live alerts (firing; with `include_pending` also pending), ordered by id.
   std::vector<Alert> open_alerts(bool include_pending = false) const;
+  /// How many open_alerts(include_pending) would return, without building them.
+  std::size_t open_alert_count(bool include_pending = false) const;
 
   /// Current value of every indicator series, indicators in source order, label sets sorted.
   void for_each_indicator_value(const std::function<void(const IndicatorValueView&)>& visit) const;

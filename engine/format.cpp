@@ -65,6 +65,34 @@ std::string_view to_string(AlertSource source) {
 namespace detail {
 
 std::string format_number(double value, int max_decimals) {
+  // Integer arithmetic for the common case (fast: reports and every event format values);
+  // snprintf for magnitudes where that would overflow.
+  static constexpr double kScale[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
+  if (max_decimals >= 0 && max_decimals <= 6 && std::fabs(value) < 1e12) {
+    double scaled = std::round(std::fabs(value) * kScale[max_decimals]);
+    auto units = static_cast<std::uint64_t>(scaled);
+    auto scale = static_cast<std::uint64_t>(kScale[max_decimals]);
+    std::uint64_t whole = units / scale, fraction = units % scale;
+    char buffer[40];
+    char* end = buffer + sizeof buffer;
+    char* p = end;
+    int decimals = max_decimals;
+    while (decimals > 0 && fraction % 10 == 0) {  // drop trailing zeros
+      fraction /= 10;
+      --decimals;
+    }
+    for (int i = 0; i < decimals; ++i) {
+      *--p = static_cast<char>('0' + fraction % 10);
+      fraction /= 10;
+    }
+    if (decimals > 0) *--p = '.';
+    do {
+      *--p = static_cast<char>('0' + whole % 10);
+      whole /= 10;
+    } while (whole);
+    if (value < 0 && units != 0) *--p = '-';
+    return std::string(p, static_cast<std::size_t>(end - p));
+  }
   char buffer[64];
   std::snprintf(buffer, sizeof buffer, "%.*f", max_decimals, value);
   std::string text = buffer;
