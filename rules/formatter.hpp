@@ -43,6 +43,7 @@
 // (`ast::dump` equal) and `format(parse(format(file)).file) == format(file)`.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include "rules/ast.hpp"
@@ -55,5 +56,18 @@ std::string format(const ast::File& file);
 
 /// One expression in canonical form, on one line (match arms are written inline).
 std::string format_expression(const ast::Expr& expr);
+
+/// `format` (like `ast::dump`) recurses once per level of expression nesting. The parser caps
+/// parentheses but not chains of prefix operators (`not not not ...`), so a caller formatting
+/// untrusted files refuses those deeper than this first (no formula a person writes comes near).
+inline constexpr std::size_t kMaxFormatDepth = 256;
+
+struct ExpressionDepth {
+  std::size_t depth = 0;  // 1 for a leaf
+  ast::Location loc;      // where the deepest expression starts
+};
+
+/// The most deeply nested expression of the file, found without recursion.
+ExpressionDepth deepest_expression(const ast::File& file);
 
 }  // namespace bandwatch
