@@ -259,6 +259,118 @@ TEST(Format, LongConditionsBreakBeforeEveryAndOrOfAGroup) {
             "}\n");
 }
 
+TEST(Format, EveryConstructInCanonicalOrder) {
+  EXPECT_EQ(formatted(
+      "metric m { expect every 2 weeks labels a,b unit count title \"M\" }\n"
+      "metric e {}\n"
+      "metric d = share(m{a!=\"x\"}) by (b) unit percent\n"
+      "metric k = match(a) { \"x\" -> 1 else -> 2 } unit count\n"
+      "indicator d { note \"n\" last_year 5.5% expect every 1 month route r2 route r1 cohort m minimum 10\n"
+      "  round 1 frame RY better lower group \"G\" unit percent title \"D\"\n"
+      "  bands where b == \"y\" from 2020-04-01 { red > 5% amber > 2% and <= 5%  green <= 2% } }\n"
+      "route r1 { cadence 1 week title \"R\" }\n"
+      "route r2 {}\n"
+      "rule x { message \"a \\\"b\\\" \\\\ c\" route r2 route r1 escalate red after 3 months to r2 escalate amber after 1 period\n"
+      "  severity amber for 2 periods clear when m < - 5 unless not m in (1, 2) when m > -5 and pct_change(m, 1 year) >= 2   years title \"X\" }\n"
+      "extract ex { where a == \"1\"  sample m = 1 label b = \"B\" key a = \"A\" expect every 14 days date_format \"dd/mm/yyyy\" title \"E\" }\n"
+      "test \"t \\\"q\\\"\" { expect value d{b=\"y\"} 3% expect no alert x{a=\"1\"} expect alert x red at 2020-01-01 { m 1  m{a=\"1\", b=\"2\"} 2 } expect d unbanded }\n"),
+            "metric m {\n"
+            "  title \"M\"\n"
+            "  unit count\n"
+            "  labels a, b\n"
+            "  expect every 2 weeks\n"
+            "}\n"
+            "\n"
+            "metric e {}\n"
+            "\n"
+            "metric d = share(m{a!=\"x\"}) by (b) unit percent\n"
+            "\n"
+            "metric k = match(a) {\n"
+            "  \"x\" -> 1\n"
+            "  else -> 2\n"
+            "} unit count\n"
+            "\n"
+            "indicator d {\n"
+            "  title \"D\"\n"
+            "  group \"G\"\n"
+            "  unit percent\n"
+            "  better lower\n"
+            "  frame rolling_year\n"
+            "  round 1\n"
+            "  cohort m minimum 10\n"
+            "  expect every 1 month\n"
+            "  last_year 5.5%\n"
+            "  note \"n\"\n"
+            "  route r2\n"
+            "  route r1\n"
+            "  bands where b == \"y\" from 2020-04-01 {\n"
+            "    red > 5%\n"
+            "    amber > 2% and <= 5%\n"
+            "    green <= 2%\n"
+            "  }\n"
+            "}\n"
+            "\n"
+            "route r1 {\n"
+            "  title \"R\"\n"
+            "  cadence 1 week\n"
+            "}\n"
+            "\n"
+            "route r2 {}\n"
+            "\n"
+            "rule x {\n"
+            "  title \"X\"\n"
+            "  when m > -5 and pct_change(m, 1 year) >= 2 years\n"
+            "  unless not m in (1, 2)\n"
+            "  clear when m < -(5)\n"
+            "  for 2 periods\n"
+            "  severity amber\n"
+            "  escalate red after 3 months to r2\n"
+            "  escalate amber after 1 period\n"
+            "  route r2\n"
+            "  route r1\n"
+            "  message \"a \\\"b\\\" \\\\ c\"\n"
+            "}\n"
+            "\n"
+            "extract ex {\n"
+            "  title \"E\"\n"
+            "  date_format \"dd/mm/yyyy\"\n"
+            "  expect every 14 days\n"
+            "  sample m = 1\n"
+            "  label b = \"B\"\n"
+            "  key a = \"A\"\n"
+            "  where a == \"1\"\n"
+            "}\n"
+            "\n"
+            "test \"t \\\"q\\\"\" {\n"
+            "  expect value d{b=\"y\"} 3%\n"
+            "  expect no alert x{a=\"1\"}\n"
+            "  expect alert x red\n"
+            "  at 2020-01-01 {\n"
+            "    m 1\n"
+            "    m{a=\"1\", b=\"2\"} 2\n"
+            "  }\n"
+            "  expect d unbanded\n"
+            "}\n");
+}
+
+TEST(Format, NegationNeverGluesToANumber) {
+  // `-5` is one literal; `- 5` negates the literal 5 and must stay a negation.
+  EXPECT_EQ(formatted("rule r {\n  when a > - 5 and b > -5 and c - -5 > 0 and - - d > 0\n}\n"),
+            "rule r {\n  when a > -(5) and b > -5 and c - -5 > 0 and -(-d) > 0\n}\n");
+}
+
+TEST(Format, DeepestExpressionIsFoundWithoutRecursion) {
+  std::string source = "rule r { when ";
+  for (int i = 0; i < 3000; ++i) source += "not ";
+  source += "a > 1 }\nrule s { when b > 1 }\n";
+  ParseResult parsed = parse(source, "deep.bw");
+  ASSERT_TRUE(parsed.ok()) << errors_of(parsed);
+  ExpressionDepth deepest = deepest_expression(parsed.file);
+  EXPECT_EQ(deepest.depth, 3002u);  // 3000 `not`s over `>` over its operands
+  EXPECT_GT(deepest.depth, kMaxFormatDepth);
+  EXPECT_EQ(deepest.loc.line, 1u);
+}
+
 // ---- expressions -----------------------------------------------------------------------------
 
 struct ExprCase {
