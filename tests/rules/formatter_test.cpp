@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -462,6 +463,86 @@ TEST(Format, ParenthesesFollowTheTreeNotTheSource) {
   EXPECT_EQ(format_expression(binary(Op::equal, unary(Op::logical_not, ref("a")), ref("b"))),
             "(not a) == b");
   EXPECT_EQ(format_expression(unary(Op::negate, unary(Op::negate, ref("a")))), "-(-a)");
+}
+
+// Random trees, printed and parsed back: whatever the shape, the parentheses the printer chooses
+// give back the same tree, on one line and when broken over several.
+class RandomExpressions {
+ public:
+  explicit RandomExpressions(unsigned seed) : random_(seed) {}
+
+  ast::Expr make(int depth) {
+    int pick = depth <= 0 ? 0 : std::uniform_int_distribution<int>(0, 9)(random_);
+    switch (pick) {
+      case 0: case 1: return leaf();
+      case 2: return unary(random_() % 2 ? ast::Op::negate : ast::Op::logical_not, make(depth - 1));
+      case 3: {
+        ast::Expr in = node(ast::ExprKind::in_list, {make(depth - 1), leaf(), leaf()});
+        in.negated = random_() % 2;
+        return in;
+      }
+      case 4: {
+        ast::Expr call = node(ast::ExprKind::call, {make(depth - 1), leaf()});
+        call.name = "pct_change";
+        return call;
+      }
+      default: {
+        static constexpr ast::Op kOps[] = {
+            ast::Op::add,  ast::Op::subtract,   ast::Op::multiply,      ast::Op::divide,
+            ast::Op::less, ast::Op::less_equal, ast::Op::greater,       ast::Op::greater_equal,
+            ast::Op::equal, ast::Op::not_equal, ast::Op::logical_and,   ast::Op::logical_or};
+        ast::Expr binary = node(ast::ExprKind::binary, {make(depth - 1), make(depth - 1)});
+        binary.op = kOps[random_() % std::size(kOps)];
+        return binary;
+      }
+    }
+  }
+
+ private:
+  ast::Expr leaf() {
+    static constexpr const char* kLeaves[] = {
+        "a_fairly_long_metric_name", "b", "5%", "-2", "£3k", "2 years", "\"text\"", "2020-02-04",
+        "m{team=\"x\"}", "england.icpc", "count(m) by (team)"};
+    ast::Expr out;
+    ParseResult parsed = parse_expression(kLeaves[random_() % std::size(kLeaves)], out);
+    EXPECT_TRUE(parsed.ok()) << errors_of(parsed);
+    return out;
+  }
+
+  static ast::Expr node(ast::ExprKind kind, std::vector<ast::Expr> args) {
+    ast::Expr out;
+    out.kind = kind;
+    out.args = std::move(args);
+    return out;
+  }
+
+  static ast::Expr unary(ast::Op op, ast::Expr operand) {
+    ast::Expr out = node(ast::ExprKind::unary, {std::move(operand)});
+    out.op = op;
+    return out;
+  }
+
+  std::mt19937 random_;
+};
+
+TEST(FormatExpression, RandomTreesComeBackTheSame) {
+  RandomExpressions random(20200204);
+  for (int i = 0; i < 3000; ++i) {
+    ast::Expr expr = random.make(5);
+    std::string text = format_expression(expr);
+    ast::Expr again;
+    ParseResult parsed = parse_expression(text, again);
+    ASSERT_TRUE(parsed.ok()) << errors_of(parsed) << text;
+    ASSERT_EQ(ast::dump(again), ast::dump(expr)) << text;
+
+    // The same tree as a rule condition, where long chains break over lines.
+    std::string rule = formatted("rule r {\n  when " + text + "\n}\n");
+    ASSERT_FALSE(rule.empty());
+    ParseResult reparsed = parse(rule, "rule.bw");
+    ASSERT_TRUE(reparsed.ok()) << errors_of(reparsed) << rule;
+    const auto& decl = std::get<ast::RuleDecl>(reparsed.file.items.at(0));
+    ASSERT_EQ(ast::dump(*decl.when), ast::dump(expr)) << rule;
+  }
 }
 
 // ---- comments --------------------------------------------------------------------------------
