@@ -242,8 +242,9 @@ struct Entry {
   Diagnostic diagnostic;
 };
 
-/// Expression depth the checker follows; deeper is reported, not walked.
-constexpr int kMaxDepth = 1000;
+/// Expression depth the checker follows; deeper is reported, not walked. No formula a person
+/// writes comes near it, and it keeps the walk well inside the stack under AddressSanitizer.
+constexpr int kMaxDepth = 256;
 
 class Checker {
  public:
@@ -577,8 +578,7 @@ class Checker {
           info.type = of_kind(Kind::condition);
         } else if (info.type.kind != Kind::number && info.type.kind != Kind::unknown &&
                    info.type.kind != Kind::duration) {
-          error(scope.file, expr.args[0].loc,
-                "cannot negate " + operand(expr.args[0], info.type));
+          report_negation(scope.file, expr.args[0], info.type);
           info.type = of_kind(Kind::unknown);
         }
         return info;
@@ -591,9 +591,7 @@ class Checker {
           Info item = walk(expr.args[i], scope);
           merge_labels(info, item);
           if (!compatible(info.type, item.type))
-            error(scope.file, expr.args[i].loc,
-                  "cannot compare " + operand(expr.args[0], info.type) + " with " +
-                      operand(expr.args[i], item.type));
+            report_incompatible(scope.file, expr.args[0], info.type, expr.args[i], item.type);
         }
         info.type = of_kind(Kind::condition);
         return info;
@@ -617,7 +615,7 @@ class Checker {
     into.labels_open = into.labels_open || from.labels_open;
   }
 
-  void expect_condition(const ast::Expr& expr, const Type& type, const Scope& scope,
+  [[gnu::noinline]] void expect_condition(const ast::Expr& expr, const Type& type, const Scope& scope,
                         std::string_view what) {
     if (type.kind == Kind::condition || type.kind == Kind::unknown) return;
     error(scope.file, expr.loc,
@@ -643,7 +641,7 @@ class Checker {
     return message + "; it carries " + joined(labels);
   }
 
-  Info walk_ref(const ast::Expr& expr, const Scope& scope) {
+  [[gnu::noinline]] Info walk_ref(const ast::Expr& expr, const Scope& scope) {
     if (std::size_t dot = expr.name.find('.'); dot != std::string::npos)
       return walk_benchmark_ref(expr, dot, scope);
 
@@ -683,7 +681,7 @@ class Checker {
   }
 
   /// `england.icpc_timeliness`: a benchmark's value for an indicator or metric.
-  Info walk_benchmark_ref(const ast::Expr& expr, std::size_t dot, const Scope& scope) {
+  [[gnu::noinline]] Info walk_benchmark_ref(const ast::Expr& expr, std::size_t dot, const Scope& scope) {
     std::string name = expr.name.substr(0, dot);
     std::string entry = expr.name.substr(dot + 1);
     auto it = benchmarks_.find(name);
@@ -712,7 +710,7 @@ class Checker {
     return {};
   }
 
-  Info walk_aggregate(const ast::Expr& expr, const Scope& scope) {
+  [[gnu::noinline]] Info walk_aggregate(const ast::Expr& expr, const Scope& scope) {
     Info inner;
     for (const ast::Expr& arg : expr.args) {
       Info info = walk(arg, scope);
@@ -745,7 +743,7 @@ class Checker {
     return out;
   }
 
-  Info walk_call(const ast::Expr& expr, const Scope& scope) {
+  [[gnu::noinline]] Info walk_call(const ast::Expr& expr, const Scope& scope) {
     Info out;
     std::vector<Type> types;
     for (const ast::Expr& arg : expr.args) {
@@ -788,34 +786,43 @@ class Checker {
 
   Info walk_binary(const ast::Expr& expr, const Scope& scope) {
     if (expr.args.size() != 2) return {};
-    const ast::Expr& left = expr.args[0];
-    const ast::Expr& right = expr.args[1];
-    Info a = walk(left, scope);
-    Info b = walk(right, scope);
+    Info a = walk(expr.args[0], scope);
+    Info b = walk(expr.args[1], scope);
     Info out;
     merge_labels(out, a);
     merge_labels(out, b);
-    std::size_t file = scope.file;
-
-    if (expr.op == ast::Op::logical_and || expr.op == ast::Op::logical_or) {
-      std::string what = "`" + std::string(ast::to_string(expr.op)) + "` joins conditions";
-      expect_condition(left, a.type, scope, what);
-      expect_condition(right, b.type, scope, what);
-      out.type = of_kind(Kind::condition);
-      return out;
-    }
-    if (is_comparison(expr.op)) {
-      if (!compatible(a.type, b.type))
-        error(file, right.loc,
-              "cannot compare " + operand(left, a.type) + " with " + operand(right, b.type));
-      out.type = of_kind(Kind::condition);
-      return out;
-    }
-    out.type = arithmetic(expr, a.type, b.type, file);
+    out.type = binary_type(expr, a.type, b.type, scope);
     return out;
   }
 
-  Type arithmetic(const ast::Expr& expr, const Type& a, const Type& b, std::size_t file) {
+  /// Kept out of the recursive frames (see kMaxDepth): the messages need sizeable locals.
+  [[gnu::noinline]] Type binary_type(const ast::Expr& expr, const Type& a, const Type& b,
+                                     const Scope& scope) {
+    const ast::Expr& left = expr.args[0];
+    const ast::Expr& right = expr.args[1];
+    if (expr.op == ast::Op::logical_and || expr.op == ast::Op::logical_or) {
+      std::string what = "`" + std::string(ast::to_string(expr.op)) + "` joins conditions";
+      expect_condition(left, a, scope, what);
+      expect_condition(right, b, scope, what);
+      return of_kind(Kind::condition);
+    }
+    if (is_comparison(expr.op)) {
+      if (!compatible(a, b)) report_incompatible(scope.file, left, a, right, b);
+      return of_kind(Kind::condition);
+    }
+    return arithmetic(expr, a, b, scope.file);
+  }
+
+  [[gnu::noinline]] void report_negation(std::size_t file, const ast::Expr& expr, const Type& type) {
+    error(file, expr.loc, "cannot negate " + operand(expr, type));
+  }
+
+  [[gnu::noinline]] void report_incompatible(std::size_t file, const ast::Expr& left, const Type& a,
+                                             const ast::Expr& right, const Type& b) {
+    error(file, right.loc, "cannot compare " + operand(left, a) + " with " + operand(right, b));
+  }
+
+  [[gnu::noinline]] Type arithmetic(const ast::Expr& expr, const Type& a, const Type& b, std::size_t file) {
     const ast::Expr& left = expr.args[0];
     const ast::Expr& right = expr.args[1];
     auto fail = [&](std::string verb, std::string_view joiner, bool swap) {

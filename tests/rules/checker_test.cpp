@@ -634,7 +634,7 @@ TEST(Checker, OverlongExpressionsAreReportedOnce) {
   for (int i = 0; i < 3000; ++i) text += " + m";
   text += "\n";
   EXPECT_EQ(check_text(text),
-            Lines{"2:16: error: expression too long to check: more than 1000 operations deep"});
+            Lines{"2:16: error: expression too long to check: more than 256 operations deep"});
 }
 
 TEST(Checker, EmptyProgram) { EXPECT_TRUE(check({}).empty()); }
