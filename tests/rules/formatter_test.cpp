@@ -745,6 +745,41 @@ TEST_P(FormatExample, SameTreeIdempotentCommentsKept) {
   }
 }
 
+// Comments sprinkled at random over every example, at the ends of lines and on lines of their
+// own at any indentation: formatting keeps them all, keeps the tree and is idempotent.
+TEST_P(FormatExample, RandomCommentsAreKeptAndIdempotent) {
+  std::ifstream in(GetParam(), std::ios::binary);
+  std::string source{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  std::vector<std::string> lines;
+  for (std::size_t start = 0; start < source.size();) {
+    std::size_t end = source.find('\n', start);
+    if (end == std::string::npos) end = source.size();
+    lines.push_back(source.substr(start, end - start));
+    start = end + 1;
+  }
+  for (unsigned seed = 1; seed <= 5; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    std::mt19937 random(seed);
+    std::string sprinkled;
+    std::vector<std::string> added;
+    for (const std::string& line : lines) {
+      if (random() % 4 == 0) {
+        added.push_back("# own " + std::to_string(added.size()) + ".");
+        sprinkled += std::string(random() % 9, ' ') + added.back() + "\n";
+      }
+      sprinkled += line;
+      if (random() % 4 == 0 && line.find('#') == std::string::npos) {
+        added.push_back("# after " + std::to_string(added.size()) + ".");
+        sprinkled += "  " + added.back();
+      }
+      sprinkled += "\n";
+    }
+    std::string once = formatted(sprinkled);
+    for (const std::string& comment : added)
+      EXPECT_NE(once.find(comment), std::string::npos) << "lost " << comment;
+  }
+}
+
 std::string example_name(const testing::TestParamInfo<std::filesystem::path>& info) {
   std::string name = std::filesystem::relative(info.param, BANDWATCH_EXAMPLES_DIR).string();
   for (char& c : name)
