@@ -193,9 +193,16 @@ ast::Quantity make_quantity(std::string text, Iterator where) {
   return q;
 }
 
+// Character classes are spelt out rather than taken from x3::alnum and friends: those assert
+// (in debug builds) on the bytes of UTF-8 text such as '£', which rule files contain.
+auto const letter = x3::char_("a-zA-Z");
+auto const digit = x3::char_("0-9");
+auto const word_char = x3::char_("a-zA-Z0-9_");
+auto const blank = x3::char_(" \t");
+
 template <std::size_t N>
 auto kw(const char (&word)[N]) {
-  return x3::lexeme[x3::lit(word) >> !(x3::alnum | '_')];
+  return x3::lexeme[x3::lit(word) >> !word_char];
 }
 
 // X3's default real parser reads `20.` in `20..25` as a number; forbid leading and trailing
@@ -212,7 +219,6 @@ struct StrictRealPolicies : x3::ureal_policies<T> {
 };
 x3::real_parser<double, StrictRealPolicies<double>> const unsigned_number;
 
-auto const word_char = x3::alnum | x3::char_('_');
 // Block keywords are reserved too, so a block left unfinished is not read as a name.
 auto const reserved = kw("and") | kw("or") | kw("not") | kw("in") | kw("by") | kw("match") |
                       kw("else") | kw("metric") | kw("indicator") | kw("benchmark") | kw("route") |
@@ -230,11 +236,11 @@ BANDWATCH_KEYWORD(when)
 #undef BANDWATCH_KEYWORD
 
 x3::rule<class identifier_id, std::string> const identifier = "a name";
-auto const identifier_def = x3::raw[x3::lexeme[!reserved >> (x3::alpha | '_') >> *word_char]];
+auto const identifier_def = x3::raw[x3::lexeme[!reserved >> (letter | '_') >> *word_char]];
 
 x3::rule<class dotted_name_id, std::string> const dotted_name = "a name";
 auto const dotted_name_def = x3::raw[x3::lexeme[
-    !reserved >> (x3::alpha | '_') >> *word_char >> *('.' >> (x3::alpha | '_') >> *word_char)]];
+    !reserved >> (letter | '_') >> *word_char >> *('.' >> (letter | '_') >> *word_char)]];
 
 x3::rule<class string_literal_id, std::string> const string_literal = "a quoted string";
 auto const string_literal_def =
@@ -249,12 +255,12 @@ x3::rule<class quantity_text_id, std::string> const quantity_text = "a number";
 auto const quantity_text_def = x3::raw[x3::lexeme[
     -x3::lit('-') >>
     ((x3::lit("£") > unsigned_number >> -(x3::lit("bn") | 'k' | 'm') >> !word_char) |
-     (unsigned_number >> -(x3::lit('%') | (+x3::blank >> duration_word)) >> !word_char))]];
+     (unsigned_number >> -(x3::lit('%') | (+blank >> duration_word)) >> !word_char))]];
 
 x3::rule<class date_text_id, std::string> const date_text = "a date (yyyy-mm-dd)";
-auto const date_text_def = x3::raw[x3::lexeme[x3::repeat(4)[x3::digit] >> '-' >>
-                                              x3::repeat(2)[x3::digit] >> '-' >>
-                                              x3::repeat(2)[x3::digit] >> !word_char]];
+auto const date_text_def = x3::raw[x3::lexeme[x3::repeat(4)[digit] >> '-' >>
+                                              x3::repeat(2)[digit] >> '-' >>
+                                              x3::repeat(2)[digit] >> !word_char]];
 
 x3::rule<class whole_number_id, std::int64_t> const whole_number = "a whole number";
 auto const whole_number_def = x3::lexeme[x3::uint_parser<std::int64_t>{} >> !(word_char | '.')];
@@ -874,7 +880,7 @@ BOOST_SPIRIT_DEFINE(additive_expression, multiplicative_expression, unary_expres
 BOOST_SPIRIT_DEFINE(band_bounds, cohort, indicator, indicator_end, benchmark_entry, benchmark, benchmark_end, route, route_end, escalation, periods_word, rule, rule_end, binding, extract, extract_end, label_value, sample_line, sample_labels_end, at_step)
 BOOST_SPIRIT_DEFINE(at_end, expect_step, expect_what, test, test_end, minimum_keyword, every_keyword, after_keyword, alert_keyword, when_keyword)
 
-auto const skipper = x3::space | x3::lexeme['#' >> *(x3::char_ - x3::eol)];
+auto const skipper = x3::char_(" \t\r\n\f\v") | x3::lexeme['#' >> *(x3::char_ - x3::eol)];
 
 constexpr std::string_view kBlockKeywords[] = {"metric", "indicator", "benchmark", "route",
                                                "rule",   "extract",   "test"};
