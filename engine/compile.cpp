@@ -343,11 +343,31 @@ class Compiler {
       if (program.driver == kNone || p_.metrics[m].labels.size() > p_.metrics[program.driver].labels.size())
         program.driver = m;
     if (program.driver == kNone) {
+      for (const ast::Expr* e : exprs)
+        if (e && report_unknown(file, *e)) return false;
       error(file, exprs.front()->loc, what + " reads no metric");
       return false;
     }
     owner_ = owner;
     return true;
+  }
+
+  /// Reports the first identifier in `expr` that names nothing (with a suggestion); false if
+  /// there is none.
+  bool report_unknown(const ast::File& file, const ast::Expr& expr) {
+    if (expr.kind == ast::ExprKind::ref && expr.name.find('.') == std::string::npos &&
+        !metric_decls_.count(expr.name) && !p_.metric_ids.count(expr.name)) {
+      std::vector<std::string> candidates;
+      for (const auto& [name, decl] : metric_decls_) candidates.push_back(name);
+      for (const auto& [name, id] : p_.metric_ids)
+        if (!p_.metrics[id].anonymous) candidates.push_back(name);
+      std::string best = did_you_mean(expr.name, candidates);
+      error(file, expr.loc, "unknown metric " + quoted(expr.name) + (best.empty() ? "" : "; did you mean " + quoted(best) + "?"));
+      return true;
+    }
+    for (const ast::Expr& arg : expr.args)
+      if (report_unknown(file, arg)) return true;
+    return false;
   }
 
   std::uint32_t add_node(ExprProgram& program, ExprNode node) {

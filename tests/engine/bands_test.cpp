@@ -1,0 +1,185 @@
+// Band classification: first match wins, round, scoped and dated bands, small cohorts, unbanded
+// values, and the short trend.
+#include "tests/engine/engine_test_util.hpp"
+
+namespace bandwatch::engine::testing {
+namespace {
+
+constexpr std::string_view kTimeliness = R"(
+indicator single_assessment_timeliness {
+  unit percent  better higher  frame year_to_date
+  bands { green >= 95%  amber 90% .. 94%  red <= 89% }
+  round 0
+}
+)";
+
+TEST(Bands, ClassifiesAsPrintedWithRound) {
+  Engine engine;
+  load(engine, kTimeliness);
+  step(engine, "single_assessment_timeliness 96.6", "2016-09-30");
+  EXPECT_EQ(band_of(engine, "single_assessment_timeliness"), Band::green);
+  step(engine, "single_assessment_timeliness 94.4", "2016-10-31");  // prints 94%: amber
+  EXPECT_EQ(band_of(engine, "single_assessment_timeliness"), Band::amber);
+  step(engine, "single_assessment_timeliness 94.5", "2016-11-30");  // prints 95%: green
+  EXPECT_EQ(band_of(engine, "single_assessment_timeliness"), Band::green);
+  EXPECT_EQ(value_of(engine, "single_assessment_timeliness")->value, 95);
+  EXPECT_DOUBLE_EQ(value_of(engine, "single_assessment_timeliness")->raw_value, 94.5);
+  step(engine, "single_assessment_timeliness 89.4", "2016-12-31");
+  EXPECT_EQ(band_of(engine, "single_assessment_timeliness"), Band::red);
+}
+
+TEST(Bands, WithoutRoundAGapIsUnbandedAndAnEventOfItsOwn) {
+  Engine engine;
+  load(engine, R"(
+indicator timeliness { unit percent  better higher  bands { green >= 95%  amber 90% .. 94%  red <= 89% } }
+)");
+  Evaluation e = step(engine, "timeliness 94.5", "2016-09-30");
+  EXPECT_EQ(band_of(engine, "timeliness"), Band::unbanded);
+  EXPECT_EQ(describe(e.events), std::vector<std::string>{"unbanded amber timeliness"});
+  EXPECT_EQ(e.events[0].alert_id, 0u);  // an event, not an alert
+  EXPECT_TRUE(engine.open_alerts().empty());
+  // Staying unbanded is not news; leaving and coming back is.
+  EXPECT_TRUE(step(engine, "timeliness 94.6", "2016-10-31").events.empty());
+  step(engine, "timeliness 96", "2016-11-30");
+  EXPECT_EQ(describe(step(engine, "timeliness 94.2", "2016-12-31").events), std::vector<std::string>{"unbanded amber timeliness"});
+}
+
+TEST(Bands, FirstMatchingBandWins) {
+  // Stockton's ICPC bands overlap at 75%: amber 75% - 84%, red <= 75%. Amber is written first.
+  Engine engine;
+  load(engine, R"(
+indicator icpc { unit percent  better higher  bands { green >= 85%  amber 75% .. 84%  red <= 75% } }
+indicator icpc_red_first { unit percent  better higher  bands { red <= 75%  green >= 85%  amber 75% .. 84% } }
+)");
+  step(engine, "icpc 75\nicpc_red_first 75", "2016-09-30");
+  EXPECT_EQ(band_of(engine, "icpc"), Band::amber);
+  EXPECT_EQ(band_of(engine, "icpc_red_first"), Band::red);
+}
+
+TEST(Bands, HalfOpenAndExclusiveBounds) {
+  Engine engine;
+  load(engine, R"(
+indicator m { unit percent  better higher  bands { green >= 95%  amber >= 90% and < 95%  red < 90% } }
+)");
+  step(engine, "m 95", "2020-01-07");
+  EXPECT_EQ(band_of(engine, "m"), Band::green);
+  step(engine, "m 94.999", "2020-01-21");
+  EXPECT_EQ(band_of(engine, "m"), Band::amber);
+  step(engine, "m 90", "2020-02-04");
+  EXPECT_EQ(band_of(engine, "m"), Band::amber);
+  step(engine, "m 89.999", "2020-02-18");
+  EXPECT_EQ(band_of(engine, "m"), Band::red);
+}
+
+constexpr std::string_view kCaseload = R"(
+metric team_average_caseload { unit count  labels team, team_kind }
+indicator team_average_caseload {
+  unit count  better lower  frame snapshot
+  bands { green <= 20  red > 20 }
+  bands where team_kind in ("assessment", "care_leavers") { green <= 25  red > 25 }
+}
+)";
+
+TEST(Bands, ScopedBandsApplyToTheLabelSetsTheyMatch) {
+  Engine engine;
+  load(engine, kCaseload);
+  step(engine, R"(
+team_average_caseload{team="Unaccompanied Children and Young People", team_kind="children"} 23.6
+team_average_caseload{team="South Care Leaver Team", team_kind="care_leavers"} 24.0
+team_average_caseload{team="Assessment Team Huntingdon", team_kind="assessment"} 25.1
+)", "2020-02-04");
+  EXPECT_EQ(band_of(engine, "team_average_caseload", {{"team", "Unaccompanied Children and Young People"}, {"team_kind", "children"}}), Band::red);
+  EXPECT_EQ(band_of(engine, "team_average_caseload", {{"team", "South Care Leaver Team"}, {"team_kind", "care_leavers"}}), Band::green);
+  EXPECT_EQ(band_of(engine, "team_average_caseload", {{"team", "Assessment Team Huntingdon"}, {"team_kind", "assessment"}}), Band::red);
+  auto v = value_of(engine, "team_average_caseload", {{"team", "South Care Leaver Team"}, {"team_kind", "care_leavers"}});
+  EXPECT_EQ(v->target, "green <= 25, red > 25");
+}
+
+TEST(Bands, DatedBandsInForceOnTheSampleDate) {
+  Engine engine;
+  load(engine, R"(
+indicator adoption {
+  unit percent  better higher  frame year_to_date
+  bands from 2016-04-01 { green >= 70%  amber 66% .. 69%  red <= 65% }
+  bands from 2017-04-01 { green >= 75%  amber 70% .. 74%  red <= 69% }
+}
+)");
+  step(engine, "adoption 72", "2017-03-31");
+  EXPECT_EQ(band_of(engine, "adoption"), Band::green);
+  step(engine, "adoption 72", "2017-04-01");
+  EXPECT_EQ(band_of(engine, "adoption"), Band::amber);
+  // Before any band set is in force, the value is in no band.
+  Engine early;
+  load(early, R"(indicator adoption { unit percent  bands from 2016-04-01 { green >= 70%  red < 70% } })");
+  step(early, "adoption 72", "2016-03-31");
+  EXPECT_EQ(band_of(early, "adoption"), Band::unbanded);
+}
+
+TEST(Bands, SmallCohortIsShownButNeverAlerts) {
+  Engine engine;
+  load(engine, R"(
+metric adoption_decisions { unit count }
+indicator adoption_within_12_months {
+  unit percent  better higher
+  cohort adoption_decisions minimum 10
+  bands { green >= 70%  amber 66% .. 69%  red <= 65% }
+}
+)");
+  Evaluation e = step(engine, "adoption_decisions 9\nadoption_within_12_months 40", "2016-09-30");
+  EXPECT_EQ(band_of(engine, "adoption_within_12_months"), Band::small_cohort);
+  EXPECT_TRUE(e.events.empty());
+  EXPECT_TRUE(engine.open_alerts().empty());
+  step(engine, "adoption_decisions 12\nadoption_within_12_months 40", "2016-10-31");
+  EXPECT_EQ(band_of(engine, "adoption_within_12_months"), Band::red);
+  ASSERT_EQ(engine.open_alerts().size(), 1u);
+  // Back under the minimum: shown as small cohort, the open alert neither escalates nor resolves.
+  EXPECT_TRUE(step(engine, "adoption_decisions 8\nadoption_within_12_months 90", "2016-11-30").events.empty());
+  EXPECT_EQ(band_of(engine, "adoption_within_12_months"), Band::small_cohort);
+  EXPECT_EQ(engine.open_alerts().size(), 1u);
+}
+
+TEST(Trend, ReadsBetterAgainstThePreviousValue) {
+  Engine engine;
+  load(engine, R"(
+indicator higher { unit percent  better higher  bands { green >= 0% } }
+indicator lower { unit count  better lower  bands { green >= 0 } }
+indicator neither { unit count  bands { green >= 0 } }
+indicator rounded { unit percent  better higher  round 0  bands { green >= 0% } }
+)");
+  step(engine, "higher 90\nlower 20\nneither 1\nrounded 90.2", "2020-01-07");
+  EXPECT_EQ(value_of(engine, "higher")->trend, Trend::none);
+  step(engine, "higher 92\nlower 22\nneither 2\nrounded 89.9", "2020-01-21");
+  EXPECT_EQ(value_of(engine, "higher")->trend, Trend::improving);
+  EXPECT_EQ(value_of(engine, "lower")->trend, Trend::declining);
+  EXPECT_EQ(value_of(engine, "neither")->trend, Trend::none);
+  EXPECT_EQ(value_of(engine, "rounded")->trend, Trend::unchanged);  // 90% and 90% as printed
+  step(engine, "higher 91\nlower 19\nneither 3\nrounded 91", "2020-02-04");
+  EXPECT_EQ(value_of(engine, "higher")->trend, Trend::declining);
+  EXPECT_EQ(value_of(engine, "lower")->trend, Trend::improving);
+  EXPECT_EQ(value_of(engine, "rounded")->trend, Trend::improving);
+}
+
+TEST(IndicatorAlerts, AmberFiresRedEscalatesAmberDeEscalatesGreenResolves) {
+  Engine engine;
+  load(engine, kTimeliness);
+  std::string name = "single_assessment_timeliness";
+  EXPECT_TRUE(step(engine, name + " 96", "2016-06-30").events.empty());
+  Evaluation fired = step(engine, name + " 92", "2016-07-31");
+  EXPECT_EQ(describe(fired.events), std::vector<std::string>{"fired amber " + name});
+  AlertId id = fired.events[0].alert_id;
+  EXPECT_NE(id, 0u);
+  EXPECT_EQ(fired.events[0].formatted_value, "92%");
+  Evaluation escalated = step(engine, name + " 80", "2016-08-31");
+  EXPECT_EQ(describe(escalated.events), std::vector<std::string>{"escalated red " + name});
+  EXPECT_EQ(escalated.events[0].alert_id, id);
+  EXPECT_EQ(describe(step(engine, name + " 91", "2016-09-30").events), std::vector<std::string>{"de-escalated amber " + name});
+  Evaluation resolved = step(engine, name + " 97", "2016-10-31");
+  EXPECT_EQ(describe(resolved.events), std::vector<std::string>{"resolved amber " + name});
+  EXPECT_EQ(resolved.events[0].alert_id, id);
+  EXPECT_TRUE(engine.open_alerts().empty());
+  // A new alert later gets a new id.
+  EXPECT_NE(step(engine, name + " 80", "2016-11-30").events[0].alert_id, id);
+}
+
+}  // namespace
+}  // namespace bandwatch::engine::testing

@@ -1,0 +1,264 @@
+// The alert lifecycle of rules: fired, pending (`for`), escalated (periods and calendar time,
+// with `to` routes), resolved, `clear when`, stale data, re-evaluation of a date, determinism.
+#include "tests/engine/engine_test_util.hpp"
+
+namespace bandwatch::engine::testing {
+namespace {
+
+constexpr std::string_view kCaseload = R"(
+metric open_case { unit count  labels child, worker, team, team_kind }
+metric caseload = count(open_case) by (worker, team, team_kind)
+route workload_pressures { title "Workload Pressures meeting"  cadence 14 days }
+route performance_clinic { title "Children's Social Care Performance Clinic" }
+rule practitioner_caseload {
+  title    "Practitioner caseload above target"
+  when     caseload > 20
+  unless   team_kind in ("assessment", "care_leavers") and caseload <= 25
+  severity amber
+  escalate red after 2 periods to performance_clinic
+  route    workload_pressures
+  message  "{worker} ({team}) holds {value} cases"
+}
+)";
+
+std::string cases(std::string_view worker, std::string_view team, std::string_view kind, int n, int first = 0) {
+  std::string out;
+  for (int i = 0; i < n; ++i)
+    out += "open_case{child=\"C" + std::to_string(first + i) + "\", worker=\"" + std::string(worker) + "\", team=\"" +
+           std::string(team) + "\", team_kind=\"" + std::string(kind) + "\"} 1\n";
+  return out;
+}
+
+TEST(RuleLifecycle, FiresEscalatesAfterTwoPeriodsToTheClinicAndResolves) {
+  Engine engine;
+  load(engine, kCaseload);
+  Evaluation fired = step(engine, cases("W0412", "Hunts 1", "children", 22), "2020-01-21");
+  ASSERT_EQ(describe(fired.events),
+            std::vector<std::string>{"fired amber practitioner_caseload{team=Hunts 1,team_kind=children,worker=W0412}"});
+  const Event& e = fired.events[0];
+  EXPECT_EQ(e.message, "W0412 (Hunts 1) holds 22 cases");
+  EXPECT_EQ(e.formatted_value, "22");
+  EXPECT_EQ(e.routes, std::vector<std::string>{"workload_pressures"});
+  EXPECT_TRUE(step(engine, cases("W0412", "Hunts 1", "children", 23), "2020-02-04").events.empty());
+  Evaluation escalated = step(engine, cases("W0412", "Hunts 1", "children", 22), "2020-02-18");
+  ASSERT_EQ(describe(escalated.events),
+            std::vector<std::string>{"escalated red practitioner_caseload{team=Hunts 1,team_kind=children,worker=W0412}"});
+  EXPECT_EQ(escalated.events[0].alert_id, e.alert_id);
+  EXPECT_EQ(escalated.events[0].routes, (std::vector<std::string>{"workload_pressures", "performance_clinic"}));
+  Evaluation resolved = step(engine, cases("W0412", "Hunts 1", "children", 20), "2020-03-03");
+  ASSERT_EQ(describe(resolved.events),
+            std::vector<std::string>{"resolved red practitioner_caseload{team=Hunts 1,team_kind=children,worker=W0412}"});
+  EXPECT_TRUE(engine.open_alerts().empty());
+}
+
+TEST(RuleLifecycle, AssessmentTeamHeldToTwentyFive) {
+  Engine engine;
+  load(engine, kCaseload);
+  EXPECT_TRUE(step(engine, cases("W0107", "Assessment Fenland", "assessment", 24), "2020-01-21").events.empty());
+  EXPECT_EQ(step(engine, cases("W0107", "Assessment Fenland", "assessment", 26), "2020-02-04").events.size(), 1u);
+  EXPECT_EQ(describe(step(engine, cases("W0107", "Assessment Fenland", "assessment", 25), "2020-02-18").events),
+            std::vector<std::string>{"resolved amber practitioner_caseload{team=Assessment Fenland,team_kind=assessment,worker=W0107}"});
+}
+
+TEST(RuleLifecycle, AWorkerWhoLeavesDropsOutAndTheirAlertResolves) {
+  Engine engine;
+  load(engine, kCaseload);
+  step(engine, cases("W1", "T", "children", 21) + cases("W2", "T", "children", 3, 100), "2020-01-21");
+  EXPECT_EQ(metric_value(engine, "caseload", {{"team", "T"}, {"team_kind", "children"}, {"worker", "W1"}}), 21);
+  // W1 is missing from the next extract: their caseload is gone, and so is their alert.
+  Evaluation next = step(engine, cases("W2", "T", "children", 4, 100), "2020-02-04");
+  EXPECT_EQ(describe(next.events), std::vector<std::string>{"resolved amber practitioner_caseload{team=T,team_kind=children,worker=W1}"});
+  EXPECT_EQ(metric_value(engine, "caseload", {{"team", "T"}, {"team_kind", "children"}, {"worker", "W1"}}), std::nullopt);
+  EXPECT_EQ(engine.metric_values("caseload").size(), 1u);
+}
+
+TEST(RuleLifecycle, ForHoldsAnAlertPendingUntilNPlusOneEvaluations) {
+  Engine engine;
+  load(engine, R"(
+metric care_admissions { unit count }
+rule care_admissions_rising {
+  when care_admissions > prev(care_admissions)
+  for 2 periods
+  severity amber
+}
+)");
+  EXPECT_TRUE(step(engine, "care_admissions 10", "2020-01-31").events.empty());
+  EXPECT_EQ(describe(step(engine, "care_admissions 11", "2020-02-29").events), std::vector<std::string>{"pending amber care_admissions_rising"});
+  EXPECT_TRUE(engine.open_alerts().empty());
+  EXPECT_EQ(engine.open_alerts(true).size(), 1u);
+  EXPECT_TRUE(step(engine, "care_admissions 12", "2020-03-31").events.empty());
+  EXPECT_EQ(describe(step(engine, "care_admissions 13", "2020-04-30").events), std::vector<std::string>{"fired amber care_admissions_rising"});
+  EXPECT_EQ(engine.open_alerts().size(), 1u);
+}
+
+TEST(RuleLifecycle, PendingThatBreaksOffResolvesWithoutFiring) {
+  Engine engine;
+  load(engine, R"(
+metric x { unit count }
+rule x_high { when x > 5  for 1 periods  severity red }
+)");
+  step(engine, "x 6", "2020-01-01");
+  EXPECT_EQ(describe(step(engine, "x 4", "2020-02-01").events), std::vector<std::string>{"resolved red x_high"});
+  EXPECT_TRUE(engine.open_alerts(true).empty());
+}
+
+TEST(RuleLifecycle, ReEvaluatingTheSameDateIsNotANewPeriod) {
+  Engine engine;
+  load(engine, kCaseload);
+  step(engine, cases("W1", "T", "children", 21), "2020-01-21");
+  // A second batch for the same date twice over: still one period since firing.
+  EXPECT_TRUE(step(engine, cases("W1", "T", "children", 22), "2020-02-04").events.empty());
+  EXPECT_TRUE(step(engine, cases("W1", "T", "children", 22), "2020-02-04").events.empty());
+  EXPECT_TRUE(step(engine, "", "2020-02-04").events.empty());
+  EXPECT_EQ(alert_of(engine, "practitioner_caseload", {{"team", "T"}, {"team_kind", "children"}, {"worker", "W1"}})->severity,
+            ast::Colour::amber);
+  EXPECT_EQ(step(engine, cases("W1", "T", "children", 22), "2020-02-18").events.size(), 1u);  // escalated
+}
+
+TEST(RuleLifecycle, EscalationCountsEvaluationsEvenWithoutNewData) {
+  Engine engine;
+  load(engine, R"(
+metric unallocated_cases { unit count  labels team }
+rule cases_unallocated { when unallocated_cases > 0  severity amber  escalate red after 2 periods }
+)");
+  step(engine, "unallocated_cases{team=\"A\"} 3", "2020-01-07");
+  step(engine, "", "2020-01-21");
+  EXPECT_EQ(describe(step(engine, "", "2020-02-04").events), std::vector<std::string>{"escalated red cases_unallocated{team=A}"});
+}
+
+TEST(RuleLifecycle, CalendarEscalationAfterThreeMonths) {
+  Engine engine;
+  load(engine, R"(
+metric cp_plan_age { unit days  labels child }
+route performance_clinic { title "Clinic" }
+rule cp_plan_over_two_years {
+  when cp_plan_age >= 2 years
+  severity amber
+  escalate red after 3 months
+  route performance_clinic
+}
+)");
+  // Begun 2019-02-04: two years old on 2021-02-04 (731 days), not on 2021-02-03 (730 days).
+  EXPECT_TRUE(step(engine, "cp_plan_age{child=\"C1\"} 730", "2021-02-03").events.empty());
+  Evaluation fired = step(engine, "cp_plan_age{child=\"C1\"} 731", "2021-02-04");
+  EXPECT_EQ(describe(fired.events), std::vector<std::string>{"fired amber cp_plan_over_two_years{child=C1}"});
+  EXPECT_EQ(fired.events[0].formatted_value, "731 days");
+  EXPECT_TRUE(step(engine, "cp_plan_age{child=\"C1\"} 819", "2021-05-03").events.empty());
+  EXPECT_EQ(describe(step(engine, "cp_plan_age{child=\"C1\"} 820", "2021-05-04").events),
+            std::vector<std::string>{"escalated red cp_plan_over_two_years{child=C1}"});
+}
+
+TEST(RuleLifecycle, TwoYearsAcrossALeapDayIsCalendarExact) {
+  Engine engine;
+  load(engine, R"(
+metric cp_plan_age { unit days  labels child }
+rule over_two_years { when cp_plan_age >= 2 years  severity amber }
+rule under_two_years { when cp_plan_age < 2 years  severity amber }
+)");
+  // Begun 2018-03-01: two years old on 2020-03-01, which is 731 days later (2020 is a leap year).
+  step(engine, "cp_plan_age{child=\"C1\"} 730", "2020-02-29");
+  EXPECT_FALSE(alert_of(engine, "over_two_years", {{"child", "C1"}}));
+  EXPECT_TRUE(alert_of(engine, "under_two_years", {{"child", "C1"}}));
+  step(engine, "cp_plan_age{child=\"C1\"} 731", "2020-03-01");
+  EXPECT_TRUE(alert_of(engine, "over_two_years", {{"child", "C1"}}));
+  EXPECT_FALSE(alert_of(engine, "under_two_years", {{"child", "C1"}}));
+}
+
+TEST(RuleLifecycle, ClearWhenHoldsTheAlertUntilItsOwnCondition) {
+  Engine engine;
+  load(engine, R"(
+metric looked_after_children { unit count }
+rule looked_after_rising {
+  when       pct_change(looked_after_children, 1 year) > 5%
+  clear when pct_change(looked_after_children, 1 year) <= 0%
+  severity   amber
+  message    "looked after children up {value} on a year earlier"
+}
+)");
+  step(engine, "looked_after_children 391", "2014-07-31");
+  step(engine, "looked_after_children 395", "2014-08-31");
+  Evaluation fired = step(engine, "looked_after_children 423", "2015-07-31");
+  ASSERT_EQ(describe(fired.events), std::vector<std::string>{"fired amber looked_after_rising"});
+  EXPECT_EQ(fired.events[0].message, "looked after children up 8.2% on a year earlier");
+  EXPECT_TRUE(step(engine, "looked_after_children 405", "2015-08-31").events.empty());  // +2.5%: held open
+  EXPECT_EQ(describe(step(engine, "looked_after_children 420", "2016-07-31").events),
+            std::vector<std::string>{"resolved amber looked_after_rising"});
+}
+
+TEST(Stale, ExpectEveryRaisesAStaleAlertAndFreshDataResolvesIt) {
+  Engine engine;
+  load(engine, R"(
+metric looked_after_children { unit count  expect every 6 weeks }
+metric other { unit count }
+)");
+  step(engine, "looked_after_children 400\nother 1", "2020-01-01");
+  EXPECT_TRUE(step(engine, "other 2", "2020-02-11").events.empty());  // 41 days
+  Evaluation stale = step(engine, "other 3", "2020-02-12");           // 42 days
+  ASSERT_EQ(describe(stale.events), std::vector<std::string>{"stale amber looked_after_children"});
+  EXPECT_EQ(stale.events[0].formatted_value, "42 days");
+  EXPECT_EQ(engine.open_alerts().size(), 1u);
+  EXPECT_EQ(describe(step(engine, "looked_after_children 401", "2020-02-20").events),
+            std::vector<std::string>{"resolved amber looked_after_children"});
+}
+
+TEST(Evaluation, AnEarlierDateIsRefusedAndChangesNothing) {
+  Engine engine;
+  load(engine, kCaseload);
+  step(engine, cases("W1", "T", "children", 21), "2020-02-04");
+  Evaluation refused = engine.evaluate(day("2020-01-21"));
+  EXPECT_FALSE(refused.ok);
+  EXPECT_NE(refused.error.find("before the last evaluation"), std::string::npos);
+  EXPECT_EQ(engine.last_as_of(), day("2020-02-04"));
+}
+
+TEST(Evaluation, SameInputsInAnyOrderGiveTheSameEventsInTheSameOrder) {
+  std::string batch = cases("W3", "T", "children", 21) + cases("W1", "T", "children", 22, 100) +
+                      cases("W2", "T", "children", 25, 200);
+  std::string reversed;
+  for (std::size_t end = batch.size(); end > 0;) {
+    std::size_t start = batch.rfind('\n', end - 2);
+    start = start == std::string::npos ? 0 : start + 1;
+    reversed += batch.substr(start, end - start);
+    end = start;
+  }
+  Engine a, b;
+  load(a, kCaseload);
+  load(b, kCaseload);
+  std::vector<std::string> ea = describe(step(a, batch, "2020-01-21").events);
+  std::vector<std::string> eb = describe(step(b, reversed, "2020-01-21").events);
+  EXPECT_EQ(ea, eb);
+  EXPECT_EQ(ea, (std::vector<std::string>{"fired amber practitioner_caseload{team=T,team_kind=children,worker=W1}",
+                                          "fired amber practitioner_caseload{team=T,team_kind=children,worker=W2}",
+                                          "fired amber practitioner_caseload{team=T,team_kind=children,worker=W3}"}));
+}
+
+TEST(Evaluation, AlertsFromTwoMetricsWithoutLabels) {
+  Engine engine;
+  load(engine, R"(
+metric placements_budget   { unit gbp }
+metric placements_outturn  { unit gbp }
+route performance_clinic { title "Clinic" }
+rule placements_overspend {
+  when placements_outturn > placements_budget * 1.05
+  severity red  route performance_clinic
+  message "projected overspend {value}"
+}
+)");
+  Evaluation e = step(engine, "placements_budget £5.293m\nplacements_outturn £7.711m", "2016-09-30");
+  ASSERT_EQ(describe(e.events), std::vector<std::string>{"fired red placements_overspend"});
+  EXPECT_EQ(e.events[0].message, "projected overspend £7.711m");
+}
+
+TEST(Evaluation, BenchmarkValues) {
+  Engine engine;
+  load(engine, R"(
+metric icpc_timeliness { unit percent }
+benchmark england { icpc_timeliness 77% }
+rule icpc_below_england { when icpc_timeliness < england.icpc_timeliness  severity amber }
+)");
+  EXPECT_TRUE(step(engine, "icpc_timeliness 96%", "2020-03-31").events.empty());
+  EXPECT_EQ(step(engine, "icpc_timeliness 76.9%", "2020-06-30").events.size(), 1u);
+}
+
+}  // namespace
+}  // namespace bandwatch::engine::testing

@@ -1,0 +1,154 @@
+// Persistence and reload: export/import continues exactly as an uninterrupted engine would,
+// the text encoding round-trips, reload keeps alert state for rules that still exist, compile
+// errors and ingest errors.
+#include <cmath>
+
+#include "tests/engine/engine_test_util.hpp"
+
+namespace bandwatch::engine::testing {
+namespace {
+
+constexpr std::string_view kRules = R"(
+metric caseload { unit count  labels worker, team }
+route workload_pressures { title "Workload Pressures meeting" }
+route performance_clinic { title "Clinic" }
+rule practitioner_caseload {
+  when caseload > 20  severity amber
+  escalate red after 2 periods to performance_clinic
+  route workload_pressures
+  message "{worker} holds {value} cases"
+}
+indicator team_rate { unit percent  better higher  bands { green >= 90%  amber 80% .. 89%  red < 80% } }
+rule rising { when team_rate > prev(team_rate)  for 1 periods  severity amber }
+)";
+
+const char* kDates[] = {"2020-01-07", "2020-01-21", "2020-02-04", "2020-02-18", "2020-03-03"};
+const char* kBatches[] = {
+    "caseload{worker=\"W1\", team=\"The \\\"A\\\" Team\"} 21\ncaseload{worker=\"W2\", team=\"B\"} 5\nteam_rate 85",
+    "caseload{worker=\"W1\", team=\"The \\\"A\\\" Team\"} 22\ncaseload{worker=\"W2\", team=\"B\"} 25\nteam_rate 86",
+    "caseload{worker=\"W1\", team=\"The \\\"A\\\" Team\"} 23\ncaseload{worker=\"W2\", team=\"B\"} 26\nteam_rate 79",
+    "caseload{worker=\"W1\", team=\"The \\\"A\\\" Team\"} 23\ncaseload{worker=\"W2\", team=\"B\"} 19\nteam_rate 95",
+    "caseload{worker=\"W1\", team=\"The \\\"A\\\" Team\"} 19\nteam_rate 96",
+};
+
+TEST(State, ExportImportContinuesAsIfUninterrupted) {
+  for (int cut = 1; cut < 5; ++cut) {
+    Engine straight, first, second;
+    load(straight, kRules);
+    load(first, kRules);
+    load(second, kRules);
+    std::vector<std::string> expected, got;
+    for (int i = 0; i < 5; ++i)
+      for (const std::string& e : describe(step(straight, kBatches[i], kDates[i]).events)) expected.push_back(e);
+    for (int i = 0; i < cut; ++i)
+      for (const std::string& e : describe(step(first, kBatches[i], kDates[i]).events)) got.push_back(e);
+    std::string error;
+    std::optional<EngineState> decoded = decode_state(encode_state(first.export_state()), &error);
+    ASSERT_TRUE(decoded) << error;
+    EXPECT_TRUE(second.import_state(*decoded).empty());
+    for (int i = cut; i < 5; ++i)
+      for (const std::string& e : describe(step(second, kBatches[i], kDates[i]).events)) got.push_back(e);
+    EXPECT_EQ(got, expected) << "cut after " << cut;
+    std::vector<Alert> a = straight.open_alerts(true), b = second.open_alerts(true);
+    ASSERT_EQ(a.size(), b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      EXPECT_EQ(a[i].id, b[i].id);
+      EXPECT_EQ(a[i].severity, b[i].severity);
+      EXPECT_EQ(a[i].routes, b[i].routes);
+    }
+  }
+}
+
+TEST(State, EncodingRoundTripsExactly) {
+  Engine engine;
+  load(engine, kRules);
+  for (int i = 0; i < 3; ++i) step(engine, kBatches[i], kDates[i]);
+  EngineState state = engine.export_state();
+  std::string text = encode_state(state);
+  std::string error;
+  std::optional<EngineState> back = decode_state(text, &error);
+  ASSERT_TRUE(back) << error;
+  EXPECT_EQ(encode_state(*back), text);
+  ASSERT_FALSE(back->alerts.empty());
+  EXPECT_EQ(back->alerts[0].alert.labels, state.alerts[0].alert.labels);
+  EXPECT_FALSE(decode_state("something else", &error));
+  EXPECT_FALSE(decode_state(text.substr(0, text.size() / 2) + " garbage", &error));
+}
+
+TEST(Reload, KeepsAlertsOfRulesThatStillExistAndResolvesTheRest) {
+  Engine engine;
+  load(engine, kRules);
+  step(engine, kBatches[0], kDates[0]);
+  step(engine, kBatches[1], kDates[1]);
+  std::optional<Alert> before = alert_of(engine, "practitioner_caseload", {{"team", "The \"A\" Team"}, {"worker", "W1"}});
+  ASSERT_TRUE(before);
+  std::string changed(kRules);
+  changed.replace(changed.find("indicator team_rate"), std::string_view("indicator team_rate").size(), "indicator team_rate_renamed");
+  changed.replace(changed.find("team_rate > prev(team_rate)"), std::string_view("team_rate > prev(team_rate)").size(),
+                  "team_rate_renamed > prev(team_rate_renamed)");
+  ParseResult parsed = parse(changed, "test.bw");
+  ASSERT_TRUE(parsed.ok());
+  std::vector<Event> resolved;
+  LoadResult result = engine.reload({parsed.file}, &resolved);
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(describe(resolved), std::vector<std::string>{"resolved amber team_rate"});
+  std::optional<Alert> after = alert_of(engine, "practitioner_caseload", {{"team", "The \"A\" Team"}, {"worker", "W1"}});
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->id, before->id);
+  // And it keeps counting: two periods after firing it escalates.
+  EXPECT_EQ(describe(step(engine, "caseload{worker=\"W1\", team=\"The \\\"A\\\" Team\"} 23\ncaseload{worker=\"W2\", team=\"B\"} 26",
+                          kDates[2]).events),
+            (std::vector<std::string>{"escalated red practitioner_caseload{team=The \"A\" Team,worker=W1}",
+                                      // `rising` still exists, but its metric is new and empty:
+                                      // its pending alert has nothing left to stand on.
+                                      "resolved amber rising"}));
+}
+
+TEST(Reload, BrokenRulesLeaveTheProgramInForce) {
+  Engine engine;
+  load(engine, kRules);
+  step(engine, kBatches[0], kDates[0]);
+  ParseResult parsed = parse("rule broken { when no_such_metric > 1  severity amber }", "broken.bw");
+  ASSERT_TRUE(parsed.ok());
+  LoadResult result = engine.reload({parsed.file});
+  EXPECT_FALSE(result.ok());
+  EXPECT_TRUE(alert_of(engine, "practitioner_caseload", {{"team", "The \"A\" Team"}, {"worker", "W1"}}));
+  EXPECT_TRUE(engine.metric_id("caseload"));
+}
+
+TEST(Compile, ResolutionErrorsWithSuggestions) {
+  auto first_error = [](std::string_view text) {
+    std::vector<Diagnostic> d = load_errors(text);
+    return d.empty() ? std::string() : d.front().message;
+  };
+  EXPECT_NE(first_error("metric caseload { unit count }\nrule r { when caselaod > 20  severity amber }")
+                .find("did you mean 'caseload'"),
+            std::string::npos);
+  EXPECT_NE(first_error("metric c { unit count }\nrule r { when c > 1  route nowhere }").find("unknown route"),
+            std::string::npos);
+  EXPECT_NE(first_error("metric a = b + 1\nmetric b = a + 1\nindicator a { bands { green >= 0 } }").find("depends on itself"),
+            std::string::npos);
+  EXPECT_NE(first_error("metric c { unit count labels team }\nmetric d = count(c) by (tema)").find("cannot group by 'tema'"),
+            std::string::npos);
+  EXPECT_NE(first_error("metric a { unit count labels x }\nmetric b { unit count labels y }\nrule r { when a > b }")
+                .find("cannot match"),
+            std::string::npos);
+}
+
+TEST(Ingest, RefusalsNameTheReason) {
+  Engine engine;
+  EXPECT_EQ(engine.ingest(Sample{"caseload", {}, 1, day("2020-01-01")}), IngestStatus::no_program);
+  load(engine, kRules);
+  LabelView wrong[] = {{"wokrer", "W1"}};
+  LabelView twice[] = {{"worker", "W1"}, {"worker", "W2"}};
+  LabelView ok[] = {{"team", "A"}, {"worker", "W1"}};
+  EXPECT_EQ(engine.ingest(Sample{"nope", {}, 1, day("2020-01-01")}), IngestStatus::unknown_metric);
+  EXPECT_EQ(engine.ingest(Sample{"caseload", wrong, 1, day("2020-01-01")}), IngestStatus::unknown_label);
+  EXPECT_EQ(engine.ingest(Sample{"caseload", twice, 1, day("2020-01-01")}), IngestStatus::duplicate_label);
+  EXPECT_EQ(engine.ingest(Sample{"caseload", ok, std::nan(""), day("2020-01-01")}), IngestStatus::not_a_number);
+  EXPECT_EQ(engine.ingest(Sample{"caseload", ok, 3, day("2020-01-01")}), IngestStatus::ok);
+  EXPECT_EQ(engine.series_count(), 1u);
+}
+
+}  // namespace
+}  // namespace bandwatch::engine::testing
