@@ -15,4 +15,11 @@ int run_import(const Arguments& args);
 int run_eval(const Arguments& args);
 int run_test(const Arguments& args);
 
+int run_send(const Arguments& args);
+int run_watch(const Arguments& args);
+int run_snapshot(const Arguments& args);
+int run_ack(const Arguments& args);
+int run_silence(const Arguments& args);
+int run_status(const Arguments& args);
+int run_keygen(const Arguments& args);
 }  // namespace bandwatch::cli

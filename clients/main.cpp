@@ -20,6 +20,13 @@ constexpr Command kCommands[] = {
     {"import", bandwatch::cli::run_import, "turn CSV lists into samples through extract blocks"},
     {"test", bandwatch::cli::run_test, "run the rule tests (`test` blocks) of rule files"},
     {"eval", bandwatch::cli::run_eval, "replay sample files through the rules: RAG table and alerts"},
+    {"send", bandwatch::cli::run_send, "send sample files to bandwatchd (acknowledged, retried, idempotent)"},
+    {"watch", bandwatch::cli::run_watch, "follow the alerts feed: snapshot, then events as they happen"},
+    {"snapshot", bandwatch::cli::run_snapshot, "the open alerts held by bandwatchd"},
+    {"ack", bandwatch::cli::run_ack, "acknowledge an alert: who, a note, a review date"},
+    {"silence", bandwatch::cli::run_silence, "keep matching alerts from being published until a date"},
+    {"status", bandwatch::cli::run_status, "what bandwatchd holds: rules, series, alerts, last batch"},
+    {"keygen", bandwatch::cli::run_keygen, "write a CURVE key pair for bandwatchd or a client"},
 };
 
 void print_usage(std::FILE* out) {
