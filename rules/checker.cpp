@@ -993,6 +993,7 @@ class Checker {
 
   void check_item(const ast::IndicatorDecl& decl, std::size_t file) {
     std::string owner = "indicator " + quoted(decl.name);
+    for (const auto& route : decl.routes) check_route(route.value, route.loc, file);
     MetricInfo* info = metric(decl.name);
     Unit unit = decl.unit ? decl.unit->value : info ? info->unit : Unit::none;
     std::optional<std::string> clash;
