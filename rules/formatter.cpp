@@ -17,11 +17,7 @@ using ast::ExprKind;
 using ast::Location;
 using ast::Op;
 
-// The formatter works in two steps: the tree becomes a tree of printable lines (`Line`s, each
-// remembering where its construct started in the source), then the comments are hung on those
-// lines by line number, then everything is printed. Keeping the layout and the comment placement
-// apart is what makes the placement rules easy to state and to keep idempotent.
-struct Doc;
+struct Doc;  // text that may break over lines; see "documents" below
 using Docs = std::vector<std::shared_ptr<const Doc>>;
 
 /// A comment on a line of its own, with its source line (top-level gaps are kept).
@@ -30,13 +26,17 @@ struct OwnLineComment {
   std::string text;
 };
 
+// The formatter works in three steps: the tree becomes a tree of printable lines (`Line`s, each
+// remembering where its construct started in the source), the comments are hung on those lines by
+// line number, then everything is printed. Keeping the layout and the comment placement apart is
+// what makes the placement rules easy to state and to keep idempotent.
 struct Line {
   Location loc;                        // where the construct began; line 0: no position
   // The column the construct's first line starts at (the keyword; `loc` may point past it, at
   // the name). A comment after a block's last child is inside the block only when it is
   // indented deeper than this.
   std::uint32_t indent_column = 1;
-  Docs head;                           // the first printed line, without indentation
+  Docs head;                           // the first line, without indentation (long ones break)
   std::vector<Line> children;          // printed one level deeper
   std::optional<Docs> close;           // a block: printed after the children ("}")
   std::vector<OwnLineComment> leading;  // own-line comments before the line

@@ -7,11 +7,18 @@
 //  - Every block with braces is written on several lines, one property per line, even when the
 //    source wrote it on one line (`rule x { when a > 0 severity red }`): a block then always has
 //    the same shape, wherever it comes from, and adding a property touches one line. A block with
-//    nothing in it is written `{}`. A derived metric without properties stays on one line
-//    (`metric caseload = count(open_case) by (worker)`).
-//  - Properties come in a fixed order per block kind (see formatter.cpp, `print_*`); lists whose
-//    order means something (band sets, bands, escalations, routes, extract bindings, test steps)
-//    keep their source order.
+//    nothing in it is written `{}`. A derived metric, which has no block, stays on one line with
+//    its unit after the expression (`metric rate = a / b * 100 unit percent`).
+//  - Properties come in a fixed order per block kind; lists whose order means something keep
+//    their source order among themselves:
+//      metric     title, unit, labels, expect every
+//      indicator  title, group, unit, better, frame, round, cohort, expect every, last_year, note,
+//                 routes, band sets
+//      benchmark  title, entries
+//      route      title, cadence
+//      rule       title, when, unless, clear when, for, severity, escalations, routes, message
+//      extract    title, date_format, expect every, key/label/sample bindings, where filters
+//      test       its steps as written
 //  - `bands [where ..] [from ..] {` has one band per line; `match(..) {` one arm per line.
 //  - Expressions carry only the parentheses precedence needs
 //    (or < and < not < comparison/in < + - < * / < unary), with one exception: an `and` inside
@@ -39,8 +46,9 @@
 // between a comment and the block it comes before (a file's header, a section heading); inside
 // blocks blank lines are not kept. Column alignment is not kept.
 //
-// Contract: for a file that parses, `parse(format(file))` parses to the same tree
-// (`ast::dump` equal) and `format(parse(format(file)).file) == format(file)`.
+// Contract: for a file that parses (and whose expressions nest at most kMaxFormatDepth deep),
+// `format(file)` parses to the same tree (`ast::dump` equal) and formatting that again gives the
+// same text.
 #pragma once
 
 #include <cstddef>
