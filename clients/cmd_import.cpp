@@ -3,7 +3,8 @@
 //
 // Output is all or nothing: samples are written to a temporary file beside --out (or a spool for
 // standard output) and only put in place when no file failed outright, and, with --strict, no
-// row was rejected. Every rejected row is reported on stderr as `file:line: column "X": reason`.
+// row was rejected. (An --out that is not a regular file, such as /dev/null or a pipe, is
+// written as the rows are read.) Every rejected row is reported on stderr as `file:line: column "X": reason`.
 //
 // Exit status: 0 every row imported (or filtered by a `where`); 3 some rows rejected (good rows
 // imported unless --strict); 1 the rules, a mapping or a file could not be used (nothing
@@ -14,6 +15,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -43,7 +45,13 @@ class Output {
   // `path` empty: standard output.
   bool open(const std::string& path) {
     path_ = path;
-    if (path.empty()) {
+    std::error_code error;
+    if (!path.empty() && std::filesystem::exists(path, error) &&
+        !std::filesystem::is_regular_file(path, error)) {
+      // /dev/null, a pipe, a terminal: nothing to rename over; write straight through.
+      direct_ = true;
+      file_.reset(std::fopen(path.c_str(), "wb"));
+    } else if (path.empty()) {
       file_.reset(std::tmpfile());
     } else {
       temp_path_ = path + ".tmp." + std::to_string(::getpid());
@@ -67,6 +75,10 @@ class Output {
       std::fprintf(stderr, "bandwatch import: writing the samples failed: %s\n", std::strerror(errno));
       discard();
       return false;
+    }
+    if (direct_) {
+      file_.reset();
+      return true;
     }
     if (path_.empty()) {
       std::rewind(file_.get());
@@ -96,6 +108,7 @@ class Output {
   std::string path_;
   std::string temp_path_;
   FilePtr file_;
+  bool direct_ = false;  // not a regular file: written as we go, so not all or nothing
   bool failed_ = false;
 };
 

@@ -63,6 +63,8 @@ void CsvReader::on_field(void* data, std::size_t size, void* self_ptr) {
   }
   self.spans_.emplace_back(self.arena_.size(), size);
   self.arena_.append(text, size);
+  // (libcsv's `quoted` flag cannot say whether this field was quoted: csv_parse keeps its own
+  // copy while it runs. Lines without quotes rarely come here: they take the fast path.)
   self.line_ += count_line_breaks(text, size);
   self.last_was_cr_ = false;
 }
@@ -119,9 +121,14 @@ std::string_view CsvReader::skip_to_line_end(std::string_view rest) {
   skipping_ = false;
   ++line_;
   if (rest[end] == '\r') {
-    if (end + 1 < rest.size() && rest[end + 1] == '\n') return rest.substr(end + 2);
-    last_was_cr_ = true;  // an LF at the start of the next chunk ends the same line
+    if (end + 1 < rest.size() && rest[end + 1] == '\n') {
+      last_was_cr_ = false;
+      return rest.substr(end + 2);
+    }
+    last_was_cr_ = true;  // an LF next (perhaps in the next chunk) ends the same line
+    return rest.substr(end + 1);
   }
+  last_was_cr_ = false;
   return rest.substr(end + 1);
 }
 
@@ -149,12 +156,81 @@ void CsvReader::feed(std::string_view bytes) {
 
 void CsvReader::parse(std::string_view bytes) {
   while (!bytes.empty() && !failed_) {
+    forget_cr_unless_lf(bytes);
     if (skipping_) {
       bytes = skip_to_line_end(bytes);
       continue;
     }
-    std::size_t used = csv_parse(parser_, bytes.data(), bytes.size(), on_field, on_row_end, this);
-    if (used == bytes.size()) return;
+    const void* newline = std::memchr(bytes.data(), '\n', bytes.size());
+    if (!newline) {
+      // Part of a line (the rest comes in the next chunk), or a file with CR line ends only.
+      parse_with_libcsv(bytes);
+      return;
+    }
+    std::size_t end = static_cast<const char*>(newline) - bytes.data() + 1;
+    std::string_view line = bytes.substr(0, end);
+    bytes.remove_prefix(end);
+    if (!parse_plain_line(line)) parse_with_libcsv(line);
+  }
+}
+
+void CsvReader::forget_cr_unless_lf(std::string_view next) {
+  // A CR is one line end and a following LF part of it only if the LF comes straight after.
+  if (last_was_cr_ && !next.empty() && next.front() != '\n') last_was_cr_ = false;
+}
+
+bool CsvReader::parse_plain_line(std::string_view line) {
+  // Only at a record boundary, and only a line libcsv would read the same way: no quote (so no
+  // quoted commas or line breaks) and no CR but the one before the LF.
+  if (record_open_ || parser_->pstate != 0) return false;
+  std::string_view text = line.substr(0, line.size() - 1);
+  if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+  bool lf_of_crlf = last_was_cr_ && line.size() == 1;
+  if (std::memchr(text.data(), '"', text.size()) || std::memchr(text.data(), '\r', text.size()))
+    return false;
+  // Split on commas and trim spaces and tabs around each field, as libcsv does unquoted.
+  record_.fields.clear();
+  const char* data = text.data();
+  bool blank = true;
+  for (std::size_t from = 0;;) {
+    const void* comma = std::memchr(data + from, ',', text.size() - from);
+    std::size_t to = comma ? static_cast<std::size_t>(static_cast<const char*>(comma) - data) : text.size();
+    std::size_t a = from, b = to;
+    while (a < b && (data[a] == ' ' || data[a] == '\t')) ++a;
+    while (b > a && (data[b - 1] == ' ' || data[b - 1] == '\t')) --b;
+    blank = blank && a == b;
+    record_.fields.emplace_back(data + a, b - a);
+    if (!comma) break;
+    from = to + 1;
+  }
+  last_was_cr_ = false;
+  if (lf_of_crlf) return true;  // the CR ended the line in the previous chunk
+  if (blank && record_.fields.size() == 1) {
+    ++line_;
+    ++blank_lines_;
+    return true;
+  }
+  record_.line = line_;
+  ++line_;
+  sink_.on_record(record_);
+  return true;
+}
+
+void CsvReader::parse_with_libcsv(std::string_view bytes) {
+  while (!bytes.empty() && !failed_) {
+    forget_cr_unless_lf(bytes);
+    if (skipping_) {
+      bytes = skip_to_line_end(bytes);
+      continue;
+    }
+    // Stop after each CR so that what follows it decides whether it was a CRLF.
+    std::size_t cr = bytes.find('\r');
+    std::string_view piece = cr == std::string_view::npos ? bytes : bytes.substr(0, cr + 1);
+    std::size_t used = csv_parse(parser_, piece.data(), piece.size(), on_field, on_row_end, this);
+    if (used == piece.size()) {
+      bytes.remove_prefix(piece.size());
+      continue;
+    }
     if (csv_error(parser_) == CSV_EPARSE) {
       bytes = recover(bytes.substr(used));
       continue;

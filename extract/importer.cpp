@@ -44,10 +44,12 @@ class ImportSink : public CsvSink {
       return;
     }
     std::size_t out_before = out_.size();
+    std::size_t samples = 0;
     bool any_imported = false;
     for (CompiledExtract& compiled : compiled_) {
       CompiledExtract::Outcome outcome = compiled.evaluate(*fields, out_, row_errors_);
       any_imported = any_imported || outcome == CompiledExtract::Outcome::imported;
+      samples += compiled.samples_written();
     }
     if (!row_errors_.empty()) {
       out_.resize(out_before);
@@ -59,8 +61,7 @@ class ImportSink : public CsvSink {
       return;
     }
     ++summary_.imported;
-    for (std::size_t i = out_before; i < out_.size(); ++i)
-      if (out_[i] == '\n') ++summary_.samples;
+    summary_.samples += samples;
     if (out_.size() >= kFlushAt) flush();
   }
 

@@ -243,40 +243,51 @@ class Compiler {
 
 enum class Type : std::uint8_t { number, text, date, span, duration, boolean };
 
+// Small and trivially copyable: expressions build many of these per row.
 struct Value {
+  std::string_view text;
+  double number = 0;                    // a number; the days of a span
+  const Duration* duration = nullptr;   // a duration: the node's constant
+  std::size_t column = kNoColumn;       // where the value came from, to say which column is bad
+  Date date;                            // a date; the end of a span
+  Date from;                            // the start of a span
   Type type = Type::number;
   bool boolean = false;
-  double number = 0;  // a number; the days of a span
-  Date date;          // a date; the end of a span
-  Date from;          // the start of a span
-  Duration duration;
-  std::string_view text;
-  std::size_t column = kNoColumn;  // where the value came from, to say which column is bad
+  bool raw = false;                     // `text` is that column's cell as it is (dates are cached)
+
+  // Field by field into place: building a temporary and copying it costs a stall per value.
+  void clear() {
+    text = {};
+    number = 0;
+    duration = nullptr;
+    column = kNoColumn;
+    date = Date{};
+    from = Date{};
+    type = Type::number;
+    boolean = false;
+    raw = false;
+  }
 };
 
-Value number_value(double number, std::size_t column = kNoColumn) {
-  Value value;
-  value.type = Type::number;
+void set_number(Value& value, double number, std::size_t column = kNoColumn) {
+  value.clear();
   value.number = number;
   value.column = column;
-  return value;
 }
 
-Value bool_value(bool boolean) {
-  Value value;
+void set_bool(Value& value, bool boolean) {
+  value.clear();
   value.type = Type::boolean;
   value.boolean = boolean;
-  return value;
 }
 
-Value span_value(Date from, Date to, std::size_t column) {
-  Value value;
+void set_span(Value& value, Date from, Date to, std::size_t column) {
+  value.clear();
   value.type = Type::span;
   value.from = from;
   value.date = to;
   value.number = to.days_since_epoch - from.days_since_epoch;
   value.column = column;
-  return value;
 }
 
 std::string_view type_name(Type type) {
@@ -363,6 +374,10 @@ struct CompiledExtract::Impl {
   std::vector<RowError>* errors = nullptr;
   std::string label_text;
   std::string scratch;
+  std::uint64_t row_number = 0;               // counts evaluate() calls
+  std::vector<std::uint64_t> date_cache_row;  // per column: the row its cached date is from
+  std::vector<Date> date_cache;
+  std::size_t samples_written = 0;
 
   bool fail(const Value& value, std::string reason) { return fail(value.column, std::move(reason)); }
   bool fail(std::size_t column, std::string reason) {
@@ -378,9 +393,19 @@ struct CompiledExtract::Impl {
       return true;
     }
     if (value.type == Type::text) {
+      // A mapping often reads one date column several times (age, then a comparison).
+      bool cacheable = value.raw && value.column < date_cache_row.size();
+      if (cacheable && date_cache_row[value.column] == row_number) {
+        out = date_cache[value.column];
+        return true;
+      }
       DateParse parsed = parse_date(value.text, order);
       if (parsed.date) {
         out = *parsed.date;
+        if (cacheable) {
+          date_cache_row[value.column] = row_number;
+          date_cache[value.column] = out;
+        }
         return true;
       }
       return fail(value, parsed.reason);
@@ -400,12 +425,12 @@ struct CompiledExtract::Impl {
         if (is_blank(value.text)) return fail(value, "blank, expected a number");
         return fail(value, "not a number: " + quote_value(value.text));
       case Type::duration:
-        if (value.duration.unit == DurationUnit::days) {
-          out = static_cast<double>(value.duration.amount);
+        if (value.duration->unit == DurationUnit::days) {
+          out = static_cast<double>(value.duration->amount);
           return true;
         }
-        if (value.duration.unit == DurationUnit::weeks) {
-          out = 7.0 * static_cast<double>(value.duration.amount);
+        if (value.duration->unit == DurationUnit::weeks) {
+          out = 7.0 * static_cast<double>(value.duration->amount);
           return true;
         }
         return fail(value, "months and years are calendar lengths: compare them with age() or days_between()");
@@ -437,39 +462,40 @@ struct CompiledExtract::Impl {
   bool eval(const Node& node, Value& out) {
     switch (node.kind) {
       case Kind::number:
-        out = number_value(node.number);
+        set_number(out, node.number);
         return true;
       case Kind::text:
-        out = Value{};
+        out.clear();
         out.type = Type::text;
         out.text = node.text;
         return true;
       case Kind::date:
-        out = Value{};
+        out.clear();
         out.type = Type::date;
         out.date = node.date;
         return true;
       case Kind::duration:
-        out = Value{};
+        out.clear();
         out.type = Type::duration;
-        out.duration = node.duration;
+        out.duration = &node.duration;
         return true;
       case Kind::as_of:
-        out = Value{};
+        out.clear();
         out.type = Type::date;
         out.date = context.as_of;
         return true;
       case Kind::column:
-        out = Value{};
+        out.clear();
         out.type = Type::text;
         out.text = trim((*fields)[node.column]);
         out.column = node.column;
+        out.raw = true;
         return true;
       case Kind::fn_date: {
         Value arg;
         Date date;
         if (!eval(node.args[0], arg) || !to_date(arg, date)) return false;
-        out = Value{};
+        out.clear();
         out.type = Type::date;
         out.date = date;
         out.column = arg.column;
@@ -479,7 +505,7 @@ struct CompiledExtract::Impl {
         Value arg;
         Date date;
         if (!eval(node.args[0], arg) || !to_date(arg, date)) return false;
-        out = span_value(date, context.as_of, arg.column);
+        set_span(out, date, context.as_of, arg.column);
         return true;
       }
       case Kind::fn_days_between:
@@ -490,11 +516,11 @@ struct CompiledExtract::Impl {
         bool ok_b = eval(node.args[1], b) && to_date(b, to);
         if (!ok_a || !ok_b) return false;
         if (node.kind == Kind::fn_days_between) {
-          out = span_value(from, to, a.column != kNoColumn ? a.column : b.column);
+          set_span(out, from, to, a.column != kNoColumn ? a.column : b.column);
           return true;
         }
         if (std::optional<long> days = holidays->working_days_between(from, to)) {
-          out = number_value(static_cast<double>(*days), a.column != kNoColumn ? a.column : b.column);
+          set_number(out, static_cast<double>(*days), a.column != kNoColumn ? a.column : b.column);
           return true;
         }
         const Value& outside = holidays->covers(from) ? b : a;
@@ -507,7 +533,7 @@ struct CompiledExtract::Impl {
       case Kind::fn_is_blank: {
         Value arg;
         if (!eval(node.args[0], arg)) return false;
-        out = bool_value(arg.type == Type::text && is_blank(arg.text));
+        set_bool(out, arg.type == Type::text && is_blank(arg.text));
         return true;
       }
       case Kind::fn_code: {
@@ -516,20 +542,21 @@ struct CompiledExtract::Impl {
         if (arg.type != Type::text) return fail(arg, "code() needs text, found " + std::string(type_name(arg.type)));
         out = arg;
         out.text = code_of(arg.text);
+        out.raw = false;
         return true;
       }
       case Kind::negate: {
         Value arg;
         double number = 0;
         if (!eval(node.args[0], arg) || !to_number(arg, number)) return false;
-        out = number_value(-number);
+        set_number(out, -number);
         return true;
       }
       case Kind::logical_not: {
         Value arg;
         bool boolean = false;
         if (!eval(node.args[0], arg) || !to_bool(arg, boolean)) return false;
-        out = bool_value(!boolean);
+        set_bool(out, !boolean);
         return true;
       }
       case Kind::logical_and:
@@ -539,12 +566,12 @@ struct CompiledExtract::Impl {
         if (!eval(node.args[0], arg) || !to_bool(arg, left)) return false;
         bool decided = node.kind == Kind::logical_and ? !left : left;
         if (decided) {
-          out = bool_value(left);
+          set_bool(out, left);
           return true;
         }
         bool right = false;
         if (!eval(node.args[1], arg) || !to_bool(arg, right)) return false;
-        out = bool_value(right);
+        set_bool(out, right);
         return true;
       }
       case Kind::arithmetic:
@@ -556,7 +583,7 @@ struct CompiledExtract::Impl {
         if (!ok_a || !ok_b) return false;
         int order = 0;
         if (!compare(a, b, node.op, order)) return false;
-        out = bool_value(holds(node.op, order));
+        set_bool(out, holds(node.op, order));
         return true;
       }
       case Kind::in_list: {
@@ -569,7 +596,7 @@ struct CompiledExtract::Impl {
           if (!eval(node.args[i], item) || !compare(subject, item, ast::Op::equal, order)) return false;
           found = order == 0;
         }
-        out = bool_value(found != node.negated);
+        set_bool(out, found != node.negated);
         return true;
       }
       case Kind::match:
@@ -599,7 +626,7 @@ struct CompiledExtract::Impl {
       int sign = a.type == Type::duration ? -1 : 1;  // duration on the left flips the order
       if (length.type == Type::span) {
         // Calendar exact: the span reaches the duration on the day `from + duration`.
-        std::optional<Date> reached = add(length.from, duration.duration);
+        std::optional<Date> reached = add(length.from, *duration.duration);
         if (!reached) return fail(duration, "periods have no calendar length");
         order = sign * three_way(length.date, *reached);
         return true;
@@ -647,7 +674,7 @@ struct CompiledExtract::Impl {
     ast::Op op = node.op;
     // Dates move by calendar durations; two dates differ by a span.
     if (a.type == Type::date && b.type == Type::duration && (op == ast::Op::add || op == ast::Op::subtract)) {
-      std::optional<Date> moved = op == ast::Op::add ? add(a.date, b.duration) : subtract(a.date, b.duration);
+      std::optional<Date> moved = op == ast::Op::add ? add(a.date, *b.duration) : subtract(a.date, *b.duration);
       if (!moved) return fail(b, "periods have no calendar length");
       out = a;
       out.date = *moved;
@@ -656,7 +683,7 @@ struct CompiledExtract::Impl {
     if (a.type == Type::date && op == ast::Op::subtract && (b.type == Type::date || b.type == Type::text)) {
       Date other;
       if (!to_date(b, other)) return false;
-      out = span_value(other, a.date, a.column != kNoColumn ? a.column : b.column);
+      set_span(out, other, a.date, a.column != kNoColumn ? a.column : b.column);
       return true;
     }
     double x = 0, y = 0;
@@ -674,7 +701,7 @@ struct CompiledExtract::Impl {
         break;
       default: break;
     }
-    out = number_value(result, a.column != kNoColumn ? a.column : b.column);
+    set_number(out, result, a.column != kNoColumn ? a.column : b.column);
     return true;
   }
 
@@ -720,7 +747,7 @@ struct CompiledExtract::Impl {
       case Type::number: case Type::span: append_number(out, value.number); return;
       case Type::date: out += value.date.iso(); return;
       case Type::boolean: out += value.boolean ? "true" : "false"; return;
-      case Type::duration: out += to_string(value.duration); return;
+      case Type::duration: out += to_string(*value.duration); return;
     }
   }
 };
@@ -728,6 +755,12 @@ struct CompiledExtract::Impl {
 // ---------------------------------------------------------------------------------------------
 
 void append_label_value(std::string& out, std::string_view text) {
+  bool plain = true;
+  for (char c : text) plain = plain && c != '\\' && c != '"' && c != '\n' && c != '\r';
+  if (plain) {
+    out.append(text);
+    return;
+  }
   for (char c : text) {
     switch (c) {
       case '\\': out += "\\\\"; break;
@@ -831,6 +864,8 @@ std::optional<CompiledExtract> CompiledExtract::compile(const ast::ExtractDecl& 
 
 const std::string& CompiledExtract::name() const { return impl_->name; }
 
+std::size_t CompiledExtract::samples_written() const { return impl_->samples_written; }
+
 namespace {
 void collect_columns(const Node& node, std::set<std::size_t>& out) {
   if (node.kind == Kind::column && node.column != kNoColumn) out.insert(node.column);
@@ -851,6 +886,11 @@ CompiledExtract::Outcome CompiledExtract::evaluate(const std::vector<std::string
   Impl& impl = *impl_;
   impl.fields = &fields;
   impl.errors = &errors;
+  impl.samples_written = 0;
+  if (++impl.row_number == 1 || impl.date_cache_row.size() != fields.size()) {
+    impl.date_cache_row.assign(fields.size(), 0);
+    impl.date_cache.assign(fields.size(), Date{});
+  }
   std::size_t errors_before = errors.size();
 
   for (const Node& filter : impl.filters) {
@@ -894,9 +934,11 @@ CompiledExtract::Outcome CompiledExtract::evaluate(const std::vector<std::string
     out += ' ';
     append_number(out, number);
     out += impl.as_of_text;
+    ++impl.samples_written;
   }
   if (errors.size() != errors_before) {
     out.resize(out_before);
+    impl.samples_written = 0;
     return Outcome::rejected;
   }
   return Outcome::imported;

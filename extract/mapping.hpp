@@ -70,6 +70,8 @@ class CompiledExtract {
                    std::vector<RowError>& errors);
 
   const std::string& name() const;
+  /// Sample lines the last evaluate() appended.
+  std::size_t samples_written() const;
   /// The 0-based columns the mapping reads, for diagnostics and tests.
   std::vector<std::size_t> columns_used() const;
 

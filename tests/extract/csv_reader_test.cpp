@@ -26,7 +26,8 @@ struct Collected : CsvSink {
 // (CR|LF, BOM, quotes) is exercised; every split must give the same answer.
 Collected read_all(std::string_view text, std::size_t* blank_lines = nullptr) {
   Collected first;
-  for (std::size_t chunk : {text.size() + 1, std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{7}}) {
+  for (std::size_t chunk : {text.size() + 1, std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{4},
+                            std::size_t{5}, std::size_t{7}}) {
     Collected collected;
     CsvReader reader(collected);
     for (std::size_t at = 0; at < text.size(); at += chunk) reader.feed(text.substr(at, chunk));
@@ -107,6 +108,23 @@ TEST(CsvReader, UnclosedQuoteIsFatalAndSaysHowMuchIsLost) {
   EXPECT_EQ(collected.problems[0],
             "3:2 fatal: a quoted field opens here and is never closed: the 4 line(s) from here to "
             "the end of the file are not imported");
+}
+
+// Whole lines without quotes take a fast path; lines cut by a chunk end, and lines with quotes,
+// go through libcsv. Random text read both ways must give the same records and problems.
+TEST(CsvReader, FastPathAgreesWithLibcsvOnRandomText) {
+  std::uint32_t state = 12345;
+  auto next = [&state] {
+    state = state * 1664525u + 1013904223u;
+    return state >> 8;
+  };
+  const std::string_view alphabet[] = {"a", "b", "1", ",", ",", " ", "\t", "\"", "\"\"", "\r\n", "\n", "\r", "xyz"};
+  for (int round = 0; round < 2000; ++round) {
+    std::string text;
+    std::size_t length = next() % 40;
+    for (std::size_t i = 0; i < length; ++i) text += alphabet[next() % std::size(alphabet)];
+    read_all(text);  // compares every chunking with reading it whole
+  }
 }
 
 TEST(CsvReader, SpacesAroundUnquotedFieldsAreTrimmed) {
