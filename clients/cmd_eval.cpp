@@ -209,6 +209,19 @@ std::size_t columns_of(std::string_view s) {
   return columns;
 }
 
+/// Shortens text to `width` display columns, marking the cut with an ellipsis.
+std::string clip(std::string_view s, std::size_t width) {
+  if (columns_of(s) <= width) return std::string(s);
+  std::string out;
+  std::size_t columns = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if ((c & 0xC0) != 0x80 && ++columns > width - 1) break;
+    out += s[i];
+  }
+  return out + "…";
+}
+
 /// Pads to a width in display columns.
 std::string pad(std::string_view s, std::size_t width) {
   std::size_t columns = columns_of(s);
@@ -440,12 +453,12 @@ int run_eval(const Arguments& args) {
       std::map<std::string, std::string> titles;
       for (const IndicatorInfo& info : engine.indicators()) titles[info.name] = info.title;
       engine.for_each_indicator_value([&](const IndicatorValueView& v) {
-        rows.push_back({titles[std::string(v.indicator)], labels_text(v.labels), format_value(v.value, v.unit),
+        rows.push_back({clip(titles[std::string(v.indicator)], 60), clip(labels_text(v.labels), 60), format_value(v.value, v.unit),
                         std::string(to_string(v.band)), std::string(arrow(v.trend)), std::string(v.target)});
       });
       std::array<std::size_t, 6> width{};
       for (const auto& row : rows)
-        for (std::size_t c = 0; c < 6; ++c) width[c] = std::max(width[c], std::min<std::size_t>(60, columns_of(row[c])));
+        for (std::size_t c = 0; c < 6; ++c) width[c] = std::max(width[c], columns_of(row[c]));
       for (const auto& row : rows) {
         out += "  ";
         for (std::size_t c = 0; c < 6; ++c) {

@@ -15,7 +15,7 @@
 //     engine.ingest({"caseload", labels, 22, as_of});   // every sample of the batch
 //     Evaluation evaluation = engine.evaluate(as_of);   // events of this as-of date
 //
-// Meanings (see ../shared/DESIGN.md and docs/engine.md):
+// Meanings (see ../shared/DESIGN.md and engine/README.md):
 // - A metric's samples that carry the same as-of date form that date's snapshot of the metric:
 //   the complete list of its entities on that date. When evaluating at date D, each metric is
 //   read from its latest snapshot dated on or before D, so an entity missing from a newer
