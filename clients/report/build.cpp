@@ -233,7 +233,7 @@ RagRow rag_row(const IndicatorInfo& info) {
   return row;
 }
 
-std::vector<RagGroup> rag_groups(const Source& source, BandCounts& counts) {
+std::vector<RagGroup> rag_groups(const Source& source, BandCounts& counts, std::vector<std::string>& no_data) {
   std::map<std::string, std::vector<const SeriesInfo*>> series_of;
   for (const SeriesInfo& series : source.series) series_of[series.indicator].push_back(&series);
   for (auto& [name, list] : series_of)
@@ -255,7 +255,9 @@ std::vector<RagGroup> rag_groups(const Source& source, BandCounts& counts) {
     }
     auto it = series_of.find(info.name);
     if (it == series_of.end()) {
-      group->rows.push_back(rag_row(info));  // declared but no data yet: say so
+      // Declared but no data yet: named once below the tables rather than a row of dashes
+      // (a program shared by several councils declares many).
+      no_data.push_back(info.title.empty() ? info.name : info.title);
       continue;
     }
     for (const SeriesInfo* series : it->second) {
@@ -275,6 +277,7 @@ std::vector<RagGroup> rag_groups(const Source& source, BandCounts& counts) {
     }
   }
   if (!ungrouped.rows.empty()) groups.push_back(std::move(ungrouped));
+  std::erase_if(groups, [](const RagGroup& g) { return g.rows.empty(); });
   return groups;
 }
 
@@ -305,12 +308,15 @@ BuildResult build_model(const Source& source, const Options& options) {
     }
     model.routes.push_back(route_report(&*found, source, options, model.meeting_date));
   } else {
-    for (const RouteInfo& route : source.routes)
-      model.routes.push_back(route_report(&route, source, options, model.meeting_date));
+    for (const RouteInfo& route : source.routes) {
+      RouteReport report = route_report(&route, source, options, model.meeting_date);
+      if (report.items.empty()) model.quiet_routes.push_back(report.title);
+      else model.routes.push_back(std::move(report));
+    }
     RouteReport unrouted = route_report(nullptr, source, options, model.meeting_date);
     if (!unrouted.items.empty()) model.routes.push_back(std::move(unrouted));
   }
-  model.groups = rag_groups(source, model.counts);
+  model.groups = rag_groups(source, model.counts, model.no_data);
   return result;
 }
 

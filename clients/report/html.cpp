@@ -54,6 +54,7 @@ thead th{background:#f3f2f1}
 tr.overdue>td{background:#fbe4e0}
 .overdue-flag{display:inline-block;background:#d4351c;color:#fff;font-weight:bold;padding:0 .35rem;border-radius:3px}
 .unacknowledged{color:#505a5f;font-style:italic}
+p.quiet{margin-top:1.2rem;color:#505a5f}
 footer{margin-top:2rem;font-size:.85em;color:#505a5f;border-top:1px solid #b1b4b6;padding-top:.5rem}
 @media print{
   @page{size:A4;margin:12mm}
@@ -67,7 +68,8 @@ footer{margin-top:2rem;font-size:.85em;color:#505a5f;border-top:1px solid #b1b4b
   h3,caption{font-size:10pt}
   h2,h3,caption,.basis{break-after:avoid}
   *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
-  col.c-spark{width:92px}
+  table.agenda,table.rag{table-layout:auto}
+  col{width:auto!important}
   .spark{width:88px;height:auto}
 }
 @media screen and (max-width:40rem){
@@ -300,10 +302,21 @@ std::string render_html(const ReportModel& model) {
   out += "</ul></nav>\n</header>\n<main>\n";
 
   for (const RouteReport& route : model.routes) route_section(out, route, model.meeting_date);
+  if (!model.quiet_routes.empty()) {
+    out += "<p class=\"quiet\">Nothing open or resolved for: ";
+    for (std::size_t i = 0; i < model.quiet_routes.size(); ++i)
+      out += (i ? "; " : "") + esc(model.quiet_routes[i]);
+    out += ".</p>\n";
+  }
 
   out += "<section class=\"indicators\" id=\"indicators\">\n<h2>Performance indicators</h2>\n";
-  if (model.groups.empty()) out += "<p>No indicators are declared.</p>\n";
+  if (model.groups.empty() && model.no_data.empty()) out += "<p>No indicators are declared.</p>\n";
   for (std::size_t i = 0; i < model.groups.size(); ++i) rag_table(out, model.groups[i], i + 1);
+  if (!model.no_data.empty()) {
+    out += "<p class=\"quiet\">No data yet for: ";
+    for (std::size_t i = 0; i < model.no_data.size(); ++i) out += (i ? "; " : "") + esc(model.no_data[i]);
+    out += ".</p>\n";
+  }
   out += "</section>\n</main>\n";
   out += "<footer><p>Frames: YD year to date, RY rolling year, Q quarter, M month, EP end of period, "
          "S snapshot. Short trend compares the latest value with the one before it; the arrow shows "

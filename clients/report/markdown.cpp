@@ -94,8 +94,13 @@ std::string render_markdown(const ReportModel& model) {
       agenda(out, route, kind, number, model.meeting_date);
   }
 
+  if (!model.quiet_routes.empty()) {
+    out += "Nothing open or resolved for: ";
+    for (std::size_t i = 0; i < model.quiet_routes.size(); ++i) out += (i ? "; " : "") + md(model.quiet_routes[i]);
+    out += ".\n\n";
+  }
   out += "## Performance indicators\n\n";
-  if (model.groups.empty()) out += "No indicators are declared.\n\n";
+  if (model.groups.empty() && model.no_data.empty()) out += "No indicators are declared.\n\n";
   for (const RagGroup& group : model.groups) {
     out += "### " + md(group.title) + "\n\n";
     out += "| Performance measure | Frame | Target bands | Value | Date | Band | Short trend | Last year |\n"
@@ -112,6 +117,11 @@ std::string render_markdown(const ReportModel& model) {
              (row.last_year.empty() ? "-" : md(row.last_year)) + " |\n";
     }
     out += "\n";
+  }
+  if (!model.no_data.empty()) {
+    out += "No data yet for: ";
+    for (std::size_t i = 0; i < model.no_data.size(); ++i) out += (i ? "; " : "") + md(model.no_data[i]);
+    out += ".\n\n";
   }
   out += "Frames: YD year to date, RY rolling year, Q quarter, M month, EP end of period, S snapshot. "
          "Short trend compares the latest value with the one before it.\n";

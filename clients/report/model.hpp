@@ -174,8 +174,10 @@ struct ReportModel {
   Date as_of;         // the latest data
   Date meeting_date;  // reviews before this date are overdue; ages run to it
   std::vector<RouteReport> routes;
+  std::vector<std::string> quiet_routes;  // titles of forums with nothing on their agenda
   BandCounts counts;
   std::vector<RagGroup> groups;
+  std::vector<std::string> no_data;  // titles of indicators declared but without a value yet
 };
 
 struct Options {
@@ -192,7 +194,8 @@ struct BuildResult {
 };
 
 /// Builds what the report shows from what is known. Alerts are placed on a route's agenda when
-/// they carry that route; alerts with no route (indicator alerts) get their own section.
+/// they carry that route; alerts with no route (indicator alerts) get their own section. Without
+/// `options.route`, forums with nothing on their agenda are only named (`quiet_routes`).
 BuildResult build_model(const Source& source, const Options& options);
 
 std::string_view to_string(Band band);    // "green", ..., "small_cohort"

@@ -44,7 +44,12 @@ inline Source stockton_source() {
   IndicatorInfo caseload;  // no group, and no data yet
   caseload.name = "team_average_caseload";
   caseload.title = "Average caseload";
-  source.indicators = {assessments, eet, health, caseload};
+  IndicatorInfo spend;  // no group: "Other indicators"
+  spend.name = "placements_budget";
+  spend.title = "Children's homes placements: outturn";
+  spend.unit = ast::Unit::gbp;
+  spend.better = ast::Better::lower;
+  source.indicators = {assessments, eet, health, caseload, spend};
 
   SeriesInfo s1;
   s1.indicator = "single_assessment_timeliness";
@@ -73,7 +78,15 @@ inline Source stockton_source() {
   s3.date = ymd(2016, 9, 30);
   s3.target = "green >= 90%, amber 80% .. 89%, red <= 79%";
   s3.shades = shades_from_target(s3.target, 0);
-  source.series = {s2, s1, s3};  // out of order on purpose: the tables follow declaration order
+  SeriesInfo s4;  // a value in no band
+  s4.indicator = "placements_budget";
+  s4.history = {{ymd(2016, 9, 30), 7711000}};
+  s4.value_text = "£7.711m";
+  s4.band = Band::unbanded;
+  s4.date = ymd(2016, 9, 30);
+  s4.target = "green <= £5.293m, red > £5.6m";
+  s4.shades = shades_from_target(s4.target, std::nullopt);
+  source.series = {s2, s1, s4, s3};  // out of order on purpose: the tables follow declaration order
 
   // Workload Pressures (since 16/09/2016): one new, one escalated, two open, one resolved.
   AlertHistory unallocated;

@@ -107,6 +107,21 @@ TEST(ReportModel, UnroutedAlertsGetTheirOwnSection) {
   EXPECT_EQ(ids(built.model.routes[2]), (std::vector<std::uint64_t>{6}));
 }
 
+TEST(ReportModel, QuietForumsAreNamedNotListed) {
+  Source source = stockton_source();
+  source.routes.push_back({"corporate_parenting_panel", "Corporate Parenting Panel", Duration{3, DurationUnit::months}});
+  BuildResult built = build_model(source, {});
+  EXPECT_EQ(built.model.routes.size(), 3u);
+  EXPECT_EQ(built.model.quiet_routes, std::vector<std::string>{"Corporate Parenting Panel"});
+  // Asked for by name, it is shown even with nothing on it.
+  Options options;
+  options.route = "corporate_parenting_panel";
+  built = build_model(source, options);
+  ASSERT_EQ(built.model.routes.size(), 1u);
+  EXPECT_TRUE(built.model.routes[0].items.empty());
+  EXPECT_EQ(built.model.routes[0].since, ymd(2016, 6, 30));
+}
+
 TEST(ReportModel, RagTablesFollowDeclarationOrderAndCountBands) {
   BuildResult built = build_model(stockton_source(), {});
   const ReportModel& model = built.model;
@@ -117,10 +132,13 @@ TEST(ReportModel, RagTablesFollowDeclarationOrderAndCountBands) {
   EXPECT_EQ(model.groups[0].rows[1].indicator, "cic_health");
   EXPECT_EQ(model.groups[1].rows[0].indicator, "care_leavers_eet");
   EXPECT_EQ(model.groups[2].title, "Other indicators");
-  EXPECT_FALSE(model.groups[2].rows[0].has_value);
+  EXPECT_EQ(model.groups[2].rows[0].indicator, "placements_budget");
+  // Declared without data: named, not a row of dashes.
+  EXPECT_EQ(model.no_data, std::vector<std::string>{"Average caseload"});
   EXPECT_EQ(model.counts.green, 1u);
   EXPECT_EQ(model.counts.amber, 1u);
   EXPECT_EQ(model.counts.red, 1u);
+  EXPECT_EQ(model.counts.unbanded, 1u);
   const RagRow& row = model.groups[0].rows[0];
   EXPECT_EQ(row.last_year, "98.8%");
   EXPECT_EQ(row.previous_date, ymd(2016, 7, 31));

@@ -37,7 +37,8 @@ TEST(Html, BandsAreWordsAsWellAsColours) {
   EXPECT_TRUE(contains(html, "<span class=\"band band-green\">Green</span>"));
   EXPECT_TRUE(contains(html, "<span class=\"band band-amber\">Amber</span>"));
   EXPECT_TRUE(contains(html, "<span class=\"band band-red\">Red</span>"));
-  EXPECT_TRUE(contains(html, "<span class=\"band band-none\">No data</span>"));
+  EXPECT_TRUE(contains(html, "<span class=\"band band-unbanded\">Unbanded</span>"));
+  EXPECT_TRUE(contains(html, "No data yet for: Average caseload."));
   // Counts per band at the top, before the first forum.
   std::size_t counts = html.find("aria-label=\"Indicators by band\"");
   ASSERT_NE(counts, std::string::npos);
