@@ -256,6 +256,29 @@ void text_event(std::string& out, const Event& e) {
   out += '\n';
 }
 
+/// Why a sample was refused, naming the label and what the metric carries.
+std::string explain(const Engine& engine, const std::string& metric, std::span<const LabelView> given,
+                    IngestStatus status) {
+  std::vector<std::string> allowed = engine.metric_labels(metric);
+  for (std::size_t i = 0; i < given.size(); ++i) {
+    bool declared = std::find(allowed.begin(), allowed.end(), given[i].name) != allowed.end();
+    bool repeated = false;
+    for (std::size_t j = 0; j < i; ++j) repeated = repeated || given[j].name == given[i].name;
+    if (status == IngestStatus::unknown_label && !declared) {
+      std::string text = "metric '" + metric + "' has no label '" + std::string(given[i].name) + "'";
+      std::string best = did_you_mean(given[i].name, allowed);
+      if (!best.empty()) return text + "; did you mean '" + best + "'?";
+      if (allowed.empty()) return text + "; it carries no labels";
+      std::string list;
+      for (const std::string& a : allowed) list += (list.empty() ? "" : ", ") + a;
+      return text + "; it carries " + list;
+    }
+    if (status == IngestStatus::duplicate_label && repeated)
+      return "label '" + std::string(given[i].name) + "' is given twice";
+  }
+  return std::string(to_string(status));
+}
+
 }  // namespace
 
 int run_eval(const Arguments& args) {
@@ -320,6 +343,7 @@ int run_eval(const Arguments& args) {
   std::vector<LabelView> labels;
   std::deque<std::string> unescaped;  // label values that had escapes (stable addresses)
   std::vector<LineError> errors;
+  std::map<std::uint32_t, std::string> metric_names;
   ParsedSample parsed;
   std::string error;
   for (std::size_t f = 0; f < paths.size(); ++f) {
@@ -356,7 +380,10 @@ int run_eval(const Arguments& args) {
         std::optional<Engine::MetricId> id = engine.metric_id(parsed.metric);
         last_metric = parsed.metric;
         last_metric_ok = id.has_value();
-        if (id) last_metric_id = *id;
+        if (id) {
+          last_metric_id = *id;
+          metric_names.emplace(*id, std::string(parsed.metric));
+        }
       }
       if (!last_metric_ok) {
         fail(1, "unknown metric '" + std::string(parsed.metric) + "'");
@@ -397,7 +424,10 @@ int run_eval(const Arguments& args) {
       const Record& r = records[j];
       IngestStatus status = engine.ingest(r.metric, std::span<const LabelView>(labels.data() + r.label_begin, r.label_count),
                                           r.value, r.date);
-      if (status != IngestStatus::ok) errors.push_back({r.file, r.line, 1, std::string(to_string(status))});
+      if (status != IngestStatus::ok)
+        errors.push_back({r.file, r.line, 1,
+                          explain(engine, metric_names[r.metric],
+                                  std::span<const LabelView>(labels.data() + r.label_begin, r.label_count), status)});
       else ++ingested;
     }
     Evaluation evaluation = engine.evaluate(date);
@@ -428,6 +458,8 @@ int run_eval(const Arguments& args) {
         json_labels(out, v.labels);
         out += ",\"value\":";
         json_number(out, v.value);
+        out += ",\"raw_value\":";
+        json_number(out, v.raw_value);
         out += ",\"formatted_value\":";
         json_string(out, format_value(v.value, v.unit));
         out += ",\"band\":";

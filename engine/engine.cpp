@@ -1374,6 +1374,14 @@ std::optional<Engine::MetricId> Engine::metric_id(std::string_view name) const {
   return it->second;
 }
 
+std::vector<std::string> Engine::metric_labels(std::string_view name) const {
+  std::vector<std::string> out;
+  auto it = impl_->program.metric_ids.find(name);
+  if (it == impl_->program.metric_ids.end()) return out;
+  for (std::string_view label : impl_->program.metrics[it->second].label_strings) out.emplace_back(label);
+  return out;
+}
+
 IngestStatus Engine::ingest(const Sample& sample) {
   if (!impl_->loaded) return IngestStatus::no_program;
   std::optional<MetricId> id = metric_id(sample.metric);

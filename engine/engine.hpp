@@ -283,6 +283,8 @@ class Engine {
   /// metric, or an extract's `sample` target). Resolve once, then use the id on the hot path.
   using MetricId = std::uint32_t;
   std::optional<MetricId> metric_id(std::string_view name) const;
+  /// The label names a metric's samples may carry (sorted); empty for an unknown metric.
+  std::vector<std::string> metric_labels(std::string_view name) const;
 
   /// Stores one sample into the series store. A sample for a series and date already held
   /// replaces that value. Samples dated after the next evaluation's as-of date are kept and
