@@ -83,7 +83,12 @@ struct Expr {
   std::vector<std::string> patterns;  // match arms' regular expressions
   bool has_else = false;              // match: the last arg is the `else` result
   bool negated = false;               // in_list: `not in`
+  std::uint16_t depth = 1;            // height of this subtree; the parser refuses trees deeper
+                                      // than kMaxExpressionDepth, so every walk over one is bounded
 };
+
+/// The deepest expression tree the parser builds (`a + a + ... + a` with 256 operators).
+inline constexpr std::uint16_t kMaxExpressionDepth = 256;
 
 struct MetricDecl {
   std::string name;

@@ -242,10 +242,6 @@ struct Entry {
   Diagnostic diagnostic;
 };
 
-/// Expression depth the checker follows; deeper is reported, not walked. No formula a person
-/// writes comes near it, and it keeps the walk well inside the stack under AddressSanitizer.
-constexpr int kMaxDepth = 256;
-
 class Checker {
  public:
   explicit Checker(const std::vector<ast::File>& files) : files_(files) {}
@@ -391,14 +387,13 @@ class Checker {
     Location loc;
   };
 
-  static void metric_refs(const ast::Expr& expr, std::vector<Edge>& out, int depth = 0) {
-    if (depth > kMaxDepth) return;  // walk() reports it
+  static void metric_refs(const ast::Expr& expr, std::vector<Edge>& out) {
     if (expr.kind == ast::ExprKind::ref) {
       bool seen = std::any_of(out.begin(), out.end(),
                               [&](const Edge& edge) { return edge.target == expr.name; });
       if (!seen) out.push_back({expr.name, expr.loc});
     }
-    for (const ast::Expr& arg : expr.args) metric_refs(arg, out, depth + 1);
+    for (const ast::Expr& arg : expr.args) metric_refs(arg, out);
   }
 
   bool is_derived(const std::string& name) const {
@@ -535,25 +530,8 @@ class Checker {
 
   // ----- expressions ---------------------------------------------------------------------------
 
-  Info walk(const ast::Expr& expr, const Scope& scope) {
-    // The parser caps parentheses, not operator chains: `a + a + ... + a` nests one level per
-    // term. Past any hand-written formula, stop rather than risk the stack.
-    struct Depth {
-      int& depth;
-      explicit Depth(int& d) : depth(++d) {}
-      ~Depth() { --depth; }
-    } guard(depth_);
-    if (depth_ == 1) depth_reported_ = false;
-    if (depth_ > kMaxDepth) {
-      if (!depth_reported_)
-        error(scope.file, expr.loc,
-              "expression too long to check: more than " + std::to_string(kMaxDepth) +
-                  " operations deep");
-      depth_reported_ = true;
-      return {of_kind(Kind::unknown), {}, true};
-    }
-    return walk_node(expr, scope);
-  }
+  // Recursion is safe: the parser refuses trees deeper than ast::kMaxExpressionDepth.
+  Info walk(const ast::Expr& expr, const Scope& scope) { return walk_node(expr, scope); }
 
   Info walk_node(const ast::Expr& expr, const Scope& scope) {
     switch (expr.kind) {
@@ -795,7 +773,7 @@ class Checker {
     return out;
   }
 
-  /// Kept out of the recursive frames (see kMaxDepth): the messages need sizeable locals.
+  /// Kept out of the recursive frames (expressions nest up to ast::kMaxExpressionDepth): the messages need sizeable locals.
   [[gnu::noinline]] Type binary_type(const ast::Expr& expr, const Type& a, const Type& b,
                                      const Scope& scope) {
     const ast::Expr& left = expr.args[0];
@@ -1373,8 +1351,6 @@ class Checker {
   const std::vector<ast::File>& files_;
   std::vector<Entry> entries_;
   int quiet_ = 0;  // > 0 while walking only to learn units and labels: report nothing
-  int depth_ = 0;  // of the expression being walked
-  bool depth_reported_ = false;  // once per expression, however many branches go too deep
 
   std::map<std::string, Declared> metric_names_;
   std::map<std::string, MetricInfo> metrics_;  // declared, and indicators' implicit metrics

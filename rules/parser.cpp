@@ -419,25 +419,37 @@ x3::rule<class matcher_id, ast::LabelMatcher> const matcher = "a label matcher (
 x3::rule<class matchers_id, std::vector<ast::LabelMatcher>> const matchers =
     "label matchers {label=\"value\", ...}";
 
-ast::Expr binary(ast::Op op, ast::Expr lhs, ast::Expr rhs) {
+// Keeps every tree shallow enough for recursive walks (checker, formatter, engine compiler,
+// destructors) on hostile input such as ten thousand `+` in a row.
+void refresh_depth(ast::Expr& node, Iterator where) {
+  std::uint16_t deepest = 0;
+  for (const ast::Expr& child : node.args) deepest = std::max(deepest, child.depth);
+  if (deepest >= ast::kMaxExpressionDepth)
+    fail(where, "expression too deep: more than " + std::to_string(ast::kMaxExpressionDepth) +
+                    " operations nested; split it into derived metrics");
+  node.depth = static_cast<std::uint16_t>(deepest + 1);
+}
+
+ast::Expr binary(ast::Op op, ast::Expr lhs, ast::Expr rhs, Iterator where) {
   ast::Expr node;
   node.kind = ast::ExprKind::binary;
   node.op = op;
   node.loc = lhs.loc;
   node.args.push_back(std::move(lhs));
   node.args.push_back(std::move(rhs));
+  refresh_depth(node, where);
   return node;
 }
 
 template <ast::Op op>
 auto const fold_keyword = [](auto& ctx) {
-  x3::_val(ctx) = binary(op, std::move(x3::_val(ctx)), std::move(x3::_attr(ctx)));
+  x3::_val(ctx) = binary(op, std::move(x3::_val(ctx)), std::move(x3::_attr(ctx)), start_of(ctx));
 };
 
 auto const fold_symbol = [](auto& ctx) {
   auto& attribute = x3::_attr(ctx);
   x3::_val(ctx) = binary(fusion::at_c<0>(attribute), std::move(x3::_val(ctx)),
-                         std::move(fusion::at_c<1>(attribute)));
+                         std::move(fusion::at_c<1>(attribute)), start_of(ctx));
 };
 
 auto const expression_def = and_expression[assign] >>
@@ -465,6 +477,7 @@ auto const apply_prefixes = [](auto& ctx) {
     node.op = it->op;
     node.loc = operand.loc;
     node.args.push_back(std::move(operand));
+    refresh_depth(node, start_of(ctx));
     operand = std::move(node);
   }
   x3::_val(ctx) = std::move(operand);
@@ -481,6 +494,7 @@ auto const in_list = [](bool negated) {
     node.loc = x3::_val(ctx).loc;
     node.args.push_back(std::move(x3::_val(ctx)));
     for (ast::Expr& item : x3::_attr(ctx)) node.args.push_back(std::move(item));
+    refresh_depth(node, start_of(ctx));
     x3::_val(ctx) = std::move(node);
   };
 };
@@ -550,7 +564,10 @@ auto const start_call = [](auto& ctx) {
 
 auto const call_def =
     here[(dotted_name >> '(')[start_call]] >
-    -here[(expression % ',')[([](auto& ctx) { x3::_val(ctx).args = std::move(x3::_attr(ctx)); })]] >
+    -here[(expression % ',')[([](auto& ctx) {
+      x3::_val(ctx).args = std::move(x3::_attr(ctx));
+      refresh_depth(x3::_val(ctx), start_of(ctx));
+    })]] >
     ')' >
     -here[(kw("by") > by_labels)[([](auto& ctx) {
       if (x3::_val(ctx).kind != ast::ExprKind::aggregate)
@@ -587,7 +604,10 @@ auto const match_expression_def =
       x3::_val(ctx).name = "match";
       x3::_val(ctx).loc = location(ctx);
     })]] >
-    '(' > here[expression[([](auto& ctx) { x3::_val(ctx).args.push_back(std::move(x3::_attr(ctx))); })]] >
+    '(' > here[expression[([](auto& ctx) {
+      x3::_val(ctx).args.push_back(std::move(x3::_attr(ctx)));
+      refresh_depth(x3::_val(ctx), start_of(ctx));
+    })]] >
     ')' > '{' >
     *here[((string_literal >> "->") > expression)[([](auto& ctx) {
       std::string& pattern = fusion::at_c<0>(x3::_attr(ctx));
@@ -598,10 +618,12 @@ auto const match_expression_def =
       }
       x3::_val(ctx).patterns.push_back(std::move(pattern));
       x3::_val(ctx).args.push_back(std::move(fusion::at_c<1>(x3::_attr(ctx))));
+      refresh_depth(x3::_val(ctx), start_of(ctx));
     })]] >
     -here[(kw("else") > "->" > expression)[([](auto& ctx) {
       x3::_val(ctx).has_else = true;
       x3::_val(ctx).args.push_back(std::move(x3::_attr(ctx)));
+      refresh_depth(x3::_val(ctx), start_of(ctx));
     })]] >
     arm_end;
 

@@ -629,14 +629,6 @@ TEST(Checker, LongChainsOfDerivedMetricsResolveWithoutRecursing) {
             Lines{"5001:23: error: cannot compare m4999 (count) with 20% (percent)"});
 }
 
-TEST(Checker, OverlongExpressionsAreReportedOnce) {
-  std::string text = "metric m { unit count }\nmetric total = m";
-  for (int i = 0; i < 3000; ++i) text += " + m";
-  text += "\n";
-  EXPECT_EQ(check_text(text),
-            Lines{"2:16: error: expression too long to check: more than 256 operations deep"});
-}
-
 TEST(Checker, EmptyProgram) { EXPECT_TRUE(check({}).empty()); }
 
 TEST(Checker, ExamplesAreCleanApartFromTheWarningsFile) {

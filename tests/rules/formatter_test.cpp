@@ -360,18 +360,6 @@ TEST(Format, NegationNeverGluesToANumber) {
             "rule r {\n  when a > -(5) and b > -5 and c - -5 > 0 and -(-d) > 0\n}\n");
 }
 
-TEST(Format, DeepestExpressionIsFoundWithoutRecursion) {
-  std::string source = "rule r { when ";
-  for (int i = 0; i < 3000; ++i) source += "not ";
-  source += "a > 1 }\nrule s { when b > 1 }\n";
-  ParseResult parsed = parse(source, "deep.bw");
-  ASSERT_TRUE(parsed.ok()) << errors_of(parsed);
-  ExpressionDepth deepest = deepest_expression(parsed.file);
-  EXPECT_EQ(deepest.depth, 3002u);  // 3000 `not`s over `>` over its operands
-  EXPECT_GT(deepest.depth, kMaxFormatDepth);
-  EXPECT_EQ(deepest.loc.line, 1u);
-}
-
 // ---- expressions -----------------------------------------------------------------------------
 
 struct ExprCase {

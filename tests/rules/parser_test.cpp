@@ -170,7 +170,21 @@ TEST(Parser, SurvivesDeepNestingWithAnError) {
   ASSERT_FALSE(result.ok());
   EXPECT_NE(result.diagnostics[0].message.find("nested"), std::string::npos);
   std::string prefixes = "rule r { when " + std::string(100000, '-') + "x > 1 severity red }";
-  EXPECT_TRUE(parse(prefixes, "minus.bw").ok());
+  ParseResult minus = parse(prefixes, "minus.bw");
+  ASSERT_FALSE(minus.ok());
+  EXPECT_NE(minus.diagnostics[0].message.find("too deep"), std::string::npos);
+  EXPECT_TRUE(parse("rule r { when - - x > 1 severity red }", "two.bw").ok());
+}
+
+TEST(Parser, LongOperatorChainsAreRefusedNotOverflowed) {
+  std::string chain = "metric m = a";
+  for (int i = 0; i < 100000; ++i) chain += " + a";
+  ParseResult result = parse(chain, "chain.bw");
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.diagnostics[0].message.find("too deep"), std::string::npos);
+  std::string fine = "metric m = a";
+  for (int i = 0; i < 200; ++i) fine += " + a";
+  EXPECT_TRUE(parse(fine, "fine.bw").ok());
 }
 
 TEST(Parser, EmptyAndCommentOnlyFilesAreValid) {
