@@ -65,10 +65,9 @@ std::string format(const ast::File& file);
 /// One expression in canonical form, on one line (match arms are written inline).
 std::string format_expression(const ast::Expr& expr);
 
-/// `format` (like `ast::dump`) recurses once per level of expression nesting. The parser caps
-/// parentheses but not chains of prefix operators (`not not not ...`), so a caller formatting
-/// untrusted files refuses those deeper than this first (no formula a person writes comes near).
-inline constexpr std::size_t kMaxFormatDepth = 256;
+/// `format` (like `ast::dump`) recurses once per level of expression nesting. The parser refuses
+/// trees deeper than this; a caller formatting a tree built some other way checks it first.
+inline constexpr std::size_t kMaxFormatDepth = ast::kMaxExpressionDepth;
 
 struct ExpressionDepth {
   std::size_t depth = 0;  // 1 for a leaf
