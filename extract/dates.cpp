@@ -1,7 +1,6 @@
 #include "extract/dates.hpp"
 
 #include <array>
-#include <charconv>
 
 #include "extract/text.hpp"
 
@@ -14,9 +13,8 @@ bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 // Reads a run of digits at text[pos]; returns the count read (0 = none) and the value.
 std::size_t read_number(std::string_view text, std::size_t pos, int& value) {
   std::size_t end = pos;
-  while (end < text.size() && is_digit(text[end]) && end - pos < 9) ++end;
-  if (end == pos) return 0;
-  std::from_chars(text.data() + pos, text.data() + end, value);
+  value = 0;
+  while (end < text.size() && is_digit(text[end]) && end - pos < 9) value = value * 10 + (text[end++] - '0');
   return end - pos;
 }
 

@@ -355,6 +355,7 @@ struct LabelBinding {
   std::string name;
   Node value;
   bool key = false;
+  std::string prefix;  // `name="`
 };
 
 }  // namespace
@@ -459,7 +460,31 @@ struct CompiledExtract::Impl {
     }
   }
 
+  // Leaves (constants and columns, about half the nodes) are answered here without the large
+  // frame of the compound cases.
   bool eval(const Node& node, Value& out) {
+    switch (node.kind) {
+      case Kind::number:
+        set_number(out, node.number);
+        return true;
+      case Kind::column:
+        out.clear();
+        out.type = Type::text;
+        out.text = trim((*fields)[node.column]);
+        out.column = node.column;
+        out.raw = true;
+        return true;
+      case Kind::duration:
+        out.clear();
+        out.type = Type::duration;
+        out.duration = &node.duration;
+        return true;
+      default:
+        return eval_compound(node, out);
+    }
+  }
+
+  [[gnu::noinline]] bool eval_compound(const Node& node, Value& out) {
     switch (node.kind) {
       case Kind::number:
         set_number(out, node.number);
@@ -605,6 +630,38 @@ struct CompiledExtract::Impl {
     return false;
   }
 
+  // An age (a span ending on the as-of date) against months or years, as three_way(as_of,
+  // from + duration). Adding months is monotonic in `from`, so the answer turns on two
+  // thresholds per duration, found once: the last `from` whose anniversary falls before the
+  // as-of date, and the last whose anniversary falls on or before it.
+  struct AgeThresholds {
+    Duration duration;
+    Date before;   // from <= before: from + duration < as_of
+    Date reached;  // from <= reached: from + duration <= as_of
+  };
+  std::vector<AgeThresholds> age_thresholds;
+
+  int compare_age(Date from, const Duration& duration) {
+    const AgeThresholds* found = nullptr;
+    for (const AgeThresholds& entry : age_thresholds)
+      if (entry.duration == duration) found = &entry;
+    if (!found) {
+      AgeThresholds entry{duration, {}, {}};
+      Date start = subtract(context.as_of, duration).value_or(context.as_of);
+      auto last_where = [&](auto&& holds) {
+        Date day{start.days_since_epoch + 4};
+        while (!holds(*add(day, duration))) --day.days_since_epoch;
+        return day;
+      };
+      entry.before = last_where([&](Date anniversary) { return anniversary < context.as_of; });
+      entry.reached = last_where([&](Date anniversary) { return anniversary <= context.as_of; });
+      age_thresholds.push_back(entry);
+      found = &age_thresholds.back();
+    }
+    if (from <= found->before) return 1;
+    return from <= found->reached ? 0 : -1;
+  }
+
   static bool holds(ast::Op op, int order) {
     switch (op) {
       case ast::Op::less: return order < 0;
@@ -624,6 +681,11 @@ struct CompiledExtract::Impl {
       const Value& length = a.type == Type::duration ? b : a;
       const Value& duration = a.type == Type::duration ? a : b;
       int sign = a.type == Type::duration ? -1 : 1;  // duration on the left flips the order
+      if (length.type == Type::span && length.date == context.as_of &&
+          (duration.duration->unit == DurationUnit::months || duration.duration->unit == DurationUnit::years)) {
+        order = sign * compare_age(length.from, *duration.duration);
+        return true;
+      }
       if (length.type == Type::span) {
         // Calendar exact: the span reaches the duration on the day `from + duration`.
         std::optional<Date> reached = add(length.from, *duration.duration);
@@ -849,7 +911,8 @@ std::optional<CompiledExtract> CompiledExtract::compile(const ast::ExtractDecl& 
     if (binding.kind == ast::BindingKind::sample) {
       impl->samples.push_back(SampleBinding{binding.name, std::move(node)});
     } else {
-      impl->labels.push_back(LabelBinding{binding.name, std::move(node), binding.kind == ast::BindingKind::key});
+      impl->labels.push_back(LabelBinding{binding.name, std::move(node), binding.kind == ast::BindingKind::key,
+                                          binding.name + "=\""});
     }
   }
   // Filters are compiled before bindings; report in the order the author wrote them.
@@ -905,16 +968,21 @@ CompiledExtract::Outcome CompiledExtract::evaluate(const std::vector<std::string
   for (const LabelBinding& label : impl.labels) {
     Value value;
     if (!impl.eval(label.value, value)) continue;
-    impl.scratch.clear();
-    impl.append_value_text(impl.scratch, value);
-    if (label.key && impl.scratch.empty()) {
+    std::string_view text;
+    if (value.type == Type::text && is_ascii(value.text)) {
+      text = trim(value.text);  // the common case: nothing to normalise, no copy
+    } else {
+      impl.scratch.clear();
+      impl.append_value_text(impl.scratch, value);
+      text = impl.scratch;
+    }
+    if (label.key && text.empty()) {
       impl.fail(value, "blank, but it is the key '" + label.name + "'");
       continue;
     }
-    labels += labels.empty() ? "{" : ",";
-    labels += label.name;
-    labels += "=\"";
-    append_label_value(labels, impl.scratch);
+    labels += labels.empty() ? '{' : ',';
+    labels += label.prefix;
+    append_label_value(labels, text);
     labels += '"';
   }
   if (!labels.empty()) labels += '}';

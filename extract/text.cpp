@@ -61,6 +61,9 @@ std::size_t decode_utf8(std::string_view text, std::size_t i, std::uint32_t& cp)
 }  // namespace
 
 std::string_view trim(std::string_view text) {
+  // Most cells have nothing to trim: two byte checks and done.
+  auto plain = [](char c) { return static_cast<unsigned char>(c) > ' ' && c != '\xC2' && c != '\xA0'; };
+  if (text.empty() || (plain(text.front()) && plain(text.back()))) return text;
   for (;;) {
     if (!text.empty() && is_space(static_cast<unsigned char>(text.front()))) {
       text.remove_prefix(1);

@@ -136,6 +136,31 @@ extract plans { key child = "ID"  where age("Start") > 1 years  sample open_case
   EXPECT_EQ(leap.row({"C1", "29/02/2020"}), "filtered");
 }
 
+// Ages against months and years are answered from thresholds worked out once per import; they
+// must agree with adding the duration to each date, month ends and leap days included.
+TEST(Mapping, AgeAgainstMonthsAgreesWithCalendarArithmetic) {
+  for (Date as_of : {Date::from_ymd(2021, 2, 28), Date::from_ymd(2020, 2, 29), Date::from_ymd(2021, 3, 31),
+                     Date::from_ymd(2020, 2, 4)}) {
+    for (const char* length : {"1 months", "3 months", "6 months", "1 years", "2 years"}) {
+      std::string source = std::string("extract e { key child = \"ID\"  sample more = age(\"D\") > ") + length +
+                           "  sample at_least = age(\"D\") >= " + length + "  sample exactly = age(\"D\") == " +
+                           length + "  sample reverse = " + length + " < age(\"D\") }";
+      Mapping mapping(source, {"ID", "D"}, as_of);
+      Duration duration{std::atoi(length), std::string_view(length).ends_with("years") ? DurationUnit::years
+                                                                                       : DurationUnit::months};
+      for (int back = 0; back < 800; ++back) {
+        Date from{as_of.days_since_epoch - back};
+        Date reached = *add(from, duration);
+        std::string want = std::string("more{child=\"C\"} ") + (as_of > reached ? "1" : "0") + " " + as_of.iso() +
+                           "\nat_least{child=\"C\"} " + (as_of >= reached ? "1" : "0") + " " + as_of.iso() +
+                           "\nexactly{child=\"C\"} " + (as_of == reached ? "1" : "0") + " " + as_of.iso() +
+                           "\nreverse{child=\"C\"} " + (as_of > reached ? "1" : "0") + " " + as_of.iso() + "\n";
+        ASSERT_EQ(mapping.row({"C", from.iso()}), want) << as_of.iso() << " " << length << " " << from.iso();
+      }
+    }
+  }
+}
+
 TEST(Mapping, FunctionsAndConstants) {
   constexpr std::string_view source = R"(
 extract everything {
