@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "extract/mapping.hpp"
 #include "rules/checker.hpp"
 #include "rules/parser.hpp"
 
@@ -68,6 +69,13 @@ void check_program(LoadedRules& loaded) {
   if (has_errors(loaded.diagnostics)) return;
   std::vector<Diagnostic> semantic = check(loaded.files);
   loaded.diagnostics.insert(loaded.diagnostics.end(), semantic.begin(), semantic.end());
+  // The expressions of extract mappings (their functions, argument counts, date formats) are
+  // the importer's to judge; `check` reports them like any other block's.
+  for (const ast::File& file : loaded.files)
+    for (const ast::Item& item : file.items)
+      if (const auto* decl = std::get_if<ast::ExtractDecl>(&item))
+        for (Diagnostic& diagnostic : extract::check_extract(*decl, file.path))
+          loaded.diagnostics.push_back(std::move(diagnostic));
 }
 
 void print_diagnostics(const std::vector<Diagnostic>& diagnostics,
