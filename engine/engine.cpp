@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 
 #include "engine/internal.hpp"
 
@@ -74,8 +75,8 @@ struct Engine::Impl {
   bool loaded = false;
 
   std::vector<Series> series;
-  FlatIndex series_index;
-  std::vector<LiveAlert> alerts;
+  U64Map series_index;
+  std::deque<LiveAlert> alerts;  // a deque: growing never moves the live ones
   std::vector<std::uint32_t> free_alerts;
   AlertId next_alert_id = 1;
   std::int64_t evaluation_index = 0;
@@ -98,8 +99,7 @@ struct Engine::Impl {
   // ---- store ----
 
   std::uint32_t find_series(std::uint32_t metric, std::uint32_t labels) const {
-    std::uint64_t h = mix64((std::uint64_t{metric} << 32) | labels);
-    return series_index.find(h, [&](std::uint32_t i) { return series[i].metric == metric && series[i].labels == labels; });
+    return series_index.find((std::uint64_t{metric} << 32) | labels);
   }
 
   std::uint32_t series_for(std::uint32_t metric, std::uint32_t labels) {
@@ -114,7 +114,7 @@ struct Engine::Impl {
     if (m.keep_days == 0) s.history.reserve(static_cast<std::size_t>(m.keep_points) + 1);  // one allocation for life
     series.push_back(std::move(s));
     m.series.push_back(id);
-    series_index.insert(mix64((std::uint64_t{metric} << 32) | labels), id);
+    series_index.insert((std::uint64_t{metric} << 32) | labels, id);
     return id;
   }
 
@@ -539,9 +539,12 @@ struct Engine::Impl {
   }
 
   Labels labels_of(std::uint32_t labelset) const {
-    Labels out;
-    for (const LabelPair& p : label_sets.get(labelset))
-      out.push_back({std::string(strings.str(p.name)), std::string(strings.str(p.value))});
+    std::span<const LabelPair> pairs = label_sets.get(labelset);
+    Labels out(pairs.size());
+    for (std::size_t i = 0; i < pairs.size(); ++i) {
+      out[i].name = strings.str(pairs[i].name);
+      out[i].value = strings.str(pairs[i].value);
+    }
     return out;
   }
 
@@ -583,14 +586,14 @@ struct Engine::Impl {
           std::string text = rule.title;
           std::span<const LabelPair> labels = label_sets.get(alert_labelset(a));
           if (!labels.empty()) {
-            text += " (";
+            text.append(" (", 2);
             for (std::size_t i = 0; i < labels.size(); ++i) {
-              if (i) text += ", ";
+              if (i) text.append(", ", 2);
               text += strings.str(labels[i].name);
               text += '=';
               text += strings.str(labels[i].value);
             }
-            text += ")";
+            text += ')';
           }
           return text + ": " + formatted;
         }
@@ -616,16 +619,16 @@ struct Engine::Impl {
         text += ind.title;
         std::span<const LabelPair> labels = label_sets.get(alert_labelset(a));
         if (!labels.empty()) {
-          text += " (";
+          text.append(" (", 2);
           for (std::size_t i = 0; i < labels.size(); ++i) {
-            if (i) text += ", ";
+            if (i) text.append(", ", 2);
             text += strings.str(labels[i].value);
           }
-          text += ")";
+          text += ')';
         }
-        text += ": ";
+        text.append(": ", 2);
         text += formatted;
-        text += " is ";
+        text.append(" is ", 4);
         text += to_string(band);
         return text;
       }
@@ -1103,7 +1106,7 @@ struct Engine::Impl {
 
   std::size_t memory_bytes() const {
     std::size_t bytes = series.capacity() * sizeof(Series) + series_index.bytes() + label_sets.bytes() +
-                        strings.bytes() + alerts.capacity() * sizeof(LiveAlert);
+                        strings.bytes() + alerts.size() * sizeof(LiveAlert);
     for (const Series& s : series) bytes += s.history.capacity() * sizeof(Point);
     for (const MetricC& m : program.metrics)
       bytes += (m.series.capacity() + m.current.capacity() + m.sorted.capacity()) * 4 +
@@ -1167,7 +1170,7 @@ struct Engine::Impl {
 
   void reset_state() {
     series.clear();
-    series_index = FlatIndex{};
+    series_index.clear();
     alerts.clear();
     free_alerts.clear();
     for (MetricC& m : program.metrics) {

@@ -80,6 +80,54 @@ class FlatIndex {
   std::size_t size_ = 0;
 };
 
+/// Open-addressing map from 64-bit keys to 32-bit ids, keys stored inline: a lookup touches one
+/// cache line (the series index is the hottest lookup of ingest). ~0 is never a key.
+class U64Map {
+ public:
+  std::uint32_t find(std::uint64_t key) const {
+    if (slots_.empty()) return kNone;
+    std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = mix64(key) & mask;; i = (i + 1) & mask) {
+      const Slot& s = slots_[i];
+      if (s.key == key) return s.value;
+      if (s.key == kEmpty) return kNone;
+    }
+  }
+  void insert(std::uint64_t key, std::uint32_t value) {
+    if ((size_ + 1) * 2 > slots_.size()) grow();
+    place(key, value);
+    ++size_;
+  }
+  void clear() {
+    slots_.clear();
+    size_ = 0;
+  }
+  std::size_t bytes() const { return slots_.capacity() * sizeof(Slot); }
+
+ private:
+  static constexpr std::uint64_t kEmpty = ~std::uint64_t{0};
+  struct Slot {
+    std::uint64_t key = kEmpty;
+    std::uint32_t value = 0;
+  };
+  void place(std::uint64_t key, std::uint32_t value) {
+    std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = mix64(key) & mask;; i = (i + 1) & mask)
+      if (slots_[i].key == kEmpty) {
+        slots_[i] = {key, value};
+        return;
+      }
+  }
+  void grow() {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(old.empty() ? 64 : old.size() * 2, Slot{});
+    for (const Slot& s : old)
+      if (s.key != kEmpty) place(s.key, s.value);
+  }
+  std::vector<Slot> slots_;
+  std::size_t size_ = 0;
+};
+
 inline std::uint64_t hash_string(std::string_view s) {
   return mix64(std::hash<std::string_view>{}(s));
 }
@@ -90,22 +138,23 @@ class StringPool {
  public:
   std::uint32_t intern(std::string_view s) {
     std::uint64_t h = hash_string(s);
-    std::uint32_t id = index_.find(h, [&](std::uint32_t i) { return strings_[i] == s; });
+    std::uint32_t id = index_.find(h, [&](std::uint32_t i) { return views_[i] == s; });
     if (id != kNone) return id;
     id = static_cast<std::uint32_t>(strings_.size());
-    strings_.emplace_back(s);
-    bytes_ += s.size() + sizeof(std::string);
+    views_.push_back(strings_.emplace_back(s));
+    bytes_ += s.size() + sizeof(std::string) + sizeof(std::string_view);
     index_.insert(h, id);
     return id;
   }
   std::uint32_t find(std::string_view s) const {
-    return index_.find(hash_string(s), [&](std::uint32_t i) { return strings_[i] == s; });
+    return index_.find(hash_string(s), [&](std::uint32_t i) { return views_[i] == s; });
   }
-  std::string_view str(std::uint32_t id) const { return strings_[id]; }
+  std::string_view str(std::uint32_t id) const { return views_[id]; }
   std::size_t bytes() const { return bytes_ + index_.bytes(); }
 
  private:
-  std::deque<std::string> strings_;  // a deque never moves its elements: views stay valid
+  std::deque<std::string> strings_;      // a deque never moves its elements: views stay valid
+  std::vector<std::string_view> views_;  // the same, one indexing step away
   FlatIndex index_;
   std::size_t bytes_ = 0;
 };

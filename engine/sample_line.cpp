@@ -39,10 +39,47 @@ LineKind fail(std::string& error, std::size_t& column, std::size_t at, std::stri
   return LineKind::error;
 }
 
-std::optional<Date> fast_date(std::string_view text) {
-  // "yyyy-mm-dd" with digit checks; the calendar check is parse_iso_date's.
+/// Lines of one batch share their date: remember the last one parsed.
+std::optional<Date> cached_date(std::string_view text, ParsedSample& out) {
   if (text.size() != 10) return std::nullopt;
-  return parse_iso_date(text);
+  if (std::memcmp(text.data(), out.date_text_, 10) == 0) return out.date_value_;
+  std::optional<Date> date = parse_iso_date(text);
+  if (date) {
+    std::memcpy(out.date_text_, text.data(), 10);
+    out.date_value_ = *date;
+  }
+  return date;
+}
+
+/// Plain decimals (`93.125`, `-4`, `22`) of up to 15 significant digits, exactly: the digits as
+/// an integer, divided once by a power of ten (both exact in a double, so the quotient is
+/// correctly rounded, as from_chars would give). Anything else goes to from_chars.
+const char* fast_decimal(const char* p, const char* end, double& value) {
+  static constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8,
+                                      1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+  bool negative = p < end && *p == '-';
+  if (negative) ++p;
+  std::uint64_t digits = 0;
+  int count = 0, fraction = 0;
+  const char* digits_start = p;
+  while (p < end && *p >= '0' && *p <= '9') {
+    digits = digits * 10 + static_cast<std::uint64_t>(*p++ - '0');
+    ++count;
+  }
+  if (p == digits_start) return nullptr;
+  if (p < end && *p == '.') {
+    const char* dot = p++;
+    while (p < end && *p >= '0' && *p <= '9') {
+      digits = digits * 10 + static_cast<std::uint64_t>(*p++ - '0');
+      ++count;
+      ++fraction;
+    }
+    if (p == dot + 1) return nullptr;  // "12." is for from_chars to judge
+  }
+  if (count > 15 || (p < end && (*p == 'e' || *p == 'E'))) return nullptr;
+  value = static_cast<double>(digits) / kPow10[fraction];
+  if (negative) value = -value;
+  return p;
 }
 
 }  // namespace
@@ -151,9 +188,13 @@ LineKind parse_sample_line(std::string_view line, ParsedSample& out, std::string
   const char* end = line.data() + line.size();
   if (begin < end && *begin == '+') ++begin;
   double value = 0;
-  auto [ptr, ec] = std::from_chars(begin, end, value);
-  if (ec != std::errc{} || ptr == begin)
-    return fail(error, error_column, value_at, "expected a number as the value");
+  const char* ptr = fast_decimal(begin, end, value);
+  if (!ptr) {
+    auto [p, ec] = std::from_chars(begin, end, value);
+    if (ec != std::errc{} || p == begin)
+      return fail(error, error_column, value_at, "expected a number as the value");
+    ptr = p;
+  }
   c.at = static_cast<std::size_t>(ptr - line.data());
   if (money) {
     if (line.substr(c.at).starts_with("bn")) value *= 1e9, c.at += 2;
@@ -173,7 +214,7 @@ LineKind parse_sample_line(std::string_view line, ParsedSample& out, std::string
   std::size_t date_at = c.at;
   std::size_t date_end = c.at;
   while (date_end < line.size() && !is_space(line[date_end])) ++date_end;
-  std::optional<Date> date = fast_date(line.substr(date_at, date_end - date_at));
+  std::optional<Date> date = cached_date(line.substr(date_at, date_end - date_at), out);
   if (!date)
     return fail(error, error_column, date_at,
                 "expected an as-of date YYYY-MM-DD after the value, found '" +

@@ -29,6 +29,8 @@ struct ParsedSample {
   std::optional<Date> date;
 
   std::string scratch_;  // unescaped label values; reused between lines
+  char date_text_[10] = {};  // the last date parsed, so a file of one date parses it once
+  Date date_value_;
 };
 
 enum class LineKind : std::uint8_t { sample, blank, error };
