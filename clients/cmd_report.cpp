@@ -6,11 +6,13 @@
 
 #include <boost/program_options.hpp>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 
 #include "clients/commands.hpp"
+#include "clients/daemon_common.hpp"
 #include "clients/report/acknowledgements.hpp"
 #include "clients/report/chromium.hpp"
 #include "clients/report/control_source.hpp"
@@ -80,6 +82,13 @@ std::optional<int> offline_source(const std::vector<std::string>& rule_paths,
   return bad.empty() ? 0 : 1;
 }
 
+Date today() {
+  std::time_t now = std::time(nullptr);
+  std::tm parts{};
+  localtime_r(&now, &parts);
+  return Date::from_ymd(parts.tm_year + 1900, static_cast<unsigned>(parts.tm_mon + 1), static_cast<unsigned>(parts.tm_mday));
+}
+
 bool write_file(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
@@ -102,17 +111,18 @@ int run_report(const Arguments& args) {
       ("control,c", po::value<std::string>(), "the daemon's control endpoint, e.g. tcp://127.0.0.1:7612")
       ("route", po::value<std::string>(), "only this forum (a route name)")
       ("since", po::value<std::string>(), "changes after this date are news (default: each route's cadence back from the latest data)")
-      ("meeting", po::value<std::string>(), "the meeting's date: reviews due before it are overdue (default: the latest data's date)")
+      ("meeting", po::value<std::string>(), "the meeting's date: reviews due before it are overdue (default: the latest data's date offline, today with --control)")
       ("format,f", po::value<std::string>()->default_value("html"), "html | markdown | pdf")
       ("out,o", po::value<std::string>(), "write here instead of standard output (required for pdf)")
       ("title", po::value<std::string>()->default_value("Meeting pack"), "the pack's heading")
       ("acknowledgements,a", po::value<std::string>(), "JSON file of acknowledgements (offline; the daemon keeps its own)")
       ("as-of", po::value<std::string>(), "as-of date for sample lines without one (offline)")
-      ("timeout", po::value<int>()->default_value(5000), "milliseconds to wait for each daemon reply")
-      ("curve-server-key", po::value<std::string>(), "the daemon's public key file (CURVE)")
-      ("curve-secret-key", po::value<std::string>(), "this client's key pair file (CURVE)");
+      ;
+  ConnectionOptions connection;
+  add_connection_options(options, connection);
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(options).run(), vm);
+  po::notify(vm);
   if (vm.count("help")) {
     std::cout << options << "\n";
     return 0;
@@ -182,9 +192,10 @@ int run_report(const Arguments& args) {
   } else {
     report::ControlOptions control;
     control.endpoint = vm["control"].as<std::string>();
-    control.timeout = std::chrono::milliseconds(vm["timeout"].as<int>());
-    if (vm.count("curve-server-key")) control.curve_server_key_file = vm["curve-server-key"].as<std::string>();
-    if (vm.count("curve-secret-key")) control.curve_secret_key_file = vm["curve-secret-key"].as<std::string>();
+    control.timeout = std::chrono::milliseconds(connection.timeout_ms);
+    control.retries = connection.retries;
+    control.curve_server_key_file = connection.server_key;
+    control.curve_secret_key_file = connection.secret_key;
     std::string error;
     std::optional<report::Source> fetched = report::fetch_source(control, error);
     if (!fetched) {
@@ -192,6 +203,8 @@ int run_report(const Arguments& args) {
       return 1;
     }
     source = std::move(*fetched);
+    // From a live daemon the meeting is today: reviews due before today are overdue.
+    if (!report_options.meeting_date) report_options.meeting_date = today();
   }
 
   report::BuildResult built = report::build_model(source, report_options);

@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "clients/report/daemon_state.hpp"
 #include "engine/sample_line.hpp"
 #include "rules/diagnostic.hpp"
 
@@ -857,8 +858,10 @@ json Server::handle_control(const json& request) {
   if (command == "status") return status();
   if (command == "events") return events(request);
   if (command == "probe") return probe(request);
+  // For `bandwatch report --control`: indicators, values and history (clients/report/daemon_state.hpp).
+  if (command == "report") return report::report_state_json(engine_, rules_.files);
   return error_json("unknown command '" + command +
-                    "' (expected snapshot, ack, silence, unsilence, silences, reload, status, events, probe)");
+                    "' (expected snapshot, ack, silence, unsilence, silences, reload, status, events, probe, report)");
 }
 
 json Server::snapshot(const json& request) {

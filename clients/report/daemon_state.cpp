@@ -93,8 +93,16 @@ json report_state_json(const engine::Engine& engine, const std::vector<ast::File
   for (const engine::IndicatorInfo& info : engine.indicators()) names.insert(info.name);
   std::map<std::pair<std::string, Labels>, const engine::SeriesRecord*> histories;
   engine::EngineState state = engine.export_state();
-  for (const engine::SeriesRecord& record : state.series)
+  std::set<Date> dates;  // the as-of dates data came in on: stand-ins for the evaluations
+  for (const engine::SeriesRecord& record : state.series) {
     if (names.count(record.metric)) histories[{record.metric, to_labels(record.labels)}] = &record;
+    for (const auto& point : record.history) dates.insert(point.first);
+  }
+  json date_list = json::array();
+  // The latest hundred are plenty: a report looks back one cadence.
+  auto first = dates.size() > 100 ? std::prev(dates.end(), 100) : dates.begin();
+  for (auto it = first; it != dates.end(); ++it) date_list.push_back(it->iso());
+  out["dates"] = std::move(date_list);
 
   json series = json::array();
   engine.for_each_indicator_value([&](const engine::IndicatorValueView& v) {
@@ -193,6 +201,8 @@ bool read_report_state(const json& reply, Source& source, std::map<std::string, 
     }
     // The dates data arrived on stand in for the evaluations (the default `since` of a route
     // without a cadence is the one before the latest).
+    for (const json& date : field(reply, "dates", kEmptyArray))
+      if (auto d = date_of(date)) dates.insert(*d);
     source.evaluations.assign(dates.begin(), dates.end());
     if (source.as_of == Date{} && !dates.empty()) source.as_of = *dates.rbegin();
     return true;

@@ -4,7 +4,7 @@
 // `bandwatch report --control` reads the reply with read_report_state.
 //
 //     {"command":"report"} ->
-//     {"as_of":"2016-09-30"|null,
+//     {"as_of":"2016-09-30"|null, "dates":["2016-09-16","2016-09-30",...],
 //      "routes":[{"name","title","cadence":{"amount":14,"unit":"days"}|null}],
 //      "titles":{"rule or indicator":"title"},
 //      "indicators":[{"name","title","group","unit","better","frame","last_year","note"}],
@@ -12,7 +12,8 @@
 //                 "target","round":N|null,"history":[["2016-06-30",94.1],...]}]}
 //
 // History is the engine's bounded series history of the indicator's metric (a derived metric
-// has none kept: its series carry the latest value only).
+// has none kept: its series carry the latest value only). `dates` are the as-of dates of the
+// data held (the latest hundred), standing in for the evaluations.
 #pragma once
 
 #include <map>

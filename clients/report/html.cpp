@@ -148,7 +148,7 @@ void agenda_table(std::string& out, const RouteReport& route, AgendaKind kind, s
     out += "<td data-label=\"Item\">" + std::to_string(number) + "</td>";
     out += "<th scope=\"row\" data-label=\"Alert\"><span class=\"alert-title\">" + esc(item.title) + "</span>";
     if (!item.labels.empty()) out += "<span class=\"labels\">" + esc(labels_text(item.labels)) + "</span>";
-    if (!item.message.empty() && item.message != item.title)
+    if (!item.message.empty() && !repeats_title(item))
       out += "<span class=\"note\">" + esc(item.message) + "</span>";
     out += "</th>";
     out += "<td data-label=\"Severity\">" + severity_badge(item.severity);

@@ -25,7 +25,7 @@ void agenda(std::string& out, const RouteReport& route, AgendaKind kind, std::si
     ++number;
     std::string alert = "**" + md(item.title) + "**";
     if (!item.labels.empty()) alert += " (" + md(labels_text(item.labels)) + ")";
-    if (!item.message.empty() && item.message != item.title) alert += ": " + md(item.message);
+    if (!item.message.empty() && !repeats_title(item)) alert += ": " + md(item.message);
     std::string severity(colour_label(item.severity));
     if (item.previous_severity) severity += " (was " + std::string(colour_label(*item.previous_severity)) + ")";
     if (item.kind == AgendaKind::resolved) severity += " (last)";

@@ -33,6 +33,10 @@ std::vector<std::string> target_lines(std::string_view target);
 /// "↑ improving": the arrow points the way the value moved; the word says whether that is good.
 std::string trend_text(Trend trend, ast::Better better);
 
+/// Whether an alert's message only restates its title and value ("Health of CiC: 80% is amber",
+/// the engine's default for indicators), so the agenda can leave it out.
+bool repeats_title(const AgendaItem& item);
+
 /// "team: Hunts Children's Team 1, worker: W0412".
 std::string labels_text(const Labels& labels);
 

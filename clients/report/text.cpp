@@ -87,6 +87,10 @@ std::string trend_text(Trend trend, ast::Better better) {
   return "";
 }
 
+bool repeats_title(const AgendaItem& item) {
+  return item.message == item.title || item.message.starts_with(item.title + ": ");
+}
+
 std::string labels_text(const Labels& labels) {
   std::string out;
   for (const auto& [name, value] : labels) {
