@@ -108,6 +108,49 @@ metric team_cases = count(open_case) by (team)
   EXPECT_EQ(metric_value(engine, "team_cases", {{"team", "A"}}), 1);
 }
 
+TEST(Derived, AnAggregateWrittenInARule) {
+  Engine engine;
+  load(engine, R"(
+metric open_case { unit count  labels child, team }
+rule busy_team { when count(open_case) by (team) > 2  severity amber  message "{team}: {value} open cases" }
+)");
+  Evaluation e = step(engine, R"(
+open_case{child="C1", team="A"} 1
+open_case{child="C2", team="A"} 1
+open_case{child="C3", team="A"} 1
+open_case{child="C4", team="B"} 1
+)", "2020-02-04");
+  ASSERT_EQ(describe(e.events), std::vector<std::string>{"fired amber busy_team{team=A}"});
+  EXPECT_EQ(e.events[0].message, "A: 3 open cases");
+  EXPECT_FALSE(engine.metric_id("busy_team#1"));  // the anonymous metric cannot be sent
+}
+
+TEST(Derived, LabelConditions) {
+  Engine engine;
+  load(engine, R"(
+metric caseload { unit count  labels worker, team, team_kind, home_team }
+rule a { when caseload > 20 and team_kind not in ("assessment")  severity amber }
+rule b { when caseload > 20 and team != home_team  severity amber }
+rule c { when caseload > 20 and (team == "T1" or worker == "W9")  severity amber }
+)");
+  step(engine, R"(
+caseload{worker="W1", team="T1", team_kind="children", home_team="T1"} 21
+caseload{worker="W2", team="T2", team_kind="assessment", home_team="T1"} 21
+caseload{worker="W9", team="T3", team_kind="children", home_team="T3"} 19
+)", "2020-02-04");
+  auto fired = [&](std::string_view rule) {
+    std::vector<std::string> workers;
+    for (const Alert& a : engine.open_alerts())
+      if (a.rule == rule)
+        for (const Label& l : a.labels)
+          if (l.name == "worker") workers.push_back(l.value);
+    return workers;
+  };
+  EXPECT_EQ(fired("a"), std::vector<std::string>{"W1"});
+  EXPECT_EQ(fired("b"), std::vector<std::string>{"W2"});
+  EXPECT_EQ(fired("c"), std::vector<std::string>{"W1"});
+}
+
 TEST(History, PctChangeReadsTheLatestValueAtOrBeforeAYearEarlier) {
   Engine engine;
   load(engine, R"(

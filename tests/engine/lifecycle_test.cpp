@@ -201,6 +201,23 @@ metric other { unit count }
             std::vector<std::string>{"resolved amber looked_after_children"});
 }
 
+TEST(Stale, AnExtractIsStaleWhenNoneOfItsMetricsHaveData) {
+  Engine engine;
+  load(engine, R"(
+metric open_case { unit count  labels child }
+metric cp_plan_age { unit days  labels child }
+extract annex_a_list7 {
+  key child = "Child Unique ID"
+  sample open_case = 1
+  sample cp_plan_age = age("Child Protection Plan Start Date")
+  expect every 3 weeks
+}
+)");
+  step(engine, "open_case{child=\"C1\"} 1", "2020-01-07");
+  EXPECT_TRUE(step(engine, "cp_plan_age{child=\"C1\"} 10", "2020-01-21").events.empty());
+  EXPECT_EQ(describe(engine.evaluate(day("2020-02-11")).events), std::vector<std::string>{"stale amber annex_a_list7"});
+}
+
 TEST(Evaluation, AnEarlierDateIsRefusedAndChangesNothing) {
   Engine engine;
   load(engine, kCaseload);
