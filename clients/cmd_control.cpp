@@ -306,3 +306,37 @@ int run_status(const Arguments& args) {
 }
 
 }  // namespace bandwatch::cli
+
+namespace bandwatch::cli {
+
+int run_reload(const Arguments& args) {
+  Common common;
+  po::options_description described("Options");
+  add_common(described, common);
+  po::options_description hidden;
+  po::positional_options_description positional;
+  po::variables_map vm;
+  const char* usage = "usage: bandwatch reload [--control EP] [--format text|json]\n"
+                      "Same as SIGHUP: the daemon checks the rule files and, if they have errors, keeps\n"
+                      "the rules in force and answers with the errors (file:line:col).\n";
+  if (int code = parse("reload", usage, args, described, hidden, positional, vm, common); code >= 0) return code;
+  int code = kExitOk;
+  auto answer = ask("reload", common, {{"command", "reload"}}, code);
+  if (!answer) return code;
+  bool ok = answer->value("ok", false);
+  if (common.format == "json") {
+    std::printf("%s\n", answer->dump().c_str());
+  } else {
+    for (const json& warning : (*answer)["warnings"]) std::fprintf(stderr, "%s\n", text(warning).c_str());
+    for (const json& error : (*answer)["errors"]) std::fprintf(stderr, "%s\n", text(error).c_str());
+    if (ok)
+      std::printf("reloaded: %s file(s), %s rule(s), %s indicator(s); %s alert(s) of removed rules resolved\n",
+                  text((*answer)["rule_files"]).c_str(), text((*answer)["rules"]).c_str(),
+                  text((*answer)["indicators"]).c_str(), text((*answer)["resolved"]).c_str());
+    else
+      std::fprintf(stderr, "bandwatch reload: refused: the rules in force are kept\n");
+  }
+  return ok ? kExitOk : kExitRejected;
+}
+
+}  // namespace bandwatch::cli

@@ -27,7 +27,7 @@ namespace {
 class Watcher {
  public:
   Watcher(zmq::context_t& context, std::string from, std::string route, int min_rank, bool json_output,
-          daemon::LazyPirateClient& control, const daemon::ClientSecurity& security)
+          daemon::LazyPirateClient& control, const daemon::ClientSecurity& security, int rcvhwm)
       : context_(context),
         route_(std::move(route)),
         min_rank_(min_rank),
@@ -35,7 +35,7 @@ class Watcher {
         control_(control),
         sub_(context, zmq::socket_type::sub) {
     sub_.set(zmq::sockopt::linger, 0);
-    sub_.set(zmq::sockopt::rcvhwm, 0);
+    sub_.set(zmq::sockopt::rcvhwm, rcvhwm);
     daemon::apply_client_security(sub_, security);
     monitor_ = std::make_unique<daemon::SocketMonitor>(context, sub_);
     std::random_device random;
@@ -216,6 +216,7 @@ int run_watch(const Arguments& args) {
   std::string from{daemon::kDefaultPublish}, control{daemon::kDefaultControl};
   std::string route, min_severity = "unbanded", format = "text";
   std::size_t count = 0;
+  int rcvhwm = 100'000;
   ConnectionOptions connection;
   po::options_description described("Options");
   described.add_options()
@@ -226,7 +227,9 @@ int run_watch(const Arguments& args) {
       ("min-severity", po::value<std::string>(&min_severity)->default_value(min_severity),
        "unbanded, amber or red: hide anything less severe")
       ("format", po::value<std::string>(&format)->default_value(format), "text or json (one object per line)")
-      ("count", po::value<std::size_t>(&count), "exit after printing this many events");
+      ("count", po::value<std::size_t>(&count), "exit after printing this many events")
+      ("rcvhwm", po::value<int>(&rcvhwm)->default_value(rcvhwm),
+       "messages queued here before ZeroMQ drops (a drop shows as a gap: a new snapshot is taken)");
   add_connection_options(described, connection);
   po::variables_map vm;
   const char* usage =
@@ -256,7 +259,7 @@ int run_watch(const Arguments& args) {
   zmq::context_t context(1);
   daemon::LazyPirateClient control_client(context, control, *security,
                                           std::chrono::milliseconds(connection.timeout_ms), connection.retries);
-  Watcher watcher(context, from, route, *min_rank, format == "json", control_client, *security);
+  Watcher watcher(context, from, route, *min_rank, format == "json", control_client, *security, rcvhwm);
   std::string error;
   if (!watcher.handshake(50, error) || !watcher.snapshot(error)) {
     std::fprintf(stderr, "bandwatch watch: %s\n", error.c_str());

@@ -23,4 +23,5 @@ int run_ack(const Arguments& args);
 int run_silence(const Arguments& args);
 int run_status(const Arguments& args);
 int run_keygen(const Arguments& args);
+int run_reload(const Arguments& args);
 }  // namespace bandwatch::cli

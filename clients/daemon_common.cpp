@@ -84,7 +84,9 @@ std::string routes_text(const json& routes) {
 std::string format_alert_line(const json& alert) {
   std::string value = text_of(alert, "formatted_value");
   if (value.empty()) value = text_of(alert, "value");
-  std::string line = "open         " + text_of(alert, "severity") + "  #" + text_of(alert, "id") + "  " +
+  std::string severity = text_of(alert, "severity");
+  if (severity.size() < 5) severity += std::string(5 - severity.size(), ' ');
+  std::string line = "open         " + severity + "  #" + text_of(alert, "id") + "  " +
          text_of(alert, "rule") + format_labels(alert.value("labels", json::object())) + " = " + value +
          "  since " + text_of(alert, "since");
   std::string message = text_of(alert, "message");
@@ -104,7 +106,9 @@ std::string format_event_line(const json& event) {
   std::string kind = text_of(event, "kind");
   std::string line = text_of(event, "as_of") + "  #" + text_of(event, "sequence") + "  " + kind;
   if (kind.size() < 12) line += std::string(12 - kind.size(), ' ');
-  line += " " + text_of(event, "severity");
+  std::string severity = text_of(event, "severity");
+  if (severity.size() < 5) severity += std::string(5 - severity.size(), ' ');
+  line += " " + severity;
   std::string id = text_of(event, "alert_id");
   if (!id.empty() && id != "0") line += "  #" + id;
   line += "  " + text_of(event, "rule") + format_labels(event.value("labels", json::object())) + " = " +

@@ -28,6 +28,7 @@ constexpr Command kCommands[] = {
     {"silence", bandwatch::cli::run_silence, "keep matching alerts from being published until a date"},
     {"status", bandwatch::cli::run_status, "what bandwatchd holds: rules, series, alerts, last batch"},
     {"keygen", bandwatch::cli::run_keygen, "write a CURVE key pair for bandwatchd or a client"},
+    {"reload", bandwatch::cli::run_reload, "reload bandwatchd's rules now (kept as they are if the new ones have errors)"},
 };
 
 void print_usage(std::FILE* out) {

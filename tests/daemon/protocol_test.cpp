@@ -1,0 +1,123 @@
+// The wire protocol's shapes: ingest header and reply, batch ids, topics, event JSON.
+#include "daemon/protocol.hpp"
+
+#include <gtest/gtest.h>
+
+namespace bandwatch::daemon {
+namespace {
+
+using nlohmann::json;
+
+TEST(IngestHeader, RoundTrip) {
+  IngestHeader header{Date::from_ymd(2020, 2, 4), true};
+  std::string error;
+  auto decoded = decode_ingest_header(encode_ingest_header(header), error);
+  ASSERT_TRUE(decoded) << error;
+  EXPECT_EQ(decoded->as_of, header.as_of);
+  EXPECT_TRUE(decoded->strict);
+}
+
+TEST(IngestHeader, RefusesWithReasons) {
+  std::string error;
+  EXPECT_FALSE(decode_ingest_header("not json", error));
+  EXPECT_EQ(error, "header frame is not a JSON object");
+  EXPECT_FALSE(decode_ingest_header(R"({"strict":true})", error));
+  EXPECT_EQ(error, "header has no \"as_of\" date");
+  EXPECT_FALSE(decode_ingest_header(R"({"as_of":"2021-02-29"})", error));
+  EXPECT_NE(error.find("not a date"), std::string::npos);
+  EXPECT_FALSE(decode_ingest_header(R"({"as_of":"2020-02-04","strict":"yes"})", error));
+  EXPECT_NE(error.find("strict"), std::string::npos);
+  EXPECT_FALSE(decode_ingest_header(R"({"v":2,"as_of":"2020-02-04"})", error));
+  EXPECT_NE(error.find("version"), std::string::npos);
+  EXPECT_FALSE(decode_ingest_header(std::string(kMaxHeaderBytes + 1, ' '), error));
+  EXPECT_NE(error.find("over the limit"), std::string::npos);
+  EXPECT_TRUE(decode_ingest_header(R"({"as_of":"2020-02-04"})", error));
+}
+
+TEST(BatchId, FromContentAndValid) {
+  IngestHeader header{Date::from_ymd(2020, 2, 4), false};
+  std::string a = content_batch_id(header, "caseload{worker=\"W1\"} 22\n");
+  EXPECT_EQ(a, content_batch_id(header, "caseload{worker=\"W1\"} 22\n"));
+  EXPECT_NE(a, content_batch_id(header, "caseload{worker=\"W1\"} 23\n"));
+  EXPECT_NE(a, content_batch_id({header.as_of, true}, "caseload{worker=\"W1\"} 22\n"));
+  EXPECT_NE(a, content_batch_id({Date::from_ymd(2020, 2, 5), false}, "caseload{worker=\"W1\"} 22\n"));
+  EXPECT_EQ(a.rfind("sha256:", 0), 0u);
+  EXPECT_EQ(a.size(), 7u + 64u);
+  EXPECT_TRUE(valid_batch_id(a));
+  EXPECT_FALSE(valid_batch_id(""));
+  EXPECT_FALSE(valid_batch_id("has space"));
+  EXPECT_FALSE(valid_batch_id(std::string(kMaxBatchIdBytes + 1, 'x')));
+  EXPECT_FALSE(valid_batch_id("tab\t"));
+}
+
+TEST(IngestReply, RoundTrip) {
+  IngestReply reply{"b1", true, false, 3, {{2, 5, "unknown metric 'x'"}}, ""};
+  json encoded = json::parse(encode_ingest_reply(reply));
+  EXPECT_EQ(encoded["status"], "ok");
+  EXPECT_EQ(encoded["rejected"][0]["line"], 2);
+  std::string error;
+  auto decoded = decode_ingest_reply(encoded.dump(), error);
+  ASSERT_TRUE(decoded) << error;
+  EXPECT_TRUE(decoded->ok);
+  EXPECT_EQ(decoded->accepted, 3u);
+  ASSERT_EQ(decoded->rejected.size(), 1u);
+  EXPECT_EQ(decoded->rejected[0].column, 5u);
+  EXPECT_EQ(decoded->rejected[0].message, "unknown metric 'x'");
+  EXPECT_FALSE(decode_ingest_reply("[1,2]", error));
+}
+
+TEST(Topics, RouteSeverityRule) {
+  engine::Event event;
+  event.rule = "practitioner_caseload";
+  event.severity = ast::Colour::red;
+  EXPECT_EQ(make_topic("workload_pressures", topic_severity(event), event.rule),
+            "workload_pressures.red.practitioner_caseload");
+  event.kind = engine::EventKind::unbanded;
+  EXPECT_EQ(topic_severity(event), "unbanded");
+  EXPECT_EQ(severity_rank("red"), 2);
+  EXPECT_EQ(severity_rank("amber"), 1);
+  EXPECT_EQ(severity_rank("unbanded"), 0);
+  EXPECT_FALSE(severity_rank("green"));
+}
+
+TEST(EventJson, CarriesTheFieldsSubscribersNeed) {
+  engine::Event event;
+  event.kind = engine::EventKind::fired;
+  event.alert_id = 7;
+  event.rule = "practitioner_caseload";
+  event.labels = {{"team", "Hunts 1"}, {"worker", "W0412"}};
+  event.severity = ast::Colour::amber;
+  event.value = 22;
+  event.unit = ast::Unit::count;
+  event.formatted_value = "22";
+  event.message = "W0412 (Hunts 1) holds 22 cases";
+  event.routes = {"workload_pressures"};
+  event.as_of = Date::from_ymd(2020, 2, 4);
+  event.since = event.as_of;
+  json out = event_json(event, 12, "fired");
+  EXPECT_EQ(out["sequence"], 12);
+  EXPECT_EQ(out["kind"], "fired");
+  EXPECT_EQ(out["alert_id"], 7);
+  EXPECT_EQ(out["labels"]["worker"], "W0412");
+  EXPECT_EQ(out["severity"], "amber");
+  EXPECT_TRUE(out["value"].is_number_integer());
+  EXPECT_EQ(out["message"], event.message);
+  EXPECT_EQ(out["as_of"], "2020-02-04");
+  EXPECT_TRUE(event_json(event, std::nullopt, "fired")["sequence"].is_null());
+  EXPECT_TRUE(json_number(96.6).is_number_float());
+  EXPECT_TRUE(json_number(std::nan("")).is_null());
+}
+
+TEST(Acknowledgement, RoundTrip) {
+  Acknowledgement ack{"Head of Service", "allocating this week", Date::from_ymd(2020, 3, 1), "2020-02-05T09:00:00Z"};
+  auto back = acknowledgement_from_json(to_json(ack));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->by, ack.by);
+  EXPECT_EQ(back->note, ack.note);
+  EXPECT_EQ(back->review, ack.review);
+  EXPECT_EQ(back->at, ack.at);
+  EXPECT_TRUE(to_json(Acknowledgement{"x", "", std::nullopt, ""})["review"].is_null());
+}
+
+}  // namespace
+}  // namespace bandwatch::daemon

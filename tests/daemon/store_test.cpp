@@ -1,0 +1,128 @@
+// The SQLite store: what is committed survives reopening; what is rolled back is gone; repeats
+// of a batch id are found; the event log keeps sequence numbers.
+#include "daemon/store.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+namespace bandwatch::daemon {
+namespace {
+
+namespace fs = std::filesystem;
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("bw_store_" + std::to_string(::getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  BatchRow batch(const std::string& id) {
+    BatchRow row;
+    row.batch_id = id;
+    row.as_of = "2020-02-04";
+    row.samples = 2;
+    row.body = "a 1\nb 2\n";
+    row.reply = R"({"status":"ok"})";
+    row.received_at = "2020-02-04T10:00:00Z";
+    return row;
+  }
+  fs::path dir_;
+};
+
+TEST_F(StoreTest, CommittedStateSurvivesReopening) {
+  {
+    Store store(dir_.string(), SyncMode::full);
+    store.begin();
+    EXPECT_EQ(store.insert_batch(batch("b1")), 1);
+    EXPECT_EQ(store.insert_batch(batch("b2")), 2);
+    store.insert_event(1, "fired", 1, "r", "2020-02-04", std::nullopt, R"({"sequence":1})");
+    store.insert_event(std::nullopt, "fired", 2, "r", "2020-02-04", 1, R"({"sequence":null})");
+    store.insert_event(2, "resolved", 1, "r", "2020-02-04", std::nullopt, R"({"sequence":2})");
+    store.set_meta("sequence", "2");
+    store.set_route_sequence("workload_pressures", 2);
+    store.upsert_alert(2, "r", "{}");
+    store.upsert_ack(2, R"({"by":"me"})");
+    store.commit();
+  }
+  Store store(dir_.string(), SyncMode::normal);
+  EXPECT_EQ(store.batch_count(), 2);
+  EXPECT_EQ(store.batch_reply("b1"), R"({"status":"ok"})");
+  EXPECT_FALSE(store.batch_reply("b3"));
+  EXPECT_EQ(store.meta("sequence"), "2");
+  EXPECT_EQ(store.route_sequences().at("workload_pressures"), 2u);
+  EXPECT_EQ(store.event_count(), 3);
+  auto events = store.events_from(2, 10);  // only published events carry a sequence
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0], R"({"sequence":2})");
+  EXPECT_EQ(store.events_from(1, 10).size(), 2u);
+  EXPECT_EQ(store.alerts().size(), 1u);
+  EXPECT_EQ(store.acks().at(2), R"({"by":"me"})");
+  EXPECT_EQ(store.last_batch()->batch_id, "b2");
+}
+
+TEST_F(StoreTest, RollbackLeavesNothing) {
+  Store store(dir_.string(), SyncMode::full);
+  store.begin();
+  store.insert_batch(batch("b1"));
+  store.rollback();
+  EXPECT_FALSE(store.in_transaction());
+  EXPECT_EQ(store.batch_count(), 0);
+  EXPECT_FALSE(store.batch_reply("b1"));
+}
+
+TEST_F(StoreTest, RepeatedBatchIdIsAnError) {
+  Store store(dir_.string(), SyncMode::full);
+  store.begin();
+  store.insert_batch(batch("b1"));
+  EXPECT_THROW(store.insert_batch(batch("b1")), StoreError);
+  store.rollback();
+}
+
+TEST_F(StoreTest, CheckpointAndReplayOrder) {
+  Store store(dir_.string(), SyncMode::full);
+  store.begin();
+  for (int i = 1; i <= 5; ++i) store.insert_batch(batch("b" + std::to_string(i)));
+  store.write_checkpoint({3, "state through 3", "now"});
+  store.drop_bodies_through(3);
+  store.commit();
+  auto checkpoint = store.read_checkpoint();
+  ASSERT_TRUE(checkpoint);
+  EXPECT_EQ(checkpoint->through_batch, 3);
+  EXPECT_EQ(checkpoint->state, "state through 3");
+  std::vector<std::string> replayed;
+  store.for_each_batch_after(3, [&](const BatchRow& row) {
+    EXPECT_TRUE(row.body);
+    replayed.push_back(row.batch_id);
+  });
+  EXPECT_EQ(replayed, (std::vector<std::string>{"b4", "b5"}));
+  // Ids of covered batches stay, for repeats.
+  EXPECT_TRUE(store.batch_reply("b1"));
+}
+
+TEST_F(StoreTest, Silences) {
+  Store store(dir_.string(), SyncMode::full);
+  store.begin();
+  auto id = store.insert_silence(R"({"until":"2020-03-01"})");
+  store.update_silence(id, R"({"id":1,"until":"2020-03-01"})");
+  store.commit();
+  EXPECT_EQ(store.silences().size(), 1u);
+  EXPECT_TRUE(store.remove_silence(id));
+  EXPECT_FALSE(store.remove_silence(id));
+  EXPECT_TRUE(store.silences().empty());
+}
+
+TEST_F(StoreTest, UnwritablePlaceIsAClearError) {
+  try {
+    Store store("/proc/bandwatch-cannot-be-here", SyncMode::full);
+    FAIL() << "opened a store under /proc";
+  } catch (const StoreError& error) {
+    EXPECT_NE(std::string(error.what()).find("bandwatch.db"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace bandwatch::daemon

@@ -1,0 +1,139 @@
+// Test harness for the end-to-end tests: starts the real bandwatchd binary on loopback with
+// wildcard ports (the daemon writes the ports it got to STATE_DIR/endpoints.json, so no port is
+// guessed), runs the real `bandwatch` clients, and waits on conditions (a file's contents, a
+// command's answer), never on fixed sleeps.
+//
+// Thread safety: none; one test thread drives it.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace bandwatch::e2e {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+std::string bandwatchd_path();
+std::string bandwatch_path();
+std::string source_dir();     // the repository
+std::string testdata(const std::string& name);  // tests/e2e/testdata/NAME
+
+/// A fresh directory under /tmp, removed at the end.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+std::string read_text(const std::string& path);
+void write_text(const std::string& path, const std::string& text);
+
+/// Polls `condition` every 10 ms until it holds or `timeout` passes.
+bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 20s);
+
+/// A child process with its output in files.
+class Process {
+ public:
+  Process(const std::vector<std::string>& argv, const std::string& out_path, const std::string& err_path,
+          const std::string& stdin_path = "/dev/null");
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  pid_t pid() const { return pid_; }
+  bool running();
+  /// Exit status (128 + signal when killed), or nullopt when still running after `timeout`.
+  std::optional<int> wait(std::chrono::milliseconds timeout);
+  void signal(int number);
+  std::string out() const { return read_text(out_path_); }
+  std::string err() const { return read_text(err_path_); }
+
+ private:
+  pid_t pid_ = -1;
+  std::optional<int> status_;
+  std::string out_path_, err_path_;
+};
+
+struct Result {
+  int code = -1;
+  std::string out, err;
+};
+
+/// Runs a command to completion (killed after `timeout`).
+Result run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout = 60s);
+
+/// A bandwatchd with its own state directory.
+class Daemon {
+ public:
+  /// Does not start it: call start().
+  Daemon(std::string directory, std::vector<std::string> rules, std::vector<std::string> extra = {});
+  ~Daemon();
+
+  /// Starts with wildcard ports, or the given endpoints (to come back where clients expect it);
+  /// returns when endpoints.json names this process.
+  void start(bool same_endpoints = false);
+  /// SIGTERM and wait; returns the exit status.
+  int stop();
+  void kill9();
+  bool running();
+  Process& process() { return *process_; }
+
+  std::string state_dir() const { return directory_ + "/state"; }
+  std::string log_path() const { return directory_ + "/daemon.log"; }
+  std::string log() const { return read_text(log_path()); }
+
+  /// `bandwatch COMMAND --control EP ARGS...` (or --to/--from as the command needs).
+  Result control(const std::string& command, std::vector<std::string> args = {});
+  Result send(std::vector<std::string> args);
+  json status();
+  json snapshot(const std::string& route = "");
+  /// The daemon's event log from sequence 1 (control `events`).
+  std::vector<json> event_log();
+
+  std::string ingest, publish, control_endpoint;
+  std::vector<std::string> client_security;  // --curve-* options every client call gets
+
+ private:
+  std::string directory_;
+  std::vector<std::string> rules_, extra_;
+  std::unique_ptr<Process> process_;
+};
+
+/// `bandwatch watch --format json ...` in the background, ready when it says it follows.
+class Watch {
+ public:
+  Watch(Daemon& daemon, const std::string& directory, std::vector<std::string> extra = {});
+  ~Watch();
+  /// The JSON lines printed so far (snapshots have "kind":"snapshot").
+  std::vector<json> lines() const;
+  std::vector<json> events() const;  // lines that are events
+  bool wait_for(const std::function<bool(const std::vector<json>&)>& condition,
+                std::chrono::milliseconds timeout = 20s) const;
+  Process& process() { return *process_; }
+
+ private:
+  std::unique_ptr<Process> process_;
+};
+
+/// A raw ZeroMQ request to an endpoint (REQ, or DEALER with `dealer`), frames as given; the reply
+/// frames, or nullopt after `timeout`.
+std::optional<std::vector<std::string>> raw_request(const std::string& endpoint,
+                                                    const std::vector<std::string>& frames, bool dealer = false,
+                                                    std::chrono::milliseconds timeout = 5s);
+
+}  // namespace bandwatch::e2e
