@@ -94,7 +94,6 @@ struct Engine::Impl {
   // scratch
   std::vector<LabelView> views_scratch;
   std::vector<LabelPair> pairs_scratch;
-  mutable std::vector<LabelView> out_labels_scratch;
 
   // ---- store ----
 
@@ -511,9 +510,13 @@ struct Engine::Impl {
         }
         std::uint32_t target = series_for(d.metric, g.labels);
         put_point(target, *date, v);
-        out.current.push_back(target);
       }
+      // Groups appear in first-seen order; the snapshot is kept in label order.
+      for (std::uint32_t sid : sorted_series(out))
+        if (series[sid].at(*date)) out.current.push_back(sid);
+      return;
     }
+    sorted_series(out);
   }
 
   // ---- alerts and events ----
@@ -1072,12 +1075,18 @@ struct Engine::Impl {
 
   // ---- views ----
 
-  const std::vector<std::uint32_t>& sorted_series(const MetricC& m_const) const {
-    MetricC& m = const_cast<MetricC&>(m_const);  // a cache: rebuilt when series were added
+  /// The metric's series in label order, rebuilt when series were added. Only non-const paths
+  /// rebuild it (evaluate, import), so const readers never race on it; series added by ingest
+  /// since the last evaluation are not in any snapshot yet and may be missing from it.
+  const std::vector<std::uint32_t>& sorted_series(MetricC& m) {
     if (m.sorted_count != m.series.size()) {
-      m.sorted = m.series;
-      std::sort(m.sorted.begin(), m.sorted.end(),
-                [&](std::uint32_t a, std::uint32_t b) { return labels_less(series[a].labels, series[b].labels); });
+      // Insertion keeps already-sorted prefixes cheap: only the new series are placed.
+      std::vector<std::uint32_t> added(m.series.begin() + static_cast<std::ptrdiff_t>(m.sorted_count), m.series.end());
+      auto less = [&](std::uint32_t a, std::uint32_t b) { return labels_less(series[a].labels, series[b].labels); };
+      std::sort(added.begin(), added.end(), less);
+      std::size_t middle = m.sorted.size();
+      m.sorted.insert(m.sorted.end(), added.begin(), added.end());
+      std::inplace_merge(m.sorted.begin(), m.sorted.begin() + static_cast<std::ptrdiff_t>(middle), m.sorted.end(), less);
       m.sorted_count = m.series.size();
     }
     return m.sorted;
@@ -1315,6 +1324,7 @@ struct Engine::Impl {
       }
       next_alert_id = std::max(next_alert_id, a.id + 1);
     }
+    for (MetricC& m : program.metrics) sorted_series(m);
     return notes;
   }
 };
@@ -1414,12 +1424,12 @@ std::size_t Engine::open_alert_count(bool include_pending) const {
 
 void Engine::for_each_indicator_value(const std::function<void(const IndicatorValueView&)>& visit) const {
   const Impl& impl = *impl_;
-  std::vector<LabelView>& labels = impl.out_labels_scratch;
+  std::vector<LabelView> labels;
   for (const ItemRef& item : impl.program.order) {
     if (item.kind != ItemKind::indicator) continue;
     const IndicatorC& ind = impl.program.indicators[item.index];
     const MetricC& m = impl.program.metrics[ind.metric];
-    for (std::uint32_t sid : impl.sorted_series(m)) {
+    for (std::uint32_t sid : m.sorted) {
       const Series& s = impl.series[sid];
       if (s.index_in_metric >= ind.slots.size()) continue;
       const IndicatorSlot& slot = ind.slots[s.index_in_metric];
@@ -1478,7 +1488,7 @@ std::vector<MetricValue> Engine::metric_values(std::string_view name) const {
   if (it == impl_->program.metric_ids.end()) return out;
   const MetricC& m = impl_->program.metrics[it->second];
   if (!m.has_snapshot) return out;
-  for (std::uint32_t sid : impl_->sorted_series(m)) {
+  for (std::uint32_t sid : m.sorted) {
     const Point* p = impl_->series[sid].at(m.snapshot);
     if (!p) continue;
     out.push_back({impl_->labels_of(impl_->series[sid].labels), p->value, m.unit, p->date});
