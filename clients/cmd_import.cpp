@@ -21,6 +21,7 @@
 #include <optional>
 
 #include "clients/commands.hpp"
+#include "clients/daemon_common.hpp"
 #include "clients/rule_files.hpp"
 #include "extract/dates.hpp"
 #include "extract/holidays.hpp"
@@ -32,7 +33,8 @@ namespace {
 
 namespace po = boost::program_options;
 
-constexpr int kExitRejected = 3;
+constexpr int kExitRowsRejected = 3;
+constexpr int kExitDaemonSilent = 4;
 
 struct FileCloser {
   void operator()(std::FILE* file) const { std::fclose(file); }
@@ -104,6 +106,18 @@ class Output {
     if (!temp_path_.empty()) std::remove(temp_path_.c_str());
   }
 
+  /// The spooled samples (no --out), for sending; false if they cannot be read back.
+  bool read_back(std::string& text) {
+    if (failed_ || !path_.empty() || std::fflush(file_.get()) != 0) return false;
+    std::rewind(file_.get());
+    char buffer[1 << 16];
+    std::size_t got = 0;
+    while ((got = std::fread(buffer, 1, sizeof buffer, file_.get())) > 0) text.append(buffer, got);
+    bool ok = !std::ferror(file_.get());
+    file_.reset();
+    return ok;
+  }
+
  private:
   std::string path_;
   std::string temp_path_;
@@ -144,11 +158,14 @@ int run_import(const Arguments& args) {
       ("as-of,a", po::value<std::string>(), "the date the samples describe (yyyy-mm-dd or dd/mm/yyyy)")
       ("out,o", po::value<std::string>(), "write the samples to FILE (replaced only on success); "
                                           "default: standard output")
-      ("to", po::value<std::string>(), "send the samples to the daemon's ingest endpoint as one batch")
+      ("to", po::value<std::string>(), "send the samples to the daemon's ingest endpoint as one "
+                                       "acknowledged batch (e.g. tcp://127.0.0.1:7601)")
       ("strict", "import nothing if any row is bad")
       ("holidays", po::value<std::string>(),
        "bank holiday file to use instead of the one built in (data/bank_holidays_england_wales.txt)")
       ("quiet,q", "no summary when every row was imported");
+  ConnectionOptions connection;
+  add_connection_options(options, connection);
   po::options_description hidden;
   hidden.add_options()("files", po::value<std::vector<std::string>>(), "CSV files");
   po::options_description all;
@@ -157,6 +174,7 @@ int run_import(const Arguments& args) {
   positional.add("files", -1);
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+  po::notify(vm);
   if (vm.count("help")) {
     std::cout << options << "\n";
     return 0;
@@ -169,11 +187,6 @@ int run_import(const Arguments& args) {
   if (!vm.count("as-of")) return usage("--as-of is required");
   if (!vm.count("files")) return usage("no CSV file given");
   if (vm.count("out") && vm.count("to")) return usage("give --out or --to, not both");
-  if (vm.count("to")) {
-    std::cerr << "bandwatch import: --to is not available yet: sending to the daemon comes with "
-                 "bandwatchd (issue 4). Write the samples with --out FILE for now.\n";
-    return 2;
-  }
 
   extract::DateParse as_of = extract::parse_date(vm["as-of"].as<std::string>());
   if (!as_of.date) return usage("--as-of: " + as_of.reason);
@@ -286,11 +299,34 @@ int run_import(const Arguments& args) {
     std::fprintf(stderr, "bandwatch import: --strict: %zu row%s rejected, nothing imported\n",
                  total.rejected, total.rejected == 1 ? "" : "s");
     std::fflush(stderr);
-    return kExitRejected;
+    return kExitRowsRejected;
   }
   std::fflush(stderr);
+  int status = total.rejected > 0 ? kExitRowsRejected : 0;
+  if (vm.count("to")) {
+    SendOptions send;
+    send.endpoint = vm["to"].as<std::string>();
+    send.connection = connection;
+    send.as_of = *as_of.date;
+    send.strict = vm.count("strict") > 0;
+    send.quiet = quiet;
+    std::vector<SampleSource> batch(1);
+    batch[0].name = "<import>";
+    if (!output.read_back(batch[0].text)) {
+      std::fprintf(stderr, "bandwatch import: cannot read back the samples to send\n");
+      return 1;
+    }
+    if (batch[0].text.empty()) {
+      std::fprintf(stderr, "bandwatch import: no samples to send\n");
+      return status;
+    }
+    int sent = send_samples(batch, send, "import");
+    if (sent == kExitNoReply) return kExitDaemonSilent;
+    if (sent != kExitOk) return 1;
+    return status;
+  }
   if (!output.commit()) return 1;
-  return total.rejected > 0 ? kExitRejected : 0;
+  return status;
 }
 
 }  // namespace bandwatch::cli

@@ -18,7 +18,7 @@ team names, blank lines at the end, and a few bad rows: unreadable dates, blank 
 visit date, a comma and a line break outside quotes. expected.json lists every bad row's line,
 the rows read, imported, filtered and rejected per list, and the measures worked out from the
 rows that import: caseload per worker (a child counted once per worker across lists 6-9),
-unallocated children per team, child protection plans open two years or more, children in care
+unallocated children per team (flagged on lists 6 and 9), child protection plans open two years or more, children in care
 whose visit or review is out of timescale, care leavers in suitable accommodation and in EET,
 and vacant and agency FTE.
 
@@ -206,10 +206,11 @@ class Council:
         # Some rows come from a system that types curly apostrophes.
         return team.replace("'", "\u2019") if self.rng.random() < 0.2 else team
 
-    def note_open(self, worker, child, team):
+    def note_open(self, worker, child, team, flags_unallocated=False):
+        """An imported open case; lists 6 and 9 also flag unallocated children (unallocated_case)."""
         if worker:
             self.open_pairs.add((worker, child))
-        else:
+        elif flags_unallocated:
             self.unallocated.setdefault(team, set()).add(child)
 
     def bad_count(self, rows):
@@ -263,7 +264,7 @@ def generate(args):
                 w.row(fields, "filtered")
             else:
                 w.row(fields, "imported")
-                c.note_open(ch["worker"], ch["id"], ch["team"])
+                c.note_open(ch["worker"], ch["id"], ch["team"], flags_unallocated=True)
         expected["lists"]["annex_a_list6"] = w.close()
 
     open_children = [ch for ch in children if not ch["closed"]]
@@ -405,7 +406,7 @@ def generate(args):
                 w.row(fields, "bad")
                 continue
             w.row(fields, "imported")
-            c.note_open(worker, fields[0], team)
+            c.note_open(worker, fields[0], team, flags_unallocated=True)
             c.measures["care_leavers"] += 1
             c.measures["care_leavers_suitably_accommodated"] += int(suitable)
             c.measures["care_leavers_in_eet"] += int(eet)

@@ -100,11 +100,9 @@ def main():
         pairs, unallocated = set(), {}
         for extract in ("annex_a_list6", "annex_a_list7", "annex_a_list8", "annex_a_list9"):
             for metric, labels, value, day in samples.get(extract, []):
-                if metric != "open_case":
-                    continue
-                if labels["worker"]:
+                if metric == "open_case" and labels["worker"]:
                     pairs.add((labels["worker"], labels["child"]))
-                else:
+                if metric == "unallocated_case" and value == 1:
                     unallocated.setdefault(labels["team"], set()).add(labels["child"])
         caseload = {}
         for worker, _child in pairs:
