@@ -76,7 +76,7 @@ struct Engine::Impl {
 
   std::vector<Series> series;
   U64Map series_index;
-  std::deque<LiveAlert> alerts;  // a deque: growing never moves the live ones
+  ChunkedVector<LiveAlert> alerts;  // growing never moves the live ones
   std::vector<std::uint32_t> free_alerts;
   AlertId next_alert_id = 1;
   std::int64_t evaluation_index = 0;
@@ -1155,8 +1155,9 @@ struct Engine::Impl {
       state.series.push_back(std::move(r));
     }
     std::vector<const LiveAlert*> live;
-    for (const LiveAlert& a : alerts)
+    alerts.for_each([&](const LiveAlert& a) {
       if (a.in_use) live.push_back(&a);
+    });
     std::sort(live.begin(), live.end(), [](const LiveAlert* x, const LiveAlert* y) { return x->id < y->id; });
     for (const LiveAlert* a : live) {
       AlertRecord r;
@@ -1359,7 +1360,8 @@ LoadResult Engine::reload(const std::vector<ast::File>& files, std::vector<Event
     EngineState state = impl_->export_state();
     if (resolved) {
       // Alerts whose rule or indicator is gone close now, so subscribers see them end.
-      for (const LiveAlert& a : impl_->alerts) {
+      for (std::size_t i = 0; i < impl_->alerts.size(); ++i) {
+        const LiveAlert& a = impl_->alerts[i];
         if (!a.in_use) continue;
         const std::string& name = impl_->alert_name(a);
         bool exists = a.source == AlertSource::rule        ? impl->program.rule_ids.count(name) > 0
@@ -1410,15 +1412,16 @@ Evaluation Engine::evaluate(Date as_of) { return impl_->evaluate(as_of); }
 
 std::vector<Alert> Engine::open_alerts(bool include_pending) const {
   std::vector<Alert> out;
-  for (const LiveAlert& a : impl_->alerts)
+  impl_->alerts.for_each([&](const LiveAlert& a) {
     if (a.in_use && (include_pending || a.state == AlertState::firing)) out.push_back(impl_->to_alert(a));
+  });
   std::sort(out.begin(), out.end(), [](const Alert& x, const Alert& y) { return x.id < y.id; });
   return out;
 }
 
 std::size_t Engine::open_alert_count(bool include_pending) const {
   std::size_t n = 0;
-  for (const LiveAlert& a : impl_->alerts) n += a.in_use && (include_pending || a.state == AlertState::firing);
+  impl_->alerts.for_each([&](const LiveAlert& a) { n += a.in_use && (include_pending || a.state == AlertState::firing); });
   return n;
 }
 

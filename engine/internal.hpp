@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <limits>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -125,6 +126,33 @@ class U64Map {
       if (s.key != kEmpty) place(s.key, s.value);
   }
   std::vector<Slot> slots_;
+  std::size_t size_ = 0;
+};
+
+/// A vector whose elements never move: fixed-size chunks, so growing copies no element and a
+/// reference stays valid (alerts are referenced while new ones open).
+template <typename T, std::size_t ChunkBits = 10>
+class ChunkedVector {
+ public:
+  static constexpr std::size_t kChunk = std::size_t{1} << ChunkBits;
+  T& operator[](std::size_t i) { return chunks_[i >> ChunkBits][i & (kChunk - 1)]; }
+  const T& operator[](std::size_t i) const { return chunks_[i >> ChunkBits][i & (kChunk - 1)]; }
+  std::size_t size() const { return size_; }
+  T& emplace_back() {
+    if (size_ == chunks_.size() * kChunk) chunks_.push_back(std::make_unique<T[]>(kChunk));
+    return (*this)[size_++];
+  }
+  void clear() {
+    chunks_.clear();
+    size_ = 0;
+  }
+  template <typename F>
+  void for_each(F&& f) const {
+    for (std::size_t i = 0; i < size_; ++i) f((*this)[i]);
+  }
+
+ private:
+  std::vector<std::unique_ptr<T[]>> chunks_;
   std::size_t size_ = 0;
 };
 
