@@ -96,7 +96,8 @@ enum class EventKind : std::uint8_t {
   de_escalated,  // severity lowered (indicator red -> amber)
   resolved,      // the alert closed (condition gone / `clear when` met / green / entity gone /
                  // fresh data after stale / rule removed by a reload)
-  unbanded,      // an indicator value entered no band (not an alert: alert_id 0)
+  unbanded,      // an indicator value entered no band: not an alert itself (alert_id 0, or the id
+                 // of the series' open alert, which it leaves as it is)
   stale,         // `expect every` passed without data: a stale alert opened
 };
 /// "pending", "fired", "escalated", "de-escalated", "resolved", "unbanded", "stale".
@@ -288,7 +289,8 @@ class Engine {
 
   /// Stores one sample into the series store. A sample for a series and date already held
   /// replaces that value. Samples dated after the next evaluation's as-of date are kept and
-  /// count from the evaluation on or after their date.
+  /// count from the evaluation on or after their date. An empty label value is an absent
+  /// label (as in Prometheus). No allocation in the steady state (known series, new dates).
   IngestStatus ingest(const Sample& sample);
   IngestStatus ingest(MetricId metric, std::span<const LabelView> labels, double value, Date as_of);
 
