@@ -709,7 +709,10 @@ struct Engine::Impl {
         const MetricC& metric = program.metrics[m];
         if (metric.has_snapshot && (!latest || metric.snapshot > *latest)) latest = metric.snapshot;
       }
-      Date base = latest ? *latest : *first_as_of;
+      // A feed that has never delivered is not yet being watched: in a program that covers
+      // several reports, the metrics of another report's extract would otherwise go stale at once.
+      if (!latest) continue;
+      Date base = *latest;
       bool stale = at_least(base, as_of, s.every);
       if (stale) {
         double days = as_of.days_since_epoch - base.days_since_epoch;

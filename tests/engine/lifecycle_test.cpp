@@ -218,6 +218,16 @@ extract annex_a_list7 {
   EXPECT_EQ(describe(engine.evaluate(day("2020-02-11")).events), std::vector<std::string>{"stale amber annex_a_list7"});
 }
 
+TEST(Stale, AFeedThatNeverDeliveredIsNotStale) {
+  Engine engine;
+  load(engine, R"(
+metric looked_after_children { unit count  expect every 6 weeks }
+metric other { unit count }
+)");
+  step(engine, "other 1", "2020-01-01");
+  EXPECT_TRUE(step(engine, "other 2", "2020-06-01").events.empty());
+}
+
 TEST(Evaluation, AnEarlierDateIsRefusedAndChangesNothing) {
   Engine engine;
   load(engine, kCaseload);
