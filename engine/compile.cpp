@@ -393,7 +393,7 @@ class Compiler {
                                      did_you_mean_label(matcher.label, m));
         return kNone;
       }
-      (matcher.negated ? ref.ne : ref.eq).push_back({name, strings_.intern(matcher.value)});
+      (matcher.negated ? ref.ne : ref.eq).push_back({name, label_text(matcher.value)});
     }
     if (metric == program.driver) {
       ref.join = Join::self;
@@ -430,6 +430,10 @@ class Compiler {
     return id;
   }
 
+  // An empty label value is an absent label (as in Prometheus): series carry no label for it,
+  // so `worker=""` must compare equal to "no worker label", which reads as kNone.
+  std::uint32_t label_text(const std::string& value) { return value.empty() ? kNone : strings_.intern(value); }
+
   Compiled compile_label_comparison(const ast::File& file, ExprProgram& program, const ast::Expr& expr) {
     const ast::Expr& l = expr.args[0];
     const ast::Expr& r = expr.args[1];
@@ -443,11 +447,11 @@ class Compiler {
     } else if (ll != kNone && r.kind == ast::ExprKind::string) {
       node.op = Node::label_eq;
       node.a = ll;
-      node.b = strings_.intern(r.name);
+      node.b = label_text(r.name);
     } else if (rl != kNone && l.kind == ast::ExprKind::string) {
       node.op = Node::label_eq;
       node.a = rl;
-      node.b = strings_.intern(l.name);
+      node.b = label_text(l.name);
     } else {
       error(file, expr.loc, "a label can only be compared with a string or another label, with == or !=");
       return {};

@@ -227,3 +227,27 @@ indicator y { unit count  better lower  bands { green >= 0 } }
 
 }  // namespace
 }  // namespace bandwatch::engine::testing
+
+namespace bandwatch::engine::testing {
+namespace {
+
+// An empty label value is an absent label, as in Prometheus: an unallocated case (no worker)
+// is matched by worker="" and not by worker!="".
+TEST(Derived, EmptyLabelValueMeansNoLabel) {
+  Engine engine;
+  load(engine, R"(
+metric open_case { unit count  labels child, worker }
+metric allocated = count(open_case{worker!=""})
+metric unallocated = count(open_case{worker=""})
+)");
+  step(engine, R"(
+open_case{child="C1", worker="W1"} 1
+open_case{child="C2", worker=""} 1
+open_case{child="C3"} 1
+)", "2020-02-04");
+  EXPECT_EQ(metric_value(engine, "allocated"), 1);
+  EXPECT_EQ(metric_value(engine, "unallocated"), 2);
+}
+
+}  // namespace
+}  // namespace bandwatch::engine::testing
