@@ -28,7 +28,9 @@
 
 namespace bandwatch::report {
 
-/// The reply to `report` for a daemon running `engine` with the rule files `files`.
+/// The reply to `report` for a daemon running `engine` with the rule files `files`. Copies the
+/// engine's state (export_state) to read the history: meant for a meeting pack now and then, not
+/// for a loop.
 nlohmann::json report_state_json(const engine::Engine& engine, const std::vector<ast::File>& files);
 
 /// Fills routes, indicators, series, as_of and evaluations of `source` from a `report` reply,
