@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The demo: installs what is needed, builds, checks the example rules, starts bandwatchd on
+# loopback with them, sends the example extracts in as the data team would (three fortnightly
+# extracts of the Annex A lists, and the seed reports' tables), shows the alerts as a meeting
+# sees them with `bandwatch watch`, and writes the meeting pack.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash tools/install-deps.sh
+bash tools/build.sh
+
+bin=build/clients/bandwatch
+daemon=build/daemon/bandwatchd
+demo=build/demo
+rm -rf "$demo" && mkdir -p "$demo"
+ingest=tcp://127.0.0.1:7610 publish=tcp://127.0.0.1:7611 control=tcp://127.0.0.1:7612
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+# Real extracts are messy: `import` reports each bad row and exits 3 having sent the good ones.
+import_list() {
+  local status=0
+  "$bin" import --rules examples --to "$ingest" "$@" >"$demo/import.out" 2>&1 || status=$?
+  sed 's/^/  /' "$demo/import.out"
+  [ "$status" -eq 0 ] || [ "$status" -eq 3 ]
+}
+
+step "Rule authors: bandwatch check examples/ (the one warnings file shows the seed's own band gaps)"
+"$bin" check --quiet examples/ 2>&1 | tail -n 1
+
+step "Operator: bandwatchd on loopback with the example rules"
+"$daemon" --rules examples --state-dir "$demo/state" --ingest "$ingest" --publish "$publish" \
+  --control "$control" --log-file "$demo/bandwatchd.log" --log-level error &
+daemon_pid=$!
+trap 'kill "${watch_pid:-}" "$daemon_pid" 2>/dev/null || true' EXIT
+"$bin" status --control "$control" --retries 10
+
+step "Meetings: bandwatch watch (snapshot on join, then the live feed)"
+"$bin" watch --from "$publish" --control "$control" > >(tee "$demo/watch.log") &
+watch_pid=$!
+# The watcher says when it has taken its snapshot and subscribed; nothing is sent before that.
+for _ in $(seq 100); do grep -q following "$demo/watch.log" 2>/dev/null && break; sleep 0.1; done
+
+step "Data team: the seed reports' tables (Stockton 2016, Cambridgeshire 2020), in date order"
+"$bin" send --to "$ingest" examples/samples/*.txt | sed 's/^/  /'
+
+step "Data team: three fortnightly extracts of Annex A lists 6-9 and the workforce list"
+for as_of in 2020-02-04 2020-02-18 2020-03-03; do
+  for list in 6 7 8 9; do
+    import_list --extract "annex_a_list$list" --as-of "$as_of" "examples/extracts/list$list.csv"
+  done
+  import_list --extract workforce --as-of "$as_of" examples/extracts/workforce.csv
+done
+
+# Wait until the watcher has printed the daemon's last event (its sequence number), then stop it.
+last=$("$bin" status --control "$control" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["sequence"])')
+for _ in $(seq 100); do grep -q "#$last " "$demo/watch.log" && break; sleep 0.1; done
+kill "$watch_pid" 2>/dev/null || true
+
+step "Workload Pressures meeting: what is open now"
+"$bin" snapshot --control "$control" | head -n 30
+
+step "The meeting pack"
+"$bin" report --control "$control" --format html --out "$demo/meeting-pack.html"
+"$bin" report --control "$control" --format markdown --out "$demo/meeting-pack.md"
+echo "Meeting pack written to $demo/meeting-pack.html (and .md); open it in a browser."
