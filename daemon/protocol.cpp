@@ -1,5 +1,6 @@
 #include "daemon/protocol.hpp"
 
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -12,7 +13,7 @@ using nlohmann::json;
 
 std::string encode_ingest_header(const IngestHeader& header) {
   json out = {{"v", kProtocolVersion}, {"as_of", header.as_of.iso()}, {"strict", header.strict}};
-  return out.dump();
+  return dump_json(out);
 }
 
 std::optional<IngestHeader> decode_ingest_header(std::string_view text, std::string& error) {
@@ -82,7 +83,7 @@ json to_json(const IngestReply& reply) {
   return out;
 }
 
-std::string encode_ingest_reply(const IngestReply& reply) { return to_json(reply).dump(); }
+std::string encode_ingest_reply(const IngestReply& reply) { return dump_json(to_json(reply)); }
 
 std::optional<IngestReply> decode_ingest_reply(std::string_view text, std::string& error) {
   json parsed = json::parse(text.begin(), text.end(), nullptr, false);
@@ -172,6 +173,157 @@ json event_json(const engine::Event& event, std::optional<std::uint64_t> sequenc
               {"routes", event.routes},
               {"as_of", event.as_of.iso()},
               {"since", event.since.iso()}};
+  return out;
+}
+
+namespace {
+
+/// Length of the valid UTF-8 sequence starting at text[i], or 0 when it is not valid.
+std::size_t utf8_length(std::string_view text, std::size_t i) {
+  auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+  unsigned char c = byte(i);
+  std::size_t length = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c <= 0xdf ? 2 : 0;
+  if (length == 0 || i + length > text.size()) return 0;
+  for (std::size_t k = 1; k < length; ++k)
+    if ((byte(i + k) & 0xc0) != 0x80) return 0;
+  unsigned char next = byte(i + 1);
+  if (c == 0xe0 && next < 0xa0) return 0;   // overlong
+  if (c == 0xed && next > 0x9f) return 0;   // surrogates
+  if (c == 0xf0 && next < 0x90) return 0;   // overlong
+  if (c == 0xf4 && next > 0x8f) return 0;   // beyond U+10FFFF
+  return length;
+}
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view text) {
+  // Sample lines are bytes; JSON is UTF-8: a byte that is not valid UTF-8 becomes U+FFFD, as
+  // nlohmann's error_handler_t::replace does, so no input can make the daemon write bad JSON.
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  std::size_t plain = 0;
+  for (std::size_t i = 0; i < text.size();) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x80) {
+      std::size_t length = utf8_length(text, i);
+      if (length > 0) {
+        i += length;
+        continue;
+      }
+      out.append(text.substr(plain, i - plain));
+      out += "\xef\xbf\xbd";
+      plain = ++i;
+      continue;
+    }
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      ++i;
+      continue;
+    }
+    out.append(text.substr(plain, i - plain));
+    plain = ++i;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        out += "\\u00";
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 15]);
+    }
+  }
+  out.append(text.substr(plain));
+  out.push_back('"');
+}
+
+std::string dump_json(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+void append_json_number(std::string& out, double value) {
+  char buffer[32];
+  if (!std::isfinite(value)) {
+    out += "null";
+    return;
+  }
+  double whole;
+  std::to_chars_result written;
+  if (std::modf(value, &whole) == 0.0 && std::fabs(value) < 9.0e15)
+    written = std::to_chars(buffer, buffer + sizeof buffer, static_cast<std::int64_t>(value));
+  else
+    written = std::to_chars(buffer, buffer + sizeof buffer, value);
+  out.append(buffer, written.ptr);
+}
+
+namespace {
+
+void append_key(std::string& out, std::string_view key) {
+  out.push_back('"');
+  out.append(key);
+  out += "\":";
+}
+
+void append_unsigned(std::string& out, std::uint64_t value) {
+  char buffer[24];
+  auto written = std::to_chars(buffer, buffer + sizeof buffer, value);
+  out.append(buffer, written.ptr);
+}
+
+}  // namespace
+
+std::string event_json_text(const engine::Event& event, std::optional<std::uint64_t> sequence,
+                            std::string_view kind, const Acknowledgement* ack) {
+  // nlohmann's object keeps keys sorted; so does this, so both texts are the same.
+  std::string out;
+  out.reserve(384);
+  out.push_back('{');
+  if (ack) {
+    append_key(out, "acknowledgement");
+    out += dump_json(to_json(*ack));
+    out.push_back(',');
+  }
+  append_key(out, "alert_id");
+  append_unsigned(out, event.alert_id);
+  out += ",\"as_of\":\"";
+  out += event.as_of.iso();
+  out += "\",\"formatted_value\":";
+  append_json_string(out, event.formatted_value);
+  out += ",\"kind\":";
+  append_json_string(out, kind);
+  out += ",\"labels\":{";
+  // Labels are sorted by name (engine contract), as a JSON object's keys are.
+  for (std::size_t i = 0; i < event.labels.size(); ++i) {
+    if (i) out.push_back(',');
+    append_json_string(out, event.labels[i].name);
+    out.push_back(':');
+    append_json_string(out, event.labels[i].value);
+  }
+  out += "},\"message\":";
+  append_json_string(out, event.message);
+  out += ",\"routes\":[";
+  for (std::size_t i = 0; i < event.routes.size(); ++i) {
+    if (i) out.push_back(',');
+    append_json_string(out, event.routes[i]);
+  }
+  out += "],\"rule\":";
+  append_json_string(out, event.rule);
+  out += ",\"sequence\":";
+  if (sequence) append_unsigned(out, *sequence);
+  else out += "null";
+  out += ",\"severity\":";
+  append_json_string(out, topic_severity(event));
+  out += ",\"since\":\"";
+  out += event.since.iso();
+  out += "\",\"source\":";
+  append_json_string(out, engine::to_string(event.source));
+  out += ",\"unit\":";
+  append_json_string(out, ast::to_string(event.unit));
+  out += ",\"value\":";
+  append_json_number(out, event.value);
+  out.push_back('}');
   return out;
 }
 

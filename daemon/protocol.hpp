@@ -148,6 +148,20 @@ nlohmann::json json_number(double value);
 nlohmann::json event_json(const engine::Event& event, std::optional<std::uint64_t> sequence,
                           std::string_view kind);
 
+/// The same object as event_json (plus "acknowledgement" when `ack` is given), written straight
+/// to text: the daemon's hot path, where building a JSON tree per event costs more than the
+/// evaluation. Keys in the same order as event_json's dump().
+std::string event_json_text(const engine::Event& event, std::optional<std::uint64_t> sequence,
+                            std::string_view kind, const Acknowledgement* ack = nullptr);
+
+/// Appends `text` as a JSON string (quoted, escaped) to `out`.
+void append_json_string(std::string& out, std::string_view text);
+/// Appends a number as json_number writes it (integer when whole, null when not finite).
+void append_json_number(std::string& out, double value);
+
+/// value.dump(), with bytes that are not UTF-8 replaced (U+FFFD) instead of throwing.
+std::string dump_json(const nlohmann::json& value);
+
 /// Parses "2020-02-04" from a JSON string; nullopt for anything else.
 std::optional<Date> json_date(const nlohmann::json& value);
 

@@ -276,7 +276,9 @@ void Server::recover() {
   for (const Diagnostic& diagnostic : loaded.diagnostics) log_->warn("{}", one_line(diagnostic));
   if (!loaded.ok()) throw std::runtime_error("the engine refused the rules (see the errors above)");
 
-  std::int64_t through = 0;
+  std::int64_t through = 0, through_event_block = 0;
+  std::vector<engine::AlertRecord> checkpoint_alerts;
+  clear_event_block();
   if (auto checkpoint = store_->read_checkpoint()) {
     std::string error;
     std::optional<engine::EngineState> state = engine::decode_state(checkpoint->state, &error);
@@ -285,6 +287,8 @@ void Server::recover() {
     for (const Diagnostic& diagnostic : engine_.import_state(*state))
       log_->warn("restoring state: {}", one_line(diagnostic));
     through = checkpoint->through_batch;
+    through_event_block = checkpoint->through_event_block;
+    checkpoint_alerts = std::move(state->alerts);
   }
   checkpoint_through_ = through;
   last_batch_seq_ = through;
@@ -322,18 +326,40 @@ void Server::recover() {
   for (auto& [id, text] : store_->silences())
     if (auto silence = silence_from_json(id, json::parse(text, nullptr, false))) silences_[id] = *silence;
 
-  // Alerts open before the stop whose rule or indicator is gone now (the rule files changed
-  // while the daemon was down): tell the subscribers they are resolved.
+  // Alerts the subscribers were told are open (firing at the checkpoint, or fired since) that the
+  // engine no longer has: their rule or indicator left the rule files while the daemon was down.
+  // Tell the subscribers they are resolved.
+  std::map<engine::AlertId, engine::Event> told_open;
+  Date as_of = engine_.last_as_of().value_or(Date{});
+  for (const engine::AlertRecord& record : checkpoint_alerts)
+    if (record.alert.state == engine::AlertState::firing)
+      told_open[record.alert.id] = event_from_alert(record.alert, as_of);
+  store_->for_each_event_block_after(through_event_block, [&](const EventBlock& block) {
+    std::size_t start = 0;
+    while (start < block.events.size()) {
+      std::size_t end = block.events.find('\n', start);
+      if (end == std::string::npos) end = block.events.size();
+      std::string_view line(block.events.data() + start, end - start);
+      start = end + 1;
+      json event = json::parse(line.begin(), line.end(), nullptr, false);
+      if (!event.is_object()) continue;
+      std::string kind = event.value("kind", "");
+      engine::AlertId id = event.value("alert_id", engine::AlertId{0});
+      if (id == 0) continue;
+      if (kind == "fired" || kind == "stale") told_open[id] = event_from_json(event);
+      else if (kind == "resolved") told_open.erase(id);
+    }
+  });
   std::set<engine::AlertId> open;
   for (const engine::Alert& alert : engine_.open_alerts(true)) open.insert(alert.id);
   std::vector<Publication> publications;
   bool changed = false;
-  Date as_of = engine_.last_as_of().value_or(Date{});
-  for (auto& [id, text] : store_->alerts()) {
+  for (auto& [id, told] : told_open) {
     if (open.count(id)) continue;
     if (!changed) store_->begin();
     changed = true;
-    engine::Event event = event_from_json(json::parse(text, nullptr, false));
+    engine::Event event = told;
+    event.kind = engine::EventKind::resolved;
     event.alert_id = id;
     event.as_of = as_of;
     event.message = "resolved: " + event.rule + " is no longer in the rules";
@@ -559,7 +585,7 @@ void Server::process_group(std::vector<Incoming>& group) {
         json answer = json::parse(*stored, nullptr, false);
         if (!answer.is_object()) answer = to_json(IngestReply{std::string(id), true, false, 0, {}, {}});
         answer["duplicate"] = true;
-        w.reply_json = answer.dump();
+        w.reply_json = dump_json(answer);
         log_->debug("ingest: batch {} is a repeat: not applied again", w.reply.batch_id);
         continue;
       }
@@ -631,7 +657,7 @@ void Server::process_group(std::vector<Incoming>& group) {
       if (w.same_as >= 0) {
         json answer = json::parse(work[static_cast<std::size_t>(w.same_as)].reply_json);
         answer["duplicate"] = true;
-        w.reply_json = answer.dump();
+        w.reply_json = dump_json(answer);
       }
       send_reply(ingest_, group[i].frames, w.envelope, w.reply_json);
       if (w.apply && !w.reply.rejected.empty())
@@ -644,7 +670,9 @@ void Server::process_group(std::vector<Incoming>& group) {
       samples_since_checkpoint_ += samples;
       maybe_checkpoint();
     }
-  } catch (const StoreError& error) {
+  } catch (const std::exception& error) {
+    // A store failure, or anything unforeseen: nothing of the group is committed, so nothing of
+    // it may stay in the engine either (after_store_failure rebuilds it from the store).
     store_->rollback();
     std::string message = std::string("the daemon could not store the batch (") + error.what() +
                           "): nothing of it was applied; send it again";
@@ -687,69 +715,72 @@ void Server::record_event(const engine::Event& event, const Acknowledgement* ack
   std::string_view kind = ack ? std::string_view("acknowledged") : engine::to_string(event.kind);
   const Silence* silence = silenced(event);
   std::optional<std::uint64_t> sequence;
-  json base = event_json(event, std::nullopt, kind);
-  if (ack) base["acknowledgement"] = to_json(*ack);
   static const std::vector<std::string> kUnrouted{std::string(kUnroutedRoute)};
   const std::vector<std::string>& routes = event.routes.empty() ? kUnrouted : event.routes;
-  json route_sequences = json::object();
+  std::vector<std::uint64_t> route_sequences;
   if (!silence) {
     sequence = ++sequence_;
-    base["sequence"] = *sequence;
     for (const std::string& route : routes) {
-      std::uint64_t& route_sequence = route_sequences_[route];
-      route_sequences[route] = ++route_sequence;
+      auto found = route_sequences_.find(route);
+      if (found == route_sequences_.end()) found = route_sequences_.emplace(route, 0).first;
+      route_sequences.push_back(++found->second);
       dirty_routes_.push_back(route);
     }
-  } else {
-    base["silenced_by"] = silence->id;
   }
-  base["route_sequences"] = route_sequences;
-  std::string stored = base.dump();
-  store_->insert_event(sequence, kind, event.alert_id, event.rule, event.as_of.iso(),
-                       silence ? std::optional<std::int64_t>(silence->id) : std::nullopt, stored);
+  // Text, not a JSON tree: this runs for every event of every batch.
+  std::string base = event_json_text(event, sequence, kind, ack);
+  std::string stored = "{\"route_sequences\":{";
+  for (std::size_t i = 0; i < route_sequences.size(); ++i) {
+    if (i) stored.push_back(',');
+    append_json_string(stored, routes[i]);
+    stored += ":" + std::to_string(route_sequences[i]);
+  }
+  stored += "},";
+  if (silence) stored += "\"silenced_by\":" + std::to_string(silence->id) + ",";
+  stored.append(base, 1);
+  // Logged with the transaction's other events in one row (save_sequences writes it).
+  event_block_ += stored;
+  event_block_ += '\n';
+  ++event_block_count_;
+  if (sequence) {
+    if (!event_block_first_) event_block_first_ = sequence;
+    event_block_last_ = sequence;
+  }
 
-  if (event.alert_id != 0) {
-    bool clears_ack = false;
-    if (ack) {
-      store_->upsert_alert(event.alert_id, event.rule, stored);
-    } else {
-      switch (event.kind) {
-        case engine::EventKind::fired:
-        case engine::EventKind::stale:
-        case engine::EventKind::de_escalated:
-          store_->upsert_alert(event.alert_id, event.rule, stored);
-          break;
-        case engine::EventKind::escalated:
-          // A red alert needs a fresh look: escalation clears the acknowledgement.
-          store_->upsert_alert(event.alert_id, event.rule, stored);
-          clears_ack = true;
-          break;
-        case engine::EventKind::resolved:
-          store_->delete_alert(event.alert_id);
-          clears_ack = true;
-          break;
-        default: break;
-      }
-    }
-    if (clears_ack && acks_.erase(event.alert_id)) store_->delete_ack(event.alert_id);
-  }
+  // A red alert needs a fresh look: escalation clears the acknowledgement, as resolution does.
+  if (!ack && event.alert_id != 0 &&
+      (event.kind == engine::EventKind::escalated || event.kind == engine::EventKind::resolved) &&
+      acks_.erase(event.alert_id))
+    store_->delete_ack(event.alert_id);
 
   if (!sequence) return;
   std::string severity = topic_severity(event);
-  base.erase("route_sequences");
-  for (const std::string& route : routes) {
-    base["route"] = route;
-    base["route_sequence"] = route_sequences[route];
-    out.push_back({make_topic(route, severity, event.rule), base.dump()});
+  for (std::size_t i = 0; i < routes.size(); ++i) {
+    std::string payload = "{\"route\":";
+    append_json_string(payload, routes[i]);
+    payload += ",\"route_sequence\":" + std::to_string(route_sequences[i]) + ",";
+    payload.append(base, 1);
+    out.push_back({make_topic(routes[i], severity, event.rule), std::move(payload)});
   }
 }
 
 void Server::save_sequences() {
+  if (event_block_count_ > 0) {
+    store_->append_event_block(event_block_first_, event_block_last_, event_block_count_, event_block_);
+    clear_event_block();
+  }
   store_->set_meta("sequence", std::to_string(sequence_));
   std::sort(dirty_routes_.begin(), dirty_routes_.end());
   dirty_routes_.erase(std::unique(dirty_routes_.begin(), dirty_routes_.end()), dirty_routes_.end());
   for (const std::string& route : dirty_routes_) store_->set_route_sequence(route, route_sequences_[route]);
   dirty_routes_.clear();
+}
+
+void Server::clear_event_block() {
+  event_block_.clear();
+  event_block_count_ = 0;
+  event_block_first_.reset();
+  event_block_last_.reset();
 }
 
 void Server::publish(const std::vector<Publication>& publications) {
@@ -763,7 +794,7 @@ void Server::publish(const std::vector<Publication>& publications) {
 void Server::heartbeat() {
   json routes = json::object();
   for (const auto& [route, sequence] : route_sequences_) routes[route] = sequence;
-  std::string payload = json{{"sequence", sequence_}, {"routes", routes}}.dump();
+  std::string payload = dump_json(json{{"sequence", sequence_}, {"routes", routes}});
   publish({{std::string(kHeartbeatTopic), payload}});
   last_heartbeat_ = std::chrono::steady_clock::now();
 }
@@ -771,7 +802,7 @@ void Server::heartbeat() {
 void Server::write_checkpoint() {
   std::string state = engine::encode_state(engine_.export_state());
   store_->begin();
-  store_->write_checkpoint({last_batch_seq_, state, utc_now_iso()});
+  store_->write_checkpoint({last_batch_seq_, store_->last_event_block(), state, utc_now_iso()});
   store_->drop_bodies_through(last_batch_seq_);
   store_->commit();
   checkpoint_through_ = last_batch_seq_;
@@ -839,7 +870,7 @@ void Server::on_control() {
       }
     }
     if (answer.contains("error")) log_->info("control: {}", answer["error"].get<std::string>());
-    send_reply(control_, frames, envelope, answer.dump());
+    send_reply(control_, frames, envelope, dump_json(answer));
   }
 }
 
@@ -926,7 +957,7 @@ json Server::acknowledge(const json& request) {
   std::uint64_t before = sequence_;
   store_->begin();
   acks_[id] = ack;
-  store_->upsert_ack(id, to_json(ack).dump());
+  store_->upsert_ack(id, dump_json(to_json(ack)));
   record_event(event, &ack, publications);
   save_sequences();
   store_->commit();
@@ -958,8 +989,8 @@ json Server::silence(const json& request) {
   silence.note = request.value("note", "");
   silence.created_at = utc_now_iso();
   store_->begin();
-  silence.id = store_->insert_silence(to_json(silence).dump());
-  store_->update_silence(silence.id, to_json(silence).dump());
+  silence.id = store_->insert_silence(dump_json(to_json(silence)));
+  store_->update_silence(silence.id, dump_json(to_json(silence)));
   store_->commit();
   silences_[silence.id] = silence;
   std::size_t matching = 0;
@@ -1025,7 +1056,19 @@ json Server::events(const json& request) {
     limit = std::min<std::size_t>(value->get<std::size_t>(), 10000);
   }
   json list = json::array();
-  for (const std::string& text : store_->events_from(from, limit)) list.push_back(json::parse(text, nullptr, false));
+  for (const EventBlock& block : store_->event_blocks_from(from, limit)) {
+    std::size_t start = 0;
+    while (start < block.events.size() && list.size() < limit) {
+      std::size_t end = block.events.find('\n', start);
+      if (end == std::string::npos) end = block.events.size();
+      std::string_view line(block.events.data() + start, end - start);
+      start = end + 1;
+      json event = json::parse(line.begin(), line.end(), nullptr, false);
+      if (!event.is_object() || !event["sequence"].is_number_unsigned()) continue;  // silenced
+      if (event["sequence"].get<std::uint64_t>() < from) continue;
+      list.push_back(std::move(event));
+    }
+  }
   return {{"sequence", sequence_}, {"events", std::move(list)}};
 }
 
@@ -1068,7 +1111,8 @@ json Server::reload(const std::string& reason) {
     store_->begin();
     for (const engine::Event& event : resolved) record_event(event, nullptr, publications);
     save_sequences();
-    store_->write_checkpoint({last_batch_seq_, engine::encode_state(engine_.export_state()), utc_now_iso()});
+    store_->write_checkpoint({last_batch_seq_, store_->last_event_block(),
+                              engine::encode_state(engine_.export_state()), utc_now_iso()});
     store_->drop_bodies_through(last_batch_seq_);
     store_->commit();
     checkpoint_through_ = last_batch_seq_;
@@ -1124,6 +1168,7 @@ int Server::run(const std::string& pipe_endpoint) {
       if (std::chrono::steady_clock::now() - last_heartbeat_ >= options_.heartbeat) {
         heartbeat();
         maybe_checkpoint();
+        if (!(items[2].revents & ZMQ_POLLIN)) store_->checkpoint_wal();  // idle: no batch waiting
       }
       if (failed_) {
         code = 1;

@@ -120,7 +120,9 @@ class Server {
 
   // events
   void record_event(const engine::Event& event, const Acknowledgement* ack, std::vector<Publication>& out);
+  /// Writes the transaction's event block and the sequence numbers (before commit).
   void save_sequences();
+  void clear_event_block();
   void publish(const std::vector<Publication>& publications);
   void heartbeat();
   const Silence* silenced(const engine::Event& event) const;
@@ -148,6 +150,9 @@ class Server {
   std::uint64_t sequence_ = 0;
   std::map<std::string, std::uint64_t, std::less<>> route_sequences_;
   std::vector<std::string> dirty_routes_;
+  std::string event_block_;  // this transaction's events, JSON lines
+  std::size_t event_block_count_ = 0;
+  std::optional<std::uint64_t> event_block_first_, event_block_last_;
   std::map<engine::AlertId, Acknowledgement> acks_;
   std::map<std::int64_t, Silence> silences_;
 

@@ -22,19 +22,17 @@ CREATE TABLE IF NOT EXISTS batches(
 CREATE TABLE IF NOT EXISTS checkpoint(
   id INTEGER PRIMARY KEY CHECK (id = 1),
   through_batch INTEGER NOT NULL,
+  through_event_block INTEGER NOT NULL,
   state BLOB NOT NULL,
   written_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS events(
+CREATE TABLE IF NOT EXISTS event_blocks(
   id INTEGER PRIMARY KEY,
-  sequence INTEGER UNIQUE,
-  kind TEXT NOT NULL,
-  alert_id INTEGER NOT NULL,
-  rule TEXT NOT NULL,
-  as_of TEXT NOT NULL,
-  silence_id INTEGER,
-  json TEXT NOT NULL);
+  first_sequence INTEGER,
+  last_sequence INTEGER,
+  count INTEGER NOT NULL,
+  events TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS event_blocks_by_last ON event_blocks(last_sequence);
 CREATE TABLE IF NOT EXISTS route_sequences(route TEXT PRIMARY KEY, sequence INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS alerts(id INTEGER PRIMARY KEY, rule TEXT NOT NULL, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS acks(alert_id INTEGER PRIMARY KEY, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS silences(
   id INTEGER PRIMARY KEY,
@@ -46,8 +44,8 @@ INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '1');
 // Statement slots: each prepared once, reused (the hot path must not re-prepare).
 enum Slot : int {
   kMetaGet, kMetaSet, kBatchReply, kBatchInsert, kBatchCount, kBatchLast, kBatchesAfter,
-  kDropBodies, kCheckpointWrite, kCheckpointRead, kEventInsert, kEventsFrom, kEventCount,
-  kRouteSet, kRoutesGet, kAlertUpsert, kAlertDelete, kAlertsGet, kAckUpsert, kAckDelete, kAcksGet,
+  kDropBodies, kCheckpointWrite, kCheckpointRead, kBlockInsert, kBlocksFrom, kBlocksAfter, kEventCount,
+  kRouteSet, kRoutesGet, kAckUpsert, kAckDelete, kAcksGet,
   kSilenceInsert, kSilenceUpdate, kSilenceRemove, kSilencesGet, kBegin, kCommit, kSlotCount
 };
 
@@ -123,7 +121,13 @@ Store::Store(const std::string& directory, SyncMode sync) {
     throw StoreError(path_ + ": cannot open: " + message);
   }
   sqlite3_busy_timeout(db_, 5000);
+  // Batches are tens of kilobytes of text: big pages keep them in few pages (before WAL is on,
+  // and only for a new database).
+  exec("PRAGMA page_size=32768");
   exec("PRAGMA journal_mode=WAL");
+  // Checkpoint the log into the database rarely and in the background of idle moments
+  // (Store::checkpoint_wal), not in the middle of a commit a client is waiting for.
+  exec("PRAGMA wal_autocheckpoint=2048");
   // WAL with synchronous=FULL syncs the log at every commit: an answered batch survives power
   // loss. NORMAL survives a crash of the daemon (kill -9) but not of the machine.
   exec(sync == SyncMode::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
@@ -154,6 +158,10 @@ Store::Statement& Store::statement(int which, const char* sql) {
   auto& slot = statements_[static_cast<std::size_t>(which)];
   if (!slot) slot = std::make_unique<Statement>(*this, sql);
   return *slot;
+}
+
+void Store::checkpoint_wal() noexcept {
+  sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
 }
 
 void Store::begin() {
@@ -265,53 +273,98 @@ void Store::drop_bodies_through(std::int64_t seq) {
 
 void Store::write_checkpoint(const Checkpoint& checkpoint) {
   statement(kCheckpointWrite,
-            "INSERT INTO checkpoint(id, through_batch, state, written_at) VALUES (1, ?1, ?2, ?3) "
+            "INSERT INTO checkpoint(id, through_batch, through_event_block, state, written_at) "
+            "VALUES (1, ?1, ?2, ?3, ?4) "
             "ON CONFLICT(id) DO UPDATE SET through_batch = excluded.through_batch, "
-            "state = excluded.state, written_at = excluded.written_at")
+            "through_event_block = excluded.through_event_block, state = excluded.state, "
+            "written_at = excluded.written_at")
       .bind(1, checkpoint.through_batch)
-      .bind_blob(2, checkpoint.state)
-      .bind(3, checkpoint.written_at)
+      .bind(2, checkpoint.through_event_block)
+      .bind_blob(3, checkpoint.state)
+      .bind(4, checkpoint.written_at)
       .run();
 }
 
 std::optional<Checkpoint> Store::read_checkpoint() {
   Statement& s = statement(kCheckpointRead,
-                           "SELECT through_batch, state, written_at FROM checkpoint WHERE id = 1");
+                           "SELECT through_batch, through_event_block, state, written_at FROM checkpoint "
+                           "WHERE id = 1");
   std::optional<Checkpoint> checkpoint;
-  if (s.step()) checkpoint = Checkpoint{s.integer(0), s.text(1), s.text(2)};
+  if (s.step()) checkpoint = Checkpoint{s.integer(0), s.integer(1), s.text(2), s.text(3)};
   s.reset();
   return checkpoint;
 }
 
-void Store::insert_event(std::optional<std::uint64_t> sequence, std::string_view kind,
-                         std::uint64_t alert_id, std::string_view rule, std::string_view as_of,
-                         std::optional<std::int64_t> silence_id, std::string_view json) {
-  Statement& s = statement(kEventInsert,
-                           "INSERT INTO events(sequence, kind, alert_id, rule, as_of, silence_id, json) "
-                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-  if (sequence) s.bind(1, static_cast<std::int64_t>(*sequence));
+std::int64_t Store::append_event_block(std::optional<std::uint64_t> first, std::optional<std::uint64_t> last,
+                                       std::size_t count, std::string_view lines) {
+  Statement& s = statement(kBlockInsert,
+                           "INSERT INTO event_blocks(first_sequence, last_sequence, count, events) "
+                           "VALUES (?1, ?2, ?3, ?4)");
+  if (first) s.bind(1, static_cast<std::int64_t>(*first));
   else s.bind_null(1);
-  s.bind(2, kind).bind(3, static_cast<std::int64_t>(alert_id)).bind(4, rule).bind(5, as_of);
-  if (silence_id) s.bind(6, *silence_id);
-  else s.bind_null(6);
-  s.bind(7, json).run();
+  if (last) s.bind(2, static_cast<std::int64_t>(*last));
+  else s.bind_null(2);
+  s.bind(3, static_cast<std::int64_t>(count)).bind(4, lines).run();
+  return sqlite3_last_insert_rowid(db_);
 }
 
-std::vector<std::string> Store::events_from(std::uint64_t from, std::size_t limit) {
-  Statement& s = statement(kEventsFrom,
-                           "SELECT json FROM events WHERE sequence >= ?1 ORDER BY sequence LIMIT ?2");
-  s.bind(1, static_cast<std::int64_t>(from)).bind(2, static_cast<std::int64_t>(limit));
-  std::vector<std::string> events;
-  while (s.step()) events.push_back(s.text(0));
+std::vector<EventBlock> Store::event_blocks_from(std::uint64_t from, std::size_t limit_events) {
+  Statement& s = statement(kBlocksFrom,
+                           "SELECT id, first_sequence, last_sequence, events FROM event_blocks "
+                           "WHERE last_sequence >= ?1 ORDER BY id");
+  s.bind(1, static_cast<std::int64_t>(from));
+  std::vector<EventBlock> blocks;
+  std::size_t events = 0;
+  while (events < limit_events && s.step()) {
+    EventBlock block;
+    block.id = s.integer(0);
+    if (!s.is_null(1)) block.first_sequence = static_cast<std::uint64_t>(s.integer(1));
+    if (!s.is_null(2)) block.last_sequence = static_cast<std::uint64_t>(s.integer(2));
+    block.events = s.text(3);
+    if (block.first_sequence && block.last_sequence)
+      events += static_cast<std::size_t>(*block.last_sequence - std::max(*block.first_sequence, from) + 1);
+    blocks.push_back(std::move(block));
+  }
   s.reset();
-  return events;
+  return blocks;
+}
+
+void Store::for_each_event_block_after(std::int64_t after, const std::function<void(const EventBlock&)>& visit) {
+  Statement& s = statement(kBlocksAfter,
+                           "SELECT id, first_sequence, last_sequence, events FROM event_blocks "
+                           "WHERE id > ?1 ORDER BY id");
+  s.bind(1, after);
+  try {
+    while (s.step()) {
+      EventBlock block;
+      block.id = s.integer(0);
+      if (!s.is_null(1)) block.first_sequence = static_cast<std::uint64_t>(s.integer(1));
+      if (!s.is_null(2)) block.last_sequence = static_cast<std::uint64_t>(s.integer(2));
+      block.events = s.text(3);
+      visit(block);
+    }
+  } catch (...) {
+    s.reset();
+    throw;
+  }
+  s.reset();
 }
 
 std::int64_t Store::event_count() {
-  Statement& s = statement(kEventCount, "SELECT count(*) FROM events");
+  Statement& s = statement(kEventCount, "SELECT coalesce(sum(count), 0) FROM event_blocks");
   std::int64_t count = s.step() ? s.integer(0) : 0;
   s.reset();
   return count;
+}
+
+std::int64_t Store::last_event_block() {
+  std::int64_t id = 0;
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db_, "SELECT coalesce(max(id), 0) FROM event_blocks", -1, &stmt, nullptr) == SQLITE_OK &&
+      sqlite3_step(stmt) == SQLITE_ROW)
+    id = sqlite3_column_int64(stmt, 0);
+  sqlite3_finalize(stmt);
+  return id;
 }
 
 void Store::set_route_sequence(std::string_view route, std::uint64_t sequence) {
@@ -326,27 +379,6 @@ std::map<std::string, std::uint64_t> Store::route_sequences() {
   Statement& s = statement(kRoutesGet, "SELECT route, sequence FROM route_sequences");
   std::map<std::string, std::uint64_t> out;
   while (s.step()) out[s.text(0)] = static_cast<std::uint64_t>(s.integer(1));
-  s.reset();
-  return out;
-}
-
-void Store::upsert_alert(std::uint64_t id, std::string_view rule, std::string_view json) {
-  statement(kAlertUpsert, "INSERT INTO alerts(id, rule, json) VALUES (?1, ?2, ?3) "
-                          "ON CONFLICT(id) DO UPDATE SET rule = excluded.rule, json = excluded.json")
-      .bind(1, static_cast<std::int64_t>(id))
-      .bind(2, rule)
-      .bind(3, json)
-      .run();
-}
-
-void Store::delete_alert(std::uint64_t id) {
-  statement(kAlertDelete, "DELETE FROM alerts WHERE id = ?1").bind(1, static_cast<std::int64_t>(id)).run();
-}
-
-std::map<std::uint64_t, std::string> Store::alerts() {
-  Statement& s = statement(kAlertsGet, "SELECT id, json FROM alerts ORDER BY id");
-  std::map<std::uint64_t, std::string> out;
-  while (s.step()) out[static_cast<std::uint64_t>(s.integer(0))] = s.text(1);
   s.reset();
   return out;
 }

@@ -5,10 +5,14 @@
 //   checkpoint       the engine state (engine::encode_state) after a given batch; restart loads it
 //                    and replays the batches after it, so every batch that was answered `ok` is
 //                    in the engine exactly once
-//   events           the event log: each event with its sequence number (NULL when a silence kept
-//                    it from being published)
+//   event_blocks     the event log, one row per transaction: its events as JSON lines, each with its
+//                    sequence number (null when a silence kept it from being published), and the
+//                    range of sequence numbers it holds. One row per transaction, not per event:
+//                    a batch can yield thousands of events, and a row each would cost more than
+//                    the evaluation.
 //   route_sequences  the last sequence number of each route's feed
-//   alerts           open alerts as last published; acks; silences; meta (the global sequence)
+//   acks, silences, meta (the global sequence)
+// Open alerts are not a table: they are in the engine state (checkpoint + replay).
 //
 // Writes happen inside begin()/commit(): the daemon commits a batch, its events and the new
 // sequence numbers in one transaction, and answers or publishes only after commit() returns.
@@ -53,9 +57,16 @@ struct BatchRow {
 };
 
 struct Checkpoint {
-  std::int64_t through_batch = 0;  // the state includes every batch with seq <= this
-  std::string state;               // engine::encode_state
+  std::int64_t through_batch = 0;        // the state includes every batch with seq <= this
+  std::int64_t through_event_block = 0;  // and yielded the events up to this block
+  std::string state;                     // engine::encode_state
   std::string written_at;
+};
+
+struct EventBlock {
+  std::int64_t id = 0;
+  std::optional<std::uint64_t> first_sequence, last_sequence;  // of its published events
+  std::string events;  // JSON objects, one per line, in sequence order
 };
 
 class Store {
@@ -67,6 +78,10 @@ class Store {
   Store& operator=(const Store&) = delete;
 
   const std::string& path() const { return path_; }
+
+  /// Copies the write-ahead log into the database as far as readers allow (PASSIVE): for idle
+  /// moments, so the log does not grow and commits rarely pay for it.
+  void checkpoint_wal() noexcept;
 
   void begin();
   void commit();
@@ -94,21 +109,21 @@ class Store {
   std::optional<Checkpoint> read_checkpoint();
 
   // ---- events ----
-  void insert_event(std::optional<std::uint64_t> sequence, std::string_view kind,
-                    std::uint64_t alert_id, std::string_view rule, std::string_view as_of,
-                    std::optional<std::int64_t> silence_id, std::string_view json);
-  /// Published events with sequence >= `from`, at most `limit`, in order (their JSON).
-  std::vector<std::string> events_from(std::uint64_t from, std::size_t limit);
-  std::int64_t event_count();
+  /// Appends the events of one transaction; returns the block's id.
+  std::int64_t append_event_block(std::optional<std::uint64_t> first, std::optional<std::uint64_t> last,
+                                  std::size_t count, std::string_view lines);
+  /// Blocks holding published events with sequence >= `from`, in order, until they hold about
+  /// `limit_events` of them (the caller picks the events out of the lines).
+  std::vector<EventBlock> event_blocks_from(std::uint64_t from, std::size_t limit_events);
+  /// Every block with id > `after`, in order.
+  void for_each_event_block_after(std::int64_t after, const std::function<void(const EventBlock&)>& visit);
+  std::int64_t event_count();  // logged events, published or not
+  std::int64_t last_event_block();
 
   void set_route_sequence(std::string_view route, std::uint64_t sequence);
   std::map<std::string, std::uint64_t> route_sequences();
 
-  // ---- open alerts, acknowledgements, silences (JSON per row) ----
-  void upsert_alert(std::uint64_t id, std::string_view rule, std::string_view json);
-  void delete_alert(std::uint64_t id);
-  std::map<std::uint64_t, std::string> alerts();
-
+  // ---- acknowledgements, silences (JSON per row) ----
   void upsert_ack(std::uint64_t alert_id, std::string_view json);
   void delete_ack(std::uint64_t alert_id);
   std::map<std::uint64_t, std::string> acks();

@@ -121,3 +121,42 @@ TEST(Acknowledgement, RoundTrip) {
 
 }  // namespace
 }  // namespace bandwatch::daemon
+
+namespace bandwatch::daemon {
+namespace {
+
+TEST(EventJsonText, SameObjectAsTheTree) {
+  engine::Event event;
+  event.kind = engine::EventKind::escalated;
+  event.alert_id = 42;
+  event.source = engine::AlertSource::indicator;
+  event.rule = "icpc_timeliness";
+  event.labels = {{"team", "Quote \" and \\ back\tslash"}, {"worker", "ünïcode ✓"}};
+  event.severity = ast::Colour::red;
+  event.value = 96.6;
+  event.unit = ast::Unit::percent;
+  event.formatted_value = "96.6%";
+  event.message = "line\nbreak \x01 control";
+  event.routes = {"performance_clinic", "workload_pressures"};
+  event.as_of = Date::from_ymd(2020, 2, 4);
+  event.since = Date::from_ymd(2019, 12, 31);
+  Acknowledgement ack{"me", "note", std::nullopt, "2020-02-05T09:00:00Z"};
+  for (std::optional<std::uint64_t> sequence : {std::optional<std::uint64_t>(7), std::optional<std::uint64_t>()}) {
+    nlohmann::json tree = event_json(event, sequence, "escalated");
+    EXPECT_EQ(event_json_text(event, sequence, "escalated"), tree.dump());
+    tree["acknowledgement"] = to_json(ack);
+    EXPECT_EQ(event_json_text(event, sequence, "escalated", &ack), tree.dump());
+  }
+}
+
+TEST(EventJsonText, BytesThatAreNotUtf8AreReplaced) {
+  std::string out;
+  append_json_string(out, std::string("ok \xff\xfe end \xe2\x9c\x93 \xc3", 15));
+  auto parsed = nlohmann::json::parse(out, nullptr, false);
+  ASSERT_FALSE(parsed.is_discarded()) << out;
+  EXPECT_EQ(parsed.get<std::string>(), "ok \xef\xbf\xbd\xef\xbf\xbd end \xe2\x9c\x93 \xef\xbf\xbd");
+  EXPECT_NO_THROW(dump_json(nlohmann::json(std::string("\xff"))));
+}
+
+}  // namespace
+}  // namespace bandwatch::daemon

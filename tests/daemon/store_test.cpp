@@ -39,12 +39,11 @@ TEST_F(StoreTest, CommittedStateSurvivesReopening) {
     store.begin();
     EXPECT_EQ(store.insert_batch(batch("b1")), 1);
     EXPECT_EQ(store.insert_batch(batch("b2")), 2);
-    store.insert_event(1, "fired", 1, "r", "2020-02-04", std::nullopt, R"({"sequence":1})");
-    store.insert_event(std::nullopt, "fired", 2, "r", "2020-02-04", 1, R"({"sequence":null})");
-    store.insert_event(2, "resolved", 1, "r", "2020-02-04", std::nullopt, R"({"sequence":2})");
+    store.append_event_block(1, 1, 2, "{\"sequence\":1}\n{\"sequence\":null}\n");
+    store.append_event_block(std::nullopt, std::nullopt, 1, "{\"sequence\":null}\n");
+    store.append_event_block(2, 2, 1, "{\"sequence\":2}\n");
     store.set_meta("sequence", "2");
     store.set_route_sequence("workload_pressures", 2);
-    store.upsert_alert(2, "r", "{}");
     store.upsert_ack(2, R"({"by":"me"})");
     store.commit();
   }
@@ -54,12 +53,15 @@ TEST_F(StoreTest, CommittedStateSurvivesReopening) {
   EXPECT_FALSE(store.batch_reply("b3"));
   EXPECT_EQ(store.meta("sequence"), "2");
   EXPECT_EQ(store.route_sequences().at("workload_pressures"), 2u);
-  EXPECT_EQ(store.event_count(), 3);
-  auto events = store.events_from(2, 10);  // only published events carry a sequence
-  ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0], R"({"sequence":2})");
-  EXPECT_EQ(store.events_from(1, 10).size(), 2u);
-  EXPECT_EQ(store.alerts().size(), 1u);
+  EXPECT_EQ(store.event_count(), 4);
+  EXPECT_EQ(store.last_event_block(), 3);
+  auto blocks = store.event_blocks_from(2, 10);  // blocks without published events never match
+  ASSERT_EQ(blocks.size(), 1u);
+  EXPECT_EQ(blocks[0].events, "{\"sequence\":2}\n");
+  EXPECT_EQ(store.event_blocks_from(1, 10).size(), 2u);
+  std::vector<std::int64_t> after;
+  store.for_each_event_block_after(1, [&](const EventBlock& block) { after.push_back(block.id); });
+  EXPECT_EQ(after, (std::vector<std::int64_t>{2, 3}));
   EXPECT_EQ(store.acks().at(2), R"({"by":"me"})");
   EXPECT_EQ(store.last_batch()->batch_id, "b2");
 }
@@ -86,7 +88,7 @@ TEST_F(StoreTest, CheckpointAndReplayOrder) {
   Store store(dir_.string(), SyncMode::full);
   store.begin();
   for (int i = 1; i <= 5; ++i) store.insert_batch(batch("b" + std::to_string(i)));
-  store.write_checkpoint({3, "state through 3", "now"});
+  store.write_checkpoint({3, 0, "state through 3", "now"});
   store.drop_bodies_through(3);
   store.commit();
   auto checkpoint = store.read_checkpoint();

@@ -1,0 +1,410 @@
+// bandwatchd end to end over loopback TCP: starts the real daemon on the shared workload
+// (../shared/bench-anchors/gen_workload.py), sends it from several `bandwatch send`-style clients
+// (REQ, Lazy Pirate, one batch of --batch-lines lines per request, content-hash ids) and counts
+// what a subscriber receives, then paces batches at half the peak rate and measures the latency
+// from sending a sample to receiving its alert on the PUB socket. Prints one JSON object.
+//
+// usage: daemon_bench --bandwatchd PATH --workload DIR [--clients N] [--batch-lines N]
+//                     [--sync full|normal] [--latency-seconds S] [--latency-batch-lines N]
+// bench/daemon_bench.sh runs it beside the bare ZeroMQ anchor and prints the ratio.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <barrier>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <zmq.hpp>
+
+#include "daemon/client.hpp"
+#include "daemon/protocol.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+using bandwatch::Date;
+using namespace bandwatch::daemon;
+
+struct Options {
+  std::string bandwatchd, workload, sync = "normal";
+  int clients = 4;
+  int batch_lines = 1000;
+  int latency_batch_lines = 100;
+  double latency_seconds = 5;
+};
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+struct Batch {
+  Date as_of;
+  std::string id, header, body;
+  std::size_t lines = 0;
+};
+
+Batch make_batch(Date as_of, std::string body, std::size_t lines) {
+  Batch batch{as_of, {}, {}, std::move(body), lines};
+  IngestHeader header{as_of, false};
+  batch.header = encode_ingest_header(header);
+  batch.id = content_batch_id(header, batch.body);
+  return batch;
+}
+
+/// The workload's lines grouped by date, cut into batches of `lines` lines.
+std::vector<std::vector<Batch>> load_batches(const std::string& path, int lines_per_batch, std::size_t& total) {
+  std::string text = read_all(path);
+  std::map<Date, std::vector<Batch>> by_date;
+  std::map<Date, std::pair<std::string, std::size_t>> pending;
+  std::size_t start = 0;
+  total = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string_view line(text.data() + start, end - start);
+    start = end + 1;
+    if (line.size() < 11) continue;
+    auto date = bandwatch::parse_iso_date(line.substr(line.size() - 10));
+    if (!date) continue;
+    auto& [body, count] = pending[*date];
+    body.append(line).push_back('\n');
+    ++total;
+    if (++count == static_cast<std::size_t>(lines_per_batch)) {
+      by_date[*date].push_back(make_batch(*date, std::move(body), count));
+      body.clear();
+      count = 0;
+    }
+  }
+  for (auto& [date, rest] : pending)
+    if (rest.second > 0) by_date[date].push_back(make_batch(date, std::move(rest.first), rest.second));
+  std::vector<std::vector<Batch>> out;
+  for (auto& [date, batches] : by_date) out.push_back(std::move(batches));
+  return out;
+}
+
+class DaemonProcess {
+ public:
+  DaemonProcess(const Options& options, const std::string& directory) {
+    std::string rules = options.workload + "/rules.bw";
+    std::string state = directory + "/state";
+    std::vector<std::string> argv{options.bandwatchd, "--rules", rules, "--state-dir", state,
+                                  "--ingest", "tcp://127.0.0.1:*", "--publish", "tcp://127.0.0.1:*",
+                                  "--control", "tcp://127.0.0.1:*", "--sync", options.sync,
+                                  "--log-level", "warn", "--publish-hwm", "0",
+                                  "--checkpoint-samples", "100000000", "--watch-interval-ms", "0"};
+    std::vector<char*> args;
+    for (auto& arg : argv) args.push_back(arg.data());
+    args.push_back(nullptr);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      std::string log = directory + "/daemon.log";
+      std::freopen(log.c_str(), "w", stderr);
+      ::execv(args[0], args.data());
+      ::_exit(127);
+    }
+    for (int i = 0; i < 3000; ++i) {
+      json endpoints = json::parse(read_all(state + "/endpoints.json"), nullptr, false);
+      if (endpoints.is_object() && endpoints.value("pid", 0) == pid_) {
+        ingest = endpoints["ingest"];
+        publish = endpoints["publish"];
+        control = endpoints["control"];
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    throw std::runtime_error("bandwatchd did not start: " + read_all(directory + "/daemon.log"));
+  }
+  ~DaemonProcess() {
+    ::kill(pid_, SIGTERM);
+    int status;
+    ::waitpid(pid_, &status, 0);
+  }
+  std::string ingest, publish, control;
+
+ private:
+  pid_t pid_;
+};
+
+/// Subscribes to everything; counts events and notes when each probe rule's event arrives.
+class Subscriber {
+ public:
+  Subscriber(zmq::context_t& context, const std::string& endpoint, LazyPirateClient& control)
+      : socket_(context, zmq::socket_type::sub) {
+    socket_.set(zmq::sockopt::rcvhwm, 0);
+    socket_.set(zmq::sockopt::linger, 0);
+    socket_.set(zmq::sockopt::subscribe, "");
+    socket_.connect(endpoint);
+    // The probe handshake of `bandwatch watch`: nothing counts until the subscription is live.
+    for (int attempt = 0;; ++attempt) {
+      std::string error;
+      std::string topic = "$probe.bench";
+      if (!control_request(control, {{"command", "probe"}, {"topic", topic}}, error))
+        throw std::runtime_error(error);
+      zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0}};
+      if (zmq::poll(items, 1, std::chrono::milliseconds(100)) > 0) {
+        zmq::message_t part;
+        bool got = false;
+        while (socket_.recv(part, zmq::recv_flags::dontwait)) got |= part.to_string() == topic;
+        if (got) break;
+      }
+      if (attempt > 100) throw std::runtime_error("subscription never became live");
+    }
+    thread_ = std::thread([this] { run(); });
+  }
+  ~Subscriber() {
+    stop_ = true;
+    thread_.join();
+  }
+  std::uint64_t events() const { return events_; }
+  std::uint64_t last_sequence() const { return last_sequence_; }
+  Clock::time_point last_event_time() {
+    std::lock_guard lock(mutex_);
+    return last_event_time_;
+  }
+  /// The (rule, arrival time) of each event received while tracking, in arrival order.
+  std::vector<std::pair<std::string, Clock::time_point>> arrivals() {
+    std::lock_guard lock(mutex_);
+    return arrivals_;
+  }
+  void track(bool on) { track_ = on; }
+
+ private:
+  void run() {
+    zmq::message_t topic, payload;
+    while (!stop_) {
+      zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0}};
+      zmq::poll(items, 1, std::chrono::milliseconds(20));
+      while (socket_.recv(topic, zmq::recv_flags::dontwait)) {
+        (void)socket_.recv(payload, zmq::recv_flags::none);
+        std::string_view name(static_cast<const char*>(topic.data()), topic.size());
+        if (!name.empty() && name.front() == '$') continue;
+        auto now = Clock::now();
+        ++events_;
+        // Topic "route.severity.rule": the rule is after the second dot.
+        std::string_view rule = name.substr(name.find('.', name.find('.') + 1) + 1);
+        std::string_view body(static_cast<const char*>(payload.data()), payload.size());
+        std::size_t at = body.find("\"sequence\":");
+        if (at != std::string_view::npos) last_sequence_ = std::strtoull(body.data() + at + 11, nullptr, 10);
+        std::lock_guard lock(mutex_);
+        last_event_time_ = now;
+        if (track_) arrivals_.emplace_back(std::string(rule), now);
+      }
+    }
+  }
+  zmq::socket_t socket_;
+  std::atomic<bool> stop_{false}, track_{false};
+  std::atomic<std::uint64_t> events_{0}, last_sequence_{0};
+  std::mutex mutex_;
+  Clock::time_point last_event_time_;
+  std::vector<std::pair<std::string, Clock::time_point>> arrivals_;
+  std::thread thread_;
+};
+
+bool send_batch(LazyPirateClient& client, const Batch& batch) {
+  std::string_view frames[] = {batch.id, batch.header, batch.body};
+  std::vector<std::string> reply;
+  std::string error;
+  if (client.request(frames, reply, error) != RequestStatus::ok) {
+    std::fprintf(stderr, "daemon_bench: %s\n", error.c_str());
+    return false;
+  }
+  if (reply.size() != 1 || reply[0].find("\"status\":\"ok\"") == std::string::npos) {
+    std::fprintf(stderr, "daemon_bench: batch refused: %s\n", reply.empty() ? "" : reply[0].substr(0, 300).c_str());
+    return false;
+  }
+  return true;
+}
+
+std::uint64_t daemon_sequence(LazyPirateClient& control) {
+  std::string error;
+  auto status = control_request(control, {{"command", "status"}}, error);
+  if (!status) throw std::runtime_error(error);
+  return (*status)["sequence"].get<std::uint64_t>();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string name = argv[i], value = argv[i + 1];
+    if (name == "--bandwatchd") options.bandwatchd = value;
+    else if (name == "--workload") options.workload = value;
+    else if (name == "--clients") options.clients = std::stoi(value);
+    else if (name == "--batch-lines") options.batch_lines = std::stoi(value);
+    else if (name == "--sync") options.sync = value;
+    else if (name == "--latency-seconds") options.latency_seconds = std::stod(value);
+    else if (name == "--latency-batch-lines") options.latency_batch_lines = std::stoi(value);
+    else {
+      std::fprintf(stderr, "daemon_bench: unknown option %s\n", name.c_str());
+      return 2;
+    }
+  }
+  if (options.bandwatchd.empty() || options.workload.empty()) {
+    std::fprintf(stderr, "usage: daemon_bench --bandwatchd PATH --workload DIR [--clients N] [--batch-lines N] "
+                         "[--sync full|normal] [--latency-seconds S] [--latency-batch-lines N]\n");
+    return 2;
+  }
+  try {
+    std::size_t total = 0;
+    auto dates = load_batches(options.workload + "/samples.txt", options.batch_lines, total);
+    std::string directory = fs::temp_directory_path() / ("bw_bench_" + std::to_string(::getpid()));
+    fs::create_directories(directory);
+    json result;
+    {
+      DaemonProcess daemon(options, directory);
+      zmq::context_t context(2);
+      LazyPirateClient control(context, daemon.control, {}, std::chrono::milliseconds(30000), 0);
+      Subscriber subscriber(context, daemon.publish, control);
+
+      // ---- peak: every client sends its share of each date's batches; dates in order ----
+      std::barrier sync_point(options.clients);
+      std::atomic<bool> failed{false};
+      auto started = Clock::now();
+      std::vector<std::thread> clients;
+      for (int c = 0; c < options.clients; ++c)
+        clients.emplace_back([&, c] {
+          LazyPirateClient client(context, daemon.ingest, {}, std::chrono::milliseconds(60000), 0);
+          for (const auto& batches : dates) {
+            for (std::size_t b = static_cast<std::size_t>(c); b < batches.size(); b += static_cast<std::size_t>(options.clients))
+              if (!send_batch(client, batches[b])) failed = true;
+            sync_point.arrive_and_wait();  // the next date only when this one is in
+          }
+        });
+      for (auto& thread : clients) thread.join();
+      auto answered = Clock::now();
+      if (failed) throw std::runtime_error("a batch failed");
+      std::uint64_t sequence = daemon_sequence(control);
+      while (subscriber.last_sequence() < sequence) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      auto finished = std::max(answered, subscriber.last_event_time());
+      double seconds = std::chrono::duration<double>(finished - started).count();
+      double rate = static_cast<double>(total) / seconds;
+      result["peak"] = {{"samples", total},
+                        {"batches", [&] { std::size_t n = 0; for (auto& d : dates) n += d.size(); return n; }()},
+                        {"batch_lines", options.batch_lines},
+                        {"clients", options.clients},
+                        {"events_received", subscriber.events()},
+                        {"last_sequence", sequence},
+                        {"seconds", seconds},
+                        {"samples_per_s", rate},
+                        {"ok_seconds", std::chrono::duration<double>(answered - started).count()}};
+
+      // ---- latency at half the peak rate ----
+      // A later date; every series set to a green value first (one burst of resolutions), then
+      // batches of the same green values in which one probe series flips red/green each time,
+      // so each batch yields exactly one event.
+      Date day = dates.back().front().as_of;
+      day.days_since_epoch += 14;
+      std::vector<std::string> metric_lines;  // per metric: its series at 99.999
+      int metrics = 0;
+      {
+        std::string rules = read_all(options.workload + "/rules.bw");
+        for (std::size_t at = 0; (at = rules.find("indicator m", at)) != std::string::npos; ++at) ++metrics;
+      }
+      int series = static_cast<int>(total / static_cast<std::size_t>(metrics) / dates.size());
+      auto metric_body = [&](int m, int flip_series, double flip_value) {
+        std::string body;
+        for (int s = 0; s < series; ++s) {
+          body += "m" + std::to_string(m) + "{s=\"" + std::to_string(s) + "\"} ";
+          body += s == flip_series ? std::to_string(flip_value) : std::string("99.999");
+          body += " " + day.iso() + "\n";
+        }
+        return body;
+      };
+      int metrics_per_batch = std::max(1, options.latency_batch_lines / series);
+      LazyPirateClient sender(context, daemon.ingest, {}, std::chrono::milliseconds(60000), 0);
+      for (int m = 0; m < metrics; m += metrics_per_batch) {
+        std::string body;
+        for (int k = m; k < std::min(metrics, m + metrics_per_batch); ++k) body += metric_body(k, -1, 0);
+        if (!send_batch(sender, make_batch(day, body, 0))) throw std::runtime_error("warm-up failed");
+      }
+      std::uint64_t warm = daemon_sequence(control);
+      while (subscriber.last_sequence() < warm) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      subscriber.track(true);
+
+      double half = rate / 2;
+      double batch_samples = static_cast<double>(metrics_per_batch * series);
+      auto interval = std::chrono::duration<double>(batch_samples / half);
+      std::size_t count = static_cast<std::size_t>(options.latency_seconds / interval.count());
+      std::vector<double> latencies;
+      std::vector<std::pair<std::string, Clock::time_point>> sent;
+      std::vector<bool> red(static_cast<std::size_t>(metrics), false);
+      auto next = Clock::now();
+      int cursor = 0;
+      for (std::size_t i = 0; i < count; ++i) {
+        std::string body;
+        int probe = cursor;
+        for (int k = 0; k < metrics_per_batch; ++k) {
+          int m = (cursor + k) % metrics;
+          if (m == probe) {
+            red[static_cast<std::size_t>(m)] = !red[static_cast<std::size_t>(m)];
+            body += metric_body(m, 0, red[static_cast<std::size_t>(m)] ? 50.0 : 99.999);
+          } else {
+            body += metric_body(m, -1, 0);
+          }
+        }
+        cursor = (cursor + metrics_per_batch) % metrics;
+        // Unique content per batch (the daemon would answer a repeat without applying it).
+        body += "# batch " + std::to_string(i) + "\n";
+        Batch batch = make_batch(day, std::move(body), 0);
+        std::this_thread::sleep_until(next);
+        next += std::chrono::duration_cast<Clock::duration>(interval);
+        auto at = Clock::now();
+        if (!send_batch(sender, batch)) throw std::runtime_error("latency batch failed");
+        sent.emplace_back("m" + std::to_string(probe), at);
+      }
+      std::uint64_t final_sequence = daemon_sequence(control);
+      auto deadline = Clock::now() + std::chrono::seconds(30);
+      while (subscriber.last_sequence() < final_sequence && Clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      // Each probe rule's events arrive in the order its batches were sent.
+      std::unordered_map<std::string, std::vector<Clock::time_point>> by_rule;
+      for (auto& [rule, time] : subscriber.arrivals()) by_rule[rule].push_back(time);
+      std::unordered_map<std::string, std::size_t> used;
+      for (auto& [rule, at] : sent) {
+        auto& times = by_rule[rule];
+        std::size_t& index = used[rule];
+        if (index < times.size()) latencies.push_back(std::chrono::duration<double, std::micro>(times[index++] - at).count());
+      }
+      std::sort(latencies.begin(), latencies.end());
+      auto percentile = [&](double p) {
+        return latencies.empty() ? 0.0 : latencies[std::min(latencies.size() - 1, static_cast<std::size_t>(p * static_cast<double>(latencies.size())))];
+      };
+      json latency = {{"target_samples_per_s", half},
+                      {"batches", count},
+                      {"alerts_matched", latencies.size()},
+                      {"batch_samples", batch_samples},
+                      {"interval_us", interval.count() * 1e6},
+                      {"p50_us", percentile(0.50)},
+                      {"p99_us", percentile(0.99)},
+                      {"max_us", latencies.empty() ? 0.0 : latencies.back()},
+                      {"note", "from the client sending a batch to the subscriber receiving its alert"}};
+      result["latency"] = latency;
+    }
+    std::printf("%s\n", result.dump().c_str());
+    if (!std::getenv("KEEP")) fs::remove_all(directory);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "daemon_bench: %s\n", error.what());
+    return 1;
+  }
+  return 0;
+}
