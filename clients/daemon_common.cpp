@@ -86,7 +86,7 @@ std::string format_alert_line(const json& alert) {
   if (value.empty()) value = text_of(alert, "value");
   std::string severity = text_of(alert, "severity");
   if (severity.size() < 5) severity += std::string(5 - severity.size(), ' ');
-  std::string line = "open         " + severity + "  #" + text_of(alert, "id") + "  " +
+  std::string line = "open         " + severity + "  alert " + text_of(alert, "id") + "  " +
          text_of(alert, "rule") + format_labels(alert.value("labels", json::object())) + " = " + value +
          "  since " + text_of(alert, "since");
   std::string message = text_of(alert, "message");
@@ -109,8 +109,6 @@ std::string format_event_line(const json& event) {
   std::string severity = text_of(event, "severity");
   if (severity.size() < 5) severity += std::string(5 - severity.size(), ' ');
   line += " " + severity;
-  std::string id = text_of(event, "alert_id");
-  if (!id.empty() && id != "0") line += "  #" + id;
   line += "  " + text_of(event, "rule") + format_labels(event.value("labels", json::object())) + " = " +
           text_of(event, "formatted_value");
   std::string message = text_of(event, "message");
@@ -118,6 +116,9 @@ std::string format_event_line(const json& event) {
   if (kind == "acknowledged") line += "  [" + ack_text(event.value("acknowledgement", json())) + "]";
   std::string routes = routes_text(event.value("routes", json::array()));
   if (!routes.empty()) line += "  " + routes;
+  // The alert id is what `bandwatch ack` takes; "#N" at the start is the event's sequence number.
+  std::string id = text_of(event, "alert_id");
+  if (!id.empty() && id != "0") line += "  (alert " + id + ")";
   return line;
 }
 

@@ -44,7 +44,8 @@ std::string format_labels(const nlohmann::json& labels);
 /// One line for an open alert of a snapshot (with "detail" fields when present).
 std::string format_alert_line(const nlohmann::json& alert);
 
-/// One line for a published event.
+/// One line for a published event: "2020-02-04  #12  fired  amber  rule{labels} = value
+/// "message"  -> routes  (alert 7)", #12 being the event's sequence number.
 std::string format_event_line(const nlohmann::json& event);
 
 /// A piece of sample text and where it came from, for error messages.

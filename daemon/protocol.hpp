@@ -48,6 +48,7 @@
 //                                "last_reload","curve"}
 //     {"command":"events", "from":N, "limit":M} -> {"sequence":N, "events":[event json...]}
 //     {"command":"probe", "topic":"$probe.<token>"} -> {"ok":true}
+//     {"command":"report"} -> see clients/report/daemon_state.hpp (for `bandwatch report`)
 //     {"command":"report"}  -> routes, indicators, their values and history, for the meeting
 //                              pack (the shape is in clients/report/daemon_state.hpp)
 //

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "clients/report/daemon_state.hpp"
+#include "clients/report/daemon_state.hpp"
 #include "engine/sample_line.hpp"
 #include "rules/diagnostic.hpp"
 

@@ -78,6 +78,23 @@ TEST(Options, ConfigFileGivesTheSameOptions) {
   EXPECT_EQ(*code, 0);
 }
 
+TEST(Options, TheExampleConfigStartsTheExampleRules) {
+  TempDir dir;
+  Process daemon({bandwatchd_path(), "--config", source_dir() + "/examples/bandwatchd.conf", "--state-dir",
+                  dir / "state", "--ingest", "tcp://127.0.0.1:*", "--publish", "tcp://127.0.0.1:*", "--control",
+                  "tcp://127.0.0.1:*", "--sync", "normal"},
+                 dir / "out", dir / "err");
+  ASSERT_TRUE(wait_until([&] { return fs::exists(dir / "state/endpoints.json") || !daemon.running(); }))
+      << daemon.err();
+  ASSERT_TRUE(daemon.running()) << daemon.err();
+  json endpoints = json::parse(read_text(dir / "state/endpoints.json"));
+  Result status = run({bandwatch_path(), "status", "--control", endpoints["control"], "--format", "json"});
+  ASSERT_EQ(status.code, 0) << status.err;
+  EXPECT_GT(json::parse(status.out)["rules"].get<int>(), 10);
+  daemon.signal(SIGTERM);
+  EXPECT_EQ(daemon.wait(20s).value_or(-1), 0);
+}
+
 TEST(Options, UsageErrorsAreClear) {
   Result missing = run({bandwatchd_path(), "--rules", testdata("rules.bw")});
   EXPECT_EQ(missing.code, 2);
