@@ -132,8 +132,12 @@ void agenda_table(std::string& out, const RouteReport& route, AgendaKind kind, s
     case AgendaKind::open: heading = "Still open"; break;
     case AgendaKind::resolved: heading = "Resolved since " + route.since.uk(); break;
   }
-  out += "<h3>" + esc(heading) + "</h3>\n";
-  out += "<table class=\"agenda stack agenda-" + std::string(to_string(kind)) + "\">\n"
+  // The heading names the table for screen readers, as a caption would.
+  std::string id = "agenda-" + (route.name.empty() ? std::string("unrouted") : route.name) + "-" +
+                   std::string(to_string(kind));
+  out += "<h3 id=\"" + esc(id) + "\">" + esc(heading) + "</h3>\n";
+  out += "<table class=\"agenda stack agenda-" + std::string(to_string(kind)) + "\" aria-labelledby=\"" + esc(id) +
+         "\">\n"
          "<colgroup><col class=\"c-item\"><col class=\"c-alert\"><col class=\"c-sev\"><col class=\"c-value\">"
          "<col class=\"c-dates\"><col class=\"c-age\"><col class=\"c-ack\"></colgroup>\n<thead><tr>"
          "<th scope=\"col\">Item</th><th scope=\"col\">Alert</th><th scope=\"col\">Severity</th>"

@@ -99,10 +99,11 @@ TEST(Html, EscapesAllText) {
 
 TEST(Html, AgendaSectionsInOrder) {
   std::string html = render_html(model());
-  std::size_t added = html.find("<h3>New since 16/09/2016</h3>");
-  std::size_t escalated = html.find("<h3>Escalated since 16/09/2016</h3>");
-  std::size_t open = html.find("<h3>Still open</h3>");
-  std::size_t resolved = html.find("<h3>Resolved since 16/09/2016</h3>");
+  std::size_t added = html.find("<h3 id=\"agenda-workload_pressures-new\">New since 16/09/2016</h3>");
+  std::size_t escalated = html.find("<h3 id=\"agenda-workload_pressures-escalated\">Escalated since 16/09/2016</h3>");
+  std::size_t open = html.find("<h3 id=\"agenda-workload_pressures-open\">Still open</h3>");
+  std::size_t resolved = html.find("<h3 id=\"agenda-workload_pressures-resolved\">Resolved since 16/09/2016</h3>");
+  EXPECT_TRUE(contains(html, "<table class=\"agenda stack agenda-new\" aria-labelledby=\"agenda-workload_pressures-new\">"));
   ASSERT_NE(added, std::string::npos);
   EXPECT_LT(added, escalated);
   EXPECT_LT(escalated, open);
