@@ -20,6 +20,7 @@
 
 #include "clients/commands.hpp"
 #include "clients/rule_files.hpp"
+#include "clients/sample_files.hpp"
 #include "engine/engine.hpp"
 #include "engine/sample_line.hpp"
 
@@ -28,43 +29,6 @@ namespace {
 
 namespace po = boost::program_options;
 using namespace bandwatch::engine;
-
-/// The whole file in one buffer: one read for the common case, no per-character stream work.
-bool slurp(const std::string& path, std::string& out) {
-  int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) return false;
-  struct stat st {};
-  if (::fstat(fd, &st) == 0 && st.st_size > 0) out.reserve(static_cast<std::size_t>(st.st_size));
-  char buffer[1 << 16];
-  for (;;) {
-    ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0) {
-      ::close(fd);
-      return false;
-    }
-    if (n == 0) break;
-    out.append(buffer, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return true;
-}
-
-struct Record {
-  std::uint32_t metric;
-  Date date;
-  double value;
-  std::uint32_t label_begin;
-  std::uint16_t label_count;
-  std::uint16_t file;
-  std::uint32_t line;
-};
-
-struct LineError {
-  std::uint16_t file;
-  std::uint32_t line;
-  std::size_t column;
-  std::string message;
-};
 
 /// Appends `s` to `out` as a JSON string.
 void json_string(std::string& out, std::string_view s) {
@@ -256,29 +220,6 @@ void text_event(std::string& out, const Event& e) {
   out += '\n';
 }
 
-/// Why a sample was refused, naming the label and what the metric carries.
-std::string explain(const Engine& engine, const std::string& metric, std::span<const LabelView> given,
-                    IngestStatus status) {
-  std::vector<std::string> allowed = engine.metric_labels(metric);
-  for (std::size_t i = 0; i < given.size(); ++i) {
-    bool declared = std::find(allowed.begin(), allowed.end(), given[i].name) != allowed.end();
-    bool repeated = false;
-    for (std::size_t j = 0; j < i; ++j) repeated = repeated || given[j].name == given[i].name;
-    if (status == IngestStatus::unknown_label && !declared) {
-      std::string text = "metric '" + metric + "' has no label '" + std::string(given[i].name) + "'";
-      std::string best = did_you_mean(given[i].name, allowed);
-      if (!best.empty()) return text + "; did you mean '" + best + "'?";
-      if (allowed.empty()) return text + "; it carries no labels";
-      std::string list;
-      for (const std::string& a : allowed) list += (list.empty() ? "" : ", ") + a;
-      return text + "; it carries " + list;
-    }
-    if (status == IngestStatus::duplicate_label && repeated)
-      return "label '" + std::string(given[i].name) + "' is given twice";
-  }
-  return std::string(to_string(status));
-}
-
 }  // namespace
 
 int run_eval(const Arguments& args) {
@@ -336,107 +277,25 @@ int run_eval(const Arguments& args) {
   if (has_errors(loaded.diagnostics)) return 1;
   auto t_rules = Clock::now();
 
-  // Samples: parse every line into a compact record.
-  std::vector<std::string> paths = vm["samples"].as<std::vector<std::string>>();
-  std::vector<std::string> buffers(paths.size());
-  std::vector<Record> records;
-  std::vector<LabelView> labels;
-  std::deque<std::string> unescaped;  // label values that had escapes (stable addresses)
-  std::vector<LineError> errors;
-  std::map<std::uint32_t, std::string> metric_names;
-  ParsedSample parsed;
+  // Samples: every line parsed and resolved, then replayed one evaluation per as-of date.
+  SampleFiles samples;
   std::string error;
-  for (std::size_t f = 0; f < paths.size(); ++f) {
-    std::string& text = buffers[f];
-    bool ok = paths[f] == "-" ? static_cast<bool>(std::getline(std::cin, text, '\0')) || !text.empty()
-                              : slurp(paths[f], text);
-    if (!ok && paths[f] != "-") {
-      std::cerr << paths[f] << ": error: cannot read file\n";
-      return 1;
-    }
-    std::string_view all = text;
-    std::uint32_t line_no = 0;
-    std::string_view last_metric;
-    std::uint32_t last_metric_id = 0;
-    bool last_metric_ok = false;
-    for (std::size_t at = 0; at < all.size();) {
-      const char* nl = static_cast<const char*>(std::memchr(all.data() + at, '\n', all.size() - at));
-      std::size_t end = nl ? static_cast<std::size_t>(nl - all.data()) : all.size();
-      std::string_view line = all.substr(at, end - at);
-      at = end + 1;
-      ++line_no;
-      if (line_no == 1 && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);  // BOM
-      std::size_t column = 0;
-      LineKind kind = parse_sample_line(line, parsed, error, column);
-      if (kind == LineKind::blank) continue;
-      auto fail = [&](std::size_t col, std::string message) {
-        errors.push_back({static_cast<std::uint16_t>(f), line_no, col, std::move(message)});
-      };
-      if (kind == LineKind::error) {
-        fail(column, error);
-        continue;
-      }
-      if (parsed.metric != last_metric || !last_metric_ok) {
-        std::optional<Engine::MetricId> id = engine.metric_id(parsed.metric);
-        last_metric = parsed.metric;
-        last_metric_ok = id.has_value();
-        if (id) {
-          last_metric_id = *id;
-          metric_names.emplace(*id, std::string(parsed.metric));
-        }
-      }
-      if (!last_metric_ok) {
-        fail(1, "unknown metric '" + std::string(parsed.metric) + "'");
-        continue;
-      }
-      std::optional<Date> date = parsed.date ? parsed.date : default_date;
-      if (!date) {
-        fail(line.size() + 1, "missing as-of date (write it after the value, or pass --as-of)");
-        continue;
-      }
-      Record r{last_metric_id, *date, parsed.value, static_cast<std::uint32_t>(labels.size()),
-               static_cast<std::uint16_t>(parsed.labels.size()), static_cast<std::uint16_t>(f), line_no};
-      for (LabelView l : parsed.labels) {
-        if (!parsed.scratch_.empty() && l.value.data() >= parsed.scratch_.data() &&
-            l.value.data() < parsed.scratch_.data() + parsed.scratch_.size())
-          l.value = unescaped.emplace_back(l.value);
-        labels.push_back(l);
-      }
-      records.push_back(r);
-    }
+  if (!samples.read(engine, vm["samples"].as<std::vector<std::string>>(), default_date, error)) {
+    std::cerr << "bandwatch eval: " << error << "\n";
+    return 1;
   }
-  // One evaluation per distinct date, in date order; within a date, file order.
-  if (!std::is_sorted(records.begin(), records.end(), [](const Record& a, const Record& b) { return a.date < b.date; }))
-    std::stable_sort(records.begin(), records.end(), [](const Record& a, const Record& b) { return a.date < b.date; });
   auto t_read = Clock::now();
 
   std::string out;
   std::map<std::string, std::size_t> band_counts = {{"green", 0}, {"amber", 0}, {"red", 0}, {"unbanded", 0}, {"small_cohort", 0}};
   std::map<std::string, std::size_t> event_counts;
-  std::size_t evaluations = 0, ingested = 0;
+  std::size_t evaluations = 0;
   if (format == "json") out += "{\"evaluations\":[";
-  double evaluate_seconds = 0;
-  for (std::size_t i = 0; i < records.size();) {
-    std::size_t j = i;
-    Date date = records[i].date;
-    auto te = Clock::now();
-    for (; j < records.size() && records[j].date == date; ++j) {
-      const Record& r = records[j];
-      IngestStatus status = engine.ingest(r.metric, std::span<const LabelView>(labels.data() + r.label_begin, r.label_count),
-                                          r.value, r.date);
-      if (status != IngestStatus::ok)
-        errors.push_back({r.file, r.line, 1,
-                          explain(engine, metric_names[r.metric],
-                                  std::span<const LabelView>(labels.data() + r.label_begin, r.label_count), status)});
-      else ++ingested;
-    }
-    Evaluation evaluation = engine.evaluate(date);
-    evaluate_seconds += std::chrono::duration<double>(Clock::now() - te).count();
-    i = j;
-    if (!evaluation.ok) {
-      std::cerr << "bandwatch eval: " << evaluation.error << "\n";
-      return 1;
-    }
+  double visit_seconds = 0;  // formatting, excluded from the engine's time
+  auto replay_start = Clock::now();
+  bool replayed = samples.replay(engine, [&](const Evaluation& evaluation) {
+    auto visit_start = Clock::now();
+    Date date = evaluation.as_of;
     ++evaluations;
     for (const Event& e : evaluation.events) ++event_counts[std::string(to_string(e.kind))];
     if (format == "summary") {
@@ -509,7 +368,15 @@ int run_eval(const Arguments& args) {
       std::fwrite(out.data(), 1, out.size(), stdout);
       out.clear();
     }
+    visit_seconds += std::chrono::duration<double>(Clock::now() - visit_start).count();
+  }, error);
+  double evaluate_seconds = std::chrono::duration<double>(Clock::now() - replay_start).count() - visit_seconds;
+  if (!replayed) {
+    std::cerr << "bandwatch eval: " << error << "\n";
+    return 1;
   }
+  std::size_t ingested = samples.ingested();
+  std::vector<SampleLineError> errors = samples.errors();
   std::vector<Alert> open = format == "summary" ? std::vector<Alert>{} : engine.open_alerts();
   if (format == "json") {
     out += "],\n\"open_alerts\":[";
@@ -549,11 +416,7 @@ int run_eval(const Arguments& args) {
   std::fflush(stdout);
   auto t_end = Clock::now();
 
-  std::sort(errors.begin(), errors.end(), [](const LineError& a, const LineError& b) {
-    return std::tie(a.file, a.line) < std::tie(b.file, b.line);
-  });
-  for (const LineError& e : errors)
-    std::fprintf(stderr, "%s:%u:%zu: error: %s\n", paths[e.file].c_str(), e.line, e.column, e.message.c_str());
+  print_sample_errors(errors);
   if (timing) {
     auto s = [](auto a, auto b) { return std::chrono::duration<double>(b - a).count(); };
     std::fprintf(stderr,

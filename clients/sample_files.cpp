@@ -77,7 +77,10 @@ bool SampleFiles::read(const engine::Engine& engine, const std::vector<std::stri
         std::optional<engine::Engine::MetricId> id = engine.metric_id(parsed.metric);
         last_metric = parsed.metric;
         last_metric_ok = id.has_value();
-        if (id) last_metric_id = *id;
+        if (id) {
+          last_metric_id = *id;
+          metric_names_.emplace(*id, std::string(parsed.metric));
+        }
       }
       if (!last_metric_ok) {
         fail(1, "unknown metric '" + std::string(parsed.metric) + "'");
@@ -105,6 +108,33 @@ bool SampleFiles::read(const engine::Engine& engine, const std::vector<std::stri
   return true;
 }
 
+namespace {
+
+/// Why a sample was refused, naming the label and what the metric carries.
+std::string explain(const engine::Engine& engine, const std::string& metric, std::span<const engine::LabelView> given,
+                    engine::IngestStatus status) {
+  std::vector<std::string> allowed = engine.metric_labels(metric);
+  for (std::size_t i = 0; i < given.size(); ++i) {
+    bool declared = std::find(allowed.begin(), allowed.end(), given[i].name) != allowed.end();
+    bool repeated = false;
+    for (std::size_t j = 0; j < i; ++j) repeated = repeated || given[j].name == given[i].name;
+    if (status == engine::IngestStatus::unknown_label && !declared) {
+      std::string text = "metric '" + metric + "' has no label '" + std::string(given[i].name) + "'";
+      std::string best = did_you_mean(given[i].name, allowed);
+      if (!best.empty()) return text + "; did you mean '" + best + "'?";
+      if (allowed.empty()) return text + "; it carries no labels";
+      std::string list;
+      for (const std::string& a : allowed) list += (list.empty() ? "" : ", ") + a;
+      return text + "; it carries " + list;
+    }
+    if (status == engine::IngestStatus::duplicate_label && repeated)
+      return "label '" + std::string(given[i].name) + "' is given twice";
+  }
+  return std::string(engine::to_string(status));
+}
+
+}  // namespace
+
 bool SampleFiles::replay(engine::Engine& engine, const std::function<void(const engine::Evaluation&)>& visit,
                          std::string& error) {
   for (std::size_t i = 0; i < records_.size();) {
@@ -114,7 +144,11 @@ bool SampleFiles::replay(engine::Engine& engine, const std::function<void(const 
       const Record& r = records_[j];
       engine::IngestStatus status = engine.ingest(
           r.metric, std::span<const engine::LabelView>(labels_.data() + r.label_begin, r.label_count), r.value, r.date);
-      if (status != engine::IngestStatus::ok) errors_.push_back({r.file, r.line, 1, std::string(engine::to_string(status))});
+      if (status != engine::IngestStatus::ok)
+        errors_.push_back({r.file, r.line, 1,
+                           explain(engine, metric_names_[r.metric],
+                                   std::span<const engine::LabelView>(labels_.data() + r.label_begin, r.label_count),
+                                   status)});
       else ++ingested_;
     }
     engine::Evaluation evaluation = engine.evaluate(date);

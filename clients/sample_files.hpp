@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <functional>
 #include <optional>
 #include <string>
@@ -52,6 +53,7 @@ class SampleFiles {
     std::uint16_t file;
     std::uint32_t line;
   };
+  std::map<std::uint32_t, std::string> metric_names_;  // for explaining refusals
   struct Error {
     std::uint16_t file;
     std::uint32_t line;
