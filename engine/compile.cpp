@@ -727,6 +727,13 @@ class Compiler {
     ind.round = decl.round ? static_cast<int>(decl.round->value) : -1;
     ind.program.driver = metric;
     owner_ = decl.name;
+    for (const auto& route : decl.routes) {
+      if (!routes_.count(route.value)) {
+        error(file, route.loc, "unknown route " + quoted(route.value) + route_hint(route.value));
+        return;
+      }
+      ind.routes.push_back(route.value);
+    }
     if (decl.cohort) {
       std::uint32_t cm = metric_named(decl.cohort->value.metric);
       if (cm == kNone) {

@@ -573,9 +573,16 @@ struct Engine::Impl {
     return program.stale[a.owner].name;
   }
 
+  const std::vector<std::string>& declared_routes(AlertSource source, std::uint32_t owner) const {
+    static const std::vector<std::string> kNoRoutes;
+    if (source == AlertSource::rule) return program.rules[owner].routes;
+    if (source == AlertSource::indicator) return program.indicators[owner].routes;
+    return kNoRoutes;
+  }
+
   std::vector<std::string> alert_routes(const LiveAlert& a) const {
     std::vector<std::string> routes;
-    if (a.source == AlertSource::rule) routes = program.rules[a.owner].routes;
+    routes = declared_routes(a.source, a.owner);
     for (const std::string& r : a.extra_routes)
       if (std::find(routes.begin(), routes.end(), r) == routes.end()) routes.push_back(r);
     return routes;
@@ -1295,8 +1302,7 @@ struct Engine::Impl {
       a.last_seen = in.last_seen;
       a.value = in.value;
       a.cond = true;
-      std::vector<std::string> declared;
-      if (in.source == AlertSource::rule) declared = program.rules[owner].routes;
+      const std::vector<std::string>& declared = declared_routes(in.source, owner);
       for (const std::string& route : in.routes)
         if (std::find(declared.begin(), declared.end(), route) == declared.end()) a.extra_routes.push_back(route);
       if (in.source == AlertSource::rule) {

@@ -381,6 +381,7 @@ struct IndicatorC {
   ExprProgram program;       // driver: the indicator's metric (where clauses, cohort)
   std::uint32_t cohort = kNone;  // root node reading the cohort metric
   double cohort_minimum = 0;
+  std::vector<std::string> routes;  // forums told when a value leaves green
   std::vector<BandSetC> band_sets;  // in priority order: scoped first, later `from` first, source order
   std::vector<IndicatorSlot> slots;  // by series index_in_metric
   std::vector<std::uint32_t> live;   // live alert slots

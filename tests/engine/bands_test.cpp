@@ -181,5 +181,23 @@ TEST(IndicatorAlerts, AmberFiresRedEscalatesAmberDeEscalatesGreenResolves) {
   EXPECT_NE(step(engine, name + " 80", "2016-11-30").events[0].alert_id, id);
 }
 
+TEST(IndicatorAlerts, CarryTheIndicatorsRoutes) {
+  Engine engine;
+  load(engine, R"(
+route performance_clinic { title "Children's Social Care Performance Clinic" }
+indicator cic_health {
+  unit percent  better higher
+  route performance_clinic
+  bands { green >= 90%  amber 80% .. 89%  red <= 79% }
+  round 0
+}
+)");
+  Evaluation fired = step(engine, "cic_health 80", "2016-09-30");
+  ASSERT_EQ(fired.events.size(), 1u);
+  EXPECT_EQ(fired.events[0].routes, std::vector<std::string>{"performance_clinic"});
+  ASSERT_EQ(engine.open_alerts().size(), 1u);
+  EXPECT_EQ(engine.open_alerts()[0].routes, std::vector<std::string>{"performance_clinic"});
+}
+
 }  // namespace
 }  // namespace bandwatch::engine::testing
