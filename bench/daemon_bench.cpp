@@ -140,6 +140,19 @@ class DaemonProcess {
   }
   std::string ingest, publish, control;
 
+  /// CPU seconds the daemon has used so far (all its threads), from /proc.
+  double cpu_seconds() const {
+    std::string stat = read_all("/proc/" + std::to_string(pid_) + "/stat");
+    std::size_t close = stat.rfind(')');
+    if (close == std::string::npos) return 0;
+    std::istringstream fields(stat.substr(close + 2));
+    std::string field;
+    double ticks = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i)
+      if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
+    return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+  }
+
  private:
   pid_t pid_;
 };
@@ -279,6 +292,7 @@ int main(int argc, char** argv) {
       // ---- peak: every client sends its share of each date's batches; dates in order ----
       std::barrier sync_point(options.clients);
       std::atomic<bool> failed{false};
+      double cpu_before = daemon.cpu_seconds();
       auto started = Clock::now();
       std::vector<std::thread> clients;
       for (int c = 0; c < options.clients; ++c)
@@ -296,6 +310,7 @@ int main(int argc, char** argv) {
       std::uint64_t sequence = daemon_sequence(control);
       while (subscriber.last_sequence() < sequence) std::this_thread::sleep_for(std::chrono::milliseconds(1));
       auto finished = std::max(answered, subscriber.last_event_time());
+      double cpu = daemon.cpu_seconds() - cpu_before;
       double seconds = std::chrono::duration<double>(finished - started).count();
       double rate = static_cast<double>(total) / seconds;
       result["peak"] = {{"samples", total},
@@ -306,6 +321,8 @@ int main(int argc, char** argv) {
                         {"last_sequence", sequence},
                         {"seconds", seconds},
                         {"samples_per_s", rate},
+                        {"daemon_cpu_seconds", cpu},
+                        {"samples_per_daemon_cpu_s", static_cast<double>(total) / cpu},
                         {"ok_seconds", std::chrono::duration<double>(answered - started).count()}};
 
       // ---- latency at half the peak rate ----

@@ -40,7 +40,8 @@ print(f"bare ZeroMQ PUSH/PULL: {anchor['single_msgs_per_s']:,.0f} one-line msgs/
 print(f"bandwatchd end to end: {peak['samples_per_s']:,.0f} samples/s "
       f"({peak['samples']:,} samples in {peak['batches']} batches of {peak['batch_lines']} lines from "
       f"{peak['clients']} clients, {peak['events_received']:,} events received) = "
-      f"{fraction:.1%} of ZeroMQ batched", file=sys.stderr)
+      f"{fraction:.1%} of ZeroMQ batched; the daemon used {peak['daemon_cpu_seconds']:.2f} CPU s: "
+      f"{peak['samples_per_daemon_cpu_s']:,.0f} samples per daemon CPU second", file=sys.stderr)
 print(f"sample -> alert at {latency['target_samples_per_s']:,.0f} samples/s in batches of "
       f"{latency['batch_samples']:.0f}: p50 {latency['p50_us']:.0f} us, p99 {latency['p99_us']:.0f} us "
       f"({latency['alerts_matched']} alerts)", file=sys.stderr)

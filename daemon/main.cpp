@@ -136,6 +136,9 @@ int main(int argc, char** argv) {
     options.server.curve = *keys;
   }
 
+  // Taken before the rules are read, so an edit made while the daemon starts is not missed.
+  std::string signature = rule_files_signature(options.server.rule_paths);
+
   zmq::context_t context(1);
   std::unique_ptr<ZapHandler> zap;
   std::unique_ptr<Server> server;
@@ -167,7 +170,6 @@ int main(int argc, char** argv) {
     server_done = true;
   });
 
-  std::string signature = rule_files_signature(options.server.rule_paths);
   const long tick_ms = options.watch_interval_ms > 0 ? std::min(options.watch_interval_ms, 500) : 500;
   auto next_watch = std::chrono::steady_clock::now() + std::chrono::milliseconds(options.watch_interval_ms);
   bool stopping = false;

@@ -725,23 +725,25 @@ void Server::record_event(const engine::Event& event, const Acknowledgement* ack
       auto found = route_sequences_.find(route);
       if (found == route_sequences_.end()) found = route_sequences_.emplace(route, 0).first;
       route_sequences.push_back(++found->second);
-      dirty_routes_.push_back(route);
+      if (std::find(dirty_routes_.begin(), dirty_routes_.end(), route) == dirty_routes_.end())
+        dirty_routes_.push_back(route);  // a handful of routes: a list beats a set
     }
   }
   // Text, not a JSON tree: this runs for every event of every batch.
   std::string base = event_json_text(event, sequence, kind, ack);
-  std::string stored = "{\"route_sequences\":{";
+  // Logged with the transaction's other events in one row (save_sequences writes it).
+  std::string& stored = event_block_;
+  stored += "{\"route_sequences\":{";
   for (std::size_t i = 0; i < route_sequences.size(); ++i) {
     if (i) stored.push_back(',');
     append_json_string(stored, routes[i]);
-    stored += ":" + std::to_string(route_sequences[i]);
+    stored += ':';
+    stored += std::to_string(route_sequences[i]);
   }
   stored += "},";
   if (silence) stored += "\"silenced_by\":" + std::to_string(silence->id) + ",";
   stored.append(base, 1);
-  // Logged with the transaction's other events in one row (save_sequences writes it).
-  event_block_ += stored;
-  event_block_ += '\n';
+  stored += '\n';
   ++event_block_count_;
   if (sequence) {
     if (!event_block_first_) event_block_first_ = sequence;
@@ -1181,6 +1183,12 @@ int Server::run(const std::string& pipe_endpoint) {
       log_->critical("socket error: {}", error.what());
       code = 1;
     }
+  } catch (const std::exception& error) {
+    // Input errors are answered where they arise; this is a bug. Stop cleanly (systemd
+    // restarts the daemon, and the store has every answered batch).
+    log_->critical("stopping on an unexpected error: {}", error.what());
+    code = 1;
+    failed_ = true;
   }
   if (!failed_ && last_batch_seq_ != checkpoint_through_) {
     try {

@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <zmq.hpp>
+
 #include "tests/e2e/harness.hpp"
 
 namespace bandwatch::e2e {
@@ -140,6 +142,52 @@ TEST_F(IngestTest, MalformedRequestsGetErrorsAndTheDaemonCarriesOn) {
   EXPECT_FALSE(raw_request(daemon_->ingest, {"huge", header, std::string(200000, 'x')}, false, 500ms));
   EXPECT_TRUE(daemon_->running());
   EXPECT_EQ(daemon_->status()["batches"], 1);  // only the junk batch, which was well-formed
+}
+
+// Whatever arrives, on either ROUTER socket, the daemon answers or drops it and carries on.
+TEST_F(IngestTest, RandomMessagesNeverStopTheDaemon) {
+  unsigned state = 12345;
+  auto next = [&] { return (state = state * 1664525u + 1013904223u) >> 8; };
+  auto random_bytes = [&](std::size_t size) {
+    std::string bytes;
+    for (std::size_t i = 0; i < size; ++i) bytes.push_back(static_cast<char>(next() & 0xff));
+    return bytes;
+  };
+  const std::string header = R"({"v":1,"as_of":"2020-02-04"})";
+  zmq::context_t context(1);
+  for (const std::string& endpoint : {daemon_->ingest, daemon_->control_endpoint}) {
+    zmq::socket_t dealer(context, zmq::socket_type::dealer);
+    dealer.set(zmq::sockopt::linger, 0);
+    dealer.connect(endpoint);
+    for (int message = 0; message < 300; ++message) {
+      std::vector<std::string> frames;
+      std::size_t count = next() % 6;
+      if (next() % 2) frames.push_back("");  // sometimes a REQ-like delimiter
+      for (std::size_t f = 0; f < count; ++f) {
+        switch (next() % 5) {
+          case 0: frames.push_back(header); break;
+          case 1: frames.push_back("b" + std::to_string(next())); break;
+          case 2: frames.push_back(R"({"command":"snapshot","route":)" + random_bytes(4) + "}"); break;
+          case 3: frames.push_back("caseload{worker=\"" + random_bytes(8) + "\",team=\"x\"} 22\n" + random_bytes(40)); break;
+          default: frames.push_back(random_bytes(next() % 200)); break;
+        }
+      }
+      if (frames.empty()) frames.push_back(random_bytes(3));
+      for (std::size_t f = 0; f < frames.size(); ++f)
+        dealer.send(zmq::buffer(frames[f]), f + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
+    }
+  }
+  EXPECT_TRUE(daemon_->running());
+  json status = daemon_->status();
+  EXPECT_TRUE(status["batches"].is_number());
+  // Label values that are not UTF-8 come back as valid JSON (U+FFFD), in the feed and snapshot.
+  std::string samples = file("bytes.txt", "unallocated_cases{team=\"Hunts \xff\xfe\"} 2 2020-02-05\n");
+  ASSERT_EQ(daemon_->send({samples}).code, 0);
+  json snapshot = daemon_->snapshot();
+  bool found = false;
+  for (const json& alert : snapshot["alerts"]) found |= alert["labels"].value("team", "") == "Hunts \xef\xbf\xbd\xef\xbf\xbd";
+  EXPECT_TRUE(found) << snapshot.dump();
+  EXPECT_FALSE(daemon_->event_log().empty());
 }
 
 TEST_F(IngestTest, BatchesMustComeInDateOrder) {
