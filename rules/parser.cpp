@@ -112,11 +112,10 @@ struct boost::spirit::x3::get_info<bandwatch::HereDirective<Subject>> {
   }
 };
 template <typename Subject, typename Action>
-struct boost::spirit::x3::get_info<bandwatch::HereDirective<boost::spirit::x3::action<Subject, Action>>> {
+struct boost::spirit::x3::get_info<boost::spirit::x3::action<Subject, Action>> {
   using result_type = std::string;
-  std::string operator()(
-      const bandwatch::HereDirective<boost::spirit::x3::action<Subject, Action>>& parser) const {
-    return what(parser.subject.subject);
+  std::string operator()(const boost::spirit::x3::action<Subject, Action>& parser) const {
+    return what(parser.subject);
   }
 };
 
@@ -242,9 +241,12 @@ x3::rule<class dotted_name_id, std::string> const dotted_name = "a name";
 auto const dotted_name_def = x3::raw[x3::lexeme[
     !reserved >> (letter | '_') >> *word_char >> *('.' >> (letter | '_') >> *word_char)]];
 
+x3::rule<class escaped_char_id, char> const escaped_char =
+    "\\\" or \\\\, the only escapes in a string";
+auto const escaped_char_def = x3::char_("\"\\");
 x3::rule<class string_literal_id, std::string> const string_literal = "a quoted string";
 auto const string_literal_def =
-    x3::lexeme['"' > *(('\\' > x3::char_("\"\\")) | (x3::char_ - x3::char_("\"\\\n"))) > '"'];
+    x3::lexeme['"' > *(('\\' > escaped_char) | (x3::char_ - x3::char_("\"\\\n"))) > '"'];
 
 auto const duration_word =
     x3::lexeme[(x3::lit("days") | "day" | "weeks" | "week" | "months" | "month" | "years" |
@@ -583,12 +585,15 @@ auto const reference_def =
     })]] >>
     -here[matchers[([](auto& ctx) { x3::_val(ctx).matchers = std::move(x3::_attr(ctx)); })]];
 
+x3::rule<class matcher_operator_id, bool> const matcher_operator = "'=' or '!='";
+auto const matcher_operator_def = (x3::lit("!=") >> x3::attr(true)) | (x3::lit('=') >> x3::attr(false));
+
 auto const matcher_def =
     here[identifier[([](auto& ctx) {
       x3::_val(ctx).label = x3::_attr(ctx);
       x3::_val(ctx).loc = location(ctx);
     })]] >
-    (here[x3::lit("!=")[([](auto& ctx) { x3::_val(ctx).negated = true; })]] | x3::lit('=')) >
+    matcher_operator[([](auto& ctx) { x3::_val(ctx).negated = x3::_attr(ctx); })] >
     here[string_literal[([](auto& ctx) { x3::_val(ctx).value = x3::_attr(ctx); })]];
 
 x3::rule<class matchers_end_id> const matchers_end = "',' or '}'";
@@ -896,6 +901,7 @@ auto const test_def =
       here[expect_step[([](auto& ctx) { x3::_val(ctx).steps.emplace_back(std::move(x3::_attr(ctx))); })]]) >
     test_end;
 
+BOOST_SPIRIT_DEFINE(escaped_char, matcher_operator)
 BOOST_SPIRIT_DEFINE(list_items, date_expression, number_expression, string_expression)
 BOOST_SPIRIT_DEFINE(identifier, dotted_name, string_literal, quantity_text, date_text, whole_number, colour, severity, better, frame, outcome, comparison, unit_name, quantity, duration, date, expression, and_expression, not_expression, comparison_expression)
 BOOST_SPIRIT_DEFINE(additive_expression, multiplicative_expression, unary_expression, primary, call, reference, match_expression, matcher, matchers, matchers_end, arm_end, parenthesised_list, by_labels, metric, metric_body, metric_end, label_list, band, band_set, band_end)
