@@ -160,26 +160,6 @@ int precedence(const Expr& expr) {
   }
 }
 
-std::string_view op_text(Op op) {
-  switch (op) {
-    case Op::add: return "+";
-    case Op::subtract: return "-";
-    case Op::multiply: return "*";
-    case Op::divide: return "/";
-    case Op::less: return "<";
-    case Op::less_equal: return "<=";
-    case Op::greater: return ">";
-    case Op::greater_equal: return ">=";
-    case Op::equal: return "==";
-    case Op::not_equal: return "!=";
-    case Op::logical_and: return "and";
-    case Op::logical_or: return "or";
-    case Op::negate: return "-";
-    case Op::logical_not: return "not";
-    case Op::none: break;
-  }
-  return "?";
-}
 
 // ---- documents ------------------------------------------------------------------------------
 
@@ -349,7 +329,7 @@ class ExprPrinter {
     for (std::size_t i = 0; i < operands.size(); ++i) {
       if (i) {
         chain.push_back(doc_line());
-        chain.push_back(doc_text(std::string(op_text(expr.op)) + " "));
+        chain.push_back(doc_text(std::string(ast::to_string(expr.op)) + " "));
       }
       Docs operand;
       out_ = &operand;
@@ -396,7 +376,7 @@ class ExprPrinter {
         int own = precedence(expr);
         // Left-associative operators chain on the left; comparisons do not chain at all.
         print(expr.args[0], own == kComparison ? own + 1 : own);
-        emit(" " + std::string(op_text(expr.op)) + " ");
+        emit(" " + std::string(ast::to_string(expr.op)) + " ");
         print(expr.args[1], own + 1);
         return;
       }
