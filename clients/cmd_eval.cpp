@@ -19,6 +19,7 @@
 #include <map>
 
 #include "clients/commands.hpp"
+#include "daemon/protocol.hpp"
 #include "clients/rule_files.hpp"
 #include "clients/sample_files.hpp"
 #include "engine/engine.hpp"
@@ -30,38 +31,9 @@ namespace {
 namespace po = boost::program_options;
 using namespace bandwatch::engine;
 
-/// Appends `s` to `out` as a JSON string.
-void json_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buffer[8];
-          std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
-          out += buffer;
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-}
-
-void json_number(std::string& out, double v) {
-  if (!std::isfinite(v)) {
-    out += "null";
-    return;
-  }
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.10g", v);
-  out += buffer;
-}
+// JSON is written as the daemon writes it (valid UTF-8 whatever the bytes of a label).
+using daemon::append_json_number;
+using daemon::append_json_string;
 
 template <typename LabelRange>
 void json_labels(std::string& out, const LabelRange& labels) {
@@ -70,41 +42,41 @@ void json_labels(std::string& out, const LabelRange& labels) {
   for (const auto& l : labels) {
     if (!first) out += ',';
     first = false;
-    json_string(out, l.name);
+    append_json_string(out, l.name);
     out += ':';
-    json_string(out, l.value);
+    append_json_string(out, l.value);
   }
   out += '}';
 }
 
 void json_event(std::string& out, const Event& e) {
   out += "{\"event\":";
-  json_string(out, to_string(e.kind));
+  append_json_string(out, to_string(e.kind));
   out += ",\"id\":";
   out += std::to_string(e.alert_id);
   out += ",\"source\":";
-  json_string(out, to_string(e.source));
+  append_json_string(out, to_string(e.source));
   out += ",\"rule\":";
-  json_string(out, e.rule);
+  append_json_string(out, e.rule);
   out += ",\"labels\":";
   json_labels(out, e.labels);
   out += ",\"severity\":";
-  json_string(out, ast::to_string(e.severity));
+  append_json_string(out, ast::to_string(e.severity));
   out += ",\"value\":";
-  json_number(out, e.value);
+  append_json_number(out, e.value);
   out += ",\"formatted_value\":";
-  json_string(out, e.formatted_value);
+  append_json_string(out, e.formatted_value);
   out += ",\"message\":";
-  json_string(out, e.message);
+  append_json_string(out, e.message);
   out += ",\"routes\":[";
   for (std::size_t i = 0; i < e.routes.size(); ++i) {
     if (i) out += ',';
-    json_string(out, e.routes[i]);
+    append_json_string(out, e.routes[i]);
   }
   out += "],\"as_of\":";
-  json_string(out, e.as_of.iso());
+  append_json_string(out, e.as_of.iso());
   out += ",\"since\":";
-  json_string(out, e.since.iso());
+  append_json_string(out, e.since.iso());
   out += '}';
 }
 
@@ -112,26 +84,26 @@ void json_alert(std::string& out, const Alert& a) {
   out += "{\"id\":";
   out += std::to_string(a.id);
   out += ",\"source\":";
-  json_string(out, to_string(a.source));
+  append_json_string(out, to_string(a.source));
   out += ",\"rule\":";
-  json_string(out, a.rule);
+  append_json_string(out, a.rule);
   out += ",\"labels\":";
   json_labels(out, a.labels);
   out += ",\"severity\":";
-  json_string(out, ast::to_string(a.severity));
+  append_json_string(out, ast::to_string(a.severity));
   out += ",\"value\":";
-  json_number(out, a.value);
+  append_json_number(out, a.value);
   out += ",\"formatted_value\":";
-  json_string(out, a.formatted_value);
+  append_json_string(out, a.formatted_value);
   out += ",\"message\":";
-  json_string(out, a.message);
+  append_json_string(out, a.message);
   out += ",\"routes\":[";
   for (std::size_t i = 0; i < a.routes.size(); ++i) {
     if (i) out += ',';
-    json_string(out, a.routes[i]);
+    append_json_string(out, a.routes[i]);
   }
   out += "],\"since\":";
-  json_string(out, a.since.iso());
+  append_json_string(out, a.since.iso());
   out += '}';
 }
 
@@ -305,30 +277,30 @@ int run_eval(const Arguments& args) {
     } else if (format == "json") {
       if (evaluations > 1) out += ',';
       out += "\n{\"as_of\":";
-      json_string(out, date.iso());
+      append_json_string(out, date.iso());
       out += ",\"indicators\":[";
       bool first = true;
       engine.for_each_indicator_value([&](const IndicatorValueView& v) {
         out += first ? "\n" : ",\n";
         first = false;
         out += "{\"indicator\":";
-        json_string(out, v.indicator);
+        append_json_string(out, v.indicator);
         out += ",\"labels\":";
         json_labels(out, v.labels);
         out += ",\"value\":";
-        json_number(out, v.value);
+        append_json_number(out, v.value);
         out += ",\"raw_value\":";
-        json_number(out, v.raw_value);
+        append_json_number(out, v.raw_value);
         out += ",\"formatted_value\":";
-        json_string(out, format_value(v.value, v.unit));
+        append_json_string(out, format_value(v.value, v.unit));
         out += ",\"band\":";
-        json_string(out, to_string(v.band));
+        append_json_string(out, to_string(v.band));
         out += ",\"trend\":";
-        json_string(out, to_string(v.trend));
+        append_json_string(out, to_string(v.trend));
         out += ",\"date\":";
-        json_string(out, v.date.iso());
+        append_json_string(out, v.date.iso());
         out += ",\"target\":";
-        json_string(out, v.target);
+        append_json_string(out, v.target);
         out += '}';
       });
       out += "],\"events\":[";
@@ -392,7 +364,7 @@ int run_eval(const Arguments& args) {
     for (const char* band : {"green", "amber", "red", "unbanded", "small_cohort"}) {
       if (!first) out += ',';
       first = false;
-      json_string(out, band);
+      append_json_string(out, band);
       out += ':' + std::to_string(band_counts[band]);
     }
     out += "},\"events\":{";
@@ -400,7 +372,7 @@ int run_eval(const Arguments& args) {
     for (const auto& [kind, n] : event_counts) {
       if (!first) out += ',';
       first = false;
-      json_string(out, kind);
+      append_json_string(out, kind);
       out += ':' + std::to_string(n);
     }
     out += "},\"open_alerts\":" + std::to_string(engine.open_alert_count()) + ",\"bad_lines\":" + std::to_string(errors.size()) + "}\n";
