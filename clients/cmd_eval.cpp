@@ -49,40 +49,9 @@ void json_labels(std::string& out, const LabelRange& labels) {
   out += '}';
 }
 
-void json_event(std::string& out, const Event& e) {
-  out += "{\"event\":";
-  append_json_string(out, to_string(e.kind));
-  out += ",\"id\":";
-  out += std::to_string(e.alert_id);
-  out += ",\"source\":";
-  append_json_string(out, to_string(e.source));
-  out += ",\"rule\":";
-  append_json_string(out, e.rule);
-  out += ",\"labels\":";
-  json_labels(out, e.labels);
-  out += ",\"severity\":";
-  append_json_string(out, ast::to_string(e.severity));
-  out += ",\"value\":";
-  append_json_number(out, e.value);
-  out += ",\"formatted_value\":";
-  append_json_string(out, e.formatted_value);
-  out += ",\"message\":";
-  append_json_string(out, e.message);
-  out += ",\"routes\":[";
-  for (std::size_t i = 0; i < e.routes.size(); ++i) {
-    if (i) out += ',';
-    append_json_string(out, e.routes[i]);
-  }
-  out += "],\"as_of\":";
-  append_json_string(out, e.as_of.iso());
-  out += ",\"since\":";
-  append_json_string(out, e.since.iso());
-  out += '}';
-}
-
-void json_alert(std::string& out, const Alert& a) {
-  out += "{\"id\":";
-  out += std::to_string(a.id);
+// The fields an event and an alert share, in the order both print them.
+template <typename EventOrAlert>
+void json_alert_fields(std::string& out, const EventOrAlert& a) {
   out += ",\"source\":";
   append_json_string(out, to_string(a.source));
   out += ",\"rule\":";
@@ -102,7 +71,27 @@ void json_alert(std::string& out, const Alert& a) {
     if (i) out += ',';
     append_json_string(out, a.routes[i]);
   }
-  out += "],\"since\":";
+  out += ']';
+}
+
+void json_event(std::string& out, const Event& e) {
+  out += "{\"event\":";
+  append_json_string(out, to_string(e.kind));
+  out += ",\"id\":";
+  out += std::to_string(e.alert_id);
+  json_alert_fields(out, e);
+  out += ",\"as_of\":";
+  append_json_string(out, e.as_of.iso());
+  out += ",\"since\":";
+  append_json_string(out, e.since.iso());
+  out += '}';
+}
+
+void json_alert(std::string& out, const Alert& a) {
+  out += "{\"id\":";
+  out += std::to_string(a.id);
+  json_alert_fields(out, a);
+  out += ",\"since\":";
   append_json_string(out, a.since.iso());
   out += '}';
 }

@@ -119,16 +119,6 @@ Outcome format_source(const std::string& name, const std::string& source, std::s
     print_errors(parsed, source);
     return Outcome::failed;
   }
-  ExpressionDepth deepest = deepest_expression(parsed.file);
-  if (deepest.depth > kMaxFormatDepth) {
-    Diagnostic too_deep{name, deepest.loc, Severity::error,
-                        "expression nested more than " + std::to_string(kMaxFormatDepth) +
-                            " operations deep; bandwatch fmt leaves this file as it is"};
-    std::string text = render(too_deep, source);
-    if (!text.empty() && text.back() != '\n') text += '\n';
-    std::fputs(text.c_str(), stderr);
-    return Outcome::failed;
-  }
   formatted = format(parsed.file);
   ParseResult again = parse(formatted, name);
   if (!again.ok() || ast::dump(again.file) != ast::dump(parsed.file)) {

@@ -16,21 +16,8 @@ namespace {
 
 bool truthy(double v) { return v == v && v != 0; }
 
-/// Three-valued comparison: a missing operand gives a missing result.
-double compare(Node op, double a, double b) {
-  if (a != a || b != b) return kMissing;
-  switch (op) {
-    case Node::less: return a < b;
-    case Node::less_equal: return a <= b;
-    case Node::greater: return a > b;
-    case Node::greater_equal: return a >= b;
-    case Node::equal: return a == b;
-    case Node::not_equal: return a != b;
-    default: return kMissing;
-  }
-}
-
-bool compare_dates(Node op, Date a, Date b) {
+template <typename T>
+bool holds(Node op, const T& a, const T& b) {
   switch (op) {
     case Node::less: return a < b;
     case Node::less_equal: return a <= b;
@@ -40,6 +27,12 @@ bool compare_dates(Node op, Date a, Date b) {
     case Node::not_equal: return a != b;
     default: return false;
   }
+}
+
+/// Three-valued comparison: a missing operand gives a missing result.
+double compare(Node op, double a, double b) {
+  if (a != a || b != b) return kMissing;
+  return holds(op, a, b);
 }
 
 struct Ctx {
@@ -378,7 +371,7 @@ struct Engine::Impl {
         std::optional<Date> reached = add(start, node.duration);
         if (!reached) return kMissing;
         // age OP duration  <=>  sample date OP (start + duration): same direction on dates.
-        return compare_dates(node.cmp, ctx.date, *reached);
+        return holds(node.cmp, ctx.date, *reached);
       }
       case Node::history: {
         std::uint32_t sid = resolve(prog.refs[node.ref], ctx);

@@ -768,40 +768,4 @@ std::string format_expression(const Expr& expr) {
   return render(docs, 0, 0, std::numeric_limits<int>::max() / 2);
 }
 
-namespace {
-
-void deepest_in(const Expr& root, ExpressionDepth& deepest) {
-  std::vector<std::pair<const Expr*, std::size_t>> stack{{&root, 1}};
-  while (!stack.empty()) {
-    auto [expr, depth] = stack.back();
-    stack.pop_back();
-    if (depth > deepest.depth) deepest = {depth, root.loc};
-    for (const Expr& arg : expr->args) stack.push_back({&arg, depth + 1});
-  }
-}
-
-}  // namespace
-
-ExpressionDepth deepest_expression(const ast::File& file) {
-  ExpressionDepth deepest;
-  auto visit = [&](const std::optional<Expr>& expr) {
-    if (expr) deepest_in(*expr, deepest);
-  };
-  for (const ast::Item& item : file.items) {
-    if (const auto* metric = std::get_if<ast::MetricDecl>(&item)) {
-      visit(metric->derived);
-    } else if (const auto* indicator = std::get_if<ast::IndicatorDecl>(&item)) {
-      for (const ast::BandSet& set : indicator->band_sets) visit(set.where);
-    } else if (const auto* rule = std::get_if<ast::RuleDecl>(&item)) {
-      visit(rule->when);
-      visit(rule->unless);
-      visit(rule->clear_when);
-    } else if (const auto* extract = std::get_if<ast::ExtractDecl>(&item)) {
-      for (const ast::Binding& binding : extract->bindings) deepest_in(binding.value, deepest);
-      for (const Expr& filter : extract->filters) deepest_in(filter, deepest);
-    }
-  }
-  return deepest;
-}
-
 }  // namespace bandwatch

@@ -46,7 +46,7 @@
 // between a comment and the block it comes before (a file's header, a section heading); inside
 // blocks blank lines are not kept. Column alignment is not kept.
 //
-// Contract: for a file that parses (and whose expressions nest at most kMaxFormatDepth deep),
+// Contract: for a file that parses (its expressions nest at most ast::kMaxExpressionDepth deep),
 // `format(file)` parses to the same tree (`ast::dump` equal) and formatting that again gives the
 // same text.
 #pragma once
@@ -64,17 +64,5 @@ std::string format(const ast::File& file);
 
 /// One expression in canonical form, on one line (match arms are written inline).
 std::string format_expression(const ast::Expr& expr);
-
-/// `format` (like `ast::dump`) recurses once per level of expression nesting. The parser refuses
-/// trees deeper than this; a caller formatting a tree built some other way checks it first.
-inline constexpr std::size_t kMaxFormatDepth = ast::kMaxExpressionDepth;
-
-struct ExpressionDepth {
-  std::size_t depth = 0;  // 1 for a leaf
-  ast::Location loc;      // where the deepest expression starts
-};
-
-/// The most deeply nested expression of the file, found without recursion.
-ExpressionDepth deepest_expression(const ast::File& file);
 
 }  // namespace bandwatch

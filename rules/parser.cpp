@@ -288,16 +288,6 @@ struct BetterSymbols : x3::symbols<ast::Better> {
   BetterSymbols() { add("higher", ast::Better::higher)("lower", ast::Better::lower); }
 } const better_symbols;
 
-struct FrameSymbols : x3::symbols<ast::Frame> {
-  FrameSymbols() {
-    add("year_to_date", ast::Frame::year_to_date)("YD", ast::Frame::year_to_date)(
-        "rolling_year", ast::Frame::rolling_year)("RY", ast::Frame::rolling_year)(
-        "quarter", ast::Frame::quarter)("Q", ast::Frame::quarter)("month", ast::Frame::month)(
-        "end_of_period", ast::Frame::end_of_period)("EP", ast::Frame::end_of_period)(
-        "snapshot", ast::Frame::snapshot);
-  }
-} const frame_symbols;
-
 struct ComparisonSymbols : x3::symbols<ast::Op> {
   ComparisonSymbols() {
     add(">=", ast::Op::greater_equal)("<=", ast::Op::less_equal)(">", ast::Op::greater)(
@@ -327,7 +317,14 @@ x3::rule<class better_id, ast::Better> const better = "'higher' or 'lower'";
 auto const better_def = x3::lexeme[better_symbols >> !word_char];
 x3::rule<class frame_id, ast::Frame> const frame =
     "a frame (year_to_date/YD, rolling_year/RY, quarter/Q, month, end_of_period/EP, snapshot)";
-auto const frame_def = x3::lexeme[frame_symbols >> !word_char];
+// The spellings (and the YD/RY/Q/EP codes) are ast::frame_from_string's: one table.
+auto const frame_def = here[identifier[([](auto& ctx) {
+  std::optional<ast::Frame> frame = ast::frame_from_string(x3::_attr(ctx));
+  if (!frame)
+    fail(start_of(ctx), "expected a frame (year_to_date/YD, rolling_year/RY, quarter/Q, month, "
+                        "end_of_period/EP, snapshot), found '" + x3::_attr(ctx) + "'");
+  x3::_val(ctx) = *frame;
+})]];
 x3::rule<class outcome_id, std::string> const outcome =
     "an outcome (green, amber, red, unbanded, small_cohort)";
 auto const outcome_def = x3::lexeme[outcome_symbols >> !word_char];

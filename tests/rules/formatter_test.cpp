@@ -360,28 +360,6 @@ TEST(Format, NegationNeverGluesToANumber) {
             "rule r {\n  when a > -(5) and b > -5 and c - -5 > 0 and -(-d) > 0\n}\n");
 }
 
-TEST(Format, DeepestExpressionIsFoundWithoutRecursion) {
-  // Built by hand: the parser refuses trees this deep.
-  ast::Expr expr;
-  expr.kind = ast::ExprKind::ref;
-  expr.name = "a";
-  for (int i = 0; i < 3000; ++i) {
-    ast::Expr outer;
-    outer.kind = ast::ExprKind::unary;
-    outer.op = ast::Op::logical_not;
-    outer.loc = {7, 3};
-    outer.args.push_back(std::move(expr));
-    expr = std::move(outer);
-  }
-  ast::RuleDecl rule;
-  rule.when = std::move(expr);
-  ast::File file;
-  file.items.emplace_back(std::move(rule));
-  ExpressionDepth deepest = deepest_expression(file);
-  EXPECT_EQ(deepest.depth, 3001u);
-  EXPECT_GT(deepest.depth, kMaxFormatDepth);
-  EXPECT_EQ(deepest.loc, (ast::Location{7, 3}));
-}
 
 // ---- expressions -----------------------------------------------------------------------------
 
