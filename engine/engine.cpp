@@ -68,7 +68,6 @@ struct Engine::Impl {
   bool loaded = false;
 
   std::vector<Series> series;
-  U64Map series_index;
   ChunkedVector<LiveAlert> alerts;  // growing never moves the live ones
   std::vector<std::uint32_t> free_alerts;
   AlertId next_alert_id = 1;
@@ -91,7 +90,7 @@ struct Engine::Impl {
   // ---- store ----
 
   std::uint32_t find_series(std::uint32_t metric, std::uint32_t labels) const {
-    return series_index.find((std::uint64_t{metric} << 32) | labels);
+    return program.metrics[metric].series_by_labels.find(labels);
   }
 
   std::uint32_t series_for(std::uint32_t metric, std::uint32_t labels) {
@@ -106,7 +105,7 @@ struct Engine::Impl {
     if (m.keep_days == 0) s.history.reserve(static_cast<std::size_t>(m.keep_points) + 1);  // one allocation for life
     series.push_back(std::move(s));
     m.series.push_back(id);
-    series_index.insert((std::uint64_t{metric} << 32) | labels, id);
+    m.series_by_labels.insert(labels, id);
     return id;
   }
 
@@ -761,10 +760,7 @@ struct Engine::Impl {
   void eval_indicator(std::uint32_t index) {
     IndicatorC& ind = program.indicators[index];
     MetricC& m = program.metrics[ind.metric];
-    if (!m.changed) {
-      for (IndicatorSlot& slot : ind.slots) slot.updated = false;
-      return;
-    }
+    if (!m.changed) return;
     if (ind.slots.size() < m.series.size()) ind.slots.resize(m.series.size());
     for (std::uint32_t sid : m.current) {
       Ctx ctx = context_for(sid);
@@ -802,7 +798,6 @@ struct Engine::Impl {
       }
       std::optional<Band> previous = slot.banded ? std::optional<Band>(slot.band) : std::nullopt;
       slot.has = true;
-      slot.updated = true;
       slot.value = value;
       slot.raw = raw;
       slot.trend = trend;
@@ -816,7 +811,6 @@ struct Engine::Impl {
     // Entities missing from the latest data: their values go, their alerts resolve.
     for (IndicatorSlot& slot : ind.slots) {
       if (slot.stamp == stamp) continue;
-      slot.updated = false;
       if (!slot.has && slot.alert == kNone) continue;
       slot.has = false;
       slot.banded = false;
@@ -1117,11 +1111,11 @@ struct Engine::Impl {
   }
 
   std::size_t memory_bytes() const {
-    std::size_t bytes = series.capacity() * sizeof(Series) + series_index.bytes() + label_sets.bytes() +
+    std::size_t bytes = series.capacity() * sizeof(Series) + label_sets.bytes() +
                         strings.bytes() + alerts.size() * sizeof(LiveAlert);
     for (const Series& s : series) bytes += s.history.capacity() * sizeof(Point);
     for (const MetricC& m : program.metrics)
-      bytes += (m.series.capacity() + m.current.capacity() + m.sorted.capacity()) * 4 +
+      bytes += m.series_by_labels.bytes() + (m.series.capacity() + m.current.capacity() + m.sorted.capacity()) * 4 +
                m.batch_dates.capacity() * sizeof(Date);
     for (const IndicatorC& ind : program.indicators) bytes += ind.slots.capacity() * sizeof(IndicatorSlot);
     for (const RuleC& rule : program.rules) bytes += rule.slots.capacity() * sizeof(RuleSlot);
@@ -1183,11 +1177,11 @@ struct Engine::Impl {
 
   void reset_state() {
     series.clear();
-    series_index.clear();
     alerts.clear();
     free_alerts.clear();
     for (MetricC& m : program.metrics) {
       m.series.clear();
+      m.series_by_labels.clear();
       m.batch_dates.clear();
       m.current.clear();
       m.sorted.clear();
@@ -1451,7 +1445,7 @@ void Engine::for_each_indicator_value(const std::function<void(const IndicatorVa
       view.band = slot.band;
       view.trend = slot.trend;
       view.date = slot.date;
-      view.updated = slot.updated;
+      view.updated = slot.stamp == impl.stamp;
       if (slot.band_set != kNone) view.target = ind.band_sets[slot.band_set].target;
       visit(view);
     }

@@ -332,6 +332,9 @@ struct MetricC {
   std::int32_t keep_days = 0;           // and every point within this many days of the newest
   // store
   std::vector<std::uint32_t> series;    // by index_in_metric
+  // label set -> series id, one table per metric: extracts send a metric's series in a run, and
+  // a small table stays in cache for the run where one table of every series would miss on each.
+  U64Map series_by_labels;
   std::vector<Date> batch_dates;        // distinct dates with data, sorted, bounded
   bool has_snapshot = false;
   Date snapshot;                        // the batch the last evaluation read
@@ -363,12 +366,13 @@ struct IndicatorSlot {
   bool banded = false;       // `band` holds a previous classification
   Band band = Band::green;
   Trend trend = Trend::none;
-  bool updated = false;
   double value = 0, raw = 0;
   Date date;
   std::uint32_t band_set = kNone;
   std::uint32_t alert = kNone;
-  std::uint32_t stamp = 0;
+  // The evaluation that last classified this slot: it was updated by the latest one when equal
+  // to the engine's stamp, so an evaluation never has to touch the slots of unchanged metrics.
+  std::uint32_t stamp = kNone;
 };
 
 struct IndicatorC {
