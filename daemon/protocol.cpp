@@ -204,22 +204,22 @@ void append_json_string(std::string& out, std::string_view text) {
   std::size_t plain = 0;
   for (std::size_t i = 0; i < text.size();) {
     unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {  // the common case: plain ASCII
+      ++i;
+      continue;
+    }
     if (c >= 0x80) {
       std::size_t length = utf8_length(text, i);
       if (length > 0) {
         i += length;
         continue;
       }
-      out.append(text.substr(plain, i - plain));
+      out.append(text.data() + plain, i - plain);
       out += "\xef\xbf\xbd";
       plain = ++i;
       continue;
     }
-    if (c >= 0x20 && c != '"' && c != '\\') {
-      ++i;
-      continue;
-    }
-    out.append(text.substr(plain, i - plain));
+    out.append(text.data() + plain, i - plain);
     plain = ++i;
     switch (c) {
       case '"': out += "\\\""; break;
@@ -235,7 +235,7 @@ void append_json_string(std::string& out, std::string_view text) {
         out.push_back(kHex[c & 15]);
     }
   }
-  out.append(text.substr(plain));
+  out.append(text.data() + plain, text.size() - plain);
   out.push_back('"');
 }
 

@@ -648,6 +648,7 @@ void Server::process_group(std::vector<Incoming>& group) {
         last_batch_ = {{"id", row.batch_id}, {"as_of", row.as_of}, {"samples", row.samples},
                        {"received_at", now}};
       }
+      publications.reserve(events.size());
       for (const engine::Event& event : events) record_event(event, nullptr, publications);
       save_sequences();
       store_->commit();
@@ -1021,11 +1022,13 @@ json Server::unsilence(const json& request) {
 }
 
 json Server::status() {
-  std::size_t silenced_count = 0;
-  std::vector<engine::Alert> open = engine_.open_alerts();
-  Date as_of = engine_.last_as_of().value_or(Date{});
-  for (const engine::Alert& alert : open)
-    if (alert_silenced(alert, as_of, nullptr)) ++silenced_count;
+  // Counting, not listing, unless a silence needs the alerts looked at: status is polled.
+  std::size_t open_count = engine_.open_alert_count(), silenced_count = 0;
+  if (!silences_.empty()) {
+    Date as_of = engine_.last_as_of().value_or(Date{});
+    for (const engine::Alert& alert : engine_.open_alerts())
+      if (alert_silenced(alert, as_of, nullptr)) ++silenced_count;
+  }
   json files = json::array();
   for (const ast::File& file : rules_.files) files.push_back(file.path);
   auto uptime = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_);
@@ -1033,7 +1036,7 @@ json Server::status() {
           {"indicators", indicator_count_},
           {"rule_files", files},
           {"series", engine_.series_count()},
-          {"open_alerts", open.size()},
+          {"open_alerts", open_count},
           {"silenced_alerts", silenced_count},
           {"acknowledged", acks_.size()},
           {"silences", silences_.size()},
