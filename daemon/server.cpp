@@ -199,6 +199,28 @@ struct Server::Work {
   std::string body;
 };
 
+struct Server::InFlight {
+  std::vector<Incoming> group;
+  std::vector<Work> work;
+  std::vector<Publication> publications;
+  std::size_t samples = 0, events = 0;
+  std::shared_ptr<IngestCommit> commit;  // null when nothing of the group is to be written
+};
+
+namespace {
+
+// One group being written while the next is evaluated: a deeper queue would only hold more
+// evaluated state that a failed commit must throw away.
+constexpr std::size_t kMaxInFlight = 2;
+
+std::string_view batch_id_of(const std::vector<zmq::message_t>& frames) {
+  std::size_t envelope = envelope_size(frames);
+  if (envelope == 0 || envelope >= frames.size()) return {};
+  return {static_cast<const char*>(frames[envelope].data()), frames[envelope].size()};
+}
+
+}  // namespace
+
 // ---- setup ---------------------------------------------------------------------------------
 
 Server::Server(zmq::context_t& context, ServerOptions options, std::shared_ptr<spdlog::logger> log)
@@ -207,10 +229,12 @@ Server::Server(zmq::context_t& context, ServerOptions options, std::shared_ptr<s
       log_(std::move(log)),
       ingest_(context, zmq::socket_type::router),
       publish_(context, zmq::socket_type::pub),
-      control_(context, zmq::socket_type::router) {
+      control_(context, zmq::socket_type::router),
+      wake_(context, zmq::socket_type::pair) {
   started_ = last_checkpoint_ = last_heartbeat_ = std::chrono::steady_clock::now();
   try {
     store_ = std::make_unique<Store>(options_.state_dir, options_.sync);
+    reader_ = std::make_unique<Store>(options_.state_dir, options_.sync);
   } catch (const StoreError& error) {
     throw std::runtime_error(error.what());
   }
@@ -221,6 +245,10 @@ Server::Server(zmq::context_t& context, ServerOptions options, std::shared_ptr<s
     throw std::runtime_error(std::string("cannot restore state: ") + error.what());
   }
   bind_sockets();
+  std::string wake_endpoint = "inproc://bandwatchd-writer-" + std::to_string(reinterpret_cast<std::uintptr_t>(this));
+  wake_.set(zmq::sockopt::linger, 0);
+  wake_.bind(wake_endpoint);
+  writer_ = std::make_unique<StoreWriter>(*store_, context_, wake_endpoint);
 }
 
 Server::~Server() = default;
@@ -279,7 +307,7 @@ void Server::recover() {
 
   std::int64_t through = 0, through_event_block = 0;
   std::vector<engine::AlertRecord> checkpoint_alerts;
-  clear_event_block();
+  recorded_ = {};
   if (auto checkpoint = store_->read_checkpoint()) {
     std::string error;
     std::optional<engine::EngineState> state = engine::decode_state(checkpoint->state, &error);
@@ -378,7 +406,7 @@ void Server::recover() {
     it = acks_.erase(it);
   }
   if (changed) {
-    save_sequences();
+    write_events(*store_, take_event_writes());
     store_->commit();
     publish(publications);  // before bind at startup: the event log keeps them
   }
@@ -513,19 +541,44 @@ bool Server::validate_strict(std::string_view body, Date as_of, std::vector<Line
 // ---- ingest --------------------------------------------------------------------------------
 
 void Server::on_ingest() {
-  std::vector<Incoming> group;
   std::size_t bytes = 0;
-  while (group.size() < options_.max_group && bytes < options_.max_batch_bytes) {
+  while (waiting_.size() < options_.max_group && bytes < options_.max_batch_bytes) {
     Incoming incoming;
     if (!receive_message(ingest_, incoming.frames)) break;
     for (const zmq::message_t& frame : incoming.frames) bytes += frame.size();
-    group.push_back(std::move(incoming));
+    waiting_.push_back(std::move(incoming));
   }
-  if (!group.empty()) process_group(group);
+  dispatch();
 }
 
-void Server::process_group(std::vector<Incoming>& group) {
-  std::vector<Work> work(group.size());
+void Server::dispatch() {
+  while (!waiting_.empty() && in_flight_.size() < kMaxInFlight && !failed_) {
+    // With the writer idle, evaluate half of what waits now and the other half while the first
+    // half is written; with the writer busy, everything that waits.
+    std::size_t take = in_flight_.empty() ? (waiting_.size() + 1) / 2 : waiting_.size();
+    take = std::min(take, options_.max_group);
+    std::vector<Incoming> group;
+    for (std::size_t i = 0; i < take; ++i) {
+      group.push_back(std::move(waiting_.front()));
+      waiting_.pop_front();
+    }
+    // A repeat of a batch the writer still has gets that batch's stored answer: wait for it.
+    bool repeats_in_flight = false;
+    for (const Incoming& incoming : group) {
+      std::string_view id = batch_id_of(incoming.frames);
+      for (const InFlight& flight : in_flight_)
+        for (const Work& w : flight.work)
+          repeats_in_flight |= w.apply && !id.empty() && w.reply.batch_id == id;
+    }
+    if (repeats_in_flight) settle();
+    process_group(std::move(group));
+  }
+}
+
+void Server::process_group(std::vector<Incoming> group) {
+  InFlight flight;
+  std::vector<Work>& work = flight.work;
+  work.resize(group.size());
   std::vector<engine::Event> events;
   std::map<std::string, std::size_t, std::less<>> applied_ids;
   std::optional<Date> last = engine_.last_as_of();
@@ -582,7 +635,7 @@ void Server::process_group(std::vector<Incoming>& group) {
         log_->warn("ingest: batch {} refused: {} bytes over the limit", w.reply.batch_id, body_bytes);
         continue;
       }
-      if (auto stored = store_->batch_reply(id)) {
+      if (auto stored = reader_->batch_reply(id)) {
         json answer = json::parse(*stored, nullptr, false);
         if (!answer.is_object()) answer = to_json(IngestReply{std::string(id), true, false, 0, {}, {}});
         answer["duplicate"] = true;
@@ -630,10 +683,9 @@ void Server::process_group(std::vector<Incoming>& group) {
       samples += w.reply.accepted;
     }
 
-    std::vector<Publication> publications;
     if (applied > 0) {
+      auto commit = std::make_shared<IngestCommit>();
       std::string now = utc_now_iso();
-      store_->begin();
       for (Work& w : work) {
         if (!w.apply) continue;
         BatchRow row;
@@ -644,39 +696,18 @@ void Server::process_group(std::vector<Incoming>& group) {
         row.body = std::move(w.body);
         row.reply = w.reply_json;
         row.received_at = now;
-        last_batch_seq_ = store_->insert_batch(row);
-        last_batch_ = {{"id", row.batch_id}, {"as_of", row.as_of}, {"samples", row.samples},
-                       {"received_at", now}};
+        commit->batches.push_back(std::move(row));
       }
-      publications.reserve(events.size());
-      for (const engine::Event& event : events) record_event(event, nullptr, publications);
-      save_sequences();
-      store_->commit();
-    }
-
-    for (std::size_t i = 0; i < work.size(); ++i) {
-      Work& w = work[i];
-      if (w.same_as >= 0) {
-        json answer = json::parse(work[static_cast<std::size_t>(w.same_as)].reply_json);
-        answer["duplicate"] = true;
-        w.reply_json = dump_json(answer);
-      }
-      send_reply(ingest_, group[i].frames, w.envelope, w.reply_json);
-      if (w.apply && !w.reply.rejected.empty())
-        log_->info("ingest: batch {} ({}): {} sample(s) applied, {} line(s) rejected", w.reply.batch_id,
-                   w.header.as_of.iso(), w.reply.accepted, w.reply.rejected.size());
-    }
-    publish(publications);
-    if (applied > 0) {
-      log_->debug("ingest: {} batch(es), {} sample(s), {} event(s) committed", applied, samples, events.size());
-      samples_since_checkpoint_ += samples;
-      maybe_checkpoint();
+      flight.publications.reserve(events.size());
+      for (const engine::Event& event : events) record_event(event, nullptr, flight.publications);
+      commit->events = take_event_writes();
+      flight.commit = commit;
+      writer_->submit(std::move(commit));
     }
   } catch (const std::exception& error) {
-    // A store failure, or anything unforeseen: nothing of the group is committed, so nothing of
-    // it may stay in the engine either (after_store_failure rebuilds it from the store).
-    store_->rollback();
-    std::string message = std::string("the daemon could not store the batch (") + error.what() +
+    // Anything unforeseen: nothing of the group is written, so nothing of it may stay in the
+    // engine either (after_store_failure rebuilds it from the store).
+    std::string message = std::string("the daemon could not apply the batch (") + error.what() +
                           "): nothing of it was applied; send it again";
     for (std::size_t i = 0; i < work.size(); ++i) {
       Work& w = work[i];
@@ -688,8 +719,84 @@ void Server::process_group(std::vector<Incoming>& group) {
       if (w.envelope == 0) w.envelope = 1;
       send_reply(ingest_, group[i].frames, w.envelope, w.reply_json);
     }
+    settle();
     after_store_failure(error.what());
+    return;
   }
+  flight.group = std::move(group);
+  flight.samples = samples;
+  flight.events = events.size();
+  if (flight.commit) in_flight_.push_back(std::move(flight));
+  else finish_group(flight);  // refusals and repeats only: nothing to wait for
+}
+
+void Server::on_written() {
+  zmq::message_t wake;
+  while (wake_.recv(wake, zmq::recv_flags::dontwait)) {
+  }
+  std::optional<std::string> failure;
+  auto finish = [&](const std::vector<std::shared_ptr<IngestCommit>>& finished) {
+    for (const auto& commit : finished) {
+      // The writer finishes commits in the order they were submitted.
+      InFlight& flight = in_flight_.front();
+      if (commit->error && !failure) failure = commit->error;
+      finish_group(flight);
+      in_flight_.pop_front();
+    }
+  };
+  finish(writer_->take_finished());
+  if (failure) {
+    // Everything queued behind the failure comes back refused; then the engine is rebuilt.
+    writer_->wait_idle();
+    finish(writer_->take_finished());
+    writer_->clear_failure();
+    after_store_failure(*failure);
+  }
+}
+
+void Server::finish_group(InFlight& flight) {
+  std::vector<Work>& work = flight.work;
+  const IngestCommit* commit = flight.commit.get();
+  if (commit && commit->error) {
+    std::string message = "the daemon could not store the batch (" + *commit->error +
+                          "): nothing of it was applied; send it again";
+    for (Work& w : work)
+      if (w.apply || w.same_as >= 0) {
+        w.reply = IngestReply{w.reply.batch_id, false, false, 0, {}, {}};
+        w.reply.error = message;
+        w.reply_json = encode_ingest_reply(w.reply);
+        w.apply = false;
+        w.same_as = -1;
+      }
+  } else if (commit) {
+    last_batch_seq_ = commit->last_batch_seq;
+    const BatchRow& row = commit->batches.back();
+    last_batch_ = {{"id", row.batch_id}, {"as_of", row.as_of}, {"samples", row.samples},
+                   {"received_at", row.received_at}};
+  }
+  for (std::size_t i = 0; i < work.size(); ++i) {
+    Work& w = work[i];
+    if (w.same_as >= 0) {
+      json answer = json::parse(work[static_cast<std::size_t>(w.same_as)].reply_json);
+      answer["duplicate"] = true;
+      w.reply_json = dump_json(answer);
+    }
+    send_reply(ingest_, flight.group[i].frames, w.envelope, w.reply_json);
+    if (w.apply && !w.reply.rejected.empty())
+      log_->info("ingest: batch {} ({}): {} sample(s) applied, {} line(s) rejected", w.reply.batch_id,
+                 w.header.as_of.iso(), w.reply.accepted, w.reply.rejected.size());
+  }
+  if (!commit || commit->error) return;
+  publish(flight.publications);
+  log_->debug("ingest: {} batch(es), {} sample(s), {} event(s) committed", commit->batches.size(),
+              flight.samples, flight.events);
+  samples_since_checkpoint_ += flight.samples;
+}
+
+void Server::settle() {
+  if (in_flight_.empty()) return;
+  writer_->wait_idle();
+  on_written();
 }
 
 // ---- events --------------------------------------------------------------------------------
@@ -732,8 +839,8 @@ void Server::record_event(const engine::Event& event, const Acknowledgement* ack
   }
   // Text, not a JSON tree: this runs for every event of every batch.
   std::string base = event_json_text(event, sequence, kind, ack);
-  // Logged with the transaction's other events in one row (save_sequences writes it).
-  std::string& stored = event_block_;
+  // Logged with the transaction's other events in one row (see take_event_writes).
+  std::string& stored = recorded_.lines;
   stored += "{\"route_sequences\":{";
   for (std::size_t i = 0; i < route_sequences.size(); ++i) {
     if (i) stored.push_back(',');
@@ -745,17 +852,17 @@ void Server::record_event(const engine::Event& event, const Acknowledgement* ack
   if (silence) stored += "\"silenced_by\":" + std::to_string(silence->id) + ",";
   stored.append(base, 1);
   stored += '\n';
-  ++event_block_count_;
+  ++recorded_.count;
   if (sequence) {
-    if (!event_block_first_) event_block_first_ = sequence;
-    event_block_last_ = sequence;
+    if (!recorded_.first_sequence) recorded_.first_sequence = sequence;
+    recorded_.last_sequence = sequence;
   }
 
   // A red alert needs a fresh look: escalation clears the acknowledgement, as resolution does.
   if (!ack && event.alert_id != 0 &&
       (event.kind == engine::EventKind::escalated || event.kind == engine::EventKind::resolved) &&
       acks_.erase(event.alert_id))
-    store_->delete_ack(event.alert_id);
+    recorded_.deleted_acks.push_back(event.alert_id);
 
   if (!sequence) return;
   std::string severity = topic_severity(event);
@@ -768,23 +875,15 @@ void Server::record_event(const engine::Event& event, const Acknowledgement* ack
   }
 }
 
-void Server::save_sequences() {
-  if (event_block_count_ > 0) {
-    store_->append_event_block(event_block_first_, event_block_last_, event_block_count_, event_block_);
-    clear_event_block();
-  }
-  store_->set_meta("sequence", std::to_string(sequence_));
+EventWrites Server::take_event_writes() {
+  EventWrites writes = std::move(recorded_);
+  recorded_ = {};
+  writes.sequence = sequence_;
   std::sort(dirty_routes_.begin(), dirty_routes_.end());
   dirty_routes_.erase(std::unique(dirty_routes_.begin(), dirty_routes_.end()), dirty_routes_.end());
-  for (const std::string& route : dirty_routes_) store_->set_route_sequence(route, route_sequences_[route]);
+  for (const std::string& route : dirty_routes_) writes.route_sequences.emplace_back(route, route_sequences_[route]);
   dirty_routes_.clear();
-}
-
-void Server::clear_event_block() {
-  event_block_.clear();
-  event_block_count_ = 0;
-  event_block_first_.reset();
-  event_block_last_.reset();
+  return writes;
 }
 
 void Server::publish(const std::vector<Publication>& publications) {
@@ -820,6 +919,7 @@ void Server::maybe_checkpoint() {
   bool due = samples_since_checkpoint_ >= options_.checkpoint_samples ||
              std::chrono::steady_clock::now() - last_checkpoint_ >= options_.checkpoint_interval;
   if (!due) return;
+  settle();
   try {
     write_checkpoint();
   } catch (const StoreError& error) {
@@ -843,6 +943,7 @@ void Server::after_store_failure(const std::string& what) {
 // ---- control -------------------------------------------------------------------------------
 
 void Server::on_control() {
+  settle();  // answers see the store and the feed as one
   std::vector<zmq::message_t> frames;
   for (int handled = 0; handled < 16 && receive_message(control_, frames); ++handled) {
     std::size_t envelope = envelope_size(frames);
@@ -963,7 +1064,7 @@ json Server::acknowledge(const json& request) {
   acks_[id] = ack;
   store_->upsert_ack(id, dump_json(to_json(ack)));
   record_event(event, &ack, publications);
-  save_sequences();
+  write_events(*store_, take_event_writes());
   store_->commit();
   publish(publications);
   log_->info("alert {} ({}) acknowledged by {}", id, alert->rule, ack.by);
@@ -1116,7 +1217,7 @@ json Server::reload(const std::string& reason) {
   try {
     store_->begin();
     for (const engine::Event& event : resolved) record_event(event, nullptr, publications);
-    save_sequences();
+    write_events(*store_, take_event_writes());
     store_->write_checkpoint({last_batch_seq_, store_->last_event_block(),
                               engine::encode_state(engine_.export_state()), utc_now_iso()});
     store_->drop_bodies_through(last_batch_seq_);
@@ -1153,10 +1254,13 @@ int Server::run(const std::string& pipe_endpoint) {
       auto now = std::chrono::steady_clock::now();
       auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(last_heartbeat_ + options_.heartbeat - now);
       if (wait.count() < 0) wait = std::chrono::milliseconds(0);
+      // While the writer is full, batches wait in the socket (and the clients wait for answers).
+      short ingest_events = in_flight_.size() < kMaxInFlight ? ZMQ_POLLIN : 0;
       zmq::pollitem_t items[] = {{pipe.handle(), 0, ZMQ_POLLIN, 0},
+                                 {wake_.handle(), 0, ZMQ_POLLIN, 0},
                                  {control_.handle(), 0, ZMQ_POLLIN, 0},
-                                 {ingest_.handle(), 0, ZMQ_POLLIN, 0}};
-      zmq::poll(items, 3, wait);
+                                 {ingest_.handle(), 0, ingest_events, 0}};
+      zmq::poll(items, 4, wait);
       if (items[0].revents & ZMQ_POLLIN) {
         zmq::message_t message;
         (void)pipe.recv(message, zmq::recv_flags::none);
@@ -1164,17 +1268,24 @@ int Server::run(const std::string& pipe_endpoint) {
         if (text == kPipeStop) break;
         if (text.rfind(kPipeReload, 0) == 0) {
           std::string reason = text.size() > kPipeReload.size() + 1 ? text.substr(kPipeReload.size() + 1) : "reload";
+          settle();
           json answer = reload(reason);
           (void)answer;
         }
       }
+      if (items[1].revents & ZMQ_POLLIN) {
+        on_written();
+        dispatch();
+      }
       // Control first, so a flood of batches cannot starve a snapshot or an ack.
-      if (items[1].revents & ZMQ_POLLIN) on_control();
-      if (items[2].revents & ZMQ_POLLIN) on_ingest();
+      if (items[2].revents & ZMQ_POLLIN) on_control();
+      if (items[3].revents & ZMQ_POLLIN) on_ingest();
       if (std::chrono::steady_clock::now() - last_heartbeat_ >= options_.heartbeat) {
+        settle();  // the heartbeat tells the last sequence number: every event up to it is out
         heartbeat();
         maybe_checkpoint();
-        if (!(items[2].revents & ZMQ_POLLIN)) store_->checkpoint_wal();  // idle: no batch waiting
+        if (waiting_.empty() && !(items[3].revents & ZMQ_POLLIN)) store_->checkpoint_wal();  // idle
+        dispatch();
       }
       if (failed_) {
         code = 1;
@@ -1192,6 +1303,11 @@ int Server::run(const std::string& pipe_endpoint) {
     log_->critical("stopping on an unexpected error: {}", error.what());
     code = 1;
     failed_ = true;
+  }
+  try {
+    settle();  // what the writer has is written and answered before the daemon stops
+  } catch (const std::exception& error) {
+    log_->error("stopping: {}", error.what());
   }
   if (!failed_ && last_batch_seq_ != checkpoint_through_) {
     try {

@@ -1,13 +1,17 @@
 // The core of bandwatchd: owns the engine, the SQLite store and the three sockets (ingest ROUTER,
-// alerts PUB, control ROUTER), and runs them from one thread so that a snapshot is always
-// consistent with the sequence number it reports.
+// alerts PUB, control ROUTER), and serves them from one thread so that a snapshot is always
+// consistent with the sequence number it reports. One helper thread (StoreWriter) writes the
+// ingest transactions.
 //
 // The path of a batch: receive (several waiting batches form a group) -> check framing, id and
-// date order -> parse and ingest the lines -> evaluate at the batch's as-of date -> one SQLite
-// transaction with the batches, their events, the sequence numbers and alert/ack changes ->
-// commit -> answer `ok` -> publish the events. Nothing is answered or published before commit.
-// If the commit fails, the engine is rebuilt from the store (checkpoint + replay), so memory never
-// holds a batch the disk does not.
+// date order -> parse and ingest the lines -> evaluate at the batch's as-of date -> hand one
+// transaction (the batches, their events, the sequence numbers and ack changes) to the writer ->
+// evaluate the next group while it commits -> answer `ok` -> publish the events. Nothing is
+// answered or published before its commit. If a commit fails, the engine is rebuilt from the
+// store (checkpoint + replay), so memory never holds a batch the disk does not.
+//
+// Everything else (control requests, heartbeats, checkpoints, reloads) first lets the writer
+// finish and answers the groups it wrote ("settles"), so it sees the store and the feed as one.
 //
 // Thread safety: construct on one thread, then call run() on exactly one thread (the sockets
 // move with it). Nothing else may touch a Server while run() is going; talk to it through the
@@ -16,6 +20,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -30,6 +35,7 @@
 #include "daemon/curve_keys.hpp"
 #include "daemon/protocol.hpp"
 #include "daemon/store.hpp"
+#include "daemon/store_writer.hpp"
 #include "engine/engine.hpp"
 
 namespace bandwatch::daemon {
@@ -93,6 +99,7 @@ class Server {
     std::string topic;
     std::string payload;
   };
+  struct InFlight;  // a group whose transaction the writer has
 
   // setup and recovery
   void load_program();
@@ -103,7 +110,15 @@ class Server {
 
   // ingest
   void on_ingest();
-  void process_group(std::vector<Incoming>& group);
+  /// Evaluates waiting batches while the writer has room.
+  void dispatch();
+  void process_group(std::vector<Incoming> group);
+  /// Answers and publishes the groups the writer has finished.
+  void on_written();
+  void finish_group(InFlight& flight);
+  /// Waits for the writer, then answers what it wrote: afterwards the store is the serving
+  /// thread's and the feed holds every event so far.
+  void settle();
   bool validate_strict(std::string_view body, Date as_of, std::vector<LineError>& rejected);
 
   // control
@@ -120,9 +135,8 @@ class Server {
 
   // events
   void record_event(const engine::Event& event, const Acknowledgement* ack, std::vector<Publication>& out);
-  /// Writes the transaction's event block and the sequence numbers (before commit).
-  void save_sequences();
-  void clear_event_block();
+  /// The events recorded since the last call, with the sequence numbers to store.
+  EventWrites take_event_writes();
   void publish(const std::vector<Publication>& publications);
   void heartbeat();
   const Silence* silenced(const engine::Event& event) const;
@@ -135,7 +149,8 @@ class Server {
   zmq::context_t& context_;
   ServerOptions options_;
   std::shared_ptr<spdlog::logger> log_;
-  std::unique_ptr<Store> store_;
+  std::unique_ptr<Store> store_;   // the writer's while it has work; see settle()
+  std::unique_ptr<Store> reader_;  // the serving thread's: repeat lookups while the writer writes
 
   engine::Engine engine_;
   std::unique_ptr<engine::Engine> validator_;  // checks strict batches without touching engine_
@@ -146,13 +161,15 @@ class Server {
 
   zmq::socket_t ingest_, publish_, control_;
   Endpoints endpoints_;
+  std::unique_ptr<StoreWriter> writer_;  // declared after store_: stops before it closes
+  zmq::socket_t wake_;             // the writer says here that a commit finished
+  std::deque<Incoming> waiting_;   // received, not yet evaluated
+  std::deque<InFlight> in_flight_; // evaluated, with the writer
 
   std::uint64_t sequence_ = 0;
   std::map<std::string, std::uint64_t, std::less<>> route_sequences_;
   std::vector<std::string> dirty_routes_;
-  std::string event_block_;  // this transaction's events, JSON lines
-  std::size_t event_block_count_ = 0;
-  std::optional<std::uint64_t> event_block_first_, event_block_last_;
+  EventWrites recorded_;  // events recorded for the next transaction
   std::map<engine::AlertId, Acknowledgement> acks_;
   std::map<std::int64_t, Silence> silences_;
 

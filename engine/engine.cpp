@@ -75,6 +75,10 @@ struct Engine::Impl {
   std::optional<Date> first_as_of, last_as_of;
   std::uint32_t stamp = 0;
   bool force_all = true;
+  // Re-evaluating the same date (the daemon evaluates every batch) looks only at the metrics
+  // that received samples, not at every metric of the program.
+  std::vector<std::uint32_t> dirty_metrics;    // raw metrics with samples since the last evaluation
+  std::vector<std::uint32_t> changed_metrics;  // raw metrics the last evaluation saw change
 
   // per evaluation
   Date as_of;
@@ -180,7 +184,10 @@ struct Engine::Impl {
     std::uint32_t sid = series_for(metric_id, label_sets.intern(pairs));
     put_point(sid, date, value);
     add_batch_date(m, date);
-    m.dirty = true;
+    if (!m.dirty) {
+      m.dirty = true;
+      dirty_metrics.push_back(metric_id);
+    }
     return IngestStatus::ok;
   }
 
@@ -1045,8 +1052,25 @@ struct Engine::Impl {
     events.clear();
     events.reserve(last_event_count);
     event_labels.clear();
-    for (MetricC& m : program.metrics)
-      if (!m.derived) refresh_raw(m);
+    if (!force_all && !new_period) {  // the same date again: only fresh samples change anything
+      for (std::uint32_t i : changed_metrics) program.metrics[i].changed = false;
+      changed_metrics.clear();
+      for (std::uint32_t i : dirty_metrics) {
+        MetricC& m = program.metrics[i];
+        if (m.derived) continue;
+        refresh_raw(m);
+        if (m.changed) changed_metrics.push_back(i);
+      }
+    } else {
+      changed_metrics.clear();
+      for (std::uint32_t i = 0; i < program.metrics.size(); ++i) {
+        MetricC& m = program.metrics[i];
+        if (m.derived) continue;
+        refresh_raw(m);
+        if (m.changed) changed_metrics.push_back(i);
+      }
+    }
+    dirty_metrics.clear();
     for (const DerivedC& d : program.derived) refresh_derived(d);
     eval_stale();
     std::size_t updated = 0;

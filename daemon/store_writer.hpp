@@ -1,0 +1,88 @@
+// Writes the ingest transactions on a thread of its own, so the serving thread evaluates the next
+// group of batches while the last group is being committed (the SQLite write is about a third of
+// the work of a batch). Transactions are written, and finish, in the order they were submitted.
+//
+// The serving thread still answers and publishes: it waits for a group's transaction to finish
+// (the writer wakes it through an inproc PAIR socket) before it answers `ok` or publishes the
+// group's events, so nothing is answered or published before it is durable.
+//
+// After a transaction fails, every transaction queued behind it is refused without being tried
+// (it was evaluated on top of the failed one); the serving thread rebuilds its engine from the
+// store once the writer is idle, then calls clear_failure().
+//
+// Thread safety: submit, take_finished, wait_idle, idle and clear_failure are for the serving
+// thread; the Store belongs to the writer while anything is in flight, and to the serving thread
+// when idle() is true.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "daemon/store.hpp"
+
+namespace bandwatch::daemon {
+
+/// The events of one transaction and the sequence numbers after it.
+struct EventWrites {
+  std::string lines;  // JSON objects, one per line
+  std::size_t count = 0;
+  std::optional<std::uint64_t> first_sequence, last_sequence;
+  std::uint64_t sequence = 0;  // the global sequence number after these events
+  std::vector<std::pair<std::string, std::uint64_t>> route_sequences;  // routes that moved
+  std::vector<std::uint64_t> deleted_acks;  // acknowledgements the events ended
+};
+
+/// Writes `events` into the open transaction.
+void write_events(Store& store, const EventWrites& events);
+
+/// One ingest transaction: a group's batches with their events.
+struct IngestCommit {
+  std::vector<BatchRow> batches;
+  EventWrites events;
+  // Set by the writer before it reports the commit finished.
+  std::int64_t last_batch_seq = 0;
+  std::optional<std::string> error;  // rolled back, or not tried after an earlier failure
+};
+
+class StoreWriter {
+ public:
+  StoreWriter(Store& store, zmq::context_t& context, std::string wake_endpoint);
+  ~StoreWriter();  // writes what was submitted, then stops
+  StoreWriter(const StoreWriter&) = delete;
+  StoreWriter& operator=(const StoreWriter&) = delete;
+
+  void submit(std::shared_ptr<IngestCommit> commit);
+  /// The commits finished since the last call, in submission order.
+  std::vector<std::shared_ptr<IngestCommit>> take_finished();
+  /// Blocks until every submitted commit has finished.
+  void wait_idle();
+  /// Nothing submitted is still being written (finished ones may not have been taken yet).
+  bool idle();
+  void clear_failure();
+
+ private:
+  void run(std::string wake_endpoint);
+
+  Store& store_;
+  zmq::context_t& context_;
+  std::mutex mutex_;
+  std::condition_variable work_, done_;
+  std::deque<std::shared_ptr<IngestCommit>> queue_;
+  std::vector<std::shared_ptr<IngestCommit>> finished_;
+  bool writing_ = false;
+  bool failed_ = false;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace bandwatch::daemon
