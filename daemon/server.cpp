@@ -202,7 +202,6 @@ struct Server::Work {
 struct Server::InFlight {
   std::vector<Incoming> group;
   std::vector<Work> work;
-  std::vector<Publication> publications;
   std::size_t samples = 0, events = 0;
   std::shared_ptr<IngestCommit> commit;  // null when nothing of the group is to be written
 };
@@ -211,7 +210,7 @@ namespace {
 
 // One group being written while the next is evaluated: a deeper queue would only hold more
 // evaluated state that a failed commit must throw away.
-constexpr std::size_t kMaxInFlight = 2;
+constexpr std::size_t kMaxInFlight = 4;
 
 std::string_view batch_id_of(const std::vector<zmq::message_t>& frames) {
   std::size_t envelope = envelope_size(frames);
@@ -393,7 +392,7 @@ void Server::recover() {
     event.as_of = as_of;
     event.message = "resolved: " + event.rule + " is no longer in the rules";
     log_->info("alert {} ({}) resolved: its rule is no longer loaded", id, event.rule);
-    record_event(event, nullptr, publications);
+    record_event(std::move(event), nullptr);
   }
   for (auto it = acks_.begin(); it != acks_.end();) {
     if (open.count(it->first)) {
@@ -406,7 +405,7 @@ void Server::recover() {
     it = acks_.erase(it);
   }
   if (changed) {
-    write_events(*store_, take_event_writes());
+    write_events(*store_, take_event_writes(), publications);
     store_->commit();
     publish(publications);  // before bind at startup: the event log keeps them
   }
@@ -698,8 +697,7 @@ void Server::process_group(std::vector<Incoming> group) {
         row.received_at = now;
         commit->batches.push_back(std::move(row));
       }
-      flight.publications.reserve(events.size());
-      for (const engine::Event& event : events) record_event(event, nullptr, flight.publications);
+      for (engine::Event& event : events) record_event(std::move(event), nullptr);
       commit->events = take_event_writes();
       flight.commit = commit;
       writer_->submit(std::move(commit));
@@ -787,7 +785,7 @@ void Server::finish_group(InFlight& flight) {
                  w.header.as_of.iso(), w.reply.accepted, w.reply.rejected.size());
   }
   if (!commit || commit->error) return;
-  publish(flight.publications);
+  publish(commit->publications);
   log_->debug("ingest: {} batch(es), {} sample(s), {} event(s) committed", commit->batches.size(),
               flight.samples, flight.events);
   samples_since_checkpoint_ += flight.samples;
@@ -819,60 +817,30 @@ bool Server::alert_silenced(const engine::Alert& alert, Date as_of, const Silenc
   return false;
 }
 
-void Server::record_event(const engine::Event& event, const Acknowledgement* ack,
-                          std::vector<Publication>& out) {
-  std::string_view kind = ack ? std::string_view("acknowledged") : engine::to_string(event.kind);
-  const Silence* silence = silenced(event);
-  std::optional<std::uint64_t> sequence;
-  static const std::vector<std::string> kUnrouted{std::string(kUnroutedRoute)};
-  const std::vector<std::string>& routes = event.routes.empty() ? kUnrouted : event.routes;
-  std::vector<std::uint64_t> route_sequences;
-  if (!silence) {
-    sequence = ++sequence_;
-    for (const std::string& route : routes) {
+void Server::record_event(engine::Event event, const Acknowledgement* ack) {
+  NumberedEvent numbered;
+  if (const Silence* silence = silenced(event)) {
+    numbered.silenced_by = silence->id;
+  } else {
+    numbered.sequence = ++sequence_;
+    auto count = [&](const std::string& route) {
       auto found = route_sequences_.find(route);
       if (found == route_sequences_.end()) found = route_sequences_.emplace(route, 0).first;
-      route_sequences.push_back(++found->second);
+      numbered.route_sequences.push_back(++found->second);
       if (std::find(dirty_routes_.begin(), dirty_routes_.end(), route) == dirty_routes_.end())
         dirty_routes_.push_back(route);  // a handful of routes: a list beats a set
-    }
+    };
+    if (event.routes.empty()) count(std::string(kUnroutedRoute));
+    for (const std::string& route : event.routes) count(route);
   }
-  // Text, not a JSON tree: this runs for every event of every batch.
-  std::string base = event_json_text(event, sequence, kind, ack);
-  // Logged with the transaction's other events in one row (see take_event_writes).
-  std::string& stored = recorded_.lines;
-  stored += "{\"route_sequences\":{";
-  for (std::size_t i = 0; i < route_sequences.size(); ++i) {
-    if (i) stored.push_back(',');
-    append_json_string(stored, routes[i]);
-    stored += ':';
-    stored += std::to_string(route_sequences[i]);
-  }
-  stored += "},";
-  if (silence) stored += "\"silenced_by\":" + std::to_string(silence->id) + ",";
-  stored.append(base, 1);
-  stored += '\n';
-  ++recorded_.count;
-  if (sequence) {
-    if (!recorded_.first_sequence) recorded_.first_sequence = sequence;
-    recorded_.last_sequence = sequence;
-  }
-
   // A red alert needs a fresh look: escalation clears the acknowledgement, as resolution does.
   if (!ack && event.alert_id != 0 &&
       (event.kind == engine::EventKind::escalated || event.kind == engine::EventKind::resolved) &&
       acks_.erase(event.alert_id))
     recorded_.deleted_acks.push_back(event.alert_id);
-
-  if (!sequence) return;
-  std::string severity = topic_severity(event);
-  for (std::size_t i = 0; i < routes.size(); ++i) {
-    std::string payload = "{\"route\":";
-    append_json_string(payload, routes[i]);
-    payload += ",\"route_sequence\":" + std::to_string(route_sequences[i]) + ",";
-    payload.append(base, 1);
-    out.push_back({make_topic(routes[i], severity, event.rule), std::move(payload)});
-  }
+  if (ack) numbered.ack = *ack;
+  numbered.event = std::move(event);
+  recorded_.events.push_back(std::move(numbered));
 }
 
 EventWrites Server::take_event_writes() {
@@ -1063,8 +1031,8 @@ json Server::acknowledge(const json& request) {
   store_->begin();
   acks_[id] = ack;
   store_->upsert_ack(id, dump_json(to_json(ack)));
-  record_event(event, &ack, publications);
-  write_events(*store_, take_event_writes());
+  record_event(std::move(event), &ack);
+  write_events(*store_, take_event_writes(), publications);
   store_->commit();
   publish(publications);
   log_->info("alert {} ({}) acknowledged by {}", id, alert->rule, ack.by);
@@ -1216,8 +1184,8 @@ json Server::reload(const std::string& reason) {
   std::vector<Publication> publications;
   try {
     store_->begin();
-    for (const engine::Event& event : resolved) record_event(event, nullptr, publications);
-    write_events(*store_, take_event_writes());
+    for (const engine::Event& event : resolved) record_event(event, nullptr);
+    write_events(*store_, take_event_writes(), publications);
     store_->write_checkpoint({last_batch_seq_, store_->last_event_block(),
                               engine::encode_state(engine_.export_state()), utc_now_iso()});
     store_->drop_bodies_through(last_batch_seq_);

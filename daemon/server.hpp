@@ -95,10 +95,6 @@ class Server {
  private:
   struct Incoming;
   struct Work;
-  struct Publication {
-    std::string topic;
-    std::string payload;
-  };
   struct InFlight;  // a group whose transaction the writer has
 
   // setup and recovery
@@ -134,7 +130,8 @@ class Server {
   nlohmann::json reload(const std::string& reason);
 
   // events
-  void record_event(const engine::Event& event, const Acknowledgement* ack, std::vector<Publication>& out);
+  /// Gives the event its sequence numbers (unless a silence holds it) for the next transaction.
+  void record_event(engine::Event event, const Acknowledgement* ack);
   /// The events recorded since the last call, with the sequence numbers to store.
   EventWrites take_event_writes();
   void publish(const std::vector<Publication>& publications);

@@ -2,9 +2,51 @@
 
 namespace bandwatch::daemon {
 
-void write_events(Store& store, const EventWrites& events) {
-  if (events.count > 0)
-    store.append_event_block(events.first_sequence, events.last_sequence, events.count, events.lines);
+namespace {
+
+const std::vector<std::string>& routes_of(const engine::Event& event) {
+  static const std::vector<std::string> kUnrouted{std::string(kUnroutedRoute)};
+  return event.routes.empty() ? kUnrouted : event.routes;
+}
+
+}  // namespace
+
+void write_events(Store& store, const EventWrites& events, std::vector<Publication>& publications) {
+  std::string lines, base;
+  lines.reserve(events.events.size() * 480);
+  std::optional<std::uint64_t> first, last;
+  for (const NumberedEvent& numbered : events.events) {
+    const engine::Event& event = numbered.event;
+    const std::vector<std::string>& routes = routes_of(event);
+    std::string_view kind = numbered.ack ? std::string_view("acknowledged") : engine::to_string(event.kind);
+    // Text, not a JSON tree: this runs for every event of every batch.
+    base = event_json_text(event, numbered.sequence, kind, numbered.ack ? &*numbered.ack : nullptr);
+    lines += "{\"route_sequences\":{";
+    for (std::size_t i = 0; i < numbered.route_sequences.size(); ++i) {
+      if (i) lines.push_back(',');
+      append_json_string(lines, routes[i]);
+      lines += ':';
+      lines += std::to_string(numbered.route_sequences[i]);
+    }
+    lines += "},";
+    if (numbered.silenced_by) lines += "\"silenced_by\":" + std::to_string(*numbered.silenced_by) + ",";
+    lines.append(base, 1);
+    lines += '\n';
+    if (!numbered.sequence) continue;
+    if (!first) first = numbered.sequence;
+    last = numbered.sequence;
+    std::string severity = topic_severity(event);
+    for (std::size_t i = 0; i < routes.size(); ++i) {
+      std::string payload;
+      payload.reserve(base.size() + 64);
+      payload += "{\"route\":";
+      append_json_string(payload, routes[i]);
+      payload += ",\"route_sequence\":" + std::to_string(numbered.route_sequences[i]) + ",";
+      payload.append(base, 1);
+      publications.push_back({make_topic(routes[i], severity, event.rule), std::move(payload)});
+    }
+  }
+  if (!events.events.empty()) store.append_event_block(first, last, events.events.size(), lines);
   store.set_meta("sequence", std::to_string(events.sequence));
   for (const auto& [route, sequence] : events.route_sequences) store.set_route_sequence(route, sequence);
   for (std::uint64_t alert : events.deleted_acks) store.delete_ack(alert);
@@ -74,10 +116,13 @@ void StoreWriter::run(std::string wake_endpoint) {
       try {
         store_.begin();
         for (const BatchRow& row : commit->batches) commit->last_batch_seq = store_.insert_batch(row);
-        write_events(store_, commit->events);
+        commit->publications.reserve(commit->events.events.size());
+        write_events(store_, commit->events, commit->publications);
         store_.commit();
+        commit->events.events = {};  // freed here, not on the serving thread
       } catch (const std::exception& error) {
         store_.rollback();
+        commit->publications.clear();
         commit->error = error.what();
       }
     }

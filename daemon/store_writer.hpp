@@ -1,6 +1,7 @@
 // Writes the ingest transactions on a thread of its own, so the serving thread evaluates the next
-// group of batches while the last group is being committed (the SQLite write is about a third of
-// the work of a batch). Transactions are written, and finish, in the order they were submitted.
+// group of batches while the last group is being written: the events' text (for the log and the
+// feed) and the SQLite commit are about half the work of a batch. Transactions are written, and
+// finish, in the order they were submitted.
 //
 // The serving thread still answers and publishes: it waits for a group's transaction to finish
 // (the writer wakes it through an inproc PAIR socket) before it answers `ok` or publishes the
@@ -28,28 +29,45 @@
 
 #include <zmq.hpp>
 
+#include "daemon/protocol.hpp"
 #include "daemon/store.hpp"
+#include "engine/engine.hpp"
 
 namespace bandwatch::daemon {
 
+/// One message of the alert feed: [topic, json].
+struct Publication {
+  std::string topic;
+  std::string payload;
+};
+
+/// An event as the serving thread numbered it; its text is written later, off that thread.
+struct NumberedEvent {
+  engine::Event event;
+  std::optional<Acknowledgement> ack;             // an `acknowledged` event
+  std::optional<std::uint64_t> sequence;          // none: a silence keeps it off the feed
+  std::optional<std::int64_t> silenced_by;
+  std::vector<std::uint64_t> route_sequences;     // one per route (per `unrouted` when none)
+};
+
 /// The events of one transaction and the sequence numbers after it.
 struct EventWrites {
-  std::string lines;  // JSON objects, one per line
-  std::size_t count = 0;
-  std::optional<std::uint64_t> first_sequence, last_sequence;
+  std::vector<NumberedEvent> events;
   std::uint64_t sequence = 0;  // the global sequence number after these events
   std::vector<std::pair<std::string, std::uint64_t>> route_sequences;  // routes that moved
   std::vector<std::uint64_t> deleted_acks;  // acknowledgements the events ended
 };
 
-/// Writes `events` into the open transaction.
-void write_events(Store& store, const EventWrites& events);
+/// Writes `events` into the open transaction (the log keeps each event as one JSON line) and
+/// appends the feed's messages for them to `publications`.
+void write_events(Store& store, const EventWrites& events, std::vector<Publication>& publications);
 
 /// One ingest transaction: a group's batches with their events.
 struct IngestCommit {
   std::vector<BatchRow> batches;
   EventWrites events;
   // Set by the writer before it reports the commit finished.
+  std::vector<Publication> publications;  // to publish once committed
   std::int64_t last_batch_seq = 0;
   std::optional<std::string> error;  // rolled back, or not tried after an earlier failure
 };

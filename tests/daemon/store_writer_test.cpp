@@ -1,0 +1,113 @@
+// The writer thread: commits are written and finish in the order they were submitted, each with
+// its events logged and rendered for the feed; after a failed commit, the ones queued behind it
+// are refused without being tried, until the serving thread has recovered.
+#include "daemon/store_writer.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+namespace bandwatch::daemon {
+namespace {
+
+namespace fs = std::filesystem;
+
+class StoreWriterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("bw_writer_" + std::to_string(::getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    wake_.bind(kWake);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::shared_ptr<IngestCommit> commit(const std::string& id, std::uint64_t first_sequence, int events) {
+    auto out = std::make_shared<IngestCommit>();
+    BatchRow row;
+    row.batch_id = id;
+    row.as_of = "2020-02-04";
+    row.samples = events;
+    row.body = "caseload{worker=\"W1\"} 23 2020-02-04\n";
+    row.reply = R"({"status":"ok"})";
+    row.received_at = "2020-02-04T10:00:00Z";
+    out->batches.push_back(row);
+    for (int i = 0; i < events; ++i) {
+      NumberedEvent numbered;
+      numbered.event.kind = engine::EventKind::fired;
+      numbered.event.alert_id = first_sequence + static_cast<std::uint64_t>(i);
+      numbered.event.rule = "caseload_high";
+      numbered.event.labels = {{"worker", "W" + std::to_string(i)}};
+      numbered.event.routes = {"workload_pressures"};
+      numbered.event.severity = ast::Colour::red;
+      numbered.event.value = 23;
+      numbered.sequence = first_sequence + static_cast<std::uint64_t>(i);
+      numbered.route_sequences = {first_sequence + static_cast<std::uint64_t>(i)};
+      out->events.events.push_back(numbered);
+    }
+    out->events.sequence = first_sequence + static_cast<std::uint64_t>(events) - 1;
+    out->events.route_sequences = {{"workload_pressures", out->events.sequence}};
+    return out;
+  }
+
+  static constexpr const char* kWake = "inproc://store-writer-test";
+  fs::path dir_;
+  zmq::context_t context_;
+  zmq::socket_t wake_{context_, zmq::socket_type::pair};
+};
+
+TEST_F(StoreWriterTest, WritesInOrderAndRendersTheFeed) {
+  Store store(dir_.string(), SyncMode::normal);
+  std::vector<std::shared_ptr<IngestCommit>> submitted{commit("a", 1, 2), commit("b", 3, 1), commit("c", 4, 3)};
+  {
+    StoreWriter writer(store, context_, kWake);
+    for (const auto& c : submitted) writer.submit(c);
+    writer.wait_idle();
+    EXPECT_TRUE(writer.idle());
+    std::vector<std::shared_ptr<IngestCommit>> finished = writer.take_finished();
+    ASSERT_EQ(finished, submitted);  // the same commits, in submission order
+    EXPECT_TRUE(writer.take_finished().empty());
+    zmq::message_t wake;
+    EXPECT_TRUE(wake_.recv(wake, zmq::recv_flags::dontwait));  // the serving thread was woken
+  }
+  for (const auto& c : submitted) EXPECT_FALSE(c->error) << *c->error;
+  EXPECT_EQ(submitted[0]->last_batch_seq, 1);
+  EXPECT_EQ(submitted[2]->last_batch_seq, 3);
+  ASSERT_EQ(submitted[2]->publications.size(), 3u);
+  EXPECT_EQ(submitted[2]->publications[0].topic, "workload_pressures.red.caseload_high");
+  EXPECT_NE(submitted[2]->publications[0].payload.find("\"sequence\":4"), std::string::npos);
+  EXPECT_NE(submitted[2]->publications[2].payload.find("\"route_sequence\":6"), std::string::npos);
+  EXPECT_EQ(store.event_count(), 6);
+  EXPECT_EQ(store.meta("sequence"), "6");
+  EXPECT_EQ(store.route_sequences().at("workload_pressures"), 6u);
+  EXPECT_TRUE(store.batch_reply("c").has_value());
+}
+
+TEST_F(StoreWriterTest, AfterAFailureTheQueueIsRefusedUntilCleared) {
+  Store store(dir_.string(), SyncMode::normal);
+  StoreWriter writer(store, context_, kWake);
+  auto first = commit("a", 1, 1), repeat = commit("a", 2, 1), behind = commit("b", 3, 1);
+  writer.submit(first);
+  writer.submit(repeat);  // the batch id is taken: SQLite refuses the insert
+  writer.submit(behind);
+  writer.wait_idle();
+  EXPECT_EQ(writer.take_finished().size(), 3u);
+  EXPECT_FALSE(first->error);
+  ASSERT_TRUE(repeat->error);
+  EXPECT_TRUE(repeat->publications.empty());
+  ASSERT_TRUE(behind->error);
+  EXPECT_NE(behind->error->find("an earlier transaction failed"), std::string::npos);
+  EXPECT_EQ(store.event_count(), 1);  // only the first commit's event
+  EXPECT_FALSE(store.batch_reply("b"));
+
+  writer.clear_failure();
+  auto again = commit("b", 2, 1);
+  writer.submit(again);
+  writer.wait_idle();
+  EXPECT_FALSE(again->error);
+  EXPECT_TRUE(store.batch_reply("b"));
+}
+
+}  // namespace
+}  // namespace bandwatch::daemon
