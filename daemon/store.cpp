@@ -127,7 +127,7 @@ Store::Store(const std::string& directory, SyncMode sync) {
   exec("PRAGMA journal_mode=WAL");
   // Checkpoint the log into the database rarely and in the background of idle moments
   // (Store::checkpoint_wal), not in the middle of a commit a client is waiting for.
-  exec("PRAGMA wal_autocheckpoint=2048");
+  exec("PRAGMA wal_autocheckpoint=16384");
   // WAL with synchronous=FULL syncs the log at every commit: an answered batch survives power
   // loss. NORMAL survives a crash of the daemon (kill -9) but not of the machine.
   exec(sync == SyncMode::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");

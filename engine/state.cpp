@@ -1,8 +1,7 @@
 // encode_state / decode_state: a versioned, line-oriented text form of EngineState. Strings are
 // length-prefixed (`5:Hello`) so team names with spaces, quotes or newlines survive unchanged;
-// numbers are printed with 17 significant digits so they read back bit for bit.
+// numbers are printed as the shortest text that reads back bit for bit.
 #include <charconv>
-#include <cstdio>
 
 #include "engine/engine.hpp"
 
@@ -22,9 +21,11 @@ void put_int(std::string& out, std::int64_t v) {
   out += ' ';
 }
 void put_double(std::string& out, double v) {
+  // Shortest text that reads back as the same double (Reader::number uses from_chars).
   char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "%.17g ", v);
-  out += buffer;
+  auto written = std::to_chars(buffer, buffer + sizeof buffer, v);
+  out.append(buffer, written.ptr);
+  out += ' ';
 }
 void put_date(std::string& out, Date d) { put_int(out, d.days_since_epoch); }
 void put_labels(std::string& out, const Labels& labels) {
