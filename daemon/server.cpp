@@ -578,7 +578,7 @@ void Server::process_group(std::vector<Incoming> group) {
   InFlight flight;
   std::vector<Work>& work = flight.work;
   work.resize(group.size());
-  std::vector<engine::Event> events;
+  std::size_t event_count = 0;
   std::map<std::string, std::size_t, std::less<>> applied_ids;
   std::optional<Date> last = engine_.last_as_of();
   std::size_t applied = 0, samples = 0;
@@ -672,7 +672,9 @@ void Server::process_group(std::vector<Incoming> group) {
       w.reply.accepted = apply_body(w.body, w.header.as_of, &w.reply.rejected);
       engine::Evaluation evaluation = engine_.evaluate(w.header.as_of);
       if (!evaluation.ok) log_->error("ingest: batch {}: evaluation refused: {}", w.reply.batch_id, evaluation.error);
-      for (engine::Event& event : evaluation.events) events.push_back(std::move(event));
+      // Numbered now, batch by batch, in the order they are applied; written with the group.
+      event_count += evaluation.events.size();
+      for (engine::Event& event : evaluation.events) record_event(std::move(event), nullptr);
       w.reply.ok = true;
       w.reply_json = encode_ingest_reply(w.reply);
       w.apply = true;
@@ -697,7 +699,6 @@ void Server::process_group(std::vector<Incoming> group) {
         row.received_at = now;
         commit->batches.push_back(std::move(row));
       }
-      for (engine::Event& event : events) record_event(std::move(event), nullptr);
       commit->events = take_event_writes();
       flight.commit = commit;
       writer_->submit(std::move(commit));
@@ -723,7 +724,7 @@ void Server::process_group(std::vector<Incoming> group) {
   }
   flight.group = std::move(group);
   flight.samples = samples;
-  flight.events = events.size();
+  flight.events = event_count;
   if (flight.commit) in_flight_.push_back(std::move(flight));
   else finish_group(flight);  // refusals and repeats only: nothing to wait for
 }
