@@ -1,5 +1,6 @@
 #include "daemon/protocol.hpp"
 
+#include <array>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -200,11 +201,16 @@ void append_json_string(std::string& out, std::string_view text) {
   // Sample lines are bytes; JSON is UTF-8: a byte that is not valid UTF-8 becomes U+FFFD, as
   // nlohmann's error_handler_t::replace does, so no input can make the daemon write bad JSON.
   static constexpr char kHex[] = "0123456789abcdef";
+  static constexpr auto kPlain = [] {  // ASCII that JSON takes as it is: the common case
+    std::array<bool, 256> plain{};
+    for (int c = 0x20; c < 0x80; ++c) plain[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
+    return plain;
+  }();
   out.push_back('"');
   std::size_t plain = 0;
   for (std::size_t i = 0; i < text.size();) {
     unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {  // the common case: plain ASCII
+    if (kPlain[c]) {
       ++i;
       continue;
     }
@@ -274,12 +280,9 @@ void append_unsigned(std::string& out, std::uint64_t value) {
 
 }  // namespace
 
-std::string event_json_text(const engine::Event& event, std::optional<std::uint64_t> sequence,
-                            std::string_view kind, const Acknowledgement* ack) {
+void append_event_json_fields(std::string& out, const engine::Event& event, std::optional<std::uint64_t> sequence,
+                              std::string_view kind, const Acknowledgement* ack) {
   // nlohmann's object keeps keys sorted; so does this, so both texts are the same.
-  std::string out;
-  out.reserve(384);
-  out.push_back('{');
   if (ack) {
     append_key(out, "acknowledgement");
     out += dump_json(to_json(*ack));
@@ -323,6 +326,14 @@ std::string event_json_text(const engine::Event& event, std::optional<std::uint6
   append_json_string(out, ast::to_string(event.unit));
   out += ",\"value\":";
   append_json_number(out, event.value);
+}
+
+std::string event_json_text(const engine::Event& event, std::optional<std::uint64_t> sequence,
+                            std::string_view kind, const Acknowledgement* ack) {
+  std::string out;
+  out.reserve(384);
+  out.push_back('{');
+  append_event_json_fields(out, event, sequence, kind, ack);
   out.push_back('}');
   return out;
 }

@@ -154,6 +154,10 @@ nlohmann::json event_json(const engine::Event& event, std::optional<std::uint64_
 /// evaluation. Keys in the same order as event_json's dump().
 std::string event_json_text(const engine::Event& event, std::optional<std::uint64_t> sequence,
                             std::string_view kind, const Acknowledgement* ack = nullptr);
+/// The same object's members without the braces, appended to `out`: for texts that add members
+/// of their own in front (the feed's route, the log's route sequences).
+void append_event_json_fields(std::string& out, const engine::Event& event, std::optional<std::uint64_t> sequence,
+                              std::string_view kind, const Acknowledgement* ack = nullptr);
 
 /// Appends `text` as a JSON string (quoted, escaped) to `out`.
 void append_json_string(std::string& out, std::string_view text);

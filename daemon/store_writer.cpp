@@ -12,15 +12,15 @@ const std::vector<std::string>& routes_of(const engine::Event& event) {
 }  // namespace
 
 void write_events(Store& store, const EventWrites& events, std::vector<Publication>& publications) {
-  std::string lines, base;
+  // Text, not a JSON tree: this runs for every event of every batch. Each event's members are
+  // written once, into the log's line, and copied from there into its feed messages.
+  std::string lines;
   lines.reserve(events.events.size() * 480);
   std::optional<std::uint64_t> first, last;
   for (const NumberedEvent& numbered : events.events) {
     const engine::Event& event = numbered.event;
     const std::vector<std::string>& routes = routes_of(event);
     std::string_view kind = numbered.ack ? std::string_view("acknowledged") : engine::to_string(event.kind);
-    // Text, not a JSON tree: this runs for every event of every batch.
-    base = event_json_text(event, numbered.sequence, kind, numbered.ack ? &*numbered.ack : nullptr);
     lines += "{\"route_sequences\":{";
     for (std::size_t i = 0; i < numbered.route_sequences.size(); ++i) {
       if (i) lines.push_back(',');
@@ -30,21 +30,27 @@ void write_events(Store& store, const EventWrites& events, std::vector<Publicati
     }
     lines += "},";
     if (numbered.silenced_by) lines += "\"silenced_by\":" + std::to_string(*numbered.silenced_by) + ",";
-    lines.append(base, 1);
-    lines += '\n';
-    if (!numbered.sequence) continue;
-    if (!first) first = numbered.sequence;
-    last = numbered.sequence;
-    std::string severity = topic_severity(event);
-    for (std::size_t i = 0; i < routes.size(); ++i) {
-      std::string payload;
-      payload.reserve(base.size() + 64);
-      payload += "{\"route\":";
-      append_json_string(payload, routes[i]);
-      payload += ",\"route_sequence\":" + std::to_string(numbered.route_sequences[i]) + ",";
-      payload.append(base, 1);
-      publications.push_back({make_topic(routes[i], severity, event.rule), std::move(payload)});
+    std::size_t fields = lines.size();
+    append_event_json_fields(lines, event, numbered.sequence, kind, numbered.ack ? &*numbered.ack : nullptr);
+    std::string_view members(lines.data() + fields, lines.size() - fields);
+    if (numbered.sequence) {
+      if (!first) first = numbered.sequence;
+      last = numbered.sequence;
+      std::string severity = topic_severity(event);
+      for (std::size_t i = 0; i < routes.size(); ++i) {
+        std::string payload;
+        payload.reserve(members.size() + routes[i].size() + 48);
+        payload += "{\"route\":";
+        append_json_string(payload, routes[i]);
+        payload += ",\"route_sequence\":";
+        payload += std::to_string(numbered.route_sequences[i]);
+        payload += ',';
+        payload += members;
+        payload += '}';
+        publications.push_back({make_topic(routes[i], severity, event.rule), std::move(payload)});
+      }
     }
+    lines += "}\n";
   }
   if (!events.events.empty()) store.append_event_block(first, last, events.events.size(), lines);
   store.set_meta("sequence", std::to_string(events.sequence));
