@@ -819,19 +819,19 @@ bool Server::alert_silenced(const engine::Alert& alert, Date as_of, const Silenc
 }
 
 void Server::record_event(engine::Event event, const Acknowledgement* ack) {
-  NumberedEvent numbered;
+  NumberedEvent& numbered = recorded_.events.emplace_back();
   if (const Silence* silence = silenced(event)) {
     numbered.silenced_by = silence->id;
   } else {
     numbered.sequence = ++sequence_;
-    auto count = [&](const std::string& route) {
+    auto count = [&](std::string_view route) {
       auto found = route_sequences_.find(route);
-      if (found == route_sequences_.end()) found = route_sequences_.emplace(route, 0).first;
+      if (found == route_sequences_.end()) found = route_sequences_.emplace(std::string(route), 0).first;
       numbered.route_sequences.push_back(++found->second);
       if (std::find(dirty_routes_.begin(), dirty_routes_.end(), route) == dirty_routes_.end())
-        dirty_routes_.push_back(route);  // a handful of routes: a list beats a set
+        dirty_routes_.emplace_back(route);  // a handful of routes: a list beats a set
     };
-    if (event.routes.empty()) count(std::string(kUnroutedRoute));
+    if (event.routes.empty()) count(kUnroutedRoute);
     for (const std::string& route : event.routes) count(route);
   }
   // A red alert needs a fresh look: escalation clears the acknowledgement, as resolution does.
@@ -841,7 +841,6 @@ void Server::record_event(engine::Event event, const Acknowledgement* ack) {
     recorded_.deleted_acks.push_back(event.alert_id);
   if (ack) numbered.ack = *ack;
   numbered.event = std::move(event);
-  recorded_.events.push_back(std::move(numbered));
 }
 
 EventWrites Server::take_event_writes() {
