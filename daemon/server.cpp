@@ -755,7 +755,7 @@ void Server::on_written() {
 
 void Server::finish_group(InFlight& flight) {
   std::vector<Work>& work = flight.work;
-  const IngestCommit* commit = flight.commit.get();
+  IngestCommit* commit = flight.commit.get();
   if (commit && commit->error) {
     std::string message = "the daemon could not store the batch (" + *commit->error +
                           "): nothing of it was applied; send it again";
@@ -854,19 +854,25 @@ EventWrites Server::take_event_writes() {
   return writes;
 }
 
-void Server::publish(const std::vector<Publication>& publications) {
+void Server::publish(std::vector<Publication>& publications) {
   if (!publish_.handle() || endpoints_.publish.empty()) return;  // not bound yet (startup)
-  for (const Publication& publication : publications) {
-    publish_.send(zmq::buffer(publication.topic), zmq::send_flags::sndmore);
-    publish_.send(zmq::buffer(publication.payload), zmq::send_flags::none);
+  for (Publication& publication : publications) {
+    publish_.send(publication.topic, zmq::send_flags::sndmore);
+    publish_.send(publication.payload, zmq::send_flags::none);
   }
+}
+
+void Server::publish(std::string_view topic, std::string_view payload) {
+  if (!publish_.handle() || endpoints_.publish.empty()) return;
+  publish_.send(zmq::buffer(topic), zmq::send_flags::sndmore);
+  publish_.send(zmq::buffer(payload), zmq::send_flags::none);
 }
 
 void Server::heartbeat() {
   json routes = json::object();
   for (const auto& [route, sequence] : route_sequences_) routes[route] = sequence;
   std::string payload = dump_json(json{{"sequence", sequence_}, {"routes", routes}});
-  publish({{std::string(kHeartbeatTopic), payload}});
+  publish(kHeartbeatTopic, payload);
   last_heartbeat_ = std::chrono::steady_clock::now();
 }
 
@@ -1151,7 +1157,7 @@ json Server::probe(const json& request) {
   std::string topic = request.value("topic", "");
   if (topic.rfind(kProbeTopicPrefix, 0) != 0 || topic.size() > 128)
     return error_json("probe needs \"topic\": \"$probe.\" followed by a token");
-  publish({{topic, "{}"}});
+  publish(topic, "{}");
   return {{"ok", true}};
 }
 

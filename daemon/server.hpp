@@ -134,7 +134,8 @@ class Server {
   void record_event(engine::Event event, const Acknowledgement* ack);
   /// The events recorded since the last call, with the sequence numbers to store.
   EventWrites take_event_writes();
-  void publish(const std::vector<Publication>& publications);
+  void publish(std::vector<Publication>& publications);  // sends (empties) the frames
+  void publish(std::string_view topic, std::string_view payload);
   void heartbeat();
   const Silence* silenced(const engine::Event& event) const;
   bool alert_silenced(const engine::Alert& alert, Date as_of, const Silence** which) const;

@@ -14,7 +14,7 @@ const std::vector<std::string>& routes_of(const engine::Event& event) {
 void write_events(Store& store, const EventWrites& events, std::vector<Publication>& publications) {
   // Text, not a JSON tree: this runs for every event of every batch. Each event's members are
   // written once, into the log's line, and copied from there into its feed messages.
-  std::string lines;
+  std::string lines, payload;  // payload: one buffer for every feed message, copied into its frame
   lines.reserve(events.events.size() * 480);
   std::optional<std::uint64_t> first, last;
   for (const NumberedEvent& numbered : events.events) {
@@ -38,8 +38,7 @@ void write_events(Store& store, const EventWrites& events, std::vector<Publicati
       last = numbered.sequence;
       std::string severity = topic_severity(event);
       for (std::size_t i = 0; i < routes.size(); ++i) {
-        std::string payload;
-        payload.reserve(members.size() + routes[i].size() + 48);
+        payload.clear();
         payload += "{\"route\":";
         append_json_string(payload, routes[i]);
         payload += ",\"route_sequence\":";
@@ -47,7 +46,8 @@ void write_events(Store& store, const EventWrites& events, std::vector<Publicati
         payload += ',';
         payload += members;
         payload += '}';
-        publications.push_back({make_topic(routes[i], severity, event.rule), std::move(payload)});
+        std::string topic = make_topic(routes[i], severity, event.rule);
+        publications.push_back({zmq::message_t(topic.data(), topic.size()), zmq::message_t(payload.data(), payload.size())});
       }
     }
     lines += "}\n";

@@ -35,10 +35,10 @@
 
 namespace bandwatch::daemon {
 
-/// One message of the alert feed: [topic, json].
+/// One message of the alert feed: [topic, json], as the frames to send.
 struct Publication {
-  std::string topic;
-  std::string payload;
+  zmq::message_t topic;
+  zmq::message_t payload;
 };
 
 /// An event as the serving thread numbered it; its text is written later, off that thread.

@@ -75,9 +75,9 @@ TEST_F(StoreWriterTest, WritesInOrderAndRendersTheFeed) {
   EXPECT_EQ(submitted[0]->last_batch_seq, 1);
   EXPECT_EQ(submitted[2]->last_batch_seq, 3);
   ASSERT_EQ(submitted[2]->publications.size(), 3u);
-  EXPECT_EQ(submitted[2]->publications[0].topic, "workload_pressures.red.caseload_high");
-  EXPECT_NE(submitted[2]->publications[0].payload.find("\"sequence\":4"), std::string::npos);
-  EXPECT_NE(submitted[2]->publications[2].payload.find("\"route_sequence\":6"), std::string::npos);
+  EXPECT_EQ(submitted[2]->publications[0].topic.to_string(), "workload_pressures.red.caseload_high");
+  EXPECT_NE(submitted[2]->publications[0].payload.to_string().find("\"sequence\":4"), std::string::npos);
+  EXPECT_NE(submitted[2]->publications[2].payload.to_string().find("\"route_sequence\":6"), std::string::npos);
   EXPECT_EQ(store.event_count(), 6);
   EXPECT_EQ(store.meta("sequence"), "6");
   EXPECT_EQ(store.route_sequences().at("workload_pressures"), 6u);
