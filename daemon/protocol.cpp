@@ -4,6 +4,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <ctime>
 
 #include "daemon/sha256.hpp"
@@ -124,9 +125,9 @@ std::optional<Acknowledgement> acknowledgement_from_json(const json& value) {
   return ack;
 }
 
-std::string topic_severity(const engine::Event& event) {
+std::string_view topic_severity(const engine::Event& event) {
   if (event.kind == engine::EventKind::unbanded) return "unbanded";
-  return std::string(ast::to_string(event.severity));
+  return ast::to_string(event.severity);
 }
 
 std::string make_topic(std::string_view route, std::string_view severity, std::string_view rule) {
@@ -179,6 +180,13 @@ json event_json(const engine::Event& event, std::optional<std::uint64_t> sequenc
 
 namespace {
 
+// ASCII that JSON takes as it is: the common case.
+constexpr auto kPlainJson = [] {
+  std::array<bool, 256> plain{};
+  for (int c = 0x20; c < 0x80; ++c) plain[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
+  return plain;
+}();
+
 /// Length of the valid UTF-8 sequence starting at text[i], or 0 when it is not valid.
 std::size_t utf8_length(std::string_view text, std::size_t i) {
   auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
@@ -195,54 +203,100 @@ std::size_t utf8_length(std::string_view text, std::size_t i) {
   return length;
 }
 
+/// Writes into room reserved for the longest text the pieces can make, so no piece checks for
+/// capacity: an event's members are dozens of pieces, written for every event of every batch.
+class JsonWriter {
+ public:
+  JsonWriter(std::string& out, std::size_t most) : out_(out) {
+    std::size_t start = out.size();
+    out.resize(start + most);
+    at_ = out.data() + start;
+  }
+  ~JsonWriter() { out_.resize(static_cast<std::size_t>(at_ - out_.data())); }
+  JsonWriter(const JsonWriter&) = delete;
+  JsonWriter& operator=(const JsonWriter&) = delete;
+
+  /// Room a string takes at most: every byte escaped as \u00XX or replaced by U+FFFD, quoted.
+  static std::size_t most(std::string_view text) { return 6 * text.size() + 2; }
+
+  template <std::size_t N>
+  void raw(const char (&text)[N]) {
+    std::memcpy(at_, text, N - 1);
+    at_ += N - 1;
+  }
+  void raw(std::string_view text) {
+    std::memcpy(at_, text.data(), text.size());
+    at_ += text.size();
+  }
+  void string(std::string_view text) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    *at_++ = '"';
+    for (std::size_t i = 0; i < text.size();) {
+      unsigned char c = static_cast<unsigned char>(text[i]);
+      if (kPlainJson[c]) {
+        *at_++ = static_cast<char>(c);
+        ++i;
+      } else if (c >= 0x80) {
+        std::size_t length = utf8_length(text, i);
+        if (length > 0) {
+          std::memcpy(at_, text.data() + i, length);
+          at_ += length;
+          i += length;
+        } else {
+          raw("\xef\xbf\xbd");
+          ++i;
+        }
+      } else {
+        ++i;
+        *at_++ = '\\';
+        switch (c) {
+          case '"': *at_++ = '"'; break;
+          case '\\': *at_++ = '\\'; break;
+          case '\n': *at_++ = 'n'; break;
+          case '\r': *at_++ = 'r'; break;
+          case '\t': *at_++ = 't'; break;
+          case '\b': *at_++ = 'b'; break;
+          case '\f': *at_++ = 'f'; break;
+          default:
+            raw("u00");
+            *at_++ = kHex[c >> 4];
+            *at_++ = kHex[c & 15];
+        }
+      }
+    }
+    *at_++ = '"';
+  }
+  static constexpr std::size_t kMostNumber = 32;
+  void number(double value) {
+    if (!std::isfinite(value)) return raw("null");
+    double whole;
+    std::to_chars_result written;
+    if (std::modf(value, &whole) == 0.0 && std::fabs(value) < 9.0e15)
+      written = std::to_chars(at_, at_ + kMostNumber, static_cast<std::int64_t>(value));
+    else
+      written = std::to_chars(at_, at_ + kMostNumber, value);
+    at_ = written.ptr;
+  }
+  void unsigned_number(std::uint64_t value) { at_ = std::to_chars(at_, at_ + kMostNumber, value).ptr; }
+  void date(Date date) {  // as a JSON string
+    *at_++ = '"';
+    raw(date.iso());
+    *at_++ = '"';
+  }
+  static constexpr std::size_t kMostDate = 24;
+
+ private:
+  std::string& out_;
+  char* at_;
+};
+
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view text) {
   // Sample lines are bytes; JSON is UTF-8: a byte that is not valid UTF-8 becomes U+FFFD, as
   // nlohmann's error_handler_t::replace does, so no input can make the daemon write bad JSON.
-  static constexpr char kHex[] = "0123456789abcdef";
-  static constexpr auto kPlain = [] {  // ASCII that JSON takes as it is: the common case
-    std::array<bool, 256> plain{};
-    for (int c = 0x20; c < 0x80; ++c) plain[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
-    return plain;
-  }();
-  out.push_back('"');
-  std::size_t plain = 0;
-  for (std::size_t i = 0; i < text.size();) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    if (kPlain[c]) {
-      ++i;
-      continue;
-    }
-    if (c >= 0x80) {
-      std::size_t length = utf8_length(text, i);
-      if (length > 0) {
-        i += length;
-        continue;
-      }
-      out.append(text.data() + plain, i - plain);
-      out += "\xef\xbf\xbd";
-      plain = ++i;
-      continue;
-    }
-    out.append(text.data() + plain, i - plain);
-    plain = ++i;
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        out += "\\u00";
-        out.push_back(kHex[c >> 4]);
-        out.push_back(kHex[c & 15]);
-    }
-  }
-  out.append(text.data() + plain, text.size() - plain);
-  out.push_back('"');
+  JsonWriter json(out, JsonWriter::most(text));
+  json.string(text);
 }
 
 std::string dump_json(const json& value) {
@@ -250,18 +304,8 @@ std::string dump_json(const json& value) {
 }
 
 void append_json_number(std::string& out, double value) {
-  char buffer[32];
-  if (!std::isfinite(value)) {
-    out += "null";
-    return;
-  }
-  double whole;
-  std::to_chars_result written;
-  if (std::modf(value, &whole) == 0.0 && std::fabs(value) < 9.0e15)
-    written = std::to_chars(buffer, buffer + sizeof buffer, static_cast<std::int64_t>(value));
-  else
-    written = std::to_chars(buffer, buffer + sizeof buffer, value);
-  out.append(buffer, written.ptr);
+  JsonWriter json(out, JsonWriter::kMostNumber);
+  json.number(value);
 }
 
 namespace {
@@ -270,12 +314,6 @@ void append_key(std::string& out, std::string_view key) {
   out.push_back('"');
   out.append(key);
   out += "\":";
-}
-
-void append_unsigned(std::string& out, std::uint64_t value) {
-  char buffer[24];
-  auto written = std::to_chars(buffer, buffer + sizeof buffer, value);
-  out.append(buffer, written.ptr);
 }
 
 }  // namespace
@@ -288,44 +326,53 @@ void append_event_json_fields(std::string& out, const engine::Event& event, std:
     out += dump_json(to_json(*ack));
     out.push_back(',');
   }
-  append_key(out, "alert_id");
-  append_unsigned(out, event.alert_id);
-  out += ",\"as_of\":\"";
-  out += event.as_of.iso();
-  out += "\",\"formatted_value\":";
-  append_json_string(out, event.formatted_value);
-  out += ",\"kind\":";
-  append_json_string(out, kind);
-  out += ",\"labels\":{";
+  std::string_view severity = topic_severity(event);
+  std::string_view source = engine::to_string(event.source), unit = ast::to_string(event.unit);
+  std::size_t most = 256 + 3 * JsonWriter::kMostNumber + 2 * JsonWriter::kMostDate +
+                     JsonWriter::most(event.formatted_value) + JsonWriter::most(kind) +
+                     JsonWriter::most(event.message) + JsonWriter::most(event.rule) +
+                     JsonWriter::most(severity) + JsonWriter::most(source) + JsonWriter::most(unit);
+  for (const engine::Label& label : event.labels) most += JsonWriter::most(label.name) + JsonWriter::most(label.value) + 2;
+  for (const std::string& route : event.routes) most += JsonWriter::most(route) + 1;
+  JsonWriter json(out, most);
+  json.raw("\"alert_id\":");
+  json.unsigned_number(event.alert_id);
+  json.raw(",\"as_of\":");
+  json.date(event.as_of);
+  json.raw(",\"formatted_value\":");
+  json.string(event.formatted_value);
+  json.raw(",\"kind\":");
+  json.string(kind);
+  json.raw(",\"labels\":{");
   // Labels are sorted by name (engine contract), as a JSON object's keys are.
   for (std::size_t i = 0; i < event.labels.size(); ++i) {
-    if (i) out.push_back(',');
-    append_json_string(out, event.labels[i].name);
-    out.push_back(':');
-    append_json_string(out, event.labels[i].value);
+    if (i) json.raw(",");
+    json.string(event.labels[i].name);
+    json.raw(":");
+    json.string(event.labels[i].value);
   }
-  out += "},\"message\":";
-  append_json_string(out, event.message);
-  out += ",\"routes\":[";
+  json.raw("},\"message\":");
+  json.string(event.message);
+  json.raw(",\"routes\":[");
   for (std::size_t i = 0; i < event.routes.size(); ++i) {
-    if (i) out.push_back(',');
-    append_json_string(out, event.routes[i]);
+    if (i) json.raw(",");
+    json.string(event.routes[i]);
   }
-  out += "],\"rule\":";
-  append_json_string(out, event.rule);
-  out += ",\"sequence\":";
-  if (sequence) append_unsigned(out, *sequence);
-  else out += "null";
-  out += ",\"severity\":";
-  append_json_string(out, topic_severity(event));
-  out += ",\"since\":\"";
-  out += event.since.iso();
-  out += "\",\"source\":";
-  append_json_string(out, engine::to_string(event.source));
-  out += ",\"unit\":";
-  append_json_string(out, ast::to_string(event.unit));
-  out += ",\"value\":";
-  append_json_number(out, event.value);
+  json.raw("],\"rule\":");
+  json.string(event.rule);
+  json.raw(",\"sequence\":");
+  if (sequence) json.unsigned_number(*sequence);
+  else json.raw("null");
+  json.raw(",\"severity\":");
+  json.string(severity);
+  json.raw(",\"since\":");
+  json.date(event.since);
+  json.raw(",\"source\":");
+  json.string(source);
+  json.raw(",\"unit\":");
+  json.string(unit);
+  json.raw(",\"value\":");
+  json.number(event.value);
 }
 
 std::string event_json_text(const engine::Event& event, std::optional<std::uint64_t> sequence,

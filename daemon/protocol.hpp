@@ -130,7 +130,7 @@ nlohmann::json to_json(const Acknowledgement& ack);
 std::optional<Acknowledgement> acknowledgement_from_json(const nlohmann::json& json);
 
 /// "amber"/"red", or "unbanded" for kind unbanded: the severity part of a topic.
-std::string topic_severity(const engine::Event& event);
+std::string_view topic_severity(const engine::Event& event);
 /// "route.severity.rule".
 std::string make_topic(std::string_view route, std::string_view severity, std::string_view rule);
 

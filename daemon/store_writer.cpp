@@ -36,7 +36,7 @@ void write_events(Store& store, const EventWrites& events, std::vector<Publicati
     if (numbered.sequence) {
       if (!first) first = numbered.sequence;
       last = numbered.sequence;
-      std::string severity = topic_severity(event);
+      std::string_view severity = topic_severity(event);
       for (std::size_t i = 0; i < routes.size(); ++i) {
         payload.clear();
         payload += "{\"route\":";
