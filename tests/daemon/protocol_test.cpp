@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
+#include <charconv>
+#include <cmath>
+
 namespace bandwatch::daemon {
 namespace {
 
@@ -156,6 +160,41 @@ TEST(EventJsonText, BytesThatAreNotUtf8AreReplaced) {
   ASSERT_FALSE(parsed.is_discarded()) << out;
   EXPECT_EQ(parsed.get<std::string>(), "ok \xef\xbf\xbd\xef\xbf\xbd end \xe2\x9c\x93 \xef\xbf\xbd");
   EXPECT_NO_THROW(dump_json(nlohmann::json(std::string("\xff"))));
+}
+
+}  // namespace
+}  // namespace bandwatch::daemon
+
+namespace bandwatch::daemon {
+namespace {
+
+// The writer's short cut for figures with a few decimals must print what std::to_chars prints
+// (the shortest text that reads back as the same double), and fall back to it everywhere else.
+TEST(JsonNumber, SameTextAsToChars) {
+  std::uint64_t state = 42;
+  auto next = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return state >> 11;
+  };
+  auto expected = [](double value) {
+    char buffer[64];
+    return std::string(buffer, std::to_chars(buffer, buffer + sizeof buffer, value).ptr);
+  };
+  std::vector<double> values = {0.001, 0.0015, 0.00099, 87.183, -87.183, 99.999, 0.1 + 0.2, 1e-7, 123456789.5,
+                                999999999.999999, 1e9 + 0.5, 2.5e-3, -0.125, 12.0000001, 1.7976931348623157e308};
+  for (int i = 0; i < 200000; ++i) {
+    double scale = std::pow(10.0, static_cast<double>(next() % 8));
+    double value = static_cast<double>(static_cast<std::int64_t>(next() % 2000000000) - 1000000000) / scale;
+    values.push_back(value);
+    values.push_back(std::bit_cast<double>((next() & ((1ULL << 52) - 1)) | 0x3ff0000000000000ULL) * scale);  // any mantissa
+  }
+  for (double value : values) {
+    double whole;
+    if (std::modf(value, &whole) == 0.0) continue;  // whole numbers are printed as integers
+    std::string out;
+    append_json_number(out, value);
+    ASSERT_EQ(out, expected(value)) << "for " << expected(value);
+  }
 }
 
 }  // namespace
