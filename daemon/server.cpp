@@ -674,6 +674,8 @@ void Server::process_group(std::vector<Incoming> group) {
       if (!evaluation.ok) log_->error("ingest: batch {}: evaluation refused: {}", w.reply.batch_id, evaluation.error);
       // Numbered now, batch by batch, in the order they are applied; written with the group.
       event_count += evaluation.events.size();
+      if (recorded_.events.capacity() < recorded_.events.size() + evaluation.events.size())
+        recorded_.events.reserve(std::max(2 * recorded_.events.capacity(), recorded_.events.size() + evaluation.events.size()));
       for (engine::Event& event : evaluation.events) record_event(std::move(event), nullptr);
       w.reply.ok = true;
       w.reply_json = encode_ingest_reply(w.reply);

@@ -27,6 +27,7 @@
 #include <utility>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
 #include <zmq.hpp>
 
 #include "daemon/protocol.hpp"
@@ -47,7 +48,8 @@ struct NumberedEvent {
   std::optional<Acknowledgement> ack;             // an `acknowledged` event
   std::optional<std::uint64_t> sequence;          // none: a silence keeps it off the feed
   std::optional<std::int64_t> silenced_by;
-  std::vector<std::uint64_t> route_sequences;     // one per route (per `unrouted` when none)
+  // One per route (per `unrouted` when none): most events have one or two, kept inline.
+  boost::container::small_vector<std::uint64_t, 2> route_sequences;
 };
 
 /// The events of one transaction and the sequence numbers after it.
