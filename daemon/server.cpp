@@ -1249,10 +1249,7 @@ int Server::run(const std::string& pipe_endpoint) {
           (void)answer;
         }
       }
-      if (items[1].revents & ZMQ_POLLIN) {
-        on_written();
-        dispatch();
-      }
+      if (items[1].revents & ZMQ_POLLIN) on_written();
       // Control first, so a flood of batches cannot starve a snapshot or an ack.
       if (items[2].revents & ZMQ_POLLIN) on_control();
       if (items[3].revents & ZMQ_POLLIN) on_ingest();
@@ -1261,8 +1258,10 @@ int Server::run(const std::string& pipe_endpoint) {
         heartbeat();
         maybe_checkpoint();
         if (waiting_.empty() && !(items[3].revents & ZMQ_POLLIN)) store_->checkpoint_wal();  // idle
-        dispatch();
       }
+      // Whatever freed the writer (a commit, a settle for a control request or a heartbeat)
+      // lets waiting batches go on at once, not at the next message.
+      dispatch();
       if (failed_) {
         code = 1;
         break;
