@@ -6,8 +6,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
+#include <map>
+#include <mutex>
+#include <thread>
 #include <zmq.hpp>
 
+#include "daemon/protocol.hpp"
 #include "tests/e2e/harness.hpp"
 
 namespace bandwatch::e2e {
@@ -56,6 +61,51 @@ TEST_F(IngestTest, OkThenRepeatIsNotAppliedTwice) {
   json status = daemon_->status();
   EXPECT_EQ(status["batches"], 2);
   EXPECT_EQ(status["last_as_of"], "2020-02-18");
+}
+
+// Several clients at once, each batch also sent by a second client, while the daemon evaluates
+// one group and writes the one before: every batch is applied once, every request is answered
+// `ok`, exactly one answer per batch is not a repeat, and the event log has no gaps.
+TEST_F(IngestTest, ConcurrentClientsAndRepeatsWhileCommitsAreInFlight) {
+  constexpr int kBatches = 60, kClients = 6;
+  std::vector<std::array<std::string, 3>> batches;
+  Date as_of = Date::from_ymd(2020, 2, 4);
+  for (int b = 0; b < kBatches; ++b) {
+    std::string body;
+    for (int w = 0; w < 40; ++w)  // every worker above 20 in even batches, back to 10 in odd ones
+      body += "caseload{worker=\"W" + std::to_string(w) + "\",team=\"T" + std::to_string(b % 3) + "\"} " +
+              (b % 2 == 0 ? "25" : "10") + " 2020-02-04\n";
+    body += "# batch " + std::to_string(b) + "\n";
+    daemon::IngestHeader header{as_of, false};
+    batches.push_back({daemon::content_batch_id(header, body), daemon::encode_ingest_header(header), body});
+  }
+  std::mutex mutex;
+  std::map<std::string, int> originals;  // batch id -> answers that were not repeats
+  int answered = 0;
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c)
+    clients.emplace_back([&, c] {
+      // Client c sends batches c, c + kClients/2, ...: each batch goes out from two clients.
+      for (int b = c % (kClients / 2); b < kBatches; b += kClients / 2) {
+        auto reply = raw_request(daemon_->ingest, {batches[b][0], batches[b][1], batches[b][2]}, false, 20s);
+        std::lock_guard lock(mutex);
+        if (!reply || reply->size() != 1) continue;
+        json answer = json::parse(reply->front());
+        if (answer["status"] != "ok") continue;
+        ++answered;
+        if (!answer.value("duplicate", false)) ++originals[batches[b][0]];
+      }
+    });
+  for (std::thread& client : clients) client.join();
+  EXPECT_EQ(answered, 2 * kBatches);
+  EXPECT_EQ(originals.size(), static_cast<std::size_t>(kBatches));
+  for (const auto& [id, count] : originals) EXPECT_EQ(count, 1) << id;
+  json status = daemon_->status();
+  EXPECT_EQ(status["batches"], kBatches);
+  std::vector<json> log = daemon_->event_log();
+  ASSERT_FALSE(log.empty());
+  for (std::size_t i = 0; i < log.size(); ++i) EXPECT_EQ(log[i]["sequence"], i + 1);
+  EXPECT_EQ(status["sequence"], log.size());
 }
 
 TEST_F(IngestTest, BadLinesAreNamedAndGoodLinesApplied) {
