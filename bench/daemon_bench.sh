@@ -2,8 +2,9 @@
 # bandwatchd end to end beside bare ZeroMQ, in one run on this machine:
 #   1. the transport ceiling: ../shared/bench-anchors/zmq_pushpull.cpp, compiled here (not copied)
 #   2. the shared workload (gen_workload.py 1000 100 3: 300,000 samples) through the real daemon:
-#      several `bandwatch send`-style clients -> ingest -> SQLite commit -> engine -> PUB ->
-#      a subscriber, over loopback TCP; then the sample-to-alert latency at half that rate
+#      several `bandwatch send`-style clients -> ingest -> engine -> SQLite commit -> PUB ->
+#      a subscriber, over loopback TCP, five times on fresh daemons (the median counts: this
+#      machine's speed varies from run to run); then the sample-to-alert latency at half that rate
 # and prints our samples/s as a fraction of ZeroMQ's batched samples/s.
 #
 # usage: bench/daemon_bench.sh [BUILD_DIR] [ANCHORS_DIR] [daemon_bench options...]
@@ -37,11 +38,14 @@ print(json.dumps({"zmq_pushpull": anchor, "bandwatchd": daemon,
                   "fraction_of_zmq_batched": fraction}))
 print(f"bare ZeroMQ PUSH/PULL: {anchor['single_msgs_per_s']:,.0f} one-line msgs/s; "
       f"{anchor['batched_samples_per_s']:,.0f} samples/s batched 1000 a message", file=sys.stderr)
-print(f"bandwatchd end to end: {peak['samples_per_s']:,.0f} samples/s "
+runs = ", ".join(f"{r:,.0f}" for r in sorted(peak["runs_samples_per_s"]))
+threads = ", ".join(f"{name.split(':', 1)[1]} {seconds:.2f}" for name, seconds in peak["daemon_thread_cpu_seconds"].items() if seconds > 0)
+print(f"bandwatchd end to end: {peak['samples_per_s']:,.0f} samples/s (median of {runs}) "
       f"({peak['samples']:,} samples in {peak['batches']} batches of {peak['batch_lines']} lines from "
       f"{peak['clients']} clients, {peak['events_received']:,} events received) = "
       f"{fraction:.1%} of ZeroMQ batched; the daemon used {peak['daemon_cpu_seconds']:.2f} CPU s: "
-      f"{peak['samples_per_daemon_cpu_s']:,.0f} samples per daemon CPU second", file=sys.stderr)
+      f"{peak['samples_per_daemon_cpu_s']:,.0f} samples per daemon CPU second (threads: {threads}; "
+      f"the clients and subscriber used {peak['bench_cpu_seconds']:.2f} CPU s)", file=sys.stderr)
 print(f"sample -> alert at {latency['target_samples_per_s']:,.0f} samples/s in batches of "
       f"{latency['batch_samples']:.0f}: p50 {latency['p50_us']:.0f} us, p99 {latency['p99_us']:.0f} us "
       f"({latency['alerts_matched']} alerts)", file=sys.stderr)

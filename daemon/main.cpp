@@ -2,6 +2,7 @@
 // server thread what to do over an inproc PAIR; the server thread owns the engine, the store and
 // the sockets; the ZAP thread (with CURVE) admits clients by key.
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -166,6 +167,7 @@ int main(int argc, char** argv) {
   std::atomic<bool> server_done{false};
   int server_code = 0;
   std::thread thread([&] {
+    pthread_setname_np(pthread_self(), "bw-serve");
     server_code = server->run(pipe_endpoint);
     server_done = true;
   });

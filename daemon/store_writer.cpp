@@ -1,5 +1,7 @@
 #include "daemon/store_writer.hpp"
 
+#include <pthread.h>
+
 namespace bandwatch::daemon {
 
 namespace {
@@ -101,6 +103,7 @@ void StoreWriter::clear_failure() {
 }
 
 void StoreWriter::run(std::string wake_endpoint) {
+  pthread_setname_np(pthread_self(), "bw-writer");  // for top -H and the benchmark's CPU split
   zmq::socket_t wake(context_, zmq::socket_type::pair);
   wake.set(zmq::sockopt::linger, 0);
   wake.connect(wake_endpoint);
