@@ -20,7 +20,9 @@
 // Errors: every method throws StoreError (with SQLite's message) on failure. This is internal to
 // the daemon; the server catches it at the transaction boundary, rolls back, and answers errors.
 //
-// Thread safety: a Store is one SQLite connection; use it from one thread.
+// Thread safety: a Store is one SQLite connection: one thread at a time, handed over with a lock
+// between uses (the serving thread and StoreWriter do). bandwatchd opens a second Store to look
+// up repeated batch ids while the writer commits.
 #pragma once
 
 #include <cstdint>
