@@ -129,6 +129,7 @@ Store::Store(const std::string& directory, SyncMode sync) {
   // middle of a commit a client is waiting for: extracts come in bursts. Only a burst of over
   // 512 MB (131072 pages of 4 KB) pays for one inside a commit.
   exec("PRAGMA wal_autocheckpoint=131072");
+  exec("PRAGMA journal_size_limit=67108864");  // after a checkpoint, a burst's long log shrinks to 64 MB
   // WAL with synchronous=FULL syncs the log at every commit: an answered batch survives power
   // loss. NORMAL survives a crash of the daemon (kill -9) but not of the machine.
   exec(sync == SyncMode::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
