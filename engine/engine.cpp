@@ -654,7 +654,7 @@ struct Engine::Impl {
   }
 
   void emit(EventKind kind, const LiveAlert& a, std::optional<Band> band = std::nullopt) {
-    Event e;
+    Event& e = events.emplace_back();  // built in place: an evaluation can yield many thousands
     e.kind = kind;
     e.alert_id = kind == EventKind::unbanded && !a.in_use ? 0 : a.id;
     e.source = a.source;
@@ -669,7 +669,6 @@ struct Engine::Impl {
     e.routes = alert_routes(a);
     e.as_of = as_of;
     e.since = a.since;
-    events.push_back(std::move(e));
     event_labels.push_back(ls);
   }
 
