@@ -199,3 +199,28 @@ TEST(JsonNumber, SameTextAsToChars) {
 
 }  // namespace
 }  // namespace bandwatch::daemon
+
+namespace bandwatch::daemon {
+namespace {
+
+// The escaper copies runs of eight plain bytes at once: whatever the position of a quote, a
+// backslash, a control character or a multi-byte character, the text must be nlohmann's.
+TEST(JsonString, SameTextAsNlohmannWhereverTheSpecialBytesFall) {
+  const std::vector<std::string> pieces = {"a", "Z", " ", "0", "\"", "\\", "\n", "\t", "\x01", "\x1f", "/",
+                                           "£", "é", "€", "😀", "Hunts Children's Team 1", "{value}"};
+  std::uint64_t state = 7;
+  for (int i = 0; i < 20000; ++i) {
+    std::string text;
+    int count = static_cast<int>((state = state * 6364136223846793005ULL + 1) >> 59);  // 0-31 pieces
+    for (int k = 0; k < count; ++k) {
+      state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+      text += pieces[(state >> 33) % pieces.size()];
+    }
+    std::string out;
+    append_json_string(out, text);
+    ASSERT_EQ(out, nlohmann::json(text).dump()) << text;
+  }
+}
+
+}  // namespace
+}  // namespace bandwatch::daemon
