@@ -3,6 +3,7 @@
 #include "engine/engine.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <deque>
 
@@ -763,10 +764,14 @@ struct Engine::Impl {
     return kNone;
   }
 
-  void eval_indicator(std::uint32_t index) {
+  /// Returns whether its events came out in label order already (so they need no sorting).
+  bool eval_indicator(std::uint32_t index) {
     IndicatorC& ind = program.indicators[index];
     MetricC& m = program.metrics[ind.metric];
-    if (!m.changed) return;
+    if (!m.changed) return true;
+    // A raw metric's current series are in label order (refresh_raw), and so are the events of
+    // the loop over them; resolutions of entities that left come in slot order.
+    bool in_label_order = !m.derived;
     if (ind.slots.size() < m.series.size()) ind.slots.resize(m.series.size());
     for (std::uint32_t sid : m.current) {
       Ctx ctx = context_for(sid);
@@ -824,8 +829,10 @@ struct Engine::Impl {
         emit(EventKind::resolved, alerts[slot.alert]);
         free_alert(slot.alert);
         slot.alert = kNone;
+        in_label_order = false;
       }
     }
+    return in_label_order;
   }
 
   void transition(std::uint32_t index, IndicatorSlot& slot, std::uint32_t sid, Band band,
@@ -1075,14 +1082,19 @@ struct Engine::Impl {
     std::size_t updated = 0;
     for (const ItemRef& item : program.order) {
       std::size_t from = events.size();
+      bool in_label_order = false;
       if (item.kind == ItemKind::indicator) {
-        eval_indicator(item.index);
+        in_label_order = eval_indicator(item.index);
         if (program.metrics[program.indicators[item.index].metric].changed)
           updated += program.metrics[program.indicators[item.index].metric].current.size();
       } else {
         eval_rule(item.index);
       }
-      order_events(from);
+      if (!in_label_order) order_events(from);
+#ifndef NDEBUG
+      for (std::size_t i = from + 1; i < events.size(); ++i)  // the debug builds check the claim
+        assert(!labels_less(event_labels[i], event_labels[i - 1]));
+#endif
     }
     last_as_of = date;
     force_all = false;
