@@ -674,9 +674,7 @@ void Server::process_group(std::vector<Incoming> group) {
       if (!evaluation.ok) log_->error("ingest: batch {}: evaluation refused: {}", w.reply.batch_id, evaluation.error);
       // Numbered now, batch by batch, in the order they are applied; written with the group.
       event_count += evaluation.events.size();
-      if (recorded_.events.capacity() < recorded_.events.size() + evaluation.events.size())
-        recorded_.events.reserve(std::max(2 * recorded_.events.capacity(), recorded_.events.size() + evaluation.events.size()));
-      for (engine::Event& event : evaluation.events) record_event(std::move(event), nullptr);
+      record_events(std::move(evaluation.events));
       w.reply.ok = true;
       w.reply_json = encode_ingest_reply(w.reply);
       w.apply = true;
@@ -821,7 +819,22 @@ bool Server::alert_silenced(const engine::Alert& alert, Date as_of, const Silenc
 }
 
 void Server::record_event(engine::Event event, const Acknowledgement* ack) {
-  NumberedEvent& numbered = recorded_.events.emplace_back();
+  number_event(event, ack);
+  recorded_.events.push_back(std::move(event));
+}
+
+void Server::record_events(std::vector<engine::Event>&& events) {
+  for (const engine::Event& event : events) number_event(event, nullptr);
+  if (recorded_.events.empty()) {
+    recorded_.events = std::move(events);  // the usual case: the group's first batch with events
+  } else {
+    recorded_.events.insert(recorded_.events.end(), std::make_move_iterator(events.begin()),
+                            std::make_move_iterator(events.end()));
+  }
+}
+
+void Server::number_event(const engine::Event& event, const Acknowledgement* ack) {
+  EventNumbers& numbered = recorded_.numbers.emplace_back();
   if (const Silence* silence = silenced(event)) {
     numbered.silenced_by = silence->id;
   } else {
@@ -842,7 +855,6 @@ void Server::record_event(engine::Event event, const Acknowledgement* ack) {
       acks_.erase(event.alert_id))
     recorded_.deleted_acks.push_back(event.alert_id);
   if (ack) numbered.ack = *ack;
-  numbered.event = std::move(event);
 }
 
 EventWrites Server::take_event_writes() {

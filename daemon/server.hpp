@@ -130,8 +130,10 @@ class Server {
   nlohmann::json reload(const std::string& reason);
 
   // events
-  /// Gives the event its sequence numbers (unless a silence holds it) for the next transaction.
+  /// Gives events their sequence numbers (unless a silence holds them) for the next transaction.
   void record_event(engine::Event event, const Acknowledgement* ack);
+  void record_events(std::vector<engine::Event>&& events);
+  void number_event(const engine::Event& event, const Acknowledgement* ack);
   /// The events recorded since the last call, with the sequence numbers to store.
   EventWrites take_event_writes();
   void publish(std::vector<Publication>& publications);  // sends (empties) the frames

@@ -19,8 +19,9 @@ void write_events(Store& store, const EventWrites& events, std::vector<Publicati
   std::string lines, payload;  // payload: one buffer for every feed message, copied into its frame
   lines.reserve(events.events.size() * 480);
   std::optional<std::uint64_t> first, last;
-  for (const NumberedEvent& numbered : events.events) {
-    const engine::Event& event = numbered.event;
+  for (std::size_t e = 0; e < events.events.size(); ++e) {
+    const engine::Event& event = events.events[e];
+    const EventNumbers& numbered = events.numbers[e];
     const std::vector<std::string>& routes = routes_of(event);
     std::string_view kind = numbered.ack ? std::string_view("acknowledged") : engine::to_string(event.kind);
     lines += "{\"route_sequences\":{";
@@ -129,6 +130,7 @@ void StoreWriter::run(std::string wake_endpoint) {
         write_events(store_, commit->events, commit->publications);
         store_.commit();
         commit->events.events = {};  // freed here, not on the serving thread
+        commit->events.numbers = {};
       } catch (const std::exception& error) {
         store_.rollback();
         commit->publications.clear();

@@ -42,9 +42,8 @@ struct Publication {
   zmq::message_t payload;
 };
 
-/// An event as the serving thread numbered it; its text is written later, off that thread.
-struct NumberedEvent {
-  engine::Event event;
+/// The numbers the serving thread gave an event; its text is written later, off that thread.
+struct EventNumbers {
   std::optional<Acknowledgement> ack;             // an `acknowledged` event
   std::optional<std::uint64_t> sequence;          // none: a silence keeps it off the feed
   std::optional<std::int64_t> silenced_by;
@@ -54,7 +53,10 @@ struct NumberedEvent {
 
 /// The events of one transaction and the sequence numbers after it.
 struct EventWrites {
-  std::vector<NumberedEvent> events;
+  // Side by side: the engine's events as it made them (a batch's list moves over whole) and
+  // their numbers.
+  std::vector<engine::Event> events;
+  std::vector<EventNumbers> numbers;
   std::uint64_t sequence = 0;  // the global sequence number after these events
   std::vector<std::pair<std::string, std::uint64_t>> route_sequences;  // routes that moved
   std::vector<std::uint64_t> deleted_acks;  // acknowledgements the events ended

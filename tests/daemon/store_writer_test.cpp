@@ -34,17 +34,19 @@ class StoreWriterTest : public ::testing::Test {
     row.received_at = "2020-02-04T10:00:00Z";
     out->batches.push_back(row);
     for (int i = 0; i < events; ++i) {
-      NumberedEvent numbered;
-      numbered.event.kind = engine::EventKind::fired;
-      numbered.event.alert_id = first_sequence + static_cast<std::uint64_t>(i);
-      numbered.event.rule = "caseload_high";
-      numbered.event.labels = {{"worker", "W" + std::to_string(i)}};
-      numbered.event.routes = {"workload_pressures"};
-      numbered.event.severity = ast::Colour::red;
-      numbered.event.value = 23;
-      numbered.sequence = first_sequence + static_cast<std::uint64_t>(i);
-      numbered.route_sequences = {first_sequence + static_cast<std::uint64_t>(i)};
-      out->events.events.push_back(numbered);
+      engine::Event event;
+      event.kind = engine::EventKind::fired;
+      event.alert_id = first_sequence + static_cast<std::uint64_t>(i);
+      event.rule = "caseload_high";
+      event.labels = {{"worker", "W" + std::to_string(i)}};
+      event.routes = {"workload_pressures"};
+      event.severity = ast::Colour::red;
+      event.value = 23;
+      EventNumbers numbers;
+      numbers.sequence = first_sequence + static_cast<std::uint64_t>(i);
+      numbers.route_sequences = {first_sequence + static_cast<std::uint64_t>(i)};
+      out->events.events.push_back(event);
+      out->events.numbers.push_back(numbers);
     }
     out->events.sequence = first_sequence + static_cast<std::uint64_t>(events) - 1;
     out->events.route_sequences = {{"workload_pressures", out->events.sequence}};
