@@ -126,6 +126,11 @@ std::optional<Acknowledgement> acknowledgement_from_json(const json& value) {
   return ack;
 }
 
+const std::vector<std::string>& feed_routes(const std::vector<std::string>& routes) {
+  static const std::vector<std::string> kUnrouted{std::string(kUnroutedRoute)};
+  return routes.empty() ? kUnrouted : routes;
+}
+
 std::string_view topic_severity(const engine::Event& event) {
   if (event.kind == engine::EventKind::unbanded) return "unbanded";
   return ast::to_string(event.severity);
@@ -158,25 +163,6 @@ json json_number(double value) {
   if (std::modf(value, &whole) == 0.0 && std::fabs(value) < 9.0e15)
     return static_cast<std::int64_t>(value);
   return value;
-}
-
-json event_json(const engine::Event& event, std::optional<std::uint64_t> sequence,
-                std::string_view kind) {
-  json out = {{"sequence", sequence ? json(*sequence) : json(nullptr)},
-              {"kind", kind},
-              {"alert_id", event.alert_id},
-              {"source", engine::to_string(event.source)},
-              {"rule", event.rule},
-              {"labels", labels_json(event.labels)},
-              {"severity", topic_severity(event)},
-              {"value", json_number(event.value)},
-              {"formatted_value", event.formatted_value},
-              {"unit", ast::to_string(event.unit)},
-              {"message", event.message},
-              {"routes", event.routes},
-              {"as_of", event.as_of.iso()},
-              {"since", event.since.iso()}};
-  return out;
 }
 
 namespace {
@@ -318,27 +304,8 @@ class JsonWriter {
   }
   void unsigned_number(std::uint64_t value) { at_ = std::to_chars(at_, at_ + kMostNumber, value).ptr; }
   void date(Date date) {  // as a JSON string
-    // An event carries two dates and a batch's events mostly the same two: keep the last ones.
-    thread_local Date cached[2]{Date{INT32_MIN}, Date{INT32_MIN}};
-    thread_local char text[2][10];
-    thread_local int next = 0;
-    int slot = cached[0] == date ? 0 : cached[1] == date ? 1 : -1;
-    if (slot < 0) {
-      slot = next;
-      next ^= 1;
-      std::string iso = date.iso();
-      if (iso.size() != 10) {
-        *at_++ = '"';
-        raw(iso);
-        *at_++ = '"';
-        return;
-      }
-      std::memcpy(text[slot], iso.data(), 10);
-      cached[slot] = date;
-    }
     *at_++ = '"';
-    std::memcpy(at_, text[slot], 10);
-    at_ += 10;
+    raw(date.iso());
     *at_++ = '"';
   }
   static constexpr std::size_t kMostDate = 24;
@@ -443,16 +410,6 @@ void append_event_json_fields(std::string& out, const engine::Event& event, std:
   json.string(unit);
   json.raw(",\"value\":");
   json.number(event.value);
-}
-
-std::string event_json_text(const engine::Event& event, std::optional<std::uint64_t> sequence,
-                            std::string_view kind, const Acknowledgement* ack) {
-  std::string out;
-  out.reserve(384);
-  out.push_back('{');
-  append_event_json_fields(out, event, sequence, kind, ack);
-  out.push_back('}');
-  return out;
 }
 
 std::optional<Date> json_date(const json& value) {

@@ -21,7 +21,7 @@
 //     [topic] [json]  topic "route.severity.rule"; an event with several routes is published once
 //         per route, each copy carrying the same "sequence" and its route's "route_sequence";
 //         an event with no route goes to the route "unrouted". Severity in the topic is amber,
-//         red (or unbanded for kind unbanded). See event_json for the fields.
+//         red (or unbanded for kind unbanded). See append_event_json_fields for the fields.
 //     [$heartbeat] [{"sequence":N, "routes":{"route":N,...}}]  every heartbeat interval, so a
 //         subscriber that lost the last events of a burst sees the gap without waiting for more.
 //     [$probe.<token>] [{}]  on request (control `probe`), so a subscriber can tell when its
@@ -73,6 +73,9 @@ inline constexpr std::size_t kMaxBatchIdBytes = 128;
 inline constexpr std::size_t kMaxHeaderBytes = 4096;
 inline constexpr std::size_t kMaxControlBytes = 64 * 1024;
 inline constexpr std::string_view kUnroutedRoute = "unrouted";
+
+/// The feeds an alert or event goes to: its routes, or "unrouted" when it has none.
+const std::vector<std::string>& feed_routes(const std::vector<std::string>& routes);
 inline constexpr std::string_view kHeartbeatTopic = "$heartbeat";
 inline constexpr std::string_view kProbeTopicPrefix = "$probe.";
 
@@ -142,20 +145,13 @@ nlohmann::json labels_json(const engine::Labels& labels);
 /// A value as JSON: an integer when whole (22, not 22.0), null when not finite.
 nlohmann::json json_number(double value);
 
-/// The JSON of an event as stored and published (without "route"/"route_sequence", which each
-/// published copy adds): {"sequence":N|null, "kind", "alert_id", "source", "rule", "labels",
-/// "severity", "value", "formatted_value", "unit", "message", "routes", "as_of", "since",
-/// "acknowledgement"?}. `kind` overrides the event's own (for "acknowledged").
-nlohmann::json event_json(const engine::Event& event, std::optional<std::uint64_t> sequence,
-                          std::string_view kind);
-
-/// The same object as event_json (plus "acknowledgement" when `ack` is given), written straight
-/// to text: the daemon's hot path, where building a JSON tree per event costs more than the
-/// evaluation. Keys in the same order as event_json's dump().
-std::string event_json_text(const engine::Event& event, std::optional<std::uint64_t> sequence,
-                            std::string_view kind, const Acknowledgement* ack = nullptr);
-/// The same object's members without the braces, appended to `out`: for texts that add members
-/// of their own in front (the feed's route, the log's route sequences).
+/// The members of an event's JSON as stored and published, without the braces (the feed's copy
+/// puts "route" and "route_sequence" in front, the log's "route_sequences"): "acknowledgement"
+/// (when `ack` is given), "alert_id", "as_of", "formatted_value", "kind", "labels", "message",
+/// "routes", "rule", "sequence" (null when silenced), "severity", "since", "source", "unit",
+/// "value", in the order nlohmann's dump() sorts them. `kind` overrides the event's own (for
+/// "acknowledged"). Written straight to text: the daemon's hot path, where building a JSON tree
+/// per event costs more than the evaluation.
 void append_event_json_fields(std::string& out, const engine::Event& event, std::optional<std::uint64_t> sequence,
                               std::string_view kind, const Acknowledgement* ack = nullptr);
 

@@ -39,8 +39,8 @@ void for_each_line(std::string_view body, Visit&& visit) {
 std::string describe(engine::IngestStatus status) { return std::string(engine::to_string(status)); }
 
 bool routes_include(const std::vector<std::string>& routes, std::string_view route) {
-  if (routes.empty()) return route == kUnroutedRoute;
-  return std::find(routes.begin(), routes.end(), route) != routes.end();
+  const std::vector<std::string>& feeds = feed_routes(routes);
+  return std::find(feeds.begin(), feeds.end(), route) != feeds.end();
 }
 
 std::string label_value(const engine::Labels& labels, std::string_view name) {
@@ -208,8 +208,8 @@ struct Server::InFlight {
 
 namespace {
 
-// One group being written while the next is evaluated: a deeper queue would only hold more
-// evaluated state that a failed commit must throw away.
+// Groups evaluated and waiting for the writer: enough to keep both threads busy with a few
+// clients; a deeper queue would only hold more evaluated state that a failed commit throws away.
 constexpr std::size_t kMaxInFlight = 4;
 
 std::string_view batch_id_of(const std::vector<zmq::message_t>& frames) {
@@ -839,15 +839,13 @@ void Server::number_event(const engine::Event& event, const Acknowledgement* ack
     numbered.silenced_by = silence->id;
   } else {
     numbered.sequence = ++sequence_;
-    auto count = [&](std::string_view route) {
+    for (const std::string& route : feed_routes(event.routes)) {
       auto found = route_sequences_.find(route);
-      if (found == route_sequences_.end()) found = route_sequences_.emplace(std::string(route), 0).first;
+      if (found == route_sequences_.end()) found = route_sequences_.emplace(route, 0).first;
       numbered.route_sequences.push_back(++found->second);
       if (std::find(dirty_routes_.begin(), dirty_routes_.end(), route) == dirty_routes_.end())
-        dirty_routes_.emplace_back(route);  // a handful of routes: a list beats a set
-    };
-    if (event.routes.empty()) count(kUnroutedRoute);
-    for (const std::string& route : event.routes) count(route);
+        dirty_routes_.push_back(route);  // a handful of routes: a list beats a set
+    }
   }
   // A red alert needs a fresh look: escalation clears the acknowledgement, as resolution does.
   if (!ack && event.alert_id != 0 &&

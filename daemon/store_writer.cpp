@@ -4,15 +4,6 @@
 
 namespace bandwatch::daemon {
 
-namespace {
-
-const std::vector<std::string>& routes_of(const engine::Event& event) {
-  static const std::vector<std::string> kUnrouted{std::string(kUnroutedRoute)};
-  return event.routes.empty() ? kUnrouted : event.routes;
-}
-
-}  // namespace
-
 void write_events(Store& store, const EventWrites& events, std::vector<Publication>& publications) {
   // Text, not a JSON tree: this runs for every event of every batch. Each event's members are
   // written once, into the log's line, and copied from there into its feed messages.
@@ -22,7 +13,7 @@ void write_events(Store& store, const EventWrites& events, std::vector<Publicati
   for (std::size_t e = 0; e < events.events.size(); ++e) {
     const engine::Event& event = events.events[e];
     const EventNumbers& numbered = events.numbers[e];
-    const std::vector<std::string>& routes = routes_of(event);
+    const std::vector<std::string>& routes = feed_routes(event.routes);
     std::string_view kind = numbered.ack ? std::string_view("acknowledged") : engine::to_string(event.kind);
     lines += "{\"route_sequences\":{";
     for (std::size_t i = 0; i < numbered.route_sequences.size(); ++i) {
@@ -91,11 +82,6 @@ std::vector<std::shared_ptr<IngestCommit>> StoreWriter::take_finished() {
 void StoreWriter::wait_idle() {
   std::unique_lock lock(mutex_);
   done_.wait(lock, [&] { return queue_.empty() && !writing_; });
-}
-
-bool StoreWriter::idle() {
-  std::lock_guard lock(mutex_);
-  return queue_.empty() && !writing_;
 }
 
 void StoreWriter::clear_failure() {

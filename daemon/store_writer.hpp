@@ -11,9 +11,9 @@
 // (it was evaluated on top of the failed one); the serving thread rebuilds its engine from the
 // store once the writer is idle, then calls clear_failure().
 //
-// Thread safety: submit, take_finished, wait_idle, idle and clear_failure are for the serving
-// thread; the Store belongs to the writer while anything is in flight, and to the serving thread
-// when idle() is true.
+// Thread safety: submit, take_finished, wait_idle and clear_failure are for the serving thread;
+// the Store belongs to the writer while anything is in flight, and to the serving thread once
+// wait_idle() has returned (with nothing submitted since).
 #pragma once
 
 #include <condition_variable>
@@ -88,8 +88,6 @@ class StoreWriter {
   std::vector<std::shared_ptr<IngestCommit>> take_finished();
   /// Blocks until every submitted commit has finished.
   void wait_idle();
-  /// Nothing submitted is still being written (finished ones may not have been taken yet).
-  bool idle();
   void clear_failure();
 
  private:

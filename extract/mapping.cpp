@@ -487,8 +487,9 @@ struct CompiledExtract::Impl {
   [[gnu::noinline]] bool eval_compound(const Node& node, Value& out) {
     switch (node.kind) {
       case Kind::number:
-        set_number(out, node.number);
-        return true;
+      case Kind::duration:
+      case Kind::column:
+        return eval(node, out);  // leaves: eval answers them without coming here
       case Kind::text:
         out.clear();
         out.type = Type::text;
@@ -499,22 +500,10 @@ struct CompiledExtract::Impl {
         out.type = Type::date;
         out.date = node.date;
         return true;
-      case Kind::duration:
-        out.clear();
-        out.type = Type::duration;
-        out.duration = &node.duration;
-        return true;
       case Kind::as_of:
         out.clear();
         out.type = Type::date;
         out.date = context.as_of;
-        return true;
-      case Kind::column:
-        out.clear();
-        out.type = Type::text;
-        out.text = trim((*fields)[node.column]);
-        out.column = node.column;
-        out.raw = true;
         return true;
       case Kind::fn_date: {
         Value arg;

@@ -9,20 +9,7 @@
 namespace bandwatch::e2e {
 namespace {
 
-class ControlTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    daemon_ = std::make_unique<Daemon>(dir_.path(), std::vector<std::string>{testdata("rules.bw")},
-                                       std::vector<std::string>{"--sync", "normal"});
-    daemon_->start();
-  }
-  std::string file(const std::string& name, const std::string& text) {
-    write_text(dir_ / name, text);
-    return dir_ / name;
-  }
-  TempDir dir_;
-  std::unique_ptr<Daemon> daemon_;
-};
+using ControlTest = DaemonTest;
 
 std::set<std::string> keys(const json& object) {
   std::set<std::string> out;

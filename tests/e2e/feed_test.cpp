@@ -10,19 +10,9 @@
 namespace bandwatch::e2e {
 namespace {
 
-class FeedTest : public ::testing::Test {
+class FeedTest : public DaemonTest {
  protected:
-  void SetUp() override {
-    daemon_ = std::make_unique<Daemon>(dir_.path(), std::vector<std::string>{testdata("rules.bw")},
-                                       std::vector<std::string>{"--sync", "normal", "--heartbeat-ms", "200"});
-    daemon_->start();
-  }
-  std::string file(const std::string& name, const std::string& text) {
-    write_text(dir_ / name, text);
-    return dir_ / name;
-  }
-  TempDir dir_;
-  std::unique_ptr<Daemon> daemon_;
+  FeedTest() : DaemonTest({"--heartbeat-ms", "200"}) {}
 };
 
 TEST_F(FeedTest, RoutePrefixSubscriptionAndSequenceNumbers) {

@@ -6,10 +6,13 @@
 // Thread safety: none; one test thread drives it.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <sys/types.h>
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -128,6 +131,29 @@ class Watch {
 
  private:
   std::unique_ptr<Process> process_;
+};
+
+/// A test with a daemon on the end-to-end rules (testdata/rules.bw), started for each test with
+/// `--sync normal` and the options the fixture adds.
+class DaemonTest : public ::testing::Test {
+ protected:
+  explicit DaemonTest(std::vector<std::string> options = {}) : options_(std::move(options)) {}
+  void SetUp() override {
+    std::vector<std::string> options{"--sync", "normal"};
+    options.insert(options.end(), options_.begin(), options_.end());
+    daemon_ = std::make_unique<Daemon>(dir_.path(), std::vector<std::string>{testdata("rules.bw")}, options);
+    daemon_->start();
+  }
+  /// Writes a file in the test's directory; returns its path.
+  std::string file(const std::string& name, const std::string& text) {
+    write_text(dir_ / name, text);
+    return dir_ / name;
+  }
+  TempDir dir_;
+  std::unique_ptr<Daemon> daemon_;
+
+ private:
+  std::vector<std::string> options_;
 };
 
 /// A raw ZeroMQ request to an endpoint (REQ, or DEALER with `dealer`), frames as given; the reply

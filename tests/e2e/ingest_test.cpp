@@ -18,19 +18,9 @@
 namespace bandwatch::e2e {
 namespace {
 
-class IngestTest : public ::testing::Test {
+class IngestTest : public DaemonTest {
  protected:
-  void SetUp() override {
-    daemon_ = std::make_unique<Daemon>(dir_.path(), std::vector<std::string>{testdata("rules.bw")},
-                                       std::vector<std::string>{"--max-batch-bytes", "4096", "--sync", "normal"});
-    daemon_->start();
-  }
-  std::string file(const std::string& name, const std::string& text) {
-    write_text(dir_ / name, text);
-    return dir_ / name;
-  }
-  TempDir dir_;
-  std::unique_ptr<Daemon> daemon_;
+  IngestTest() : DaemonTest({"--max-batch-bytes", "4096"}) {}
 };
 
 TEST_F(IngestTest, OkThenRepeatIsNotAppliedTwice) {
