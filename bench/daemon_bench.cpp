@@ -85,9 +85,11 @@ std::vector<std::vector<Batch>> load_batches(const std::string& path, int lines_
     if (end == std::string::npos) end = text.size();
     std::string_view line(text.data() + start, end - start);
     start = end + 1;
-    if (line.size() < 11) continue;
-    auto date = bandwatch::parse_iso_date(line.substr(line.size() - 10));
-    if (!date) continue;
+    if (line.empty()) continue;
+    // Every workload line ends with its date: one that does not is a broken workload, not a
+    // line to leave out of the count.
+    auto date = line.size() < 11 ? std::nullopt : bandwatch::parse_iso_date(line.substr(line.size() - 10));
+    if (!date) throw std::runtime_error(path + ": a line without a date at its end: " + std::string(line.substr(0, 80)));
     auto& [body, count] = pending[*date];
     body.append(line).push_back('\n');
     ++total;
