@@ -5,7 +5,7 @@
 //   checkpoint       the engine state (engine::encode_state) after a given batch; restart loads it
 //                    and replays the batches after it, so every batch that was answered `ok` is
 //                    in the engine exactly once
-//   event_blocks     the event log, one row per transaction: its events as JSON lines, each with its
+//   event_blocks     the event log, one row per transaction: its events as JSON lines (LZ4), each with its
 //                    sequence number (null when a silence kept it from being published), and the
 //                    range of sequence numbers it holds. One row per transaction, not per event:
 //                    a batch can yield thousands of events, and a row each would cost more than
@@ -146,6 +146,7 @@ class Store {
   sqlite3* db_ = nullptr;
   bool in_transaction_ = false;
   std::vector<std::unique_ptr<Statement>> statements_;
+  std::string compressed_;  // append_event_block's buffer, kept between commits
 };
 
 }  // namespace bandwatch::daemon
