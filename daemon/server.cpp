@@ -787,6 +787,7 @@ void Server::finish_group(InFlight& flight) {
   }
   if (!commit || commit->error) return;
   publish(commit->publications);
+  engine_.recycle(std::move(commit->events.events));
   log_->debug("ingest: {} batch(es), {} sample(s), {} event(s) committed", commit->batches.size(),
               flight.samples, flight.events);
   samples_since_checkpoint_ += flight.samples;

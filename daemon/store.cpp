@@ -235,16 +235,16 @@ namespace {
 // daemon writes. A stored block is a BLOB: the text's length (4 bytes, little-endian), then the
 // LZ4 block. A TEXT value is a block stored as it is (one too long for LZ4; logs written before
 // compression).
-bool compress_event_lines(std::string_view lines, std::string& compressed) {
-  if (lines.size() > LZ4_MAX_INPUT_SIZE) return false;
+// Returns the stored size (0: too long for LZ4). `compressed` only grows, so a commit does not
+// zero-fill a fresh buffer the size of its block.
+std::size_t compress_event_lines(std::string_view lines, std::string& compressed) {
+  if (lines.size() > LZ4_MAX_INPUT_SIZE) return 0;
   int bound = LZ4_compressBound(static_cast<int>(lines.size()));
-  compressed.resize(4 + static_cast<std::size_t>(bound));
+  if (compressed.size() < 4 + static_cast<std::size_t>(bound)) compressed.resize(4 + static_cast<std::size_t>(bound));
   auto length = static_cast<std::uint32_t>(lines.size());
   for (int i = 0; i < 4; ++i) compressed[static_cast<std::size_t>(i)] = static_cast<char>(length >> (8 * i));
   int written = LZ4_compress_default(lines.data(), compressed.data() + 4, static_cast<int>(lines.size()), bound);
-  if (written <= 0) return false;
-  compressed.resize(4 + static_cast<std::size_t>(written));
-  return true;
+  return written > 0 ? 4 + static_cast<std::size_t>(written) : 0;
 }
 
 std::string event_lines(auto& s, int column, std::int64_t block, const std::string& path) {
@@ -340,7 +340,7 @@ std::int64_t Store::append_event_block(std::optional<std::uint64_t> first, std::
   if (last) s.bind(2, static_cast<std::int64_t>(*last));
   else s.bind_null(2);
   s.bind(3, static_cast<std::int64_t>(count));
-  if (compress_event_lines(lines, compressed_)) s.bind_blob(4, compressed_);
+  if (std::size_t stored = compress_event_lines(lines, compressed_)) s.bind_blob(4, std::string_view(compressed_.data(), stored));
   else s.bind(4, lines);
   s.run();
   return sqlite3_last_insert_rowid(db_);

@@ -85,6 +85,7 @@ struct Engine::Impl {
   Date as_of;
   bool new_period = false;
   std::vector<Event> events;
+  std::vector<Event> spare_events;  // given back by Engine::recycle, refilled by emit
   std::size_t last_event_count = 0;
   std::vector<std::uint32_t> event_labels;  // label set of each event, for ordering
 
@@ -542,13 +543,19 @@ struct Engine::Impl {
   }
 
   Labels labels_of(std::uint32_t labelset) const {
+    Labels out;
+    assign_labels(labelset, out);
+    return out;
+  }
+  /// Into `out`, reusing its strings' memory (recycled events).
+  void assign_labels(std::uint32_t labelset, Labels& out) const {
+    if (labelset == kNone) return out.clear();
     std::span<const LabelPair> pairs = label_sets.get(labelset);
-    Labels out(pairs.size());
+    out.resize(pairs.size());
     for (std::size_t i = 0; i < pairs.size(); ++i) {
       out[i].name = strings.str(pairs[i].name);
       out[i].value = strings.str(pairs[i].value);
     }
-    return out;
   }
 
   std::uint32_t alert_labelset(const LiveAlert& a) const {
@@ -582,19 +589,29 @@ struct Engine::Impl {
 
   std::vector<std::string> alert_routes(const LiveAlert& a) const {
     std::vector<std::string> routes;
+    assign_routes(a, routes);
+    return routes;
+  }
+  void assign_routes(const LiveAlert& a, std::vector<std::string>& routes) const {
     routes = declared_routes(a.source, a.owner);
     for (const std::string& r : a.extra_routes)
       if (std::find(routes.begin(), routes.end(), r) == routes.end()) routes.push_back(r);
-    return routes;
   }
 
-  std::string alert_message(const LiveAlert& a, Band band, const std::string& formatted) const {
+  std::string alert_message(const LiveAlert& a, Band band, std::string_view formatted) const {
+    std::string text;
+    write_alert_message(a, band, formatted, text);
+    return text;
+  }
+  /// Into `text` (cleared first), reusing its memory (recycled events).
+  void write_alert_message(const LiveAlert& a, Band band, std::string_view formatted, std::string& text) const {
+    text.clear();
     switch (a.source) {
       case AlertSource::rule: {
         const RuleC& rule = program.rules[a.owner];
+        std::span<const LabelPair> labels = label_sets.get(alert_labelset(a));
         if (rule.message.empty()) {
-          std::string text = rule.title;
-          std::span<const LabelPair> labels = label_sets.get(alert_labelset(a));
+          text += rule.title;
           if (!labels.empty()) {
             text.append(" (", 2);
             for (std::size_t i = 0; i < labels.size(); ++i) {
@@ -605,10 +622,10 @@ struct Engine::Impl {
             }
             text += ')';
           }
-          return text + ": " + formatted;
+          text.append(": ", 2);
+          text += formatted;
+          return;
         }
-        std::string text;
-        std::span<const LabelPair> labels = label_sets.get(alert_labelset(a));
         for (const MessagePart& part : rule.message) {
           switch (part.kind) {
             case Segment::value: text += formatted; break;
@@ -620,12 +637,10 @@ struct Engine::Impl {
             default: text += part.text; break;
           }
         }
-        return text;
+        return;
       }
       case AlertSource::indicator: {
         const IndicatorC& ind = program.indicators[a.owner];
-        std::string text;
-        text.reserve(ind.title.size() + formatted.size() + 32);
         text += ind.title;
         std::span<const LabelPair> labels = label_sets.get(alert_labelset(a));
         if (!labels.empty()) {
@@ -640,14 +655,20 @@ struct Engine::Impl {
         text += formatted;
         text.append(" is ", 4);
         text += to_string(band);
-        return text;
+        return;
       }
       case AlertSource::stale: {
-        const StaleC& s = program.stale[a.owner];
-        return "no data for " + s.name + " for " + formatted + " (expected every " + to_string(s.every) + ")";
+        const StaleC& stale = program.stale[a.owner];
+        text += "no data for ";
+        text += stale.name;
+        text += " for ";
+        text += formatted;
+        text += " (expected every ";
+        text += to_string(stale.every);
+        text += ')';
+        return;
       }
     }
-    return {};
   }
 
   Band band_of(const LiveAlert& a) const {
@@ -655,19 +676,27 @@ struct Engine::Impl {
   }
 
   void emit(EventKind kind, const LiveAlert& a, std::optional<Band> band = std::nullopt) {
-    Event& e = events.emplace_back();  // built in place: an evaluation can yield many thousands
+    // Built in place, in a recycled event when there is one: an evaluation can yield many
+    // thousands, and refilling their strings allocates nothing. Every member is set.
+    if (spare_events.empty()) {
+      events.emplace_back();
+    } else {
+      events.push_back(std::move(spare_events.back()));
+      spare_events.pop_back();
+    }
+    Event& e = events.back();
     e.kind = kind;
     e.alert_id = kind == EventKind::unbanded && !a.in_use ? 0 : a.id;
     e.source = a.source;
     e.rule = alert_name(a);
     std::uint32_t ls = alert_labelset(a);
-    if (ls != kNone) e.labels = labels_of(ls);
+    assign_labels(ls, e.labels);
     e.severity = a.severity;
     e.value = a.value;
     e.unit = alert_unit(a);
     e.formatted_value = format_value(a.value, e.unit);
-    e.message = alert_message(a, band.value_or(band_of(a)), e.formatted_value);
-    e.routes = alert_routes(a);
+    write_alert_message(a, band.value_or(band_of(a)), e.formatted_value, e.message);
+    assign_routes(a, e.routes);
     e.as_of = as_of;
     e.since = a.since;
     event_labels.push_back(ls);
@@ -1440,6 +1469,13 @@ IngestStatus Engine::ingest(MetricId metric, std::span<const LabelView> labels, 
 }
 
 Evaluation Engine::evaluate(Date as_of) { return impl_->evaluate(as_of); }
+
+void Engine::recycle(std::vector<Event>&& spent) {
+  std::vector<Event>& spare = impl_->spare_events;
+  if (spare.empty()) spare = std::move(spent);
+  else if (spare.size() < kMostSpareEvents) std::move(spent.begin(), spent.end(), std::back_inserter(spare));
+  spent.clear();
+}
 
 std::vector<Alert> Engine::open_alerts(bool include_pending) const {
   std::vector<Alert> out;

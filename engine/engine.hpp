@@ -297,6 +297,11 @@ class Engine {
   /// Evaluates every indicator and rule at `as_of`; returns the events. `as_of` must not be
   /// earlier than the last evaluated date (a refused evaluation changes nothing).
   Evaluation evaluate(Date as_of);
+  /// Gives back events the caller is done with: later evaluations fill them again instead of
+  /// allocating new ones (the daemon hands a batch's events to its writer thread, and returns
+  /// them when written). Their contents do not matter; memory held is bounded.
+  void recycle(std::vector<Event>&& spent);
+  static constexpr std::size_t kMostSpareEvents = 1 << 16;
 
   /// Live alerts (firing; with `include_pending` also pending), ordered by id.
   std::vector<Alert> open_alerts(bool include_pending = false) const;
