@@ -85,7 +85,11 @@ struct Engine::Impl {
   Date as_of;
   bool new_period = false;
   std::vector<Event> events;
-  std::vector<Event> spare_events;  // given back by Engine::recycle, refilled by emit
+  // Given back by Engine::recycle: emit refills their events; an emptied list's storage holds a
+  // later evaluation's events.
+  std::vector<std::vector<Event>> spare_events, spare_storage;
+  static constexpr std::size_t kMostSpareStorage = 4;
+  std::size_t spare_count = 0;
   std::size_t last_event_count = 0;
   std::vector<std::uint32_t> event_labels;  // label set of each event, for ordering
 
@@ -681,8 +685,14 @@ struct Engine::Impl {
     if (spare_events.empty()) {
       events.emplace_back();
     } else {
-      events.push_back(std::move(spare_events.back()));
-      spare_events.pop_back();
+      std::vector<Event>& spare = spare_events.back();
+      events.push_back(std::move(spare.back()));
+      spare.pop_back();
+      --spare_count;
+      if (spare.empty()) {
+        if (spare_storage.size() < kMostSpareStorage) spare_storage.push_back(std::move(spare));
+        spare_events.pop_back();
+      }
     }
     Event& e = events.back();
     e.kind = kind;
@@ -1085,6 +1095,10 @@ struct Engine::Impl {
     if (!first_as_of) first_as_of = date;
     ++stamp;
     events.clear();
+    if (events.capacity() == 0 && !spare_storage.empty()) {
+      events = std::move(spare_storage.back());
+      spare_storage.pop_back();
+    }
     events.reserve(last_event_count);
     event_labels.clear();
     if (!force_all && !new_period) {  // the same date again: only fresh samples change anything
@@ -1471,10 +1485,14 @@ IngestStatus Engine::ingest(MetricId metric, std::span<const LabelView> labels, 
 Evaluation Engine::evaluate(Date as_of) { return impl_->evaluate(as_of); }
 
 void Engine::recycle(std::vector<Event>&& spent) {
-  std::vector<Event>& spare = impl_->spare_events;
-  if (spare.empty()) spare = std::move(spent);
-  else if (spare.size() < kMostSpareEvents) std::move(spent.begin(), spent.end(), std::back_inserter(spare));
-  spent.clear();
+  Impl& impl = *impl_;
+  if (spent.empty()) {
+    if (spent.capacity() && impl.spare_storage.size() < Impl::kMostSpareStorage) impl.spare_storage.push_back(std::move(spent));
+  } else if (impl.spare_count + spent.size() <= kMostSpareEvents) {
+    impl.spare_count += spent.size();
+    impl.spare_events.push_back(std::move(spent));
+  }
+  spent = {};
 }
 
 std::vector<Alert> Engine::open_alerts(bool include_pending) const {
