@@ -1,6 +1,8 @@
 #include "daemon/protocol.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cassert>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -302,6 +304,13 @@ class JsonWriter {
       at_ = std::to_chars(at_, at_ + kMostNumber, value).ptr;
     }
   }
+  /// A name known to need no escaping (an enum's fixed text), quoted.
+  void plain_string(std::string_view text) {
+    assert(std::all_of(text.begin(), text.end(), [](char c) { return kPlainJson[static_cast<unsigned char>(c)]; }));
+    *at_++ = '"';
+    raw(text);
+    *at_++ = '"';
+  }
   void unsigned_number(std::uint64_t value) { at_ = std::to_chars(at_, at_ + kMostNumber, value).ptr; }
   void date(Date date) {  // as a JSON string
     *at_++ = '"';
@@ -379,7 +388,7 @@ void append_event_json_fields(std::string& out, const engine::Event& event, std:
   json.raw(",\"formatted_value\":");
   json.string(event.formatted_value);
   json.raw(",\"kind\":");
-  json.string(kind);
+  json.plain_string(kind);
   json.raw(",\"labels\":{");
   // Labels are sorted by name (engine contract), as a JSON object's keys are.
   for (std::size_t i = 0; i < event.labels.size(); ++i) {
@@ -401,13 +410,13 @@ void append_event_json_fields(std::string& out, const engine::Event& event, std:
   if (sequence) json.unsigned_number(*sequence);
   else json.raw("null");
   json.raw(",\"severity\":");
-  json.string(severity);
+  json.plain_string(severity);
   json.raw(",\"since\":");
   json.date(event.since);
   json.raw(",\"source\":");
-  json.string(source);
+  json.plain_string(source);
   json.raw(",\"unit\":");
-  json.string(unit);
+  json.plain_string(unit);
   json.raw(",\"value\":");
   json.number(event.value);
 }

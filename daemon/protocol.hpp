@@ -149,9 +149,9 @@ nlohmann::json json_number(double value);
 /// puts "route" and "route_sequence" in front, the log's "route_sequences"): "acknowledgement"
 /// (when `ack` is given), "alert_id", "as_of", "formatted_value", "kind", "labels", "message",
 /// "routes", "rule", "sequence" (null when silenced), "severity", "since", "source", "unit",
-/// "value", in the order nlohmann's dump() sorts them. `kind` overrides the event's own (for
-/// "acknowledged"). Written straight to text: the daemon's hot path, where building a JSON tree
-/// per event costs more than the evaluation.
+/// "value", in the order nlohmann's dump() sorts them. `kind` (a fixed name, written unescaped)
+/// overrides the event's own (for "acknowledged"). Written straight to text: the daemon's hot
+/// path, where building a JSON tree per event costs more than the evaluation.
 void append_event_json_fields(std::string& out, const engine::Event& event, std::optional<std::uint64_t> sequence,
                               std::string_view kind, const Acknowledgement* ack = nullptr);
 
