@@ -138,11 +138,8 @@ std::string_view topic_severity(const engine::Event& event) {
   return ast::to_string(event.severity);
 }
 
-std::string make_topic(std::string_view route, std::string_view severity, std::string_view rule) {
-  std::string topic;
-  topic.reserve(route.size() + severity.size() + rule.size() + 2);
-  topic.append(route).append(".").append(severity).append(".").append(rule);
-  return topic;
+void append_topic(std::string& out, std::string_view route, std::string_view severity, std::string_view rule) {
+  out.append(route).append(".").append(severity).append(".").append(rule);
 }
 
 std::optional<int> severity_rank(std::string_view severity) {

@@ -134,8 +134,8 @@ std::optional<Acknowledgement> acknowledgement_from_json(const nlohmann::json& j
 
 /// "amber"/"red", or "unbanded" for kind unbanded: the severity part of a topic.
 std::string_view topic_severity(const engine::Event& event);
-/// "route.severity.rule".
-std::string make_topic(std::string_view route, std::string_view severity, std::string_view rule);
+/// Appends "route.severity.rule" to `out`.
+void append_topic(std::string& out, std::string_view route, std::string_view severity, std::string_view rule);
 
 /// Order for --min-severity: unbanded 0, amber 1, red 2; nullopt for an unknown name.
 std::optional<int> severity_rank(std::string_view severity);

@@ -2,15 +2,47 @@
 
 #include <pthread.h>
 
+#include <atomic>
+#include <charconv>
+#include <memory>
+
 namespace bandwatch::daemon {
+
+namespace {
+
+// Every feed frame of one commit points into one text, freed when ZeroMQ has let go of the last
+// of them: no copy and no allocation per message (a commit can publish thousands).
+struct FeedText {
+  std::string text;
+  std::atomic<std::size_t> frames{0};
+};
+
+template <typename Integer>
+void append_number(std::string& out, Integer value) {
+  char digits[24];
+  out.append(digits, std::to_chars(digits, digits + sizeof digits, value).ptr);
+}
+
+void release_frame(void*, void* hint) {
+  auto* feed = static_cast<FeedText*>(hint);
+  if (feed->frames.fetch_sub(1, std::memory_order_acq_rel) == 1) delete feed;
+}
+
+}  // namespace
 
 void write_events(Store& store, const EventWrites& events, std::vector<Publication>& publications) {
   // Text, not a JSON tree: this runs for every event of every batch. Each event's members are
   // written once, into the log's line, and copied from there into its feed messages.
   // Kept between calls (one writer thread): a fresh buffer for each commit's hundreds of kilobytes
   // would be fresh pages, faulted in and zeroed by the kernel every time.
-  thread_local std::string lines, payload;  // payload: every feed message in turn, copied into its frame
+  thread_local std::string lines;
   lines.clear();
+  auto feed = std::make_unique<FeedText>();
+  feed->text.reserve(events.events.size() * 400);
+  struct Span {
+    std::size_t topic, payload, end;  // offsets in feed->text
+  };
+  std::vector<Span> spans;
   std::optional<std::uint64_t> first, last;
   for (std::size_t e = 0; e < events.events.size(); ++e) {
     const engine::Event& event = events.events[e];
@@ -22,10 +54,14 @@ void write_events(Store& store, const EventWrites& events, std::vector<Publicati
       if (i) lines.push_back(',');
       append_json_string(lines, routes[i]);
       lines += ':';
-      lines += std::to_string(numbered.route_sequences[i]);
+      append_number(lines, numbered.route_sequences[i]);
     }
     lines += "},";
-    if (numbered.silenced_by) lines += "\"silenced_by\":" + std::to_string(*numbered.silenced_by) + ",";
+    if (numbered.silenced_by) {
+      lines += "\"silenced_by\":";
+      append_number(lines, *numbered.silenced_by);
+      lines += ',';
+    }
     std::size_t fields = lines.size();
     append_event_json_fields(lines, event, numbered.sequence, kind, numbered.ack ? &*numbered.ack : nullptr);
     std::string_view members(lines.data() + fields, lines.size() - fields);
@@ -33,17 +69,20 @@ void write_events(Store& store, const EventWrites& events, std::vector<Publicati
       if (!first) first = numbered.sequence;
       last = numbered.sequence;
       std::string_view severity = topic_severity(event);
+      std::string& text = feed->text;
       for (std::size_t i = 0; i < routes.size(); ++i) {
-        payload.clear();
-        payload += "{\"route\":";
-        append_json_string(payload, routes[i]);
-        payload += ",\"route_sequence\":";
-        payload += std::to_string(numbered.route_sequences[i]);
-        payload += ',';
-        payload += members;
-        payload += '}';
-        std::string topic = make_topic(routes[i], severity, event.rule);
-        publications.push_back({zmq::message_t(topic.data(), topic.size()), zmq::message_t(payload.data(), payload.size())});
+        Span& span = spans.emplace_back();
+        span.topic = text.size();
+        append_topic(text, routes[i], severity, event.rule);
+        span.payload = text.size();
+        text += "{\"route\":";
+        append_json_string(text, routes[i]);
+        text += ",\"route_sequence\":";
+        append_number(text, numbered.route_sequences[i]);
+        text += ',';
+        text += members;
+        text += '}';
+        span.end = text.size();
       }
     }
     lines += "}\n";
@@ -52,6 +91,14 @@ void write_events(Store& store, const EventWrites& events, std::vector<Publicati
   store.set_meta("sequence", std::to_string(events.sequence));
   for (const auto& [route, sequence] : events.route_sequences) store.set_route_sequence(route, sequence);
   for (std::uint64_t alert : events.deleted_acks) store.delete_ack(alert);
+  if (spans.empty()) return;
+  // The text is complete (it no longer moves): now the frames can point into it.
+  FeedText* shared = feed.release();
+  shared->frames = spans.size();
+  char* text = shared->text.data();
+  for (const Span& span : spans)
+    publications.push_back({zmq::message_t(text + span.topic, span.payload - span.topic),  // short: copied inline
+                            zmq::message_t(text + span.payload, span.end - span.payload, release_frame, shared)});
 }
 
 StoreWriter::StoreWriter(Store& store, zmq::context_t& context, std::string wake_endpoint)

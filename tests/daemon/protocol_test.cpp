@@ -100,8 +100,9 @@ TEST(Topics, RouteSeverityRule) {
   engine::Event event;
   event.rule = "practitioner_caseload";
   event.severity = ast::Colour::red;
-  EXPECT_EQ(make_topic("workload_pressures", topic_severity(event), event.rule),
-            "workload_pressures.red.practitioner_caseload");
+  std::string topic = "before|";
+  append_topic(topic, "workload_pressures", topic_severity(event), event.rule);
+  EXPECT_EQ(topic, "before|workload_pressures.red.practitioner_caseload");
   event.kind = engine::EventKind::unbanded;
   EXPECT_EQ(topic_severity(event), "unbanded");
   EXPECT_EQ(severity_rank("red"), 2);
