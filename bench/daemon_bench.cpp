@@ -294,6 +294,12 @@ json measure_peak(const Options& options, const std::vector<std::vector<Batch>>&
                   Subscriber& subscriber) {
   std::barrier sync_point(options.clients);
   std::atomic<bool> failed{false};
+  // Connected before the clock starts: the rate is of samples flowing, not of TCP handshakes.
+  std::vector<std::unique_ptr<LazyPirateClient>> senders;
+  for (int c = 0; c < options.clients; ++c)
+    senders.push_back(std::make_unique<LazyPirateClient>(context, daemon.ingest, ClientSecurity{},
+                                                         std::chrono::milliseconds(60000), 0));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
   double cpu_before = daemon.cpu_seconds();
   auto threads_before = daemon.thread_cpu_seconds();
   double bench_cpu_before = own_cpu_seconds();
@@ -301,7 +307,7 @@ json measure_peak(const Options& options, const std::vector<std::vector<Batch>>&
   std::vector<std::thread> clients;
   for (int c = 0; c < options.clients; ++c)
     clients.emplace_back([&, c] {
-      LazyPirateClient client(context, daemon.ingest, {}, std::chrono::milliseconds(60000), 0);
+      LazyPirateClient& client = *senders[static_cast<std::size_t>(c)];
       for (const auto& batches : dates) {
         for (std::size_t b = static_cast<std::size_t>(c); b < batches.size(); b += static_cast<std::size_t>(options.clients))
           if (!send_batch(client, batches[b])) failed = true;
