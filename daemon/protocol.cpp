@@ -310,8 +310,20 @@ class JsonWriter {
   }
   void unsigned_number(std::uint64_t value) { at_ = std::to_chars(at_, at_ + kMostNumber, value).ptr; }
   void date(Date date) {  // as a JSON string
+    // The events of a batch share an as-of date, and most share their "since": the text of the
+    // last two dates is kept (Date::iso was 3% of the writer thread).
+    thread_local Date recent[2] = {Date{}, Date{}};
+    thread_local std::string recent_text[2] = {Date{}.iso(), Date{}.iso()};
+    thread_local int replace = 0;  // the older of the two
+    int slot = recent[0] == date ? 0 : recent[1] == date ? 1 : -1;
+    if (slot < 0) {
+      slot = replace;
+      replace ^= 1;
+      recent[slot] = date;
+      recent_text[slot] = date.iso();
+    }
     *at_++ = '"';
-    raw(date.iso());
+    raw(recent_text[slot]);
     *at_++ = '"';
   }
   static constexpr std::size_t kMostDate = 24;

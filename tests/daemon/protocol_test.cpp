@@ -180,6 +180,21 @@ TEST(EventJsonText, SameObjectAsTheTree) {
   }
 }
 
+// The writer keeps the text of recent dates: whatever order dates come in (repeats, a third
+// date pushing one out, the zero date), each event carries its own.
+TEST(EventJsonText, EveryEventCarriesItsOwnDates) {
+  engine::Event event;
+  event.rule = "r";
+  std::vector<Date> dates = {Date::from_ymd(2020, 1, 7), Date::from_ymd(2020, 1, 21), Date{},
+                             Date::from_ymd(2020, 1, 7), Date::from_ymd(1999, 12, 31), Date::from_ymd(2020, 1, 21)};
+  for (std::size_t i = 0; i < dates.size(); ++i)
+    for (std::size_t j = 0; j < dates.size(); ++j) {
+      event.as_of = dates[i];
+      event.since = dates[(i + j) % dates.size()];
+      EXPECT_EQ(event_text(event, 1, "fired"), expected_event(event, 1, "fired").dump()) << i << " " << j;
+    }
+}
+
 TEST(EventJsonText, BytesThatAreNotUtf8AreReplaced) {
   std::string out;
   append_json_string(out, std::string("ok \xff\xfe end \xe2\x9c\x93 \xc3", 15));
