@@ -10,8 +10,9 @@ namespace bandwatch::daemon {
 
 namespace {
 
-// Every feed frame of one commit points into one text, freed when ZeroMQ has let go of the last
-// of them: no copy and no allocation per message (a commit can publish thousands).
+// The payload frames of one commit point into one text, freed when ZeroMQ has let go of the last
+// of them: no copy of each message's text, and one allocation for all of them (a commit can
+// publish thousands).
 struct FeedText {
   std::string text;
   std::atomic<std::size_t> frames{0};
@@ -97,7 +98,7 @@ void write_events(Store& store, const EventWrites& events, std::vector<Publicati
   shared->frames = spans.size();
   char* text = shared->text.data();
   for (const Span& span : spans)
-    publications.push_back({zmq::message_t(text + span.topic, span.payload - span.topic),  // short: copied inline
+    publications.push_back({zmq::message_t(text + span.topic, span.payload - span.topic),  // copied: a few bytes
                             zmq::message_t(text + span.payload, span.end - span.payload, release_frame, shared)});
 }
 
