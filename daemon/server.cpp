@@ -825,7 +825,8 @@ void Server::record_event(engine::Event event, const Acknowledgement* ack) {
 }
 
 void Server::record_events(std::vector<engine::Event>&& events) {
-  recorded_.numbers.reserve(recorded_.numbers.size() + events.size());
+  std::size_t needed = recorded_.numbers.size() + events.size();
+  if (recorded_.numbers.capacity() < needed) recorded_.numbers.reserve(std::max(needed, 2 * recorded_.numbers.capacity()));
   for (const engine::Event& event : events) number_event(event, nullptr);
   if (recorded_.events.empty()) {
     recorded_.events = std::move(events);  // the usual case: the group's first batch with events
