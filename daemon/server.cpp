@@ -833,6 +833,7 @@ void Server::record_events(std::vector<engine::Event>&& events) {
   } else {
     recorded_.events.insert(recorded_.events.end(), std::make_move_iterator(events.begin()),
                             std::make_move_iterator(events.end()));
+    engine_.recycle(std::move(events));  // moved out of; the list's storage serves again
   }
 }
 

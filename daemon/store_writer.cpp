@@ -39,7 +39,7 @@ void write_events(Store& store, const EventWrites& events, std::vector<Publicati
   thread_local std::string lines;
   lines.clear();
   auto feed = std::make_unique<FeedText>();
-  feed->text.reserve(events.events.size() * 400);
+  feed->text.reserve(events.events.size() * 400);  // a message's usual size; more only reallocates
   struct Span {
     std::size_t topic, payload, end;  // offsets in feed->text
   };

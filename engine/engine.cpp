@@ -88,8 +88,8 @@ struct Engine::Impl {
   // Given back by Engine::recycle: emit refills their events; an emptied list's storage holds a
   // later evaluation's events.
   std::vector<std::vector<Event>> spare_events, spare_storage;
-  static constexpr std::size_t kMostSpareStorage = 4;
-  std::size_t spare_count = 0;
+  static constexpr std::size_t kMostSpareEvents = 1 << 16, kMostSpareStorage = 4;
+  std::size_t spare_count = 0;  // events in spare_events
   std::size_t last_event_count = 0;
   std::vector<std::uint32_t> event_labels;  // label set of each event, for ordering
 
@@ -1488,7 +1488,7 @@ void Engine::recycle(std::vector<Event>&& spent) {
   Impl& impl = *impl_;
   if (spent.empty()) {
     if (spent.capacity() && impl.spare_storage.size() < Impl::kMostSpareStorage) impl.spare_storage.push_back(std::move(spent));
-  } else if (impl.spare_count + spent.size() <= kMostSpareEvents) {
+  } else if (impl.spare_count + spent.size() <= Impl::kMostSpareEvents) {
     impl.spare_count += spent.size();
     impl.spare_events.push_back(std::move(spent));
   }

@@ -301,7 +301,6 @@ class Engine {
   /// allocating new ones (the daemon hands a batch's events to its writer thread, and returns
   /// them when written). Their contents do not matter; memory held is bounded.
   void recycle(std::vector<Event>&& spent);
-  static constexpr std::size_t kMostSpareEvents = 1 << 16;
 
   /// Live alerts (firing; with `include_pending` also pending), ordered by id.
   std::vector<Alert> open_alerts(bool include_pending = false) const;
