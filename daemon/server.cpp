@@ -247,7 +247,8 @@ Server::Server(zmq::context_t& context, ServerOptions options, std::shared_ptr<s
   std::string wake_endpoint = "inproc://bandwatchd-writer-" + std::to_string(reinterpret_cast<std::uintptr_t>(this));
   wake_.set(zmq::sockopt::linger, 0);
   wake_.bind(wake_endpoint);
-  writer_ = std::make_unique<StoreWriter>(*store_, context_, wake_endpoint);
+  writer_ = std::make_unique<StoreWriter>(*store_, context_, wake_endpoint,
+                                          [this](std::vector<Publication>& publications) { publish(publications); });
 }
 
 Server::~Server() = default;
@@ -786,7 +787,6 @@ void Server::finish_group(InFlight& flight) {
                  w.header.as_of.iso(), w.reply.accepted, w.reply.rejected.size());
   }
   if (!commit || commit->error) return;
-  publish(commit->publications);
   engine_.recycle(std::move(commit->events.events));
   log_->debug("ingest: {} batch(es), {} sample(s), {} event(s) committed", commit->batches.size(),
               flight.samples, flight.events);
@@ -871,6 +871,7 @@ EventWrites Server::take_event_writes() {
 }
 
 void Server::publish(std::vector<Publication>& publications) {
+  std::lock_guard lock(publish_mutex_);
   if (!publish_.handle() || endpoints_.publish.empty()) return;  // not bound yet (startup)
   for (Publication& publication : publications) {
     publish_.send(publication.topic, zmq::send_flags::sndmore);
@@ -879,6 +880,7 @@ void Server::publish(std::vector<Publication>& publications) {
 }
 
 void Server::publish(std::string_view topic, std::string_view payload) {
+  std::lock_guard lock(publish_mutex_);
   if (!publish_.handle() || endpoints_.publish.empty()) return;
   publish_.send(zmq::buffer(topic), zmq::send_flags::sndmore);
   publish_.send(zmq::buffer(payload), zmq::send_flags::none);
@@ -1307,7 +1309,10 @@ int Server::run(const std::string& pipe_endpoint) {
     }
   }
   ingest_.close();
-  publish_.close();
+  {
+    std::lock_guard lock(publish_mutex_);
+    publish_.close();
+  }
   control_.close();
   pipe.close();
   return code;

@@ -6,7 +6,7 @@
 // The path of a batch: receive (several waiting batches form a group) -> check framing, id and
 // date order -> parse and ingest the lines -> evaluate at the batch's as-of date -> hand one
 // transaction (the batches, their events, the sequence numbers and ack changes) to the writer ->
-// evaluate the next group while it commits -> answer `ok` -> publish the events. Nothing is
+// evaluate the next group while it commits and publishes the events -> answer `ok`. Nothing is
 // answered or published before its commit. If a commit fails, the engine is rebuilt from the
 // store (checkpoint + replay), so memory never holds a batch the disk does not.
 //
@@ -23,6 +23,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -136,6 +137,7 @@ class Server {
   void number_event(const engine::Event& event, const Acknowledgement* ack);
   /// The events recorded since the last call, with the sequence numbers to store.
   EventWrites take_event_writes();
+  // Both threads publish (the writer each commit's events, this thread the rest), one at a time.
   void publish(std::vector<Publication>& publications);  // sends (empties) the frames
   void publish(std::string_view topic, std::string_view payload);
   void heartbeat();
@@ -160,6 +162,7 @@ class Server {
   std::size_t rule_count_ = 0, indicator_count_ = 0;
 
   zmq::socket_t ingest_, publish_, control_;
+  std::mutex publish_mutex_;  // publish_ is shared with the writer's thread
   Endpoints endpoints_;
   std::unique_ptr<StoreWriter> writer_;  // declared after store_: stops before it closes
   zmq::socket_t wake_;             // the writer says here that a commit finished

@@ -102,8 +102,9 @@ void write_events(Store& store, const EventWrites& events, std::vector<Publicati
                             zmq::message_t(text + span.payload, span.end - span.payload, release_frame, shared)});
 }
 
-StoreWriter::StoreWriter(Store& store, zmq::context_t& context, std::string wake_endpoint)
-    : store_(store), context_(context) {
+StoreWriter::StoreWriter(Store& store, zmq::context_t& context, std::string wake_endpoint,
+                         std::function<void(std::vector<Publication>&)> publish)
+    : store_(store), context_(context), publish_(std::move(publish)) {
   thread_ = std::thread([this, endpoint = std::move(wake_endpoint)] { run(endpoint); });
 }
 
@@ -169,6 +170,10 @@ void StoreWriter::run(std::string wake_endpoint) {
         store_.rollback();
         commit->publications.clear();
         commit->error = error.what();
+      }
+      if (!commit->error && publish_) {
+        publish_(commit->publications);
+        commit->publications.clear();  // the frames are sent; their text goes with the last one
       }
     }
     {

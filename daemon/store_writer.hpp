@@ -3,9 +3,11 @@
 // feed) and the SQLite commit are about half the work of a batch. Transactions are written, and
 // finish, in the order they were submitted.
 //
-// The serving thread still answers and publishes: it waits for a group's transaction to finish
-// (the writer wakes it through an inproc PAIR socket) before it answers `ok` or publishes the
-// group's events, so nothing is answered or published before it is durable.
+// Right after a commit the writer publishes its events (through the `publish` callback, when
+// given): the feed does not wait for the serving thread to finish the group it is evaluating,
+// and that thread, the busier of the two, does not spend its time sending them. The serving
+// thread answers the batches once the writer wakes it (an inproc PAIR socket). Nothing is
+// answered or published before it is durable.
 //
 // After a transaction fails, every transaction queued behind it is refused without being tried
 // (it was evaluated on top of the failed one); the serving thread rebuilds its engine from the
@@ -19,6 +21,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -71,14 +74,18 @@ struct IngestCommit {
   std::vector<BatchRow> batches;
   EventWrites events;
   // Set by the writer before it reports the commit finished.
-  std::vector<Publication> publications;  // to publish once committed
+  std::vector<Publication> publications;  // to publish once committed (sent, when the writer publishes)
   std::int64_t last_batch_seq = 0;
   std::optional<std::string> error;  // rolled back, or not tried after an earlier failure
 };
 
 class StoreWriter {
  public:
-  StoreWriter(Store& store, zmq::context_t& context, std::string wake_endpoint);
+  /// `publish` is called on the writer's thread with each committed transaction's feed messages
+  /// (it must send them: the socket it uses is shared with the serving thread, under a lock).
+  /// Without it they stay in IngestCommit::publications.
+  StoreWriter(Store& store, zmq::context_t& context, std::string wake_endpoint,
+              std::function<void(std::vector<Publication>&)> publish = {});
   ~StoreWriter();  // writes what was submitted, then stops
   StoreWriter(const StoreWriter&) = delete;
   StoreWriter& operator=(const StoreWriter&) = delete;
@@ -95,6 +102,7 @@ class StoreWriter {
 
   Store& store_;
   zmq::context_t& context_;
+  std::function<void(std::vector<Publication>&)> publish_;
   std::mutex mutex_;
   std::condition_variable work_, done_;
   std::deque<std::shared_ptr<IngestCommit>> queue_;
