@@ -787,6 +787,9 @@ void Server::finish_group(InFlight& flight) {
                  w.header.as_of.iso(), w.reply.accepted, w.reply.rejected.size());
   }
   if (!commit || commit->error) return;
+  if (commit->publish_error)
+    log_->error("publish: the events of {} batch(es) are stored but could not be sent: {}",
+                commit->batches.size(), *commit->publish_error);
   engine_.recycle(std::move(commit->events.events));
   log_->debug("ingest: {} batch(es), {} sample(s), {} event(s) committed", commit->batches.size(),
               flight.samples, flight.events);

@@ -172,7 +172,13 @@ void StoreWriter::run(std::string wake_endpoint) {
         commit->error = error.what();
       }
       if (!commit->error && publish_) {
-        publish_(commit->publications);
+        // Committed is committed: a send that fails leaves the events in the log, and the
+        // subscribers' next heartbeat shows them the gap (they take a snapshot).
+        try {
+          publish_(commit->publications);
+        } catch (const std::exception& error) {
+          commit->publish_error = error.what();
+        }
         commit->publications.clear();  // the frames are sent; their text goes with the last one
       }
     }

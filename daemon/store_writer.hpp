@@ -77,6 +77,7 @@ struct IngestCommit {
   std::vector<Publication> publications;  // to publish once committed (sent, when the writer publishes)
   std::int64_t last_batch_seq = 0;
   std::optional<std::string> error;  // rolled back, or not tried after an earlier failure
+  std::optional<std::string> publish_error;  // committed, but sending its events failed
 };
 
 class StoreWriter {

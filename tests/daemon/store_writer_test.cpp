@@ -110,5 +110,28 @@ TEST_F(StoreWriterTest, AfterAFailureTheQueueIsRefusedUntilCleared) {
   EXPECT_TRUE(store.batch_reply("b"));
 }
 
+TEST_F(StoreWriterTest, PublishesEachCommitRightAfterItAndNothingOfAFailedOne) {
+  Store store(dir_.string(), SyncMode::normal);
+  Store other(dir_.string(), SyncMode::normal);  // another connection sees only what is committed
+  std::vector<std::string> sent;  // the topics, in the order the callback got them
+  std::vector<std::int64_t> events_stored_when_sent;
+  auto publish = [&](std::vector<Publication>& publications) {
+    events_stored_when_sent.push_back(other.event_count());
+    for (Publication& publication : publications) sent.push_back(publication.topic.to_string());
+  };
+  auto first = commit("a", 1, 2), refused = commit("a", 3, 1);
+  {
+    StoreWriter writer(store, context_, kWake, publish);
+    writer.submit(first);
+    writer.submit(refused);  // the batch id is taken: rolled back, so nothing of it goes out
+    writer.wait_idle();
+  }
+  EXPECT_EQ(sent, (std::vector<std::string>{"workload_pressures.red.caseload_high", "workload_pressures.red.caseload_high"}));
+  EXPECT_EQ(events_stored_when_sent, (std::vector<std::int64_t>{2}));  // after its commit, not before
+  EXPECT_TRUE(first->publications.empty());  // handed over, not kept for the serving thread
+  EXPECT_FALSE(first->publish_error);
+  EXPECT_TRUE(refused->error);
+}
+
 }  // namespace
 }  // namespace bandwatch::daemon
