@@ -836,7 +836,10 @@ void Server::record_events(std::vector<engine::Event>&& events) {
   } else {
     recorded_.events.insert(recorded_.events.end(), std::make_move_iterator(events.begin()),
                             std::make_move_iterator(events.end()));
-    engine_.recycle(std::move(events));  // moved out of; the list's storage serves again
+    // Only the list's storage goes back: the moved-from events own no memory, and as spares the
+    // engine would refill them first, allocating every string again.
+    events.clear();
+    engine_.recycle(std::move(events));
   }
 }
 
