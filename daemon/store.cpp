@@ -5,6 +5,8 @@
 
 #include <filesystem>
 
+#include "daemon/event_records.hpp"
+
 namespace bandwatch::daemon {
 
 namespace {
@@ -230,28 +232,22 @@ std::int64_t Store::batch_count() {
 
 namespace {
 
-// The event log is JSON lines that repeat the same member names: LZ4 makes a block about seven
-// times smaller in less time than writing the difference costs, and the log is most of what the
-// daemon writes. A stored block is a BLOB: the text's length (4 bytes, little-endian), then the
-// LZ4 block. A TEXT value is a block stored as it is (one too long for LZ4; logs written before
-// compression).
-// Returns the stored size (0: too long for LZ4). `compressed` only grows, so a commit does not
-// zero-fill a fresh buffer the size of its block.
-std::size_t compress_event_lines(std::string_view lines, std::string& compressed) {
-  if (lines.size() > LZ4_MAX_INPUT_SIZE) return 0;
-  int bound = LZ4_compressBound(static_cast<int>(lines.size()));
-  if (compressed.size() < 4 + static_cast<std::size_t>(bound)) compressed.resize(4 + static_cast<std::size_t>(bound));
-  auto length = static_cast<std::uint32_t>(lines.size());
-  for (int i = 0; i < 4; ++i) compressed[static_cast<std::size_t>(i)] = static_cast<char>(length >> (8 * i));
-  int written = LZ4_compress_default(lines.data(), compressed.data() + 4, static_cast<int>(lines.size()), bound);
-  return written > 0 ? 4 + static_cast<std::size_t>(written) : 0;
-}
+// A stored block is a BLOB: kRecordsTag, then the events' records (event_records.hpp), read back
+// as JSON lines. Older logs still read: a BLOB of JSON lines compressed with LZ4 (the text's
+// length in 4 little-endian bytes, then the LZ4 block; the length's last byte is at most 0x7e,
+// which the tag's 0xff can never be) and, older still, a TEXT of JSON lines.
+constexpr std::string_view kRecordsTag("bw2\xff", 4);
 
 std::string event_lines(auto& s, int column, std::int64_t block, const std::string& path) {
   std::string stored = s.text(column);
   if (!s.is_blob(column)) return stored;
   auto damaged = [&] { return StoreError(path + ": event block " + std::to_string(block) + " is damaged"); };
   if (stored.size() < 4) throw damaged();
+  if (std::string_view(stored).substr(0, kRecordsTag.size()) == kRecordsTag) {
+    std::string lines;
+    if (!append_event_record_lines(std::string_view(stored).substr(kRecordsTag.size()), lines)) throw damaged();
+    return lines;
+  }
   std::uint32_t length = 0;
   for (int i = 3; i >= 0; --i) length = (length << 8) | static_cast<unsigned char>(stored[static_cast<std::size_t>(i)]);
   if (length > LZ4_MAX_INPUT_SIZE) throw damaged();
@@ -331,7 +327,7 @@ std::optional<Checkpoint> Store::read_checkpoint() {
 }
 
 std::int64_t Store::append_event_block(std::optional<std::uint64_t> first, std::optional<std::uint64_t> last,
-                                       std::size_t count, std::string_view lines) {
+                                       std::size_t count, std::string_view records) {
   Statement& s = statement(kBlockInsert,
                            "INSERT INTO event_blocks(first_sequence, last_sequence, count, events) "
                            "VALUES (?1, ?2, ?3, ?4)");
@@ -340,8 +336,9 @@ std::int64_t Store::append_event_block(std::optional<std::uint64_t> first, std::
   if (last) s.bind(2, static_cast<std::int64_t>(*last));
   else s.bind_null(2);
   s.bind(3, static_cast<std::int64_t>(count));
-  if (std::size_t stored = compress_event_lines(lines, compressed_)) s.bind_blob(4, std::string_view(compressed_.data(), stored));
-  else s.bind(4, lines);
+  block_.assign(kRecordsTag);
+  block_.append(records);
+  s.bind_blob(4, block_);
   s.run();
   return sqlite3_last_insert_rowid(db_);
 }

@@ -5,8 +5,8 @@
 //   checkpoint       the engine state (engine::encode_state) after a given batch; restart loads it
 //                    and replays the batches after it, so every batch that was answered `ok` is
 //                    in the engine exactly once
-//   event_blocks     the event log, one row per transaction: its events as JSON lines (LZ4), each with its
-//                    sequence number (null when a silence kept it from being published), and the
+//   event_blocks     the event log, one row per transaction: its events as records (read back
+//                    as JSON lines), each with its sequence number (null when a silence kept it from being published), and the
 //                    range of sequence numbers it holds. One row per transaction, not per event:
 //                    a batch can yield thousands of events, and a row each would cost more than
 //                    the evaluation.
@@ -111,9 +111,10 @@ class Store {
   std::optional<Checkpoint> read_checkpoint();
 
   // ---- events ----
-  /// Appends the events of one transaction; returns the block's id.
+  /// Appends the events of one transaction, as records (event_records.hpp); returns the block's
+  /// id. Blocks read back as JSON lines, one per event.
   std::int64_t append_event_block(std::optional<std::uint64_t> first, std::optional<std::uint64_t> last,
-                                  std::size_t count, std::string_view lines);
+                                  std::size_t count, std::string_view records);
   /// Blocks holding published events with sequence >= `from`, in order, until they hold about
   /// `limit_events` of them (the caller picks the events out of the lines).
   std::vector<EventBlock> event_blocks_from(std::uint64_t from, std::size_t limit_events);
@@ -146,7 +147,7 @@ class Store {
   sqlite3* db_ = nullptr;
   bool in_transaction_ = false;
   std::vector<std::unique_ptr<Statement>> statements_;
-  std::string compressed_;  // append_event_block's buffer, kept between commits
+  std::string block_;  // append_event_block's buffer, kept between commits
 };
 
 }  // namespace bandwatch::daemon

@@ -32,12 +32,12 @@ void release_frame(void*, void* hint) {
 }  // namespace
 
 void write_events(Store& store, const EventWrites& events, std::vector<Publication>& publications) {
-  // Text, not a JSON tree: this runs for every event of every batch. Each event's members are
-  // written once, into the log's line, and copied from there into its feed messages.
+  // Text, not a JSON tree: this runs for every event of every batch. The log takes each event as
+  // a record; its JSON is written only for the feed, once, and copied into each route's message.
   // Kept between calls (one writer thread): a fresh buffer for each commit's hundreds of kilobytes
   // would be fresh pages, faulted in and zeroed by the kernel every time.
-  thread_local std::string lines;
-  lines.clear();
+  thread_local std::string records, members;
+  records.clear();
   auto feed = std::make_unique<FeedText>();
   feed->text.reserve(events.events.size() * 400);  // a message's usual size; more only reallocates
   struct Span {
@@ -48,47 +48,32 @@ void write_events(Store& store, const EventWrites& events, std::vector<Publicati
   for (std::size_t e = 0; e < events.events.size(); ++e) {
     const engine::Event& event = events.events[e];
     const EventNumbers& numbered = events.numbers[e];
-    const std::vector<std::string>& routes = feed_routes(event.routes);
+    append_event_record(records, event, numbered);
+    if (!numbered.sequence) continue;  // silenced: logged, not published
+    if (!first) first = numbered.sequence;
+    last = numbered.sequence;
     std::string_view kind = numbered.ack ? std::string_view("acknowledged") : engine::to_string(event.kind);
-    lines += "{\"route_sequences\":{";
-    for (std::size_t i = 0; i < numbered.route_sequences.size(); ++i) {
-      if (i) lines.push_back(',');
-      append_json_string(lines, routes[i]);
-      lines += ':';
-      append_number(lines, numbered.route_sequences[i]);
+    members.clear();
+    append_event_json_fields(members, event, numbered.sequence, kind, numbered.ack ? &*numbered.ack : nullptr);
+    const std::vector<std::string>& routes = feed_routes(event.routes);
+    std::string_view severity = topic_severity(event);
+    std::string& text = feed->text;
+    for (std::size_t i = 0; i < routes.size(); ++i) {
+      Span& span = spans.emplace_back();
+      span.topic = text.size();
+      append_topic(text, routes[i], severity, event.rule);
+      span.payload = text.size();
+      text += "{\"route\":";
+      append_json_string(text, routes[i]);
+      text += ",\"route_sequence\":";
+      append_number(text, numbered.route_sequences[i]);
+      text += ',';
+      text += members;
+      text += '}';
+      span.end = text.size();
     }
-    lines += "},";
-    if (numbered.silenced_by) {
-      lines += "\"silenced_by\":";
-      append_number(lines, *numbered.silenced_by);
-      lines += ',';
-    }
-    std::size_t fields = lines.size();
-    append_event_json_fields(lines, event, numbered.sequence, kind, numbered.ack ? &*numbered.ack : nullptr);
-    std::string_view members(lines.data() + fields, lines.size() - fields);
-    if (numbered.sequence) {
-      if (!first) first = numbered.sequence;
-      last = numbered.sequence;
-      std::string_view severity = topic_severity(event);
-      std::string& text = feed->text;
-      for (std::size_t i = 0; i < routes.size(); ++i) {
-        Span& span = spans.emplace_back();
-        span.topic = text.size();
-        append_topic(text, routes[i], severity, event.rule);
-        span.payload = text.size();
-        text += "{\"route\":";
-        append_json_string(text, routes[i]);
-        text += ",\"route_sequence\":";
-        append_number(text, numbered.route_sequences[i]);
-        text += ',';
-        text += members;
-        text += '}';
-        span.end = text.size();
-      }
-    }
-    lines += "}\n";
   }
-  if (!events.events.empty()) store.append_event_block(first, last, events.events.size(), lines);
+  if (!events.events.empty()) store.append_event_block(first, last, events.events.size(), records);
   store.set_meta("sequence", std::to_string(events.sequence));
   for (const auto& [route, sequence] : events.route_sequences) store.set_route_sequence(route, sequence);
   for (std::uint64_t alert : events.deleted_acks) store.delete_ack(alert);

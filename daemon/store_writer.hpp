@@ -30,9 +30,9 @@
 #include <utility>
 #include <vector>
 
-#include <boost/container/small_vector.hpp>
 #include <zmq.hpp>
 
+#include "daemon/event_records.hpp"
 #include "daemon/protocol.hpp"
 #include "daemon/store.hpp"
 #include "engine/engine.hpp"
@@ -43,15 +43,6 @@ namespace bandwatch::daemon {
 struct Publication {
   zmq::message_t topic;
   zmq::message_t payload;
-};
-
-/// The numbers the serving thread gave an event; its text is written later, off that thread.
-struct EventNumbers {
-  std::optional<Acknowledgement> ack;             // an `acknowledged` event
-  std::optional<std::uint64_t> sequence;          // none: a silence keeps it off the feed
-  std::optional<std::int64_t> silenced_by;
-  // One per route (per `unrouted` when none): most events have one or two, kept inline.
-  boost::container::small_vector<std::uint64_t, 2> route_sequences;
 };
 
 /// The events of one transaction and the sequence numbers after it.
@@ -65,8 +56,8 @@ struct EventWrites {
   std::vector<std::uint64_t> deleted_acks;  // acknowledgements the events ended
 };
 
-/// Writes `events` into the open transaction (the log keeps each event as one JSON line) and
-/// appends the feed's messages for them to `publications`.
+/// Writes `events` into the open transaction (the log keeps each event as a record; see
+/// event_records.hpp) and appends the feed's messages for them to `publications`.
 void write_events(Store& store, const EventWrites& events, std::vector<Publication>& publications);
 
 /// One ingest transaction: a group's batches with their events.

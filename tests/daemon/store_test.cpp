@@ -1,12 +1,15 @@
 // The SQLite store: what is committed survives reopening; what is rolled back is gone; repeats
-// of a batch id are found; the event log keeps sequence numbers.
+// of a batch id are found; the event log keeps sequence numbers and every member of its events.
 #include "daemon/store.hpp"
 
 #include <gtest/gtest.h>
+#include <lz4.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
 #include <filesystem>
+
+#include "daemon/event_records.hpp"
 
 namespace bandwatch::daemon {
 namespace {
@@ -31,18 +34,39 @@ class StoreTest : public ::testing::Test {
     row.received_at = "2020-02-04T10:00:00Z";
     return row;
   }
+  /// Records of plain events with these sequence numbers (none: silenced), and in `lines` the
+  /// JSON lines they read back as.
+  static std::string records_of(std::vector<std::optional<std::uint64_t>> sequences, std::string& lines) {
+    std::string records;
+    lines.clear();
+    for (std::size_t i = 0; i < sequences.size(); ++i) {
+      engine::Event event;
+      event.alert_id = i + 1;
+      event.rule = "caseload_high";
+      EventNumbers numbers;
+      numbers.sequence = sequences[i];
+      if (!sequences[i]) numbers.silenced_by = 1;
+      append_event_record(records, event, numbers);
+      append_event_log_line(lines, event, numbers);
+      lines += '\n';
+    }
+    return records;
+  }
   fs::path dir_;
 };
 
 TEST_F(StoreTest, CommittedStateSurvivesReopening) {
+  std::string first_lines, silenced_lines, second_lines;
+  std::string first = records_of({1, std::nullopt}, first_lines), silenced = records_of({std::nullopt}, silenced_lines),
+              second = records_of({2}, second_lines);
   {
     Store store(dir_.string(), SyncMode::full);
     store.begin();
     EXPECT_EQ(store.insert_batch(batch("b1")), 1);
     EXPECT_EQ(store.insert_batch(batch("b2")), 2);
-    store.append_event_block(1, 1, 2, "{\"sequence\":1}\n{\"sequence\":null}\n");
-    store.append_event_block(std::nullopt, std::nullopt, 1, "{\"sequence\":null}\n");
-    store.append_event_block(2, 2, 1, "{\"sequence\":2}\n");
+    store.append_event_block(1, 1, 2, first);
+    store.append_event_block(std::nullopt, std::nullopt, 1, silenced);
+    store.append_event_block(2, 2, 1, second);
     store.set_meta("sequence", "2");
     store.set_route_sequence("workload_pressures", 2);
     store.upsert_ack(2, R"({"by":"me"})");
@@ -58,7 +82,8 @@ TEST_F(StoreTest, CommittedStateSurvivesReopening) {
   EXPECT_EQ(store.last_event_block(), 3);
   auto blocks = store.event_blocks_from(2, 10);  // blocks without published events never match
   ASSERT_EQ(blocks.size(), 1u);
-  EXPECT_EQ(blocks[0].events, "{\"sequence\":2}\n");
+  EXPECT_EQ(blocks[0].events, second_lines);
+  EXPECT_NE(second_lines.find("\"sequence\":2,"), std::string::npos);
   EXPECT_EQ(store.event_blocks_from(1, 10).size(), 2u);
   std::vector<std::int64_t> after;
   store.for_each_event_block_after(1, [&](const EventBlock& block) { after.push_back(block.id); });
@@ -67,25 +92,81 @@ TEST_F(StoreTest, CommittedStateSurvivesReopening) {
   EXPECT_EQ(store.last_batch()->batch_id, "b2");
 }
 
-// The log is stored compressed: a block of many similar lines reads back byte for byte and takes
-// far less room than its text; a block stored as plain TEXT (before compression) still reads; a
+// The log is stored as records and read back as JSON lines: every member of every kind of event
+// survives, the lines are the ones the log has always shown, the records take far less room than
+// the lines; blocks of the older forms (JSON lines compressed with LZ4, plain TEXT) still read; a
 // damaged block is an error naming it, not wrong events.
-TEST_F(StoreTest, EventLogIsCompressedAndReadsBackExactly) {
-  std::string lines;
-  for (int i = 1; i <= 2000; ++i)
-    lines += R"({"alert_id":)" + std::to_string(i) + R"(,"kind":"fired","labels":{"team":"T)" + std::to_string(i % 7) +
-             R"("},"message":"caseload over 20","sequence":)" + std::to_string(i) + "}\n";
+TEST_F(StoreTest, EventLogReadsBackExactlyInEveryForm) {
+  std::vector<engine::Event> events(3);
+  std::vector<EventNumbers> numbers(3);
+  events[0].kind = engine::EventKind::escalated;
+  events[0].alert_id = 7;
+  events[0].source = engine::AlertSource::rule;
+  events[0].rule = "practitioner_caseload";
+  events[0].labels = {{"team", "The \"A\" Team\nNorth"}, {"worker", "Zoë"}};
+  events[0].severity = ast::Colour::red;
+  events[0].value = -23.25;
+  events[0].unit = ast::Unit::count;
+  events[0].formatted_value = "-23.25";
+  events[0].message = "Zoë (The \"A\" Team) holds -23.25 cases";
+  events[0].routes = {"workload_pressures", "performance_clinic"};
+  events[0].as_of = *parse_iso_date("2020-02-04");
+  events[0].since = *parse_iso_date("1969-12-31");
+  numbers[0].sequence = 41;
+  numbers[0].route_sequences = {17, 9};
+  events[1] = events[0];
+  events[1].kind = engine::EventKind::fired;
+  numbers[1].ack = Acknowledgement{"Team manager", "seen\nat the clinic", parse_iso_date("2020-03-01"), "2020-02-05T09:00:00Z"};
+  numbers[1].sequence = 42;
+  numbers[1].route_sequences = {18, 10};
+  events[2].kind = engine::EventKind::stale;
+  events[2].alert_id = 8;
+  events[2].source = engine::AlertSource::stale;
+  events[2].rule = "annex_a";
+  events[2].unit = ast::Unit::days;
+  events[2].value = 35;
+  numbers[2].silenced_by = 3;  // no sequence: kept off the feed
+  std::string records, lines;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    append_event_record(records, events[i], numbers[i]);
+    append_event_log_line(lines, events[i], numbers[i]);
+    lines += '\n';
+  }
+  // The line as the log has always written it (members sorted, as nlohmann sorts them).
+  EXPECT_EQ(lines.substr(0, lines.find('\n')),
+            R"({"route_sequences":{"workload_pressures":17,"performance_clinic":9},"alert_id":7,"as_of":"2020-02-04",)"
+            R"("formatted_value":"-23.25","kind":"escalated","labels":{"team":"The \"A\" Team\nNorth","worker":"Zoë"},)"
+            R"("message":"Zoë (The \"A\" Team) holds -23.25 cases","routes":["workload_pressures","performance_clinic"],)"
+            R"("rule":"practitioner_caseload","sequence":41,"severity":"red","since":"1969-12-31","source":"rule",)"
+            R"("unit":"count","value":-23.25})");
+  EXPECT_NE(lines.find(R"("acknowledgement":{"at":"2020-02-05T09:00:00Z","by":"Team manager","note":"seen\nat the clinic","review":"2020-03-01"},"alert_id":7)"), std::string::npos) << lines;
+  EXPECT_NE(lines.find(R"({"route_sequences":{},"silenced_by":3,"alert_id":8,)"), std::string::npos) << lines;
+  // Cut anywhere, the records are either whole events or refused; never read past their end.
+  for (std::size_t cut = 0; cut < records.size(); ++cut) {
+    std::string partial;
+    append_event_record_lines(std::string_view(records).substr(0, cut), partial);
+    EXPECT_TRUE(lines.starts_with(partial)) << "cut at " << cut;
+  }
+
+  std::string old_lines = "{\"sequence\":43}\n{\"sequence\":44}\n";
+  std::string compressed(4 + static_cast<std::size_t>(LZ4_compressBound(static_cast<int>(old_lines.size()))), '\0');
+  for (int i = 0; i < 4; ++i) compressed[static_cast<std::size_t>(i)] = static_cast<char>(old_lines.size() >> (8 * i));
+  int written = LZ4_compress_default(old_lines.data(), compressed.data() + 4, static_cast<int>(old_lines.size()),
+                                     static_cast<int>(compressed.size() - 4));
+  ASSERT_GT(written, 0);
+  compressed.resize(4 + static_cast<std::size_t>(written));
   {
     Store store(dir_.string(), SyncMode::normal);
     store.begin();
-    store.append_event_block(1, 2000, 2000, lines);
+    store.append_event_block(41, 42, 3, records);
     store.commit();
   }
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((dir_ / "bandwatch.db").string().c_str(), &db), SQLITE_OK);
-  auto query = [&](const char* sql) {
+  auto query = [&](const char* sql, std::string_view blob = {}) {
     sqlite3_stmt* statement = nullptr;
     EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &statement, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    if (!blob.empty()) sqlite3_bind_blob(statement, 1, blob.data(), static_cast<int>(blob.size()), SQLITE_TRANSIENT);
     std::string first;
     if (sqlite3_step(statement) == SQLITE_ROW && sqlite3_column_text(statement, 0))
       first = reinterpret_cast<const char*>(sqlite3_column_text(statement, 0));
@@ -93,24 +174,30 @@ TEST_F(StoreTest, EventLogIsCompressedAndReadsBackExactly) {
     return first;
   };
   EXPECT_EQ(query("SELECT typeof(events) FROM event_blocks WHERE id = 1"), "blob");
-  EXPECT_LT(std::stoul(query("SELECT length(events) FROM event_blocks WHERE id = 1")), lines.size() / 4);
-  query("INSERT INTO event_blocks(first_sequence, last_sequence, count, events) VALUES (2001, 2001, 1, '{\"sequence\":2001}\n')");
+  EXPECT_LT(std::stoul(query("SELECT length(events) FROM event_blocks WHERE id = 1")), lines.size() * 2 / 3);
+  query("INSERT INTO event_blocks(first_sequence, last_sequence, count, events) VALUES (43, 44, 2, ?1)", compressed);
+  query("INSERT INTO event_blocks(first_sequence, last_sequence, count, events) VALUES (45, 45, 1, '{\"sequence\":45}\n')");
   {
     Store store(dir_.string(), SyncMode::normal);
     auto blocks = store.event_blocks_from(1, 5000);
-    ASSERT_EQ(blocks.size(), 2u);
+    ASSERT_EQ(blocks.size(), 3u);
     EXPECT_EQ(blocks[0].events, lines);
-    EXPECT_EQ(blocks[1].events, "{\"sequence\":2001}\n");
+    EXPECT_EQ(blocks[1].events, old_lines);
+    EXPECT_EQ(blocks[2].events, "{\"sequence\":45}\n");
   }
-  query("UPDATE event_blocks SET events = substr(events, 1, 40) WHERE id = 1");
+  for (int block : {1, 2}) {
+    std::string sql = "UPDATE event_blocks SET events = substr(events, 1, 12) WHERE id = " + std::to_string(block);
+    query(sql.c_str());
+    Store store(dir_.string(), SyncMode::normal);
+    try {
+      store.for_each_event_block_after(block - 1, [](const EventBlock&) {});
+      FAIL() << "a damaged block was read";
+    } catch (const StoreError& error) {
+      EXPECT_NE(std::string(error.what()).find("event block " + std::to_string(block) + " is damaged"), std::string::npos)
+          << error.what();
+    }
+  }
   sqlite3_close(db);
-  Store store(dir_.string(), SyncMode::normal);
-  try {
-    store.for_each_event_block_after(0, [](const EventBlock&) {});
-    FAIL() << "a damaged block was read";
-  } catch (const StoreError& error) {
-    EXPECT_NE(std::string(error.what()).find("event block 1 is damaged"), std::string::npos) << error.what();
-  }
 }
 
 TEST_F(StoreTest, RollbackLeavesNothing) {
