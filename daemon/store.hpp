@@ -6,8 +6,8 @@
 //                    and replays the batches after it, so every batch that was answered `ok` is
 //                    in the engine exactly once
 //   event_blocks     the event log, one row per transaction: its events as records (read back
-//                    as JSON lines), each with its sequence number (null when a silence kept it from being published), and the
-//                    range of sequence numbers it holds. One row per transaction, not per event:
+//                    as JSON lines), each with its sequence number (null when a silence kept it
+//                    from being published), and the range of sequence numbers it holds. One row per transaction, not per event:
 //                    a batch can yield thousands of events, and a row each would cost more than
 //                    the evaluation.
 //   route_sequences  the last sequence number of each route's feed

@@ -1,6 +1,6 @@
 // Writes the ingest transactions on a thread of its own, so the serving thread evaluates the next
-// group of batches while the last group is being written: the events' text (for the log and the
-// feed) and the SQLite commit are about half the work of a batch. Transactions are written, and
+// group of batches while the last group is being written: the events' records (for the log),
+// their text (for the feed) and the SQLite commit are about half the work of a batch. Transactions are written, and
 // finish, in the order they were submitted.
 //
 // Right after a commit the writer publishes its events (through the `publish` callback, when
