@@ -1,6 +1,5 @@
 #include "daemon/event_records.hpp"
 
-#include <charconv>
 #include <cstring>
 
 namespace bandwatch::daemon {
@@ -97,12 +96,6 @@ class Reader {
   bool ok_ = true;
 };
 
-template <typename Integer>
-void append_number(std::string& out, Integer value) {
-  char digits[24];
-  out.append(digits, std::to_chars(digits, digits + sizeof digits, value).ptr);
-}
-
 }  // namespace
 
 void append_event_record(std::string& out, const engine::Event& event, const EventNumbers& numbers) {
@@ -144,6 +137,10 @@ void append_event_record(std::string& out, const engine::Event& event, const Eve
   out.resize(static_cast<std::size_t>(at - out.data()));
 }
 
+std::string_view event_kind_name(const engine::Event& event, const EventNumbers& numbers) {
+  return numbers.ack ? std::string_view("acknowledged") : engine::to_string(event.kind);
+}
+
 void append_event_log_line(std::string& out, const engine::Event& event, const EventNumbers& numbers) {
   const std::vector<std::string>& routes = feed_routes(event.routes);
   out += "{\"route_sequences\":{";
@@ -151,16 +148,16 @@ void append_event_log_line(std::string& out, const engine::Event& event, const E
     if (i) out.push_back(',');
     append_json_string(out, routes[i]);
     out += ':';
-    append_number(out, numbers.route_sequences[i]);
+    append_json_integer(out, numbers.route_sequences[i]);
   }
   out += "},";
   if (numbers.silenced_by) {
     out += "\"silenced_by\":";
-    append_number(out, *numbers.silenced_by);
+    append_json_integer(out, *numbers.silenced_by);
     out += ',';
   }
-  std::string_view kind = numbers.ack ? std::string_view("acknowledged") : engine::to_string(event.kind);
-  append_event_json_fields(out, event, numbers.sequence, kind, numbers.ack ? &*numbers.ack : nullptr);
+  append_event_json_fields(out, event, numbers.sequence, event_kind_name(event, numbers),
+                           numbers.ack ? &*numbers.ack : nullptr);
   out += '}';
 }
 

@@ -31,6 +31,9 @@ struct EventNumbers {
   boost::container::small_vector<std::uint64_t, 2> route_sequences;
 };
 
+/// The event's kind as the log and the feed name it: "acknowledged" for an acknowledgement.
+std::string_view event_kind_name(const engine::Event& event, const EventNumbers& numbers);
+
 /// Appends the record of one event.
 void append_event_record(std::string& out, const engine::Event& event, const EventNumbers& numbers);
 

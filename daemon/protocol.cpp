@@ -363,6 +363,16 @@ void append_json_number(std::string& out, double value) {
   json.number(value);
 }
 
+void append_json_integer(std::string& out, std::uint64_t value) {
+  char digits[24];
+  out.append(digits, std::to_chars(digits, digits + sizeof digits, value).ptr);
+}
+
+void append_json_integer(std::string& out, std::int64_t value) {
+  char digits[24];
+  out.append(digits, std::to_chars(digits, digits + sizeof digits, value).ptr);
+}
+
 namespace {
 
 void append_key(std::string& out, std::string_view key) {

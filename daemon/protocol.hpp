@@ -159,6 +159,9 @@ void append_event_json_fields(std::string& out, const engine::Event& event, std:
 void append_json_string(std::string& out, std::string_view text);
 /// Appends a number as json_number writes it (integer when whole, null when not finite).
 void append_json_number(std::string& out, double value);
+/// Appends an integer as JSON (sequence numbers, ids).
+void append_json_integer(std::string& out, std::uint64_t value);
+void append_json_integer(std::string& out, std::int64_t value);
 
 /// value.dump(), with bytes that are not UTF-8 replaced (U+FFFD) instead of throwing.
 std::string dump_json(const nlohmann::json& value);

@@ -1,6 +1,5 @@
 #include "daemon/store.hpp"
 
-#include <lz4.h>
 #include <sqlite3.h>
 
 #include <filesystem>
@@ -232,28 +231,18 @@ std::int64_t Store::batch_count() {
 
 namespace {
 
-// A stored block is a BLOB: kRecordsTag, then the events' records (event_records.hpp), read back
-// as JSON lines. Older logs still read: a BLOB of JSON lines compressed with LZ4 (the text's
-// length in 4 little-endian bytes, then the LZ4 block; the length's last byte is at most 0x7e,
-// which the tag's 0xff can never be) and, older still, a TEXT of JSON lines.
+// A stored block is a BLOB: kRecordsTag (the form's version), then the events' records
+// (event_records.hpp), read back as JSON lines. Logs written before the records, TEXT of JSON
+// lines, still read.
 constexpr std::string_view kRecordsTag("bw2\xff", 4);
 
 std::string event_lines(auto& s, int column, std::int64_t block, const std::string& path) {
   std::string stored = s.text(column);
   if (!s.is_blob(column)) return stored;
   auto damaged = [&] { return StoreError(path + ": event block " + std::to_string(block) + " is damaged"); };
-  if (stored.size() < 4) throw damaged();
-  if (std::string_view(stored).substr(0, kRecordsTag.size()) == kRecordsTag) {
-    std::string lines;
-    if (!append_event_record_lines(std::string_view(stored).substr(kRecordsTag.size()), lines)) throw damaged();
-    return lines;
-  }
-  std::uint32_t length = 0;
-  for (int i = 3; i >= 0; --i) length = (length << 8) | static_cast<unsigned char>(stored[static_cast<std::size_t>(i)]);
-  if (length > LZ4_MAX_INPUT_SIZE) throw damaged();
-  std::string lines(length, '\0');
-  int read = LZ4_decompress_safe(stored.data() + 4, lines.data(), static_cast<int>(stored.size() - 4), static_cast<int>(length));
-  if (read != static_cast<int>(length)) throw damaged();
+  if (std::string_view(stored).substr(0, kRecordsTag.size()) != kRecordsTag) throw damaged();
+  std::string lines;
+  if (!append_event_record_lines(std::string_view(stored).substr(kRecordsTag.size()), lines)) throw damaged();
   return lines;
 }
 

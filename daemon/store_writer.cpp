@@ -3,7 +3,6 @@
 #include <pthread.h>
 
 #include <atomic>
-#include <charconv>
 #include <memory>
 
 namespace bandwatch::daemon {
@@ -17,12 +16,6 @@ struct FeedText {
   std::string text;
   std::atomic<std::size_t> frames{0};
 };
-
-template <typename Integer>
-void append_number(std::string& out, Integer value) {
-  char digits[24];
-  out.append(digits, std::to_chars(digits, digits + sizeof digits, value).ptr);
-}
 
 void release_frame(void*, void* hint) {
   auto* feed = static_cast<FeedText*>(hint);
@@ -52,9 +45,9 @@ void write_events(Store& store, const EventWrites& events, std::vector<Publicati
     if (!numbered.sequence) continue;  // silenced: logged, not published
     if (!first) first = numbered.sequence;
     last = numbered.sequence;
-    std::string_view kind = numbered.ack ? std::string_view("acknowledged") : engine::to_string(event.kind);
     members.clear();
-    append_event_json_fields(members, event, numbered.sequence, kind, numbered.ack ? &*numbered.ack : nullptr);
+    append_event_json_fields(members, event, numbered.sequence, event_kind_name(event, numbered),
+                             numbered.ack ? &*numbered.ack : nullptr);
     const std::vector<std::string>& routes = feed_routes(event.routes);
     std::string_view severity = topic_severity(event);
     std::string& text = feed->text;
@@ -66,7 +59,7 @@ void write_events(Store& store, const EventWrites& events, std::vector<Publicati
       text += "{\"route\":";
       append_json_string(text, routes[i]);
       text += ",\"route_sequence\":";
-      append_number(text, numbered.route_sequences[i]);
+      append_json_integer(text, numbered.route_sequences[i]);
       text += ',';
       text += members;
       text += '}';

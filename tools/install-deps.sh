@@ -8,7 +8,6 @@ packages=(
   libzmq3-dev cppzmq-dev                                # the daemon's sockets (CURVE included)
   libspdlog-dev                                         # the daemon's logs
   libsqlite3-dev                                        # the daemon's durable state
-  liblz4-dev                                            # the daemon's event log, compressed
   nlohmann-json3-dev                                    # JSON on the wire and in reports
   libcsv-dev                                            # RFC 4180 / Excel CSV extracts
   libgtest-dev libgmock-dev libbenchmark-dev            # tests and benchmarks
