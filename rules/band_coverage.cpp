@@ -1,4 +1,4 @@
-#include "rules/band_coverage.hpp"
+#include "band_coverage.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -10,7 +10,7 @@
 #include <tuple>
 #include <utility>
 
-#include "rules/band_coverage.hpp"
+#include "band_coverage.hpp"
 
 namespace bandwatch {
 namespace {

@@ -1,5 +1,5 @@
 // Band coverage: gaps and overlaps over the reals and over the lattice of rounded values.
-#include "rules/band_coverage.hpp"
+#include "band_coverage.hpp"  // internal to rules/
 
 #include <gtest/gtest.h>
 
