@@ -32,8 +32,8 @@
 #include <nlohmann/json.hpp>
 #include <zmq.hpp>
 
-#include "daemon/client.hpp"
-#include "daemon/protocol.hpp"
+#include "protocol/client.hpp"
+#include "protocol/protocol.hpp"
 
 namespace {
 
@@ -41,7 +41,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 using bandwatch::Date;
-using namespace bandwatch::daemon;
+using namespace bandwatch::protocol;
 
 struct Options {
   std::string bandwatchd, workload, sync = "normal";

@@ -3,8 +3,9 @@
 #include <cstdio>
 #include <iostream>
 
-#include "clients/commands.hpp"
-#include "clients/rule_files.hpp"
+#include "command.hpp"
+#include "commands.hpp"
+#include "loader/rule_files.hpp"
 
 namespace bandwatch::cli {
 
@@ -33,8 +34,8 @@ int run_check(const Arguments& args) {
     std::cerr << options << "\n";
     return 2;
   }
-  LoadedRules loaded = load_rules(vm["paths"].as<std::vector<std::string>>());
-  check_program(loaded);
+  loader::LoadedRules loaded = loader::load_rules(vm["paths"].as<std::vector<std::string>>());
+  loader::check_program(loaded);
   if (vm.count("dump-ast"))
     for (const ast::File& file : loaded.files) std::cout << "# " << file.path << "\n" << ast::dump(file);
   print_diagnostics(loaded.diagnostics, loaded.sources);

@@ -8,9 +8,9 @@
 
 #include <boost/program_options.hpp>
 
-#include "clients/commands.hpp"
-#include "clients/daemon_common.hpp"
-#include "daemon/protocol.hpp"
+#include "commands.hpp"
+#include "daemon_common.hpp"
+#include "protocol/protocol.hpp"
 
 namespace bandwatch::cli {
 
@@ -20,7 +20,7 @@ using nlohmann::json;
 namespace {
 
 struct Common {
-  std::string control{daemon::kDefaultControl};
+  std::string control{protocol::kDefaultControl};
   std::string format = "text";
   ConnectionOptions connection;
 };
@@ -66,7 +66,7 @@ std::optional<json> ask(const char* command, const Common& common, const json& r
     return std::nullopt;
   }
   zmq::context_t context(1);
-  daemon::LazyPirateClient client(context, common.control, *security,
+  protocol::LazyPirateClient client(context, common.control, *security,
                                   std::chrono::milliseconds(common.connection.timeout_ms),
                                   common.connection.retries);
   client.on_retry = [&](int attempt) {
@@ -79,7 +79,7 @@ std::optional<json> ask(const char* command, const Common& common, const json& r
   std::string text = request.dump();
   std::string_view frames[] = {text};
   std::vector<std::string> reply;
-  if (client.request(frames, reply, error) != daemon::RequestStatus::ok) {
+  if (client.request(frames, reply, error) != protocol::RequestStatus::ok) {
     std::fprintf(stderr, "bandwatch %s: %s\n", command, error.c_str());
     code = kExitNoReply;
     return std::nullopt;

@@ -18,9 +18,10 @@
 #include <iostream>
 #include <map>
 
-#include "clients/commands.hpp"
-#include "daemon/protocol.hpp"
-#include "clients/rule_files.hpp"
+#include "command.hpp"
+#include "commands.hpp"
+#include "protocol/protocol.hpp"
+#include "loader/rule_files.hpp"
 #include "clients/sample_files.hpp"
 #include "engine/engine.hpp"
 #include "engine/sample_line.hpp"
@@ -32,8 +33,8 @@ namespace po = boost::program_options;
 using namespace bandwatch::engine;
 
 // JSON is written as the daemon writes it (valid UTF-8 whatever the bytes of a label).
-using daemon::append_json_number;
-using daemon::append_json_string;
+using protocol::append_json_number;
+using protocol::append_json_string;
 
 template <typename LabelRange>
 void json_labels(std::string& out, const LabelRange& labels) {
@@ -224,8 +225,8 @@ int run_eval(const Arguments& args) {
   auto t0 = Clock::now();
 
   // Rules.
-  LoadedRules loaded = load_rules(vm["rules"].as<std::vector<std::string>>());
-  check_program(loaded);
+  loader::LoadedRules loaded = loader::load_rules(vm["rules"].as<std::vector<std::string>>());
+  loader::check_program(loaded);
   Engine engine;
   if (!has_errors(loaded.diagnostics)) {
     LoadResult result = engine.load(loaded.files);

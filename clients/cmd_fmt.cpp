@@ -20,7 +20,7 @@
 #include <system_error>
 #include <vector>
 
-#include "clients/commands.hpp"
+#include "commands.hpp"
 #include "rules/diagnostic.hpp"
 #include "rules/formatter.hpp"
 #include "rules/parser.hpp"

@@ -20,9 +20,10 @@
 #include <memory>
 #include <optional>
 
-#include "clients/commands.hpp"
-#include "clients/daemon_common.hpp"
-#include "clients/rule_files.hpp"
+#include "command.hpp"
+#include "commands.hpp"
+#include "daemon_common.hpp"
+#include "loader/rule_files.hpp"
 #include "extract/dates.hpp"
 #include "extract/holidays.hpp"
 #include "extract/importer.hpp"
@@ -126,7 +127,7 @@ class Output {
   bool failed_ = false;
 };
 
-std::vector<std::string> extract_names(const LoadedRules& loaded) {
+std::vector<std::string> extract_names(const loader::LoadedRules& loaded) {
   std::vector<std::string> names;
   for (const ast::File& file : loaded.files)
     for (const ast::Item& item : file.items)
@@ -194,7 +195,7 @@ int run_import(const Arguments& args) {
   std::optional<extract::HolidayCalendar> custom_holidays;
   if (vm.count("holidays")) {
     std::string path = vm["holidays"].as<std::string>(), text, error;
-    if (!read_file(path, text)) {
+    if (!loader::read_file(path, text)) {
       std::cerr << "bandwatch import: cannot read " << path << "\n";
       return 1;
     }
@@ -205,8 +206,8 @@ int run_import(const Arguments& args) {
     }
   }
 
-  LoadedRules loaded = load_rules(vm["rules"].as<std::vector<std::string>>());
-  check_program(loaded);
+  loader::LoadedRules loaded = loader::load_rules(vm["rules"].as<std::vector<std::string>>());
+  loader::check_program(loaded);
   std::vector<Diagnostic> errors;
   for (const Diagnostic& diagnostic : loaded.diagnostics)
     if (diagnostic.severity == Severity::error) errors.push_back(diagnostic);

@@ -5,9 +5,9 @@
 
 #include <boost/program_options.hpp>
 
-#include "clients/commands.hpp"
-#include "clients/daemon_common.hpp"
-#include "daemon/curve_keys.hpp"
+#include "commands.hpp"
+#include "daemon_common.hpp"
+#include "protocol/curve_keys.hpp"
 
 namespace bandwatch::cli {
 
@@ -43,13 +43,13 @@ int run_keygen(const Arguments& args) {
     return kExitUsage;
   }
   std::string name = vm["name"].as<std::string>();
-  auto keys = daemon::generate_curve_keys();
+  auto keys = protocol::generate_curve_keys();
   if (!keys) {
     std::fprintf(stderr, "bandwatch keygen: this libzmq has no CURVE support\n");
     return kExitUsage;
   }
   std::string error;
-  if (!daemon::write_curve_keys(name, *keys, force, error)) {
+  if (!protocol::write_curve_keys(name, *keys, force, error)) {
     std::fprintf(stderr, "bandwatch keygen: %s\n", error.c_str());
     return kExitUsage;
   }

@@ -11,14 +11,15 @@
 #include <fstream>
 #include <iostream>
 
-#include "clients/commands.hpp"
-#include "clients/daemon_common.hpp"
-#include "clients/report/acknowledgements.hpp"
-#include "clients/report/chromium.hpp"
-#include "clients/report/control_source.hpp"
-#include "clients/report/engine_source.hpp"
-#include "clients/report/render.hpp"
-#include "clients/rule_files.hpp"
+#include "command.hpp"
+#include "commands.hpp"
+#include "daemon_common.hpp"
+#include "report/acknowledgements.hpp"
+#include "report/chromium.hpp"
+#include "report/control_source.hpp"
+#include "report/engine_source.hpp"
+#include "report/render.hpp"
+#include "loader/rule_files.hpp"
 #include "clients/sample_files.hpp"
 #include "engine/engine.hpp"
 
@@ -45,8 +46,8 @@ std::optional<Date> parse_date_argument(const std::string& text) {
 std::optional<int> offline_source(const std::vector<std::string>& rule_paths,
                                   const std::vector<std::string>& sample_paths, std::optional<Date> default_date,
                                   report::Source& source) {
-  LoadedRules loaded = load_rules(rule_paths);
-  check_program(loaded);
+  loader::LoadedRules loaded = loader::load_rules(rule_paths);
+  loader::check_program(loaded);
   engine::Engine engine;
   if (!has_errors(loaded.diagnostics)) {
     engine::LoadResult result = engine.load(loaded.files);
@@ -175,7 +176,7 @@ int run_report(const Arguments& args) {
     status = *result;
     if (vm.count("acknowledgements")) {
       std::string path = vm["acknowledgements"].as<std::string>(), text, error;
-      if (!read_file(path, text)) {
+      if (!loader::read_file(path, text)) {
         std::cerr << "bandwatch report: cannot read " << path << "\n";
         return 1;
       }

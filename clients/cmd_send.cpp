@@ -8,10 +8,10 @@
 
 #include <boost/program_options.hpp>
 
-#include "clients/commands.hpp"
-#include "clients/daemon_common.hpp"
-#include "clients/rule_files.hpp"
-#include "daemon/protocol.hpp"
+#include "commands.hpp"
+#include "daemon_common.hpp"
+#include "loader/rule_files.hpp"
+#include "protocol/protocol.hpp"
 
 namespace bandwatch::cli {
 
@@ -19,7 +19,7 @@ namespace po = boost::program_options;
 
 int run_send(const Arguments& args) {
   SendOptions options;
-  options.endpoint = std::string(daemon::kDefaultIngest);
+  options.endpoint = std::string(protocol::kDefaultIngest);
   std::string as_of, format = "text";
   po::options_description described("Options");
   described.add_options()
@@ -73,7 +73,7 @@ int run_send(const Arguments& args) {
     if (path == "-") {
       source.name = "<stdin>";
       source.text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-    } else if (!read_file(path, source.text)) {
+    } else if (!loader::read_file(path, source.text)) {
       std::fprintf(stderr, "bandwatch send: %s: cannot read\n", path.c_str());
       return kExitUsage;
     }

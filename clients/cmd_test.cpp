@@ -9,8 +9,9 @@
 #include <fstream>
 #include <iostream>
 
-#include "clients/commands.hpp"
-#include "clients/rule_files.hpp"
+#include "command.hpp"
+#include "commands.hpp"
+#include "loader/rule_files.hpp"
 #include "engine/engine.hpp"
 
 namespace bandwatch::cli {
@@ -270,8 +271,8 @@ int run_test(const Arguments& args) {
     std::cerr << options << "\n";
     return 2;
   }
-  LoadedRules loaded = load_rules(vm["paths"].as<std::vector<std::string>>());
-  check_program(loaded);
+  loader::LoadedRules loaded = loader::load_rules(vm["paths"].as<std::vector<std::string>>());
+  loader::check_program(loaded);
   std::vector<Diagnostic> errors;
   for (const Diagnostic& d : loaded.diagnostics)
     if (d.severity == Severity::error) errors.push_back(d);

@@ -13,9 +13,9 @@
 
 #include <boost/program_options.hpp>
 
-#include "clients/commands.hpp"
-#include "clients/daemon_common.hpp"
-#include "daemon/protocol.hpp"
+#include "commands.hpp"
+#include "daemon_common.hpp"
+#include "protocol/protocol.hpp"
 
 namespace bandwatch::cli {
 
@@ -27,7 +27,7 @@ namespace {
 class Watcher {
  public:
   Watcher(zmq::context_t& context, std::string from, std::string route, int min_rank, bool json_output,
-          daemon::LazyPirateClient& control, const daemon::ClientSecurity& security, int rcvhwm)
+          protocol::LazyPirateClient& control, const protocol::ClientSecurity& security, int rcvhwm)
       : context_(context),
         route_(std::move(route)),
         min_rank_(min_rank),
@@ -36,16 +36,16 @@ class Watcher {
         sub_(context, zmq::socket_type::sub) {
     sub_.set(zmq::sockopt::linger, 0);
     sub_.set(zmq::sockopt::rcvhwm, rcvhwm);
-    daemon::apply_client_security(sub_, security);
-    monitor_ = std::make_unique<daemon::SocketMonitor>(context, sub_);
+    protocol::apply_client_security(sub_, security);
+    monitor_ = std::make_unique<protocol::SocketMonitor>(context, sub_);
     std::random_device random;
-    probe_topic_ = std::string(daemon::kProbeTopicPrefix) + std::to_string(::getpid()) + "." +
+    probe_topic_ = std::string(protocol::kProbeTopicPrefix) + std::to_string(::getpid()) + "." +
                    std::to_string(random());
     if (route_.empty()) {
       sub_.set(zmq::sockopt::subscribe, "");
     } else {
       sub_.set(zmq::sockopt::subscribe, route_ + ".");
-      sub_.set(zmq::sockopt::subscribe, std::string(daemon::kHeartbeatTopic));
+      sub_.set(zmq::sockopt::subscribe, std::string(protocol::kHeartbeatTopic));
       sub_.set(zmq::sockopt::subscribe, probe_topic_);
     }
     sub_.connect(from);
@@ -55,7 +55,7 @@ class Watcher {
   /// Waits until the subscription delivers (probe round trip). False after `attempts` tries.
   bool handshake(int attempts, std::string& error) {
     for (int attempt = 0; attempt < attempts; ++attempt) {
-      auto answer = daemon::control_request(control_, {{"command", "probe"}, {"topic", probe_topic_}}, error);
+      auto answer = protocol::control_request(control_, {{"command", "probe"}, {"topic", probe_topic_}}, error);
       if (!answer) return false;
       auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
       while (std::chrono::steady_clock::now() < deadline) {
@@ -81,7 +81,7 @@ class Watcher {
   bool snapshot(std::string& error) {
     json request = {{"command", "snapshot"}, {"detail", true}};
     if (!route_.empty()) request["route"] = route_;
-    auto answer = daemon::control_request(control_, request, error);
+    auto answer = protocol::control_request(control_, request, error);
     if (!answer) return false;
     last_ = (*answer)["sequence"].get<std::uint64_t>();
     if (json_) {
@@ -133,10 +133,10 @@ class Watcher {
           std::fprintf(stderr, "bandwatch watch: %s is back\n", from_.c_str());
           warned_silent = false;
         }
-        if (topic.rfind(daemon::kProbeTopicPrefix, 0) == 0) continue;
+        if (topic.rfind(protocol::kProbeTopicPrefix, 0) == 0) continue;
         json message = json::parse(payload, nullptr, false);
         if (!message.is_object()) continue;
-        if (topic == daemon::kHeartbeatTopic) {
+        if (topic == protocol::kHeartbeatTopic) {
           std::uint64_t latest = message.value("sequence", std::uint64_t{0});
           if (!route_.empty()) {
             const json& routes = message.value("routes", json::object());
@@ -179,7 +179,7 @@ class Watcher {
   }
 
   bool passes(const json& item) const {
-    auto rank = daemon::severity_rank(item.value("severity", ""));
+    auto rank = protocol::severity_rank(item.value("severity", ""));
     return !rank || *rank >= min_rank_;
   }
 
@@ -201,9 +201,9 @@ class Watcher {
   std::string route_;
   int min_rank_;
   bool json_;
-  daemon::LazyPirateClient& control_;
+  protocol::LazyPirateClient& control_;
   zmq::socket_t sub_;
-  std::unique_ptr<daemon::SocketMonitor> monitor_;
+  std::unique_ptr<protocol::SocketMonitor> monitor_;
   std::string probe_topic_;
   std::string from_;
   std::uint64_t last_ = 0;
@@ -213,7 +213,7 @@ class Watcher {
 }  // namespace
 
 int run_watch(const Arguments& args) {
-  std::string from{daemon::kDefaultPublish}, control{daemon::kDefaultControl};
+  std::string from{protocol::kDefaultPublish}, control{protocol::kDefaultControl};
   std::string route, min_severity = "unbanded", format = "text";
   std::size_t count = 0;
   int rcvhwm = 100'000;
@@ -245,7 +245,7 @@ int run_watch(const Arguments& args) {
     std::cout << usage << "\n" << described;
     return kExitOk;
   }
-  auto min_rank = daemon::severity_rank(min_severity);
+  auto min_rank = protocol::severity_rank(min_severity);
   if (!min_rank) {
     std::fprintf(stderr, "bandwatch watch: --min-severity must be unbanded, amber or red\n");
     return kExitUsage;
@@ -257,7 +257,7 @@ int run_watch(const Arguments& args) {
   auto security = client_security(connection, "watch");
   if (!security) return kExitUsage;
   zmq::context_t context(1);
-  daemon::LazyPirateClient control_client(context, control, *security,
+  protocol::LazyPirateClient control_client(context, control, *security,
                                           std::chrono::milliseconds(connection.timeout_ms), connection.retries);
   Watcher watcher(context, from, route, *min_rank, format == "json", control_client, *security, rcvhwm);
   std::string error;

@@ -1,11 +1,11 @@
-#include "clients/daemon_common.hpp"
+#include "daemon_common.hpp"
 
 #include <cstdio>
 #include <map>
 
 #include <boost/program_options.hpp>
 
-#include "daemon/protocol.hpp"
+#include "protocol/protocol.hpp"
 #include "engine/sample_line.hpp"
 
 namespace bandwatch::cli {
@@ -25,10 +25,10 @@ void add_connection_options(po::options_description& options, ConnectionOptions&
        "times to resend after a timeout before giving up");
 }
 
-std::optional<daemon::ClientSecurity> client_security(const ConnectionOptions& options,
+std::optional<protocol::ClientSecurity> client_security(const ConnectionOptions& options,
                                                       const char* command) {
   std::string error;
-  auto security = daemon::load_client_security(options.server_key, options.secret_key, error);
+  auto security = protocol::load_client_security(options.server_key, options.secret_key, error);
   if (!security) std::fprintf(stderr, "bandwatch %s: %s\n", command, error.c_str());
   if (options.timeout_ms <= 0) {
     std::fprintf(stderr, "bandwatch %s: --timeout must be positive\n", command);
@@ -216,7 +216,7 @@ int send_samples(const std::vector<SampleSource>& sources, const SendOptions& op
   auto security = client_security(options.connection, command);
   if (!security) return kExitUsage;
   zmq::context_t context(1);
-  daemon::LazyPirateClient client(context, options.endpoint, *security,
+  protocol::LazyPirateClient client(context, options.endpoint, *security,
                                   std::chrono::milliseconds(options.connection.timeout_ms),
                                   options.connection.retries);
   client.on_retry = [&](int attempt) {
@@ -228,9 +228,9 @@ int send_samples(const std::vector<SampleSource>& sources, const SendOptions& op
   int code = kExitOk;
   std::size_t sent = 0;
   for (auto& [date, batch] : batches) {
-    daemon::IngestHeader header{date, options.strict};
-    std::string header_text = daemon::encode_ingest_header(header);
-    std::string id = daemon::content_batch_id(header, batch.body);
+    protocol::IngestHeader header{date, options.strict};
+    std::string header_text = protocol::encode_ingest_header(header);
+    std::string id = protocol::content_batch_id(header, batch.body);
     std::vector<std::string_view> frames{id, header_text};
     std::string_view body = batch.body;
     while (!body.empty()) {
@@ -240,8 +240,8 @@ int send_samples(const std::vector<SampleSource>& sources, const SendOptions& op
       body.remove_prefix(cut);
     }
     std::vector<std::string> reply_frames;
-    daemon::RequestStatus status = client.request(frames, reply_frames, error);
-    if (status != daemon::RequestStatus::ok) {
+    protocol::RequestStatus status = client.request(frames, reply_frames, error);
+    if (status != protocol::RequestStatus::ok) {
       std::fprintf(stderr, "bandwatch %s: %s\n", command, error.c_str());
       std::size_t left = batches.size() - sent;
       std::fprintf(stderr, "bandwatch %s: gave up: %zu of %zu batch(es) acknowledged; not acknowledged "
@@ -250,8 +250,8 @@ int send_samples(const std::vector<SampleSource>& sources, const SendOptions& op
       (void)left;
       return kExitNoReply;
     }
-    std::optional<daemon::IngestReply> reply =
-        reply_frames.size() == 1 ? daemon::decode_ingest_reply(reply_frames[0], error) : std::nullopt;
+    std::optional<protocol::IngestReply> reply =
+        reply_frames.size() == 1 ? protocol::decode_ingest_reply(reply_frames[0], error) : std::nullopt;
     if (!reply) {
       std::fprintf(stderr, "bandwatch %s: unexpected answer from %s: %s\n", command, options.endpoint.c_str(),
                    reply_frames.empty() ? "no frames" : reply_frames[0].substr(0, 200).c_str());
@@ -259,7 +259,7 @@ int send_samples(const std::vector<SampleSource>& sources, const SendOptions& op
     }
     ++sent;
     json rejected = json::array();
-    for (const daemon::LineError& line : reply->rejected) {
+    for (const protocol::LineError& line : reply->rejected) {
       std::string where = "?";
       std::size_t file_line = 0;
       if (line.line >= 1 && line.line <= batch.origins.size()) {

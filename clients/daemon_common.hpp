@@ -12,7 +12,7 @@
 #include <boost/program_options/options_description.hpp>
 #include <nlohmann/json.hpp>
 
-#include "daemon/client.hpp"
+#include "protocol/client.hpp"
 #include "rules/calendar.hpp"
 
 namespace bandwatch::cli {
@@ -35,7 +35,7 @@ void add_connection_options(boost::program_options::options_description& options
                             ConnectionOptions& out);
 
 /// The CURVE settings from the options; nullopt (with a message printed) when they are wrong.
-std::optional<daemon::ClientSecurity> client_security(const ConnectionOptions& options,
+std::optional<protocol::ClientSecurity> client_security(const ConnectionOptions& options,
                                                       const char* command);
 
 /// `{team="Hunts 1", worker="W0412"}` from a labels object; empty for no labels.

@@ -3,7 +3,7 @@
 #include <exception>
 #include <string_view>
 
-#include "clients/commands.hpp"
+#include "commands.hpp"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "daemon/event_records.hpp"
+#include "event_records.hpp"
 
 #include <cstring>
 
@@ -99,7 +99,7 @@ class Reader {
 }  // namespace
 
 void append_event_record(std::string& out, const engine::Event& event, const EventNumbers& numbers) {
-  const Acknowledgement* ack = numbers.ack ? &*numbers.ack : nullptr;
+  const protocol::Acknowledgement* ack = numbers.ack ? &*numbers.ack : nullptr;
   std::size_t start = out.size();
   out.resize(start + record_room(event, numbers));
   char* at = out.data() + start;
@@ -142,21 +142,21 @@ std::string_view event_kind_name(const engine::Event& event, const EventNumbers&
 }
 
 void append_event_log_line(std::string& out, const engine::Event& event, const EventNumbers& numbers) {
-  const std::vector<std::string>& routes = feed_routes(event.routes);
+  const std::vector<std::string>& routes = protocol::feed_routes(event.routes);
   out += "{\"route_sequences\":{";
   for (std::size_t i = 0; i < numbers.route_sequences.size() && i < routes.size(); ++i) {
     if (i) out.push_back(',');
-    append_json_string(out, routes[i]);
+    protocol::append_json_string(out, routes[i]);
     out += ':';
-    append_json_integer(out, numbers.route_sequences[i]);
+    protocol::append_json_integer(out, numbers.route_sequences[i]);
   }
   out += "},";
   if (numbers.silenced_by) {
     out += "\"silenced_by\":";
-    append_json_integer(out, *numbers.silenced_by);
+    protocol::append_json_integer(out, *numbers.silenced_by);
     out += ',';
   }
-  append_event_json_fields(out, event, numbers.sequence, event_kind_name(event, numbers),
+  protocol::append_event_json_fields(out, event, numbers.sequence, event_kind_name(event, numbers),
                            numbers.ack ? &*numbers.ack : nullptr);
   out += '}';
 }
@@ -199,7 +199,7 @@ bool append_event_record_lines(std::string_view records, std::string& lines) {
     event.routes.resize(in.ok() ? static_cast<std::size_t>(routes) : 0);
     for (std::string& route : event.routes) in.string(route);
     if (flags & kHasAck) {
-      Acknowledgement& ack = numbers.ack.emplace();
+      protocol::Acknowledgement& ack = numbers.ack.emplace();
       in.string(ack.by);
       in.string(ack.note);
       in.string(ack.at);

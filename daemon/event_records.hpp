@@ -17,14 +17,14 @@
 
 #include <boost/container/small_vector.hpp>
 
-#include "daemon/protocol.hpp"
+#include "protocol/protocol.hpp"
 #include "engine/engine.hpp"
 
 namespace bandwatch::daemon {
 
 /// The numbers the serving thread gave an event; its text is written later, off that thread.
 struct EventNumbers {
-  std::optional<Acknowledgement> ack;             // an `acknowledged` event
+  std::optional<protocol::Acknowledgement> ack;             // an `acknowledged` event
   std::optional<std::uint64_t> sequence;          // none: a silence keeps it off the feed
   std::optional<std::int64_t> silenced_by;
   // One per route (per `unrouted` when none): most events have one or two, kept inline.

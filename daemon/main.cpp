@@ -21,10 +21,10 @@
 #include <spdlog/spdlog.h>
 #include <zmq.hpp>
 
-#include "clients/rule_files.hpp"
-#include "daemon/options.hpp"
-#include "daemon/server.hpp"
-#include "daemon/zap.hpp"
+#include "loader/rule_files.hpp"
+#include "options.hpp"
+#include "server.hpp"
+#include "zap.hpp"
 
 namespace {
 
@@ -48,7 +48,7 @@ std::shared_ptr<spdlog::logger> make_logger(const DaemonOptions& options) {
 std::string rule_files_signature(const std::vector<std::string>& paths) {
   std::vector<std::string> missing;
   std::string signature;
-  for (const std::string& file : cli::collect_rule_files(paths, missing)) {
+  for (const std::string& file : loader::collect_rule_files(paths, missing)) {
     std::error_code error;
     auto time = fs::last_write_time(file, error);
     auto size = fs::file_size(file, error);
@@ -129,7 +129,7 @@ int main(int argc, char** argv) {
   }
 
   if (!options.curve_secret_key.empty()) {
-    auto keys = read_curve_keys(options.curve_secret_key, error);
+    auto keys = protocol::read_curve_keys(options.curve_secret_key, error);
     if (!keys || keys->secret_key.empty()) {
       log->critical("{}", keys ? options.curve_secret_key + ": has no secret-key" : error);
       return 1;

@@ -1,4 +1,4 @@
-#include "daemon/options.hpp"
+#include "options.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -82,7 +82,7 @@ ParseOutcome parse_daemon_options(int argc, char** argv, DaemonOptions& out) {
     return ParseOutcome::exit_ok;
   }
   if (command_line.count("version")) {
-    std::printf("bandwatchd 0.1.0 (protocol %d)\n", kProtocolVersion);
+    std::printf("bandwatchd 0.1.0 (protocol %d)\n", protocol::kProtocolVersion);
     return ParseOutcome::exit_ok;
   }
 

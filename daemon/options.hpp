@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/server.hpp"
+#include "server.hpp"
 
 namespace bandwatch::daemon {
 

@@ -1,4 +1,4 @@
-#include "daemon/server.hpp"
+#include "server.hpp"
 
 #include <algorithm>
 #include <set>
@@ -6,8 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "clients/report/daemon_state.hpp"
-#include "clients/report/daemon_state.hpp"
+#include "report/daemon_state.hpp"
 #include "engine/sample_line.hpp"
 #include "rules/diagnostic.hpp"
 
@@ -39,7 +38,7 @@ void for_each_line(std::string_view body, Visit&& visit) {
 std::string describe(engine::IngestStatus status) { return std::string(engine::to_string(status)); }
 
 bool routes_include(const std::vector<std::string>& routes, std::string_view route) {
-  const std::vector<std::string>& feeds = feed_routes(routes);
+  const std::vector<std::string>& feeds = protocol::feed_routes(routes);
   return std::find(feeds.begin(), feeds.end(), route) != feeds.end();
 }
 
@@ -95,9 +94,9 @@ engine::Event event_from_json(const json& stored) {
     for (const json& route : *routes)
       if (route.is_string()) event.routes.push_back(route.get<std::string>());
   if (auto since = stored.find("since"); since != stored.end())
-    if (auto date = json_date(*since)) event.since = *date;
+    if (auto date = protocol::json_date(*since)) event.since = *date;
   if (auto as_of = stored.find("as_of"); as_of != stored.end())
-    if (auto date = json_date(*as_of)) event.as_of = *date;
+    if (auto date = protocol::json_date(*as_of)) event.as_of = *date;
   return event;
 }
 
@@ -174,7 +173,7 @@ std::optional<Silence> silence_from_json(std::int64_t id, const json& value) {
       if (matcher.is_string()) silence.matchers[key] = matcher.get<std::string>();
   auto until = value.find("until");
   if (until == value.end()) return std::nullopt;
-  auto date = json_date(*until);
+  auto date = protocol::json_date(*until);
   if (!date) return std::nullopt;
   silence.until = *date;
   silence.by = value.value("by", "");
@@ -191,11 +190,11 @@ struct Server::Incoming {
 
 struct Server::Work {
   std::size_t envelope = 0;
-  IngestReply reply;
+  protocol::IngestReply reply;
   std::string reply_json;  // the answer, once known
   bool apply = false;      // applied to the engine; stored with the group's commit
   int same_as = -1;        // repeat of a batch earlier in the same group
-  IngestHeader header;
+  protocol::IngestHeader header;
   std::string body;
 };
 
@@ -254,8 +253,8 @@ Server::Server(zmq::context_t& context, ServerOptions options, std::shared_ptr<s
 Server::~Server() = default;
 
 void Server::load_program() {
-  cli::LoadedRules loaded = cli::load_rules(options_.rule_paths);
-  cli::check_program(loaded);
+  loader::LoadedRules loaded = loader::load_rules(options_.rule_paths);
+  loader::check_program(loaded);
   if (loaded.files.empty() && !has_errors(loaded.diagnostics))
     loaded.diagnostics.push_back({options_.rule_paths.empty() ? std::string("--rules") : options_.rule_paths.front(),
                                   {}, Severity::error, "no .bw rule files found"});
@@ -350,7 +349,7 @@ void Server::recover() {
   dirty_routes_.clear();
   acks_.clear();
   for (auto& [id, text] : store_->acks())
-    if (auto ack = acknowledgement_from_json(json::parse(text, nullptr, false))) acks_[id] = *ack;
+    if (auto ack = protocol::acknowledgement_from_json(json::parse(text, nullptr, false))) acks_[id] = *ack;
   silences_.clear();
   for (auto& [id, text] : store_->silences())
     if (auto silence = silence_from_json(id, json::parse(text, nullptr, false))) silences_[id] = *silence;
@@ -441,7 +440,7 @@ void Server::bind_sockets() {
   secure(publish_);
   publish_.set(zmq::sockopt::sndhwm, options_.publish_hwm);
   secure(control_);
-  control_.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(kMaxControlBytes * 4));
+  control_.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(protocol::kMaxControlBytes * 4));
   endpoints_.ingest = bind(ingest_, options_.ingest_endpoint, "ingest");
   endpoints_.publish = bind(publish_, options_.publish_endpoint, "alerts");
   endpoints_.control = bind(control_, options_.control_endpoint, "control");
@@ -449,7 +448,7 @@ void Server::bind_sockets() {
 
 // ---- samples -------------------------------------------------------------------------------
 
-std::size_t Server::apply_body(std::string_view body, Date as_of, std::vector<LineError>* rejected) {
+std::size_t Server::apply_body(std::string_view body, Date as_of, std::vector<protocol::LineError>* rejected) {
   engine::ParsedSample parsed;
   std::string error;
   std::size_t column = 0, accepted = 0;
@@ -519,7 +518,7 @@ std::size_t Server::apply_body(std::string_view body, Date as_of, std::vector<Li
   return accepted;
 }
 
-bool Server::validate_strict(std::string_view body, Date as_of, std::vector<LineError>& rejected) {
+bool Server::validate_strict(std::string_view body, Date as_of, std::vector<protocol::LineError>& rejected) {
   // The engine cannot take samples back, so a strict batch is tried on a second engine with the
   // same program first. Its store only grows with strict batches; start it afresh now and then.
   if (validator_ && validator_->series_count() > 200'000) validator_.reset();
@@ -587,7 +586,7 @@ void Server::process_group(std::vector<Incoming> group) {
   auto refuse = [&](Work& w, std::string message) {
     w.reply.ok = false;
     w.reply.error = std::move(message);
-    w.reply_json = encode_ingest_reply(w.reply);
+    w.reply_json = protocol::encode_ingest_reply(w.reply);
   };
 
   try {
@@ -610,15 +609,15 @@ void Server::process_group(std::vector<Incoming> group) {
         continue;
       }
       std::string_view id(static_cast<const char*>(frames[w.envelope].data()), frames[w.envelope].size());
-      if (!valid_batch_id(id)) {
-        refuse(w, "malformed request: the batch id must be 1 to " + std::to_string(kMaxBatchIdBytes) +
+      if (!protocol::valid_batch_id(id)) {
+        refuse(w, "malformed request: the batch id must be 1 to " + std::to_string(protocol::kMaxBatchIdBytes) +
                       " printable characters without spaces");
         log_->warn("ingest: malformed batch id ({} bytes)", id.size());
         continue;
       }
       w.reply.batch_id = std::string(id);
       std::string error;
-      std::optional<IngestHeader> header = decode_ingest_header(
+      std::optional<protocol::IngestHeader> header = protocol::decode_ingest_header(
           std::string_view(static_cast<const char*>(frames[w.envelope + 1].data()), frames[w.envelope + 1].size()),
           error);
       if (!header) {
@@ -637,9 +636,9 @@ void Server::process_group(std::vector<Incoming> group) {
       }
       if (auto stored = reader_->batch_reply(id)) {
         json answer = json::parse(*stored, nullptr, false);
-        if (!answer.is_object()) answer = to_json(IngestReply{std::string(id), true, false, 0, {}, {}});
+        if (!answer.is_object()) answer = to_json(protocol::IngestReply{std::string(id), true, false, 0, {}, {}});
         answer["duplicate"] = true;
-        w.reply_json = dump_json(answer);
+        w.reply_json = protocol::dump_json(answer);
         log_->debug("ingest: batch {} is a repeat: not applied again", w.reply.batch_id);
         continue;
       }
@@ -660,7 +659,7 @@ void Server::process_group(std::vector<Incoming> group) {
         if (!w.body.empty() && w.body.back() != '\n' && f + 1 < frames.size()) w.body.push_back('\n');
       }
       if (w.header.strict) {
-        std::vector<LineError> rejected;
+        std::vector<protocol::LineError> rejected;
         if (!validate_strict(w.body, w.header.as_of, rejected)) {
           w.reply.rejected = std::move(rejected);
           refuse(w, "strict batch with " + std::to_string(w.reply.rejected.size()) +
@@ -677,7 +676,7 @@ void Server::process_group(std::vector<Incoming> group) {
       event_count += evaluation.events.size();
       record_events(std::move(evaluation.events));
       w.reply.ok = true;
-      w.reply_json = encode_ingest_reply(w.reply);
+      w.reply_json = protocol::encode_ingest_reply(w.reply);
       w.apply = true;
       applied_ids.emplace(w.reply.batch_id, i);
       last = w.header.as_of;
@@ -687,7 +686,7 @@ void Server::process_group(std::vector<Incoming> group) {
 
     if (applied > 0) {
       auto commit = std::make_shared<IngestCommit>();
-      std::string now = utc_now_iso();
+      std::string now = protocol::utc_now_iso();
       for (Work& w : work) {
         if (!w.apply) continue;
         BatchRow row;
@@ -712,7 +711,7 @@ void Server::process_group(std::vector<Incoming> group) {
     for (std::size_t i = 0; i < work.size(); ++i) {
       Work& w = work[i];
       if (w.reply_json.empty() || w.apply || w.same_as >= 0) {
-        w.reply = IngestReply{w.reply.batch_id, false, false, 0, {}, {}};
+        w.reply = protocol::IngestReply{w.reply.batch_id, false, false, 0, {}, {}};
         refuse(w, message);
       }
       if (w.envelope == 0) w.envelope = envelope_size(group[i].frames);
@@ -762,9 +761,9 @@ void Server::finish_group(InFlight& flight) {
                           "): nothing of it was applied; send it again";
     for (Work& w : work)
       if (w.apply || w.same_as >= 0) {
-        w.reply = IngestReply{w.reply.batch_id, false, false, 0, {}, {}};
+        w.reply = protocol::IngestReply{w.reply.batch_id, false, false, 0, {}, {}};
         w.reply.error = message;
-        w.reply_json = encode_ingest_reply(w.reply);
+        w.reply_json = protocol::encode_ingest_reply(w.reply);
         w.apply = false;
         w.same_as = -1;
       }
@@ -779,7 +778,7 @@ void Server::finish_group(InFlight& flight) {
     if (w.same_as >= 0) {
       json answer = json::parse(work[static_cast<std::size_t>(w.same_as)].reply_json);
       answer["duplicate"] = true;
-      w.reply_json = dump_json(answer);
+      w.reply_json = protocol::dump_json(answer);
     }
     send_reply(ingest_, flight.group[i].frames, w.envelope, w.reply_json);
     if (w.apply && !w.reply.rejected.empty())
@@ -807,7 +806,7 @@ void Server::settle() {
 const Silence* Server::silenced(const engine::Event& event) const {
   for (const auto& [id, silence] : silences_)
     if (event.as_of <= silence.until &&
-        silence_matches(silence, event.rule, event.labels, event.routes, topic_severity(event), event.alert_id))
+        silence_matches(silence, event.rule, event.labels, event.routes, protocol::topic_severity(event), event.alert_id))
       return &silence;
   return nullptr;
 }
@@ -822,7 +821,7 @@ bool Server::alert_silenced(const engine::Alert& alert, Date as_of, const Silenc
   return false;
 }
 
-void Server::record_event(engine::Event event, const Acknowledgement* ack) {
+void Server::record_event(engine::Event event, const protocol::Acknowledgement* ack) {
   number_event(event, ack);
   recorded_.events.push_back(std::move(event));
 }
@@ -843,13 +842,13 @@ void Server::record_events(std::vector<engine::Event>&& events) {
   }
 }
 
-void Server::number_event(const engine::Event& event, const Acknowledgement* ack) {
+void Server::number_event(const engine::Event& event, const protocol::Acknowledgement* ack) {
   EventNumbers& numbered = recorded_.numbers.emplace_back();
   if (const Silence* silence = silenced(event)) {
     numbered.silenced_by = silence->id;
   } else {
     numbered.sequence = ++sequence_;
-    for (const std::string& route : feed_routes(event.routes)) {
+    for (const std::string& route : protocol::feed_routes(event.routes)) {
       auto found = route_sequences_.find(route);
       if (found == route_sequences_.end()) found = route_sequences_.emplace(route, 0).first;
       numbered.route_sequences.push_back(++found->second);
@@ -895,15 +894,15 @@ void Server::publish(std::string_view topic, std::string_view payload) {
 void Server::heartbeat() {
   json routes = json::object();
   for (const auto& [route, sequence] : route_sequences_) routes[route] = sequence;
-  std::string payload = dump_json(json{{"sequence", sequence_}, {"routes", routes}});
-  publish(kHeartbeatTopic, payload);
+  std::string payload = protocol::dump_json(json{{"sequence", sequence_}, {"routes", routes}});
+  publish(protocol::kHeartbeatTopic, payload);
   last_heartbeat_ = std::chrono::steady_clock::now();
 }
 
 void Server::write_checkpoint() {
   std::string state = engine::encode_state(engine_.export_state());
   store_->begin();
-  store_->write_checkpoint({last_batch_seq_, store_->last_event_block(), state, utc_now_iso()});
+  store_->write_checkpoint({last_batch_seq_, store_->last_event_block(), state, protocol::utc_now_iso()});
   store_->drop_bodies_through(last_batch_seq_);
   store_->commit();
   checkpoint_through_ = last_batch_seq_;
@@ -952,9 +951,9 @@ void Server::on_control() {
     } else if (frames.size() != envelope + 1) {
       answer = error_json("malformed request: expected one JSON frame, got " +
                           std::to_string(frames.size() - envelope));
-    } else if (frames[envelope].size() > kMaxControlBytes) {
+    } else if (frames[envelope].size() > protocol::kMaxControlBytes) {
       answer = error_json("request of " + std::to_string(frames[envelope].size()) +
-                          " bytes is over the limit of " + std::to_string(kMaxControlBytes));
+                          " bytes is over the limit of " + std::to_string(protocol::kMaxControlBytes));
     } else {
       std::string_view text(static_cast<const char*>(frames[envelope].data()), frames[envelope].size());
       json request = json::parse(text.begin(), text.end(), nullptr, false);
@@ -973,7 +972,7 @@ void Server::on_control() {
       }
     }
     if (answer.contains("error")) log_->info("control: {}", answer["error"].get<std::string>());
-    send_reply(control_, frames, envelope, dump_json(answer));
+    send_reply(control_, frames, envelope, protocol::dump_json(answer));
   }
 }
 
@@ -992,7 +991,7 @@ json Server::handle_control(const json& request) {
   if (command == "status") return status();
   if (command == "events") return events(request);
   if (command == "probe") return probe(request);
-  // For `bandwatch report --control`: indicators, values and history (clients/report/daemon_state.hpp).
+  // For `bandwatch report --control`: indicators, values and history (report/daemon_state.hpp).
   if (command == "report") return report::report_state_json(engine_, rules_.files);
   return error_json("unknown command '" + command +
                     "' (expected snapshot, ack, silence, unsilence, silences, reload, status, events, probe, report)");
@@ -1012,10 +1011,10 @@ json Server::snapshot(const json& request) {
     auto ack = acks_.find(alert.id);
     json item = {{"id", alert.id},
                  {"rule", alert.rule},
-                 {"labels", labels_json(alert.labels)},
+                 {"labels", protocol::labels_json(alert.labels)},
                  {"severity", ast::to_string(alert.severity)},
                  {"since", alert.since.iso()},
-                 {"value", json_number(alert.value)},
+                 {"value", protocol::json_number(alert.value)},
                  {"acknowledgement", ack == acks_.end() ? json(nullptr) : to_json(ack->second)}};
     if (detail) {
       const Silence* which = nullptr;
@@ -1043,14 +1042,14 @@ json Server::acknowledge(const json& request) {
   engine::AlertId id = id_field->get<engine::AlertId>();
   std::string by = request.value("by", "");
   if (by.empty()) return error_json("ack needs \"by\": who acknowledges");
-  Acknowledgement ack;
+  protocol::Acknowledgement ack;
   ack.by = by;
   ack.note = request.value("note", "");
   if (auto review = request.find("review"); review != request.end() && !review->is_null()) {
-    ack.review = json_date(*review);
+    ack.review = protocol::json_date(*review);
     if (!ack.review) return error_json("\"review\" must be a date, YYYY-MM-DD: " + review->dump());
   }
-  ack.at = utc_now_iso();
+  ack.at = protocol::utc_now_iso();
   std::vector<engine::Alert> open = engine_.open_alerts();
   auto alert = std::find_if(open.begin(), open.end(), [&](const engine::Alert& a) { return a.id == id; });
   if (alert == open.end()) return error_json("no open alert with id " + std::to_string(id));
@@ -1060,7 +1059,7 @@ json Server::acknowledge(const json& request) {
   std::uint64_t before = sequence_;
   store_->begin();
   acks_[id] = ack;
-  store_->upsert_ack(id, dump_json(to_json(ack)));
+  store_->upsert_ack(id, protocol::dump_json(to_json(ack)));
   record_event(std::move(event), &ack);
   write_events(*store_, take_event_writes(), publications);
   store_->commit();
@@ -1084,16 +1083,16 @@ json Server::silence(const json& request) {
     else return error_json("matcher '" + key + "' must be a string");
   }
   auto until = request.find("until");
-  std::optional<Date> date = until == request.end() ? std::nullopt : json_date(*until);
+  std::optional<Date> date = until == request.end() ? std::nullopt : protocol::json_date(*until);
   if (!date) return error_json("silence needs \"until\": a date, YYYY-MM-DD");
   silence.until = *date;
   silence.by = request.value("by", "");
   if (silence.by.empty()) return error_json("silence needs \"by\": who silences");
   silence.note = request.value("note", "");
-  silence.created_at = utc_now_iso();
+  silence.created_at = protocol::utc_now_iso();
   store_->begin();
-  silence.id = store_->insert_silence(dump_json(to_json(silence)));
-  store_->update_silence(silence.id, dump_json(to_json(silence)));
+  silence.id = store_->insert_silence(protocol::dump_json(to_json(silence)));
+  store_->update_silence(silence.id, protocol::dump_json(to_json(silence)));
   store_->commit();
   silences_[silence.id] = silence;
   std::size_t matching = 0;
@@ -1179,15 +1178,15 @@ json Server::events(const json& request) {
 
 json Server::probe(const json& request) {
   std::string topic = request.value("topic", "");
-  if (topic.rfind(kProbeTopicPrefix, 0) != 0 || topic.size() > 128)
+  if (topic.rfind(protocol::kProbeTopicPrefix, 0) != 0 || topic.size() > 128)
     return error_json("probe needs \"topic\": \"$probe.\" followed by a token");
   publish(topic, "{}");
   return {{"ok", true}};
 }
 
 json Server::reload(const std::string& reason) {
-  cli::LoadedRules loaded = cli::load_rules(options_.rule_paths);
-  cli::check_program(loaded);
+  loader::LoadedRules loaded = loader::load_rules(options_.rule_paths);
+  loader::check_program(loaded);
   std::vector<std::string> errors, warnings;
   for (const Diagnostic& diagnostic : loaded.diagnostics)
     (diagnostic.severity == Severity::error ? errors : warnings).push_back(one_line(diagnostic));
@@ -1203,7 +1202,7 @@ json Server::reload(const std::string& reason) {
     log_->error("reload ({}) refused: the rules have {} error(s); the rules in force are kept", reason,
                 errors.size());
     for (const std::string& error : errors) log_->error("{}", error);
-    last_reload_ = {{"at", utc_now_iso()}, {"reason", reason}, {"ok", false}, {"errors", errors}};
+    last_reload_ = {{"at", protocol::utc_now_iso()}, {"reason", reason}, {"ok", false}, {"errors", errors}};
     return {{"ok", false}, {"errors", errors}, {"warnings", warnings}};
   }
   // The new program is in force: keep its files, and make the checkpoint match it so a restart
@@ -1217,7 +1216,7 @@ json Server::reload(const std::string& reason) {
     for (const engine::Event& event : resolved) record_event(event, nullptr);
     write_events(*store_, take_event_writes(), publications);
     store_->write_checkpoint({last_batch_seq_, store_->last_event_block(),
-                              engine::encode_state(engine_.export_state()), utc_now_iso()});
+                              engine::encode_state(engine_.export_state()), protocol::utc_now_iso()});
     store_->drop_bodies_through(last_batch_seq_);
     store_->commit();
     checkpoint_through_ = last_batch_seq_;
@@ -1230,7 +1229,7 @@ json Server::reload(const std::string& reason) {
   publish(publications);
   log_->info("reloaded ({}): {} file(s), {} rule(s), {} indicator(s); {} alert(s) of removed rules resolved",
              reason, rules_.files.size(), rule_count_, indicator_count_, resolved.size());
-  last_reload_ = {{"at", utc_now_iso()}, {"reason", reason}, {"ok", true}, {"errors", json::array()}};
+  last_reload_ = {{"at", protocol::utc_now_iso()}, {"reason", reason}, {"ok", true}, {"errors", json::array()}};
   return {{"ok", true},
           {"errors", json::array()},
           {"warnings", warnings},

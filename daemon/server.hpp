@@ -32,11 +32,11 @@
 #include <spdlog/logger.h>
 #include <zmq.hpp>
 
-#include "clients/rule_files.hpp"
-#include "daemon/curve_keys.hpp"
-#include "daemon/protocol.hpp"
-#include "daemon/store.hpp"
-#include "daemon/store_writer.hpp"
+#include "loader/rule_files.hpp"
+#include "protocol/curve_keys.hpp"
+#include "protocol/protocol.hpp"
+#include "store.hpp"
+#include "store_writer.hpp"
 #include "engine/engine.hpp"
 
 namespace bandwatch::daemon {
@@ -44,10 +44,10 @@ namespace bandwatch::daemon {
 struct ServerOptions {
   std::vector<std::string> rule_paths;
   std::string state_dir;
-  std::string ingest_endpoint{kDefaultIngest};
-  std::string publish_endpoint{kDefaultPublish};
-  std::string control_endpoint{kDefaultControl};
-  std::optional<CurveKeys> curve;          // the server's key pair: CURVE on every socket
+  std::string ingest_endpoint{protocol::kDefaultIngest};
+  std::string publish_endpoint{protocol::kDefaultPublish};
+  std::string control_endpoint{protocol::kDefaultControl};
+  std::optional<protocol::CurveKeys> curve;          // the server's key pair: CURVE on every socket
   SyncMode sync = SyncMode::full;
   std::size_t max_batch_bytes = 128u << 20;  // whole batch, all frames
   std::size_t max_group = 64;                // batches committed together
@@ -103,7 +103,7 @@ class Server {
   void index_program();
   void recover();
   void bind_sockets();
-  std::size_t apply_body(std::string_view body, Date as_of, std::vector<LineError>* rejected);
+  std::size_t apply_body(std::string_view body, Date as_of, std::vector<protocol::LineError>* rejected);
 
   // ingest
   void on_ingest();
@@ -116,7 +116,7 @@ class Server {
   /// Waits for the writer, then answers what it wrote: afterwards the store is the serving
   /// thread's and the feed holds every event so far.
   void settle();
-  bool validate_strict(std::string_view body, Date as_of, std::vector<LineError>& rejected);
+  bool validate_strict(std::string_view body, Date as_of, std::vector<protocol::LineError>& rejected);
 
   // control
   void on_control();
@@ -132,9 +132,9 @@ class Server {
 
   // events
   /// Gives events their sequence numbers (unless a silence holds them) for the next transaction.
-  void record_event(engine::Event event, const Acknowledgement* ack);
+  void record_event(engine::Event event, const protocol::Acknowledgement* ack);
   void record_events(std::vector<engine::Event>&& events);
-  void number_event(const engine::Event& event, const Acknowledgement* ack);
+  void number_event(const engine::Event& event, const protocol::Acknowledgement* ack);
   /// The events recorded since the last call, with the sequence numbers to store.
   EventWrites take_event_writes();
   // Both threads publish (the writer each commit's events, this thread the rest), one at a time.
@@ -156,7 +156,7 @@ class Server {
 
   engine::Engine engine_;
   std::unique_ptr<engine::Engine> validator_;  // checks strict batches without touching engine_
-  cli::LoadedRules rules_;                     // the program in force
+  loader::LoadedRules rules_;                     // the program in force
   std::vector<std::string> metric_names_;      // for did-you-mean on unknown metrics
   std::map<std::string, std::vector<std::string>, std::less<>> metric_labels_;
   std::size_t rule_count_ = 0, indicator_count_ = 0;
@@ -173,7 +173,7 @@ class Server {
   std::map<std::string, std::uint64_t, std::less<>> route_sequences_;
   std::vector<std::string> dirty_routes_;
   EventWrites recorded_;  // events recorded for the next transaction
-  std::map<engine::AlertId, Acknowledgement> acks_;
+  std::map<engine::AlertId, protocol::Acknowledgement> acks_;
   std::map<std::int64_t, Silence> silences_;
 
   std::int64_t last_batch_seq_ = 0;

@@ -1,10 +1,10 @@
-#include "daemon/store.hpp"
+#include "store.hpp"
 
 #include <sqlite3.h>
 
 #include <filesystem>
 
-#include "daemon/event_records.hpp"
+#include "event_records.hpp"
 
 namespace bandwatch::daemon {
 

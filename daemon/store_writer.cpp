@@ -1,4 +1,4 @@
-#include "daemon/store_writer.hpp"
+#include "store_writer.hpp"
 
 #include <pthread.h>
 
@@ -46,20 +46,20 @@ void write_events(Store& store, const EventWrites& events, std::vector<Publicati
     if (!first) first = numbered.sequence;
     last = numbered.sequence;
     members.clear();
-    append_event_json_fields(members, event, numbered.sequence, event_kind_name(event, numbered),
+    protocol::append_event_json_fields(members, event, numbered.sequence, event_kind_name(event, numbered),
                              numbered.ack ? &*numbered.ack : nullptr);
-    const std::vector<std::string>& routes = feed_routes(event.routes);
-    std::string_view severity = topic_severity(event);
+    const std::vector<std::string>& routes = protocol::feed_routes(event.routes);
+    std::string_view severity = protocol::topic_severity(event);
     std::string& text = feed->text;
     for (std::size_t i = 0; i < routes.size(); ++i) {
       Span& span = spans.emplace_back();
       span.topic = text.size();
-      append_topic(text, routes[i], severity, event.rule);
+      protocol::append_topic(text, routes[i], severity, event.rule);
       span.payload = text.size();
       text += "{\"route\":";
-      append_json_string(text, routes[i]);
+      protocol::append_json_string(text, routes[i]);
       text += ",\"route_sequence\":";
-      append_json_integer(text, numbered.route_sequences[i]);
+      protocol::append_json_integer(text, numbered.route_sequences[i]);
       text += ',';
       text += members;
       text += '}';

@@ -32,9 +32,9 @@
 
 #include <zmq.hpp>
 
-#include "daemon/event_records.hpp"
-#include "daemon/protocol.hpp"
-#include "daemon/store.hpp"
+#include "event_records.hpp"
+#include "protocol/protocol.hpp"
+#include "store.hpp"
 #include "engine/engine.hpp"
 
 namespace bandwatch::daemon {

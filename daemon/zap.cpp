@@ -1,4 +1,4 @@
-#include "daemon/zap.hpp"
+#include "zap.hpp"
 
 #include <zmq.h>
 
@@ -7,7 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "daemon/curve_keys.hpp"
+#include "protocol/curve_keys.hpp"
 
 namespace bandwatch::daemon {
 
@@ -45,7 +45,7 @@ void ZapHandler::refresh_keys() {
   if (stamp == directory_stamp_) return;
   directory_stamp_ = stamp;
   std::vector<std::string> problems;
-  std::vector<std::string> keys = read_authorized_keys(directory_, problems);
+  std::vector<std::string> keys = protocol::read_authorized_keys(directory_, problems);
   for (const std::string& problem : problems) log_->warn("authorized keys: {}", problem);
   keys_ = std::set<std::string>(keys.begin(), keys.end());
   log_->info("authorized keys: {} client key(s) from {}", keys_.size(), directory_);

@@ -3,6 +3,7 @@
 // LF or CR line ends, and malformed quoting reported rather than silently merged into a field.
 // Lines without a quote character take a fast path that splits them on commas directly, with
 // libcsv's trimming; every line with a quote, and every record spanning lines, goes to libcsv.
+// Internal to extract/ (the importer's); its tests reach it directly.
 #pragma once
 
 #include <cstddef>

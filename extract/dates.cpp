@@ -2,7 +2,7 @@
 
 #include <array>
 
-#include "extract/text.hpp"
+#include "text.hpp"
 
 namespace bandwatch::extract {
 namespace {

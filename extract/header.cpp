@@ -1,6 +1,6 @@
 #include "extract/header.hpp"
 
-#include "extract/text.hpp"
+#include "text.hpp"
 
 namespace bandwatch::extract {
 namespace {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "extract/text.hpp"
+#include "text.hpp"
 
 namespace bandwatch::extract {
 namespace {

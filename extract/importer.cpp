@@ -2,9 +2,9 @@
 
 #include <optional>
 
-#include "extract/csv_reader.hpp"
+#include "csv_reader.hpp"
 #include "extract/header.hpp"
-#include "extract/text.hpp"
+#include "text.hpp"
 
 namespace bandwatch::extract {
 namespace {

@@ -8,7 +8,7 @@
 #include <tuple>
 #include <unordered_map>
 
-#include "extract/text.hpp"
+#include "text.hpp"
 
 namespace bandwatch::extract {
 namespace {

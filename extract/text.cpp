@@ -1,4 +1,4 @@
-#include "extract/text.hpp"
+#include "text.hpp"
 
 #include <cstdint>
 

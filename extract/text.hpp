@@ -1,5 +1,6 @@
 // Text helpers for messy spreadsheet exports: trimming, header-name normalisation, curly quotes,
 // Windows-1252 repair, and the `code()` of Annex A values such as "N1 - Abuse or neglect".
+// Internal to extract/.
 #pragma once
 
 #include <string>

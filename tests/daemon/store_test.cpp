@@ -1,6 +1,6 @@
 // The SQLite store: what is committed survives reopening; what is rolled back is gone; repeats
 // of a batch id are found; the event log keeps sequence numbers and every member of its events.
-#include "daemon/store.hpp"
+#include "store.hpp"  // internal to daemon/
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -8,7 +8,7 @@
 
 #include <filesystem>
 
-#include "daemon/event_records.hpp"
+#include "event_records.hpp"  // internal to daemon/
 
 namespace bandwatch::daemon {
 namespace {
@@ -115,7 +115,7 @@ TEST_F(StoreTest, EventLogReadsBackExactlyInEveryForm) {
   numbers[0].route_sequences = {17, 9};
   events[1] = events[0];
   events[1].kind = engine::EventKind::fired;
-  numbers[1].ack = Acknowledgement{"Team manager", "seen\nat the clinic", parse_iso_date("2020-03-01"), "2020-02-05T09:00:00Z"};
+  numbers[1].ack = protocol::Acknowledgement{"Team manager", "seen\nat the clinic", parse_iso_date("2020-03-01"), "2020-02-05T09:00:00Z"};
   numbers[1].sequence = 42;
   numbers[1].route_sequences = {18, 10};
   events[2].kind = engine::EventKind::stale;

@@ -1,7 +1,7 @@
 // The writer thread: commits are written and finish in the order they were submitted, each with
 // its events logged and rendered for the feed; after a failed commit, the ones queued behind it
 // are refused without being tried, until the serving thread has recovered.
-#include "daemon/store_writer.hpp"
+#include "store_writer.hpp"  // internal to daemon/
 
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -4,7 +4,7 @@
 
 #include <set>
 
-#include "tests/e2e/harness.hpp"
+#include "harness.hpp"
 
 namespace bandwatch::e2e {
 namespace {

@@ -14,7 +14,7 @@
 #include <zmq.hpp>
 
 #include "rules/calendar.hpp"
-#include "tests/e2e/harness.hpp"
+#include "harness.hpp"
 
 namespace bandwatch::e2e {
 namespace {

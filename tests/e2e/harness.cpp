@@ -1,4 +1,4 @@
-#include "tests/e2e/harness.hpp"
+#include "harness.hpp"
 
 #include <fcntl.h>
 #include <signal.h>

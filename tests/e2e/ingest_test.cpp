@@ -12,8 +12,8 @@
 #include <thread>
 #include <zmq.hpp>
 
-#include "daemon/protocol.hpp"
-#include "tests/e2e/harness.hpp"
+#include "protocol/protocol.hpp"
+#include "harness.hpp"
 
 namespace bandwatch::e2e {
 namespace {
@@ -66,8 +66,8 @@ TEST_F(IngestTest, ConcurrentClientsAndRepeatsWhileCommitsAreInFlight) {
       body += "caseload{worker=\"W" + std::to_string(w) + "\",team=\"T" + std::to_string(b % 3) + "\"} " +
               (b % 2 == 0 ? "25" : "10") + " 2020-02-04\n";
     body += "# batch " + std::to_string(b) + "\n";
-    daemon::IngestHeader header{as_of, false};
-    batches.push_back({daemon::content_batch_id(header, body), daemon::encode_ingest_header(header), body});
+    protocol::IngestHeader header{as_of, false};
+    batches.push_back({protocol::content_batch_id(header, body), protocol::encode_ingest_header(header), body});
   }
   std::mutex mutex;
   std::map<std::string, int> originals;  // batch id -> answers that were not repeats

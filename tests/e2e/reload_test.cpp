@@ -6,7 +6,7 @@
 
 #include <filesystem>
 
-#include "tests/e2e/harness.hpp"
+#include "harness.hpp"
 
 namespace bandwatch::e2e {
 namespace {

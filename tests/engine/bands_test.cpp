@@ -1,6 +1,6 @@
 // Band classification: first match wins, round, scoped and dated bands, small cohorts, unbanded
 // values, and the short trend.
-#include "tests/engine/engine_test_util.hpp"
+#include "engine_test_util.hpp"
 
 namespace bandwatch::engine::testing {
 namespace {

@@ -1,6 +1,6 @@
 // Derived metrics (aggregates by labels, arithmetic), history functions, and how vanished
 // entities and directly-sent figures are treated.
-#include "tests/engine/engine_test_util.hpp"
+#include "engine_test_util.hpp"
 
 namespace bandwatch::engine::testing {
 namespace {

@@ -1,6 +1,6 @@
 // The alert lifecycle of rules: fired, pending (`for`), escalated (periods and calendar time,
 // with `to` routes), resolved, `clear when`, stale data, re-evaluation of a date, determinism.
-#include "tests/engine/engine_test_util.hpp"
+#include "engine_test_util.hpp"
 
 namespace bandwatch::engine::testing {
 namespace {

@@ -3,7 +3,7 @@
 // errors and ingest errors.
 #include <cmath>
 
-#include "tests/engine/engine_test_util.hpp"
+#include "engine_test_util.hpp"
 
 namespace bandwatch::engine::testing {
 namespace {

@@ -1,4 +1,4 @@
-#include "extract/csv_reader.hpp"
+#include "csv_reader.hpp"  // internal to extract/
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "extract/text.hpp"
+#include "text.hpp"  // internal to extract/
 
 #include <gtest/gtest.h>
 

@@ -12,9 +12,9 @@
 #include <regex>
 #include <sstream>
 
-#include "clients/report/chromium.hpp"
-#include "clients/report/render.hpp"
-#include "tests/report/fixture.hpp"
+#include "report/chromium.hpp"
+#include "report/render.hpp"
+#include "fixture.hpp"
 
 namespace bandwatch::report {
 namespace {

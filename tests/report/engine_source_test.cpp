@@ -5,10 +5,10 @@
 #include <filesystem>
 #include <fstream>
 
-#include "clients/report/acknowledgements.hpp"
-#include "clients/report/daemon_state.hpp"
-#include "clients/report/engine_source.hpp"
-#include "clients/report/render.hpp"
+#include "report/acknowledgements.hpp"
+#include "report/daemon_state.hpp"
+#include "report/engine_source.hpp"
+#include "report/render.hpp"
 #include "clients/sample_files.hpp"
 #include "rules/parser.hpp"
 

@@ -2,8 +2,8 @@
 // acknowledged with its review date passed), and indicators from Stockton's Tables 1 and 5.
 #pragma once
 
-#include "clients/report/bands.hpp"
-#include "clients/report/model.hpp"
+#include "report/bands.hpp"
+#include "report/model.hpp"
 
 namespace bandwatch::report::testing {
 

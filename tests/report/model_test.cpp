@@ -1,8 +1,8 @@
 // The report model: which alerts each forum reads, in what order, and the RAG tables.
 #include <gtest/gtest.h>
 
-#include "clients/report/model.hpp"
-#include "tests/report/fixture.hpp"
+#include "report/model.hpp"
+#include "fixture.hpp"
 
 namespace bandwatch::report {
 namespace {

@@ -4,9 +4,9 @@
 
 #include <regex>
 
-#include "clients/report/bands.hpp"
-#include "clients/report/render.hpp"
-#include "tests/report/fixture.hpp"
+#include "report/bands.hpp"
+#include "report/render.hpp"
+#include "fixture.hpp"
 
 namespace bandwatch::report {
 namespace {

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "clients/rule_files.hpp"
+#include "loader/rule_files.hpp"
 
 namespace bandwatch {
 namespace {
@@ -25,8 +25,8 @@ std::string diagnostics_for(const fs::path& input) {
   // Diagnostics name the file as the user gave it; give the bare file name.
   fs::path previous = fs::current_path();
   fs::current_path(input.parent_path());
-  cli::LoadedRules loaded = cli::load_rules({input.filename().string()});
-  cli::check_program(loaded);
+  loader::LoadedRules loaded = loader::load_rules({input.filename().string()});
+  loader::check_program(loaded);
   fs::current_path(previous);
   std::string text;
   for (const Diagnostic& diagnostic : loaded.diagnostics)
@@ -45,7 +45,7 @@ TEST_P(GoldenTest, DiagnosticsMatchExpectation) {
     GTEST_SKIP() << "rewrote " << expect_path;
   }
   std::string expected;
-  ASSERT_TRUE(cli::read_file(expect_path.string(), expected)) << "missing " << expect_path;
+  ASSERT_TRUE(loader::read_file(expect_path.string(), expected)) << "missing " << expect_path;
   EXPECT_EQ(actual, expected) << "for " << input.filename();
   EXPECT_FALSE(actual.empty()) << input.filename() << " is meant to be malformed";
 }

@@ -1,0 +1,42 @@
+// Loading a program: the `.bw` files under some paths are collected (directories searched),
+// parsed, and checked as one program (the checker, the extract mappings, and whatever the
+// engine's compile would refuse). Used by bandwatchd and by the `bandwatch` commands, so both
+// accept and refuse the same rules with the same words. Diagnostics keep the text of their file
+// so they can be shown with a caret.
+//
+// Thread safety: free functions without shared state.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "rules/ast.hpp"
+#include "rules/diagnostic.hpp"
+
+namespace bandwatch::loader {
+
+struct LoadedRules {
+  std::vector<ast::File> files;                 // every file that was read, parsed as far as it goes
+  std::map<std::string, std::string> sources;   // file path -> text, for rendering diagnostics
+  std::vector<Diagnostic> diagnostics;          // unreadable files and syntax errors
+};
+
+/// The `.bw` files named by `paths`: files as given, directories searched recursively, sorted.
+/// A path that does not exist is reported in `missing`.
+std::vector<std::string> collect_rule_files(const std::vector<std::string>& paths,
+                                            std::vector<std::string>& missing);
+
+/// Reads and parses every rule file under `paths`.
+LoadedRules load_rules(const std::vector<std::string>& paths);
+
+/// Adds the semantic checks of the whole program to `loaded.diagnostics`. Names are global
+/// across files, so the program is checked as a whole. A block that failed to parse is missing
+/// from the tree and every reference to it would be a spurious "unknown" error, so the semantic
+/// checks wait until the syntax is right.
+void check_program(LoadedRules& loaded);
+
+/// Reads a whole file; false if it cannot be read.
+bool read_file(const std::string& path, std::string& contents);
+
+}  // namespace bandwatch::loader

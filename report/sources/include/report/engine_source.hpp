@@ -1,0 +1,58 @@
+// Filling a report Source from an engine as it runs: the offline `bandwatch report --rules
+// --samples` records every evaluation of a replay; the daemon can describe its own engine the
+// same way for `bandwatch report --control`.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "report/model.hpp"
+#include "engine/engine.hpp"
+#include "rules/ast.hpp"
+
+namespace bandwatch::report {
+
+/// What the rules say that the engine does not keep: route titles and cadences, indicator
+/// `last_year`, `note` and `round`, rule titles.
+struct ProgramFacts {
+  std::vector<RouteInfo> routes;
+  struct Indicator {
+    std::string last_year;  // formatted in the indicator's unit
+    std::string note;
+    std::optional<int> round;
+  };
+  std::map<std::string, Indicator, std::less<>> indicators;
+  std::map<std::string, std::string, std::less<>> titles;  // rule and indicator name -> title
+};
+ProgramFacts program_facts(const std::vector<ast::File>& files);
+
+/// Records a replay evaluation by evaluation: the life of every alert (from the events) and the
+/// history of every indicator series (from the values after each evaluation).
+class SourceRecorder {
+ public:
+  explicit SourceRecorder(ProgramFacts facts);
+
+  /// Call after each `engine.evaluate`, with its result.
+  void record(const engine::Engine& engine, const engine::Evaluation& evaluation);
+
+  /// The Source as of the last evaluation recorded.
+  Source finish(const engine::Engine& engine) const;
+
+ private:
+  struct SeriesKey {
+    std::string indicator;
+    Labels labels;
+    auto operator<=>(const SeriesKey&) const = default;
+  };
+  ProgramFacts facts_;
+  std::vector<Date> evaluations_;
+  std::map<std::uint64_t, AlertHistory> alerts_;
+  std::map<SeriesKey, std::vector<Point>> history_;
+};
+
+Labels to_labels(const engine::Labels& labels);
+Band to_band(engine::Band band);
+Trend to_trend(engine::Trend trend);
+
+}  // namespace bandwatch::report
