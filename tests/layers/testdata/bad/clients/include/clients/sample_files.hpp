@@ -1,0 +1,2 @@
+// Fixture: a public header of the clients' library.
+#pragma once

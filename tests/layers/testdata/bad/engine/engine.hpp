@@ -1,0 +1,3 @@
+// Fixture: the engine's public header, through the root.
+#pragma once
+#include "rules/ast.hpp"

@@ -1,0 +1,2 @@
+// Fixture: an internal header of extract.
+#pragma once

@@ -1,0 +1,3 @@
+// Fixture: the protocol library reaching into the daemon by relative path.
+#include "../daemon/store.hpp"
+#include <zmq.hpp>

@@ -1,0 +1,3 @@
+// Fixture: rules reaching up into the engine.
+#include "rules/ast.hpp"
+#include "engine/engine.hpp"
