@@ -6,6 +6,7 @@ packages=(
   g++ cmake make pkg-config ccache git python3         # toolchain; python3 runs the generators
   libboost-dev libboost-program-options-dev             # Spirit X3 grammar; command-line and config options
   libzmq3-dev cppzmq-dev                                # the daemon's sockets (CURVE included)
+  libsodium-dev                                         # SHA-256 of content batch ids (libsodium is under ZeroMQ's CURVE)
   libspdlog-dev                                         # the daemon's logs
   libsqlite3-dev                                        # the daemon's durable state
   nlohmann-json3-dev                                    # JSON on the wire and in reports
