@@ -3,6 +3,8 @@
 #include "store.hpp"  // internal to daemon/
 
 #include <gtest/gtest.h>
+
+#include <map>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -232,14 +234,27 @@ TEST_F(StoreTest, CheckpointAndReplayOrder) {
 }
 
 TEST_F(StoreTest, Silences) {
+  std::int64_t first = 0, second = 0;
+  {
+    Store store(dir_.string(), SyncMode::full);
+    store.begin();
+    first = store.insert_silence(R"({"until":"2020-03-01"})");
+    second = store.insert_silence(R"({"until":"2020-04-01","by":"Jane"})");
+    store.update_silence(first, R"({"id":1,"until":"2020-03-15"})");
+    store.commit();
+    EXPECT_EQ(first, 1);
+    EXPECT_EQ(second, 2);
+    EXPECT_EQ(store.silences(), (std::map<std::int64_t, std::string>{
+                                    {1, R"({"id":1,"until":"2020-03-15"})"},
+                                    {2, R"({"until":"2020-04-01","by":"Jane"})"}}));
+    EXPECT_TRUE(store.remove_silence(second));
+    EXPECT_FALSE(store.remove_silence(second));
+    EXPECT_FALSE(store.remove_silence(99));
+  }
+  // Reopened: the update and the removal were kept.
   Store store(dir_.string(), SyncMode::full);
-  store.begin();
-  auto id = store.insert_silence(R"({"until":"2020-03-01"})");
-  store.update_silence(id, R"({"id":1,"until":"2020-03-01"})");
-  store.commit();
-  EXPECT_EQ(store.silences().size(), 1u);
-  EXPECT_TRUE(store.remove_silence(id));
-  EXPECT_FALSE(store.remove_silence(id));
+  EXPECT_EQ(store.silences(), (std::map<std::int64_t, std::string>{{1, R"({"id":1,"until":"2020-03-15"})"}}));
+  EXPECT_TRUE(store.remove_silence(first));
   EXPECT_TRUE(store.silences().empty());
 }
 

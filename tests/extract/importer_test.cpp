@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -173,22 +175,45 @@ extract b { key child = "ID"  where "Flag" in ("Y")  sample flagged = 1 }
 }
 
 TEST(Importer, StreamsLargeFilesInBlocks) {
-  std::FILE* file = std::tmpfile();
-  ASSERT_NE(file, nullptr);
+  char path[] = "/tmp/bw_importer_big_XXXXXX";
+  int fd = ::mkstemp(path);
+  ASSERT_GE(fd, 0);
+  std::FILE* file = ::fdopen(fd, "wb");
   std::fputs("ID,Start\n", file);
   constexpr int kRows = 200000;
-  for (int i = 0; i < kRows; ++i) std::fprintf(file, "C%06d,%02d/01/2020\n", i, 1 + i % 28);
+  std::string expected;
+  for (int i = 0; i < kRows; ++i) {
+    int day = 1 + i % 28;
+    std::fprintf(file, "C%06d,%02d/01/2020\n", i, day);
+    char line[64];
+    // Whole days from the start to the as-of date, 4 February 2020.
+    std::snprintf(line, sizeof line, "age_days{child=\"C%06d\"} %d 2020-02-04\n", i, 35 - day);
+    expected += line;
+  }
   std::fputs("C-bad,32/01/2020\n\n\n", file);
-  std::rewind(file);
-  Import import(R"(extract a { key child = "ID"  sample age_days = age("Start") })");
-  std::vector<ExtractSource> unused;
-  ImportSummary summary = import.file("/dev/null", "x");  // warm-up: an empty stream fails cleanly
-  EXPECT_TRUE(summary.failed);
-  import.messages.clear();
-  summary = import_csv(file, "big.csv", {}, EvalContext{Date::from_ymd(2020, 2, 4), nullptr},
-                       [](std::string_view) {}, {});
   std::fclose(file);
-  EXPECT_EQ(summary.rows_read, static_cast<std::size_t>(kRows + 1));
+
+  Import import(R"(extract a { key child = "ID"  sample age_days = age("Start") })");
+  ImportSummary summary = import.file(path, "big.csv");
+  std::remove(path);
+  EXPECT_FALSE(summary.failed);
+  EXPECT_EQ(summary.rows_read, 200001u);
+  EXPECT_EQ(summary.imported, 200000u);
+  EXPECT_EQ(summary.rejected, 1u);
+  EXPECT_EQ(summary.blank_lines, 2u);
+  EXPECT_EQ(summary.samples, 200000u);
+  EXPECT_EQ(import.messages, (Lines{"big.csv:200002: column \"Start\": \"32/01/2020\" is not a real date"}));
+  // Every sample, in row order, handed over in blocks of about 1 MiB, not all at the end and not
+  // row by row.
+  EXPECT_EQ(import.output.size(), 7'978'574u);
+  EXPECT_TRUE(import.output == expected) << import.output.substr(0, 200);
+  EXPECT_GE(import.flushes, 7u);
+  EXPECT_LE(import.flushes, 9u);
+
+  // A stream that is not a CSV file at all fails cleanly.
+  Import empty(R"(extract a { key child = "ID"  sample age_days = age("Start") })");
+  EXPECT_TRUE(empty.file("/dev/null", "empty.csv").failed);
+  EXPECT_EQ(empty.output, "");
 }
 
 }  // namespace
