@@ -1,99 +1,30 @@
 // `bandwatch report` as users run it: the real binary on the example meeting pack, offline from
 // files and from a real bandwatchd (wildcard loopback ports, read back from endpoints.json).
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <map>
-#include <nlohmann/json.hpp>
 #include <sstream>
-#include <thread>
+
+#include "harness.hpp"
 
 namespace bandwatch::report {
 namespace {
 
 namespace fs = std::filesystem;
-using namespace std::chrono_literals;
+using e2e::bandwatch_path;
+using e2e::Daemon;
+using e2e::examples;
+using e2e::read_text;
+using e2e::Result;
+using e2e::TempDir;
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+Result run(const std::vector<std::string>& argv, const e2e::Environment& environment = {}) {
+  return e2e::run(argv, std::chrono::minutes(2), environment);
 }
-
-struct Result {
-  int code = -1;
-  std::string out, err;
-};
-
-/// A fresh directory, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    char pattern[] = "/tmp/bandwatch-report-cli-XXXXXX";
-    path_ = ::mkdtemp(pattern);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-/// Starts `argv` with output to files; `env` entries are set in the child.
-pid_t spawn(const std::vector<std::string>& argv, const fs::path& out, const fs::path& err,
-            const std::map<std::string, std::string>& env = {}) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::setpgid(0, 0);
-    for (const auto& [name, value] : env) ::setenv(name.c_str(), value.c_str(), 1);
-    int in = ::open("/dev/null", O_RDONLY);
-    int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    ::dup2(in, 0);
-    ::dup2(o, 1);
-    ::dup2(e, 2);
-    std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
-  return pid;
-}
-
-/// Runs a command to completion (killed after two minutes).
-Result run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {}) {
-  TempDir dir;
-  pid_t pid = spawn(argv, dir.path() / "out", dir.path() / "err", env);
-  int status = 0;
-  auto deadline = std::chrono::steady_clock::now() + 120s;
-  while (::waitpid(pid, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(-pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(10ms);
-  }
-  Result result;
-  result.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  result.out = slurp(dir.path() / "out");
-  result.err = slurp(dir.path() / "err");
-  return result;
-}
-
-std::string examples(const std::string& name) { return std::string(BANDWATCH_SOURCE_DIR) + "/examples/" + name; }
 
 std::vector<std::string> offline(std::vector<std::string> extra) {
-  std::vector<std::string> argv = {BANDWATCH_PATH,
+  std::vector<std::string> argv = {bandwatch_path(),
                                    "report",
                                    "--rules",
                                    examples("stockton_2016.bw"),
@@ -125,11 +56,11 @@ TEST(ReportCommand, ExampleMeetingPackAsMarkdown) {
 
 TEST(ReportCommand, HtmlToAFileAndUkDatesInOptions) {
   TempDir dir;
-  fs::path out = dir.path() / "pack.html";
+  fs::path out = fs::path(dir.path()) / "pack.html";
   Result r = run(offline({"--out", out.string(), "--since", "02/09/2016", "--route", "workload_pressures"}));
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(contains(r.err, "wrote " + out.string()));
-  std::string html = slurp(out);
+  std::string html = read_text(out);
   EXPECT_TRUE(html.starts_with("<!DOCTYPE html>"));
   EXPECT_TRUE(contains(html, "Changes after <time datetime=\"2016-09-02\">02/09/2016</time> (the date given)"));
   EXPECT_FALSE(contains(html, "Performance Clinic (chaired"));  // one forum only
@@ -139,7 +70,7 @@ TEST(ReportCommand, UsageErrors) {
   Result r = run(offline({"--route", "workload_pressure"}));
   EXPECT_EQ(r.code, 2);
   EXPECT_TRUE(contains(r.err, "unknown route 'workload_pressure'; did you mean 'workload_pressures'?")) << r.err;
-  r = run({BANDWATCH_PATH, "report", "--format", "html"});
+  r = run({bandwatch_path(), "report", "--format", "html"});
   EXPECT_EQ(r.code, 2);
   EXPECT_TRUE(contains(r.err, "give either --rules and --samples, or --control"));
   r = run(offline({"--since", "31/02/2016"}));
@@ -152,84 +83,64 @@ TEST(ReportCommand, UsageErrors) {
 
 TEST(ReportCommand, PdfWithoutChromiumNamesThePackage) {
   TempDir dir;
-  Result r = run(offline({"--format", "pdf", "--out", (dir.path() / "pack.pdf").string()}),
+  Result r = run(offline({"--format", "pdf", "--out", (fs::path(dir.path()) / "pack.pdf").string()}),
                  {{"BANDWATCH_CHROMIUM", "/nonexistent/chromium"}});
   EXPECT_EQ(r.code, 1);
   EXPECT_TRUE(contains(r.err, "install the Debian package `chromium` (apt-get install chromium)")) << r.err;
-  EXPECT_FALSE(fs::exists(dir.path() / "pack.pdf"));
+  EXPECT_FALSE(fs::exists(fs::path(dir.path()) / "pack.pdf"));
 }
 
 TEST(ReportCommand, BadSampleLinesAreReportedAndTheRestReported) {
   TempDir dir;
-  fs::path samples = dir.path() / "bad.samples";
+  fs::path samples = fs::path(dir.path()) / "bad.samples";
   std::ofstream(samples) << "single_assessment_timeliness 96.6% 2016-09-30\nsingle_assessment_timelyness 90% 2016-09-30\n";
-  Result r = run({BANDWATCH_PATH, "report", "--rules", examples("stockton_2016.bw"), examples("routes.bw"),
+  Result r = run({bandwatch_path(), "report", "--rules", examples("stockton_2016.bw"), examples("routes.bw"),
                   examples("extracts.bw"), "--samples", samples.string(), "--format", "markdown"});
   EXPECT_EQ(r.code, 1);
   EXPECT_TRUE(contains(r.err, samples.string() + ":2:1: error: unknown metric 'single_assessment_timelyness'")) << r.err;
   EXPECT_TRUE(contains(r.out, "| Timeliness of Single Assessments | YD |"));
 }
 
-/// A bandwatchd on wildcard loopback ports with its own state directory.
+/// A bandwatchd with the example meeting pack's rules, through the shared end-to-end harness.
 class LiveDaemon : public ::testing::Test {
  protected:
   void SetUp() override {
-    fs::create_directories(dir_.path() / "state");
-    pid_ = spawn({BANDWATCHD_PATH, "--rules", examples("stockton_2016.bw"), examples("routes.bw"), examples("extracts.bw"),
-                  "--state-dir", (dir_.path() / "state").string(), "--ingest", "tcp://127.0.0.1:*", "--publish",
-                  "tcp://127.0.0.1:*", "--control", "tcp://127.0.0.1:*", "--log-level", "warn"},
-                 dir_.path() / "daemon.out", dir_.path() / "daemon.err");
-    // Ready when it has written the ports it bound.
-    fs::path endpoints = dir_.path() / "state" / "endpoints.json";
-    auto deadline = std::chrono::steady_clock::now() + 30s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (fs::exists(endpoints)) {
-        nlohmann::json json = nlohmann::json::parse(slurp(endpoints), nullptr, false);
-        if (json.is_object() && json.value("pid", 0) == pid_) {
-          ingest_ = json["ingest"];
-          control_ = json["control"];
-          return;
-        }
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-    FAIL() << "bandwatchd did not start: " << slurp(dir_.path() / "daemon.err");
-  }
-  void TearDown() override {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      int status = 0;
-      ::waitpid(pid_, &status, 0);
-    }
+    daemon_ = std::make_unique<Daemon>(
+        dir_.path(),
+        std::vector<std::string>{examples("stockton_2016.bw"), examples("routes.bw"), examples("extracts.bw")},
+        std::vector<std::string>{"--sync", "normal"});
+    daemon_->start();
+    ingest_ = daemon_->ingest;
+    control_ = daemon_->control_endpoint;
   }
   TempDir dir_;
-  pid_t pid_ = -1;
+  std::unique_ptr<Daemon> daemon_;
   std::string ingest_, control_;
 };
 
 TEST_F(LiveDaemon, ReportFromTheDaemonMatchesTheReportFromFiles) {
-  Result sent = run({BANDWATCH_PATH, "send", "--to", ingest_, "-q", examples("meeting_pack/stockton_2016_q2.samples")});
+  Result sent = run({bandwatch_path(), "send", "--to", ingest_, "-q", examples("meeting_pack/stockton_2016_q2.samples")});
   ASSERT_EQ(sent.code, 0) << sent.err;
   // Acknowledge the vacancies alert as the meeting would, with a review date now passed.
-  Result snapshot = run({BANDWATCH_PATH, "snapshot", "--control", control_, "--format", "json"});
+  Result snapshot = run({bandwatch_path(), "snapshot", "--control", control_, "--format", "json"});
   ASSERT_EQ(snapshot.code, 0) << snapshot.err;
   std::string vacancies;
   nlohmann::json open = nlohmann::json::parse(snapshot.out);
   for (const nlohmann::json& alert : open["alerts"])
     if (alert["rule"] == "vacancies_rising") vacancies = std::to_string(alert["id"].get<std::uint64_t>());
   ASSERT_FALSE(vacancies.empty()) << snapshot.out;
-  Result ack = run({BANDWATCH_PATH, "ack", "--control", control_, vacancies, "--by", "Jane Humphreys", "--note",
+  Result ack = run({bandwatch_path(), "ack", "--control", control_, vacancies, "--by", "Jane Humphreys", "--note",
                     "Recruitment <campaign>", "--review", "2016-09-23"});
   ASSERT_EQ(ack.code, 0) << ack.err;
 
-  Result live = run({BANDWATCH_PATH, "report", "--control", control_, "--meeting", "30/09/2016", "--format", "markdown"});
+  Result live = run({bandwatch_path(), "report", "--control", control_, "--meeting", "30/09/2016", "--format", "markdown"});
   ASSERT_EQ(live.code, 0) << live.err;
   EXPECT_TRUE(contains(live.out, "Jane Humphreys on "));
   EXPECT_TRUE(contains(live.out, ": Recruitment \\<campaign>; **REVIEW OVERDUE**, was due 23/09/2016 (7 days ago)"));
 
   // Apart from the acknowledgements (the daemon's own, not the example file's), the agenda and
   // the RAG tables are those of the same samples replayed offline.
-  Result files = run({BANDWATCH_PATH, "report", "--rules", examples("stockton_2016.bw"), examples("routes.bw"),
+  Result files = run({bandwatch_path(), "report", "--rules", examples("stockton_2016.bw"), examples("routes.bw"),
                       examples("extracts.bw"), "--samples", examples("meeting_pack/stockton_2016_q2.samples"),
                       "--format", "markdown"});
   ASSERT_EQ(files.code, 0) << files.err;
@@ -240,15 +151,23 @@ TEST_F(LiveDaemon, ReportFromTheDaemonMatchesTheReportFromFiles) {
       if (line.find(part) != std::string::npos) out.push_back(line);
     return out;
   };
-  EXPECT_EQ(lines_with(live.out, "Changes after"), lines_with(files.out, "Changes after"));
-  EXPECT_EQ(lines_with(live.out, "**Indicators by band:**"), lines_with(files.out, "**Indicators by band:**"));
-  EXPECT_EQ(lines_with(live.out, "| YD |"), lines_with(files.out, "| YD |"));
-  EXPECT_EQ(lines_with(live.out, "| Q |"), lines_with(files.out, "| Q |"));
-  EXPECT_EQ(lines_with(live.out, "escalated 30/09/2016"), lines_with(files.out, "escalated 30/09/2016"));
+  // What the example pack says (the offline report is checked line by line in the tests above).
+  EXPECT_EQ(lines_with(files.out, "Changes after"),
+            (std::vector<std::string>{
+                "Changes after 16/09/2016 (the forum's cadence of 14 days): 1 new, 0 escalated, 1 still open, 1 resolved.",
+                "Changes after 16/09/2016 (the previous evaluation): 3 new, 2 escalated, 4 still open, 2 resolved."}));
+  EXPECT_EQ(lines_with(files.out, "**Indicators by band:**"),
+            std::vector<std::string>{"**Indicators by band:** Green 11 · Amber 3 · Red 1"});
+  EXPECT_EQ(lines_with(files.out, "| YD |").size(), 6u);
+  EXPECT_EQ(lines_with(files.out, "| Q |").size(), 5u);
+  EXPECT_EQ(lines_with(files.out, "escalated 30/09/2016").size(), 2u);
+  // And the daemon's pack says the same.
+  for (const char* part : {"Changes after", "**Indicators by band:**", "| YD |", "| Q |", "escalated 30/09/2016"})
+    EXPECT_EQ(lines_with(live.out, part), lines_with(files.out, part)) << part;
 }
 
 TEST(ReportCommand, NoDaemonIsAClearError) {
-  Result r = run({BANDWATCH_PATH, "report", "--control", "tcp://127.0.0.1:1", "--timeout", "200", "--retries", "0"});
+  Result r = run({bandwatch_path(), "report", "--control", "tcp://127.0.0.1:1", "--timeout", "200", "--retries", "0"});
   EXPECT_EQ(r.code, 1);
   EXPECT_TRUE(contains(r.err, "no reply from tcp://127.0.0.1:1")) << r.err;
 }

@@ -1,7 +1,8 @@
-// Test harness for the end-to-end tests: starts the real bandwatchd binary on loopback with
-// wildcard ports (the daemon writes the ports it got to STATE_DIR/endpoints.json, so no port is
-// guessed), runs the real `bandwatch` clients, and waits on conditions (a file's contents, a
-// command's answer), never on fixed sleeps.
+// The one harness of every end-to-end suite (tests/e2e, the report and import commands against
+// the real daemon): temporary directories, child processes with their output in files, the
+// real bandwatchd binary started on loopback with wildcard ports (the daemon writes the ports it
+// got to STATE_DIR/endpoints.json, so no port is guessed or reused), the real `bandwatch`
+// clients, and waits on conditions (a file's contents, a command's answer), never fixed sleeps.
 //
 // Thread safety: none; one test thread drives it.
 #pragma once
@@ -12,6 +13,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,6 +30,7 @@ std::string bandwatchd_path();
 std::string bandwatch_path();
 std::string source_dir();     // the repository
 std::string testdata(const std::string& name);  // tests/e2e/testdata/NAME
+std::string examples(const std::string& name);  // examples/NAME
 
 /// A fresh directory under /tmp, removed at the end.
 class TempDir {
@@ -49,11 +52,14 @@ void write_text(const std::string& path, const std::string& text);
 /// Polls `condition` every 10 ms until it holds or `timeout` passes.
 bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 20s);
 
+/// Variables set in a child's environment (on top of the test's).
+using Environment = std::map<std::string, std::string>;
+
 /// A child process with its output in files.
 class Process {
  public:
   Process(const std::vector<std::string>& argv, const std::string& out_path, const std::string& err_path,
-          const std::string& stdin_path = "/dev/null");
+          const std::string& stdin_path = "/dev/null", const Environment& environment = {});
   ~Process();
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
@@ -78,7 +84,8 @@ struct Result {
 };
 
 /// Runs a command to completion (killed after `timeout`).
-Result run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout = 60s);
+Result run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout = 60s,
+           const Environment& environment = {});
 
 /// A bandwatchd with its own state directory.
 class Daemon {

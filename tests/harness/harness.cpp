@@ -23,6 +23,7 @@ std::string bandwatchd_path() { return BANDWATCHD_PATH; }
 std::string bandwatch_path() { return BANDWATCH_PATH; }
 std::string source_dir() { return BANDWATCH_SOURCE_DIR; }
 std::string testdata(const std::string& name) { return source_dir() + "/tests/e2e/testdata/" + name; }
+std::string examples(const std::string& name) { return source_dir() + "/examples/" + name; }
 
 namespace {
 std::atomic<int> temp_counter{0};
@@ -65,7 +66,7 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::millisecond
 }
 
 Process::Process(const std::vector<std::string>& argv, const std::string& out_path, const std::string& err_path,
-                 const std::string& stdin_path)
+                 const std::string& stdin_path, const Environment& environment)
     : out_path_(out_path), err_path_(err_path) {
   std::vector<char*> args;
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
@@ -73,6 +74,7 @@ Process::Process(const std::vector<std::string>& argv, const std::string& out_pa
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
+    for (const auto& [name, value] : environment) ::setenv(name.c_str(), value.c_str(), 1);
     int in = ::open(stdin_path.c_str(), O_RDONLY);
     int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -114,11 +116,11 @@ void Process::signal(int number) {
   if (running()) ::kill(pid_, number);
 }
 
-Result run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
+Result run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout, const Environment& environment) {
   TempDir dir;
   Result result;
   {
-    Process process(argv, dir / "out", dir / "err");
+    Process process(argv, dir / "out", dir / "err", "/dev/null", environment);
     auto status = process.wait(timeout);
     if (!status) {
       process.signal(SIGKILL);
