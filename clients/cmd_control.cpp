@@ -1,13 +1,14 @@
 // The control commands of bandwatchd: `bandwatch snapshot`, `bandwatch ack`,
-// `bandwatch silence`, `bandwatch status`. Each sends one request to the control socket (Lazy
-// Pirate: timeout, retry, give up with exit 3) and prints the answer as text or, with
-// `--format json`, as the daemon's JSON.
+// `bandwatch silence`, `bandwatch status`, `bandwatch reload`. Each sends one request to the
+// control socket (Lazy Pirate: timeout, retry, give up with exit 3) and prints the answer as text
+// or, with `--format json`, as the daemon's JSON; a refusal is exit 1.
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 
 #include <boost/program_options.hpp>
 
+#include "command.hpp"
 #include "commands.hpp"
 #include "daemon_common.hpp"
 #include "protocol/protocol.hpp"
@@ -19,85 +20,50 @@ using nlohmann::json;
 
 namespace {
 
-struct Common {
+/// What every control command has: the endpoint, --format, the connection and CURVE groups.
+struct ControlCommand {
+  ControlCommand(const char* name, const char* synopsis, const char* description)
+      : command(name, synopsis, description) {
+    command.options()
+        ("control", po::value<std::string>(&control)->default_value(control), "the daemon's control endpoint")
+        ("format", format_choice(&format, {"text", "json"})->default_value(format), "text or json");
+  }
+  /// Parses, with the shared groups last in --help.
+  std::optional<int> parse(const Arguments& args) {
+    command.add(connection_group(connection));
+    command.add(curve_group(curve));
+    return command.parse(args);
+  }
+  /// Sends one request. nullopt, after printing why, with `status` the exit status: kExitNoReply,
+  /// kExitFailed (the daemon refused it) or kExitUsage (bad CURVE options).
+  std::optional<json> ask(const json& request, int& status) const {
+    auto security = client_security(command, curve, connection);
+    if (!security) {
+      status = kExitUsage;
+      return std::nullopt;
+    }
+    zmq::context_t context(1);
+    protocol::LazyPirateClient client(context, control, *security, std::chrono::milliseconds(connection.timeout_ms),
+                                      connection.retries);
+    client.on_retry = [&](int attempt) {
+      command.fail("no reply from " + control + " within " + std::to_string(connection.timeout_ms) +
+                   " ms; asking again (attempt " + std::to_string(attempt) + " of " +
+                   std::to_string(connection.retries + 1) + ")");
+    };
+    std::string error;
+    protocol::RequestStatus request_status = protocol::RequestStatus::ok;
+    std::optional<json> answer = protocol::control_request(client, request, error, &request_status);
+    if (!answer) status = command.fail(error, exit_status_of(request_status));
+    return answer;
+  }
+  bool json_output() const { return format == "json"; }
+
+  Command command;
   std::string control{protocol::kDefaultControl};
   std::string format = "text";
   ConnectionOptions connection;
+  CurveOptions curve;
 };
-
-void add_common(po::options_description& options, Common& common) {
-  options.add_options()
-      ("help,h", "print this help")
-      ("control", po::value<std::string>(&common.control)->default_value(common.control),
-       "the daemon's control endpoint")
-      ("format", po::value<std::string>(&common.format)->default_value(common.format), "text or json");
-  add_connection_options(options, common.connection);
-}
-
-/// Parses; returns an exit code to stop with, or -1 to go on.
-int parse(const char* command, const char* usage, const Arguments& args, po::options_description& described,
-          po::options_description& hidden, po::positional_options_description& positional,
-          po::variables_map& vm, const Common& common) {
-  po::options_description all;
-  all.add(described).add(hidden);
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& error) {
-    std::fprintf(stderr, "bandwatch %s: %s\n%s", command, error.what(), usage);
-    return kExitUsage;
-  }
-  if (vm.count("help")) {
-    std::cout << usage << "\n" << described;
-    return kExitOk;
-  }
-  if (common.format != "text" && common.format != "json") {
-    std::fprintf(stderr, "bandwatch %s: --format must be text or json\n", command);
-    return kExitUsage;
-  }
-  return -1;
-}
-
-/// Sends one request; prints the error and returns nullopt (with `code` set) on failure.
-std::optional<json> ask(const char* command, const Common& common, const json& request, int& code) {
-  auto security = client_security(common.connection, command);
-  if (!security) {
-    code = kExitUsage;
-    return std::nullopt;
-  }
-  zmq::context_t context(1);
-  protocol::LazyPirateClient client(context, common.control, *security,
-                                  std::chrono::milliseconds(common.connection.timeout_ms),
-                                  common.connection.retries);
-  client.on_retry = [&](int attempt) {
-    std::fprintf(stderr, "bandwatch %s: no reply from %s within %d ms; asking again (attempt %d of %d)\n",
-                 command, common.control.c_str(), common.connection.timeout_ms, attempt,
-                 common.connection.retries + 1);
-  };
-  std::string error;
-  // Tell a refused request (the daemon answered with an error) from no answer at all.
-  std::string text = request.dump();
-  std::string_view frames[] = {text};
-  std::vector<std::string> reply;
-  if (client.request(frames, reply, error) != protocol::RequestStatus::ok) {
-    std::fprintf(stderr, "bandwatch %s: %s\n", command, error.c_str());
-    code = kExitNoReply;
-    return std::nullopt;
-  }
-  json answer = reply.size() == 1 ? json::parse(reply[0], nullptr, false) : json();
-  if (!answer.is_object()) {
-    std::fprintf(stderr, "bandwatch %s: unexpected answer from %s\n", command, common.control.c_str());
-    code = kExitNoReply;
-    return std::nullopt;
-  }
-  if (answer.contains("error")) {
-    std::fprintf(stderr, "bandwatch %s: %s\n", command,
-                 answer["error"].is_string() ? answer["error"].get<std::string>().c_str() : answer["error"].dump().c_str());
-    code = kExitRejected;
-    return std::nullopt;
-  }
-  return answer;
-}
 
 std::string text(const json& value) {
   if (value.is_null()) return "-";
@@ -107,27 +73,22 @@ std::string text(const json& value) {
 }  // namespace
 
 int run_snapshot(const Arguments& args) {
-  Common common;
+  ControlCommand control("snapshot", "[--control EP] [--route R] [--detail] [--format text|json]",
+                         "The open alerts held by bandwatchd, and the sequence number they are as of.");
   std::string route;
   bool detail = false;
-  po::options_description described("Options");
-  add_common(described, common);
-  described.add_options()
+  control.command.options()
       ("route", po::value<std::string>(&route), "only this route's alerts (and its sequence number)")
       ("detail", po::bool_switch(&detail), "add message, routes and silence to each alert");
-  po::options_description hidden;
-  po::positional_options_description positional;
-  po::variables_map vm;
-  const char* usage = "usage: bandwatch snapshot [--control EP] [--route R] [--detail] [--format text|json]\n";
-  if (int code = parse("snapshot", usage, args, described, hidden, positional, vm, common); code >= 0) return code;
+  if (auto stop = control.parse(args)) return *stop;
   json request = {{"command", "snapshot"}};
   if (!route.empty()) request["route"] = route;
   // Text output shows the messages, so it asks for them.
-  if (detail || common.format == "text") request["detail"] = true;
-  int code = kExitOk;
-  auto answer = ask("snapshot", common, request, code);
-  if (!answer) return code;
-  if (common.format == "json") {
+  if (detail || !control.json_output()) request["detail"] = true;
+  int status = kExitOk;
+  auto answer = control.ask(request, status);
+  if (!answer) return status;
+  if (control.json_output()) {
     std::printf("%s\n", answer->dump().c_str());
     return kExitOk;
   }
@@ -139,111 +100,79 @@ int run_snapshot(const Arguments& args) {
 }
 
 int run_ack(const Arguments& args) {
-  Common common;
-  std::string by, note, review;
+  ControlCommand control("ack", "[--control EP] ALERT-ID --by WHO [--note TEXT] [--review DATE]",
+                         "Acknowledges an open alert: who, a note, a date to look at it again. An escalation\n"
+                         "clears it.");
+  std::string by, note;
+  std::optional<Date> review;
   const char* user = std::getenv("USER");
-  po::options_description described("Options");
-  add_common(described, common);
-  described.add_options()
+  control.command.options()
       ("by", po::value<std::string>(&by), "who acknowledges (default: $USER)")
       ("note", po::value<std::string>(&note), "what is being done about it")
-      ("review", po::value<std::string>(&review), "date to look at it again (YYYY-MM-DD)");
-  po::options_description hidden;
-  hidden.add_options()("alert", po::value<std::uint64_t>());
-  po::positional_options_description positional;
-  positional.add("alert", 1);
-  po::variables_map vm;
-  const char* usage = "usage: bandwatch ack [--control EP] ALERT-ID --by WHO [--note TEXT] [--review DATE]\n";
-  if (int code = parse("ack", usage, args, described, hidden, positional, vm, common); code >= 0) return code;
-  if (!vm.count("alert")) {
-    std::fprintf(stderr, "bandwatch ack: give the alert id (bandwatch snapshot lists them)\n%s", usage);
-    return kExitUsage;
-  }
+      ("review", date_value("review", &review), "date to look at it again (2020-02-04 or 04/02/2020)");
+  control.command.positional("alert", 1, po::value<std::uint64_t>());
+  if (auto stop = control.parse(args)) return *stop;
+  if (!control.command.has("alert"))
+    return control.command.usage_error("give the alert id (bandwatch snapshot lists them)");
   if (by.empty() && user) by = user;
-  if (by.empty()) {
-    std::fprintf(stderr, "bandwatch ack: --by is required (who acknowledges)\n");
-    return kExitUsage;
-  }
-  json request = {{"command", "ack"}, {"alert", vm["alert"].as<std::uint64_t>()}, {"by", by}, {"note", note}};
-  if (!review.empty()) {
-    if (!parse_iso_date(review)) {
-      std::fprintf(stderr, "bandwatch ack: --review must be a date, YYYY-MM-DD: '%s'\n", review.c_str());
-      return kExitUsage;
-    }
-    request["review"] = review;
-  }
-  int code = kExitOk;
-  auto answer = ask("ack", common, request, code);
-  if (!answer) return code;
-  if (common.format == "json") std::printf("%s\n", answer->dump().c_str());
+  if (by.empty()) return control.command.usage_error("--by is required (who acknowledges)");
+  json request = {{"command", "ack"}, {"alert", control.command.get<std::uint64_t>("alert")}, {"by", by}, {"note", note}};
+  if (review) request["review"] = review->iso();
+  int status = kExitOk;
+  auto answer = control.ask(request, status);
+  if (!answer) return status;
+  if (control.json_output()) std::printf("%s\n", answer->dump().c_str());
   else std::printf("alert %s acknowledged by %s (event %s)\n", text((*answer)["alert"]).c_str(), by.c_str(),
                    text((*answer)["sequence"]).c_str());
   return kExitOk;
 }
 
 int run_silence(const Arguments& args) {
-  Common common;
-  std::string until, by, note;
+  ControlCommand control("silence",
+                         "[--control EP] --until DATE [--by WHO] [--note TEXT] NAME=VALUE...\n"
+                         "       bandwatch silence [--control EP] --list\n"
+                         "       bandwatch silence [--control EP] --remove ID",
+                         "NAME is rule, route, severity, alert or a label name; every matcher must hold.\n"
+                         "Events of matching alerts with an as-of date up to DATE are kept and shown in snapshots\n"
+                         "(marked silenced) but not published.");
+  std::string by, note;
+  std::optional<Date> until;
   bool list = false;
   std::int64_t remove = 0;
   const char* user = std::getenv("USER");
-  po::options_description described("Options");
-  add_common(described, common);
-  described.add_options()
-      ("until", po::value<std::string>(&until), "last as-of date the silence covers (YYYY-MM-DD)")
+  control.command.options()
+      ("until", date_value("until", &until), "last as-of date the silence covers (2020-02-04 or 04/02/2020)")
       ("by", po::value<std::string>(&by), "who silences (default: $USER)")
       ("note", po::value<std::string>(&note), "why")
       ("list", po::bool_switch(&list), "list the active silences")
       ("remove", po::value<std::int64_t>(&remove), "end the silence with this id");
-  po::options_description hidden;
-  hidden.add_options()("matchers", po::value<std::vector<std::string>>());
-  po::positional_options_description positional;
-  positional.add("matchers", -1);
-  po::variables_map vm;
-  const char* usage =
-      "usage: bandwatch silence [--control EP] --until DATE [--by WHO] [--note TEXT] NAME=VALUE...\n"
-      "       bandwatch silence [--control EP] --list\n"
-      "       bandwatch silence [--control EP] --remove ID\n"
-      "NAME is rule, route, severity, alert or a label name; every matcher must hold.\n"
-      "Events of matching alerts with an as-of date up to DATE are kept and shown in snapshots\n"
-      "(marked silenced) but not published.\n";
-  if (int code = parse("silence", usage, args, described, hidden, positional, vm, common); code >= 0) return code;
+  control.command.positional("matchers", -1, po::value<std::vector<std::string>>());
+  if (auto stop = control.parse(args)) return *stop;
   json request;
   if (list) {
     request = {{"command", "silences"}};
-  } else if (vm.count("remove")) {
+  } else if (control.command.has("remove")) {
     request = {{"command", "unsilence"}, {"id", remove}};
   } else {
-    if (!vm.count("matchers")) {
-      std::fprintf(stderr, "bandwatch silence: give at least one NAME=VALUE matcher\n%s", usage);
-      return kExitUsage;
-    }
+    if (!control.command.has("matchers")) return control.command.usage_error("give at least one NAME=VALUE matcher");
     json matchers = json::object();
-    for (const std::string& matcher : vm["matchers"].as<std::vector<std::string>>()) {
+    for (const std::string& matcher : control.command.get<std::vector<std::string>>("matchers")) {
       std::size_t equals = matcher.find('=');
-      if (equals == std::string::npos || equals == 0) {
-        std::fprintf(stderr, "bandwatch silence: '%s' is not NAME=VALUE\n", matcher.c_str());
-        return kExitUsage;
-      }
+      if (equals == std::string::npos || equals == 0)
+        return control.command.usage_error("'" + matcher + "' is not NAME=VALUE");
       std::string value = matcher.substr(equals + 1);
       if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
       matchers[matcher.substr(0, equals)] = value;
     }
-    if (!parse_iso_date(until)) {
-      std::fprintf(stderr, "bandwatch silence: --until DATE (YYYY-MM-DD) is required\n");
-      return kExitUsage;
-    }
+    if (!until) return control.command.usage_error("--until DATE is required");
     if (by.empty() && user) by = user;
-    if (by.empty()) {
-      std::fprintf(stderr, "bandwatch silence: --by is required (who silences)\n");
-      return kExitUsage;
-    }
-    request = {{"command", "silence"}, {"matchers", matchers}, {"until", until}, {"by", by}, {"note", note}};
+    if (by.empty()) return control.command.usage_error("--by is required (who silences)");
+    request = {{"command", "silence"}, {"matchers", matchers}, {"until", until->iso()}, {"by", by}, {"note", note}};
   }
-  int code = kExitOk;
-  auto answer = ask("silence", common, request, code);
-  if (!answer) return code;
-  if (common.format == "json") {
+  int status = kExitOk;
+  auto answer = control.ask(request, status);
+  if (!answer) return status;
+  if (control.json_output()) {
     std::printf("%s\n", answer->dump().c_str());
     return kExitOk;
   }
@@ -257,7 +186,7 @@ int run_silence(const Arguments& args) {
   if (list) {
     std::printf("%zu active silence(s)\n", (*answer)["silences"].size());
     for (const json& silence : (*answer)["silences"]) std::printf("%s\n", describe(silence).c_str());
-  } else if (vm.count("remove")) {
+  } else if (control.command.has("remove")) {
     std::printf("silence %lld removed\n", static_cast<long long>(remove));
   } else {
     std::printf("silence %s; %s open alert(s) match now\n", describe((*answer)["silence"]).c_str(),
@@ -267,18 +196,13 @@ int run_silence(const Arguments& args) {
 }
 
 int run_status(const Arguments& args) {
-  Common common;
-  po::options_description described("Options");
-  add_common(described, common);
-  po::options_description hidden;
-  po::positional_options_description positional;
-  po::variables_map vm;
-  const char* usage = "usage: bandwatch status [--control EP] [--format text|json]\n";
-  if (int code = parse("status", usage, args, described, hidden, positional, vm, common); code >= 0) return code;
-  int code = kExitOk;
-  auto answer = ask("status", common, {{"command", "status"}}, code);
-  if (!answer) return code;
-  if (common.format == "json") {
+  ControlCommand control("status", "[--control EP] [--format text|json]",
+                         "What bandwatchd holds: rules, series, alerts, silences, the last batch and reload.");
+  if (auto stop = control.parse(args)) return *stop;
+  int status = kExitOk;
+  auto answer = control.ask({{"command", "status"}}, status);
+  if (!answer) return status;
+  if (control.json_output()) {
     std::printf("%s\n", answer->dump().c_str());
     return kExitOk;
   }
@@ -310,21 +234,15 @@ int run_status(const Arguments& args) {
 namespace bandwatch::cli {
 
 int run_reload(const Arguments& args) {
-  Common common;
-  po::options_description described("Options");
-  add_common(described, common);
-  po::options_description hidden;
-  po::positional_options_description positional;
-  po::variables_map vm;
-  const char* usage = "usage: bandwatch reload [--control EP] [--format text|json]\n"
-                      "Same as SIGHUP: the daemon checks the rule files and, if they have errors, keeps\n"
-                      "the rules in force and answers with the errors (file:line:col).\n";
-  if (int code = parse("reload", usage, args, described, hidden, positional, vm, common); code >= 0) return code;
-  int code = kExitOk;
-  auto answer = ask("reload", common, {{"command", "reload"}}, code);
-  if (!answer) return code;
+  ControlCommand control("reload", "[--control EP] [--format text|json]",
+                         "Same as SIGHUP: the daemon checks the rule files and, if they have errors, keeps\n"
+                         "the rules in force and answers with the errors (file:line:col): exit 1.");
+  if (auto stop = control.parse(args)) return *stop;
+  int status = kExitOk;
+  auto answer = control.ask({{"command", "reload"}}, status);
+  if (!answer) return status;
   bool ok = answer->value("ok", false);
-  if (common.format == "json") {
+  if (control.json_output()) {
     std::printf("%s\n", answer->dump().c_str());
   } else {
     for (const json& warning : (*answer)["warnings"]) std::fprintf(stderr, "%s\n", text(warning).c_str());
@@ -334,9 +252,9 @@ int run_reload(const Arguments& args) {
                   text((*answer)["rule_files"]).c_str(), text((*answer)["rules"]).c_str(),
                   text((*answer)["indicators"]).c_str(), text((*answer)["resolved"]).c_str());
     else
-      std::fprintf(stderr, "bandwatch reload: refused: the rules in force are kept\n");
+      control.command.fail("refused: the rules in force are kept");
   }
-  return ok ? kExitOk : kExitRejected;
+  return ok ? kExitOk : kExitFailed;
 }
 
 }  // namespace bandwatch::cli

@@ -1,22 +1,17 @@
 // `bandwatch eval --rules PATH... --samples FILE... [--format text|json|summary]`: replays sample
 // files through the engine, one evaluation per distinct as-of date in date order, and prints the
-// RAG table and events of each (text), one JSON object, or band counts (summary, for benchmarks).
-// Files are read whole and parsed in place; lines become compact records sorted by date.
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
+// RAG table and events of each (text), one JSON object (events and alerts in the daemon's shape),
+// or band counts (summary, for benchmarks). Files are read whole and parsed in place; lines become
+// compact records sorted by date.
+//
+// In three parts: the command line (EvalRequest), the work (evaluate: rules, samples, replay),
+// and the printing (an EvalPrinter per format, shown each evaluation as it is made).
 #include <algorithm>
 #include <array>
-#include <boost/program_options.hpp>
 #include <chrono>
-#include <cmath>
 #include <cstdio>
-#include <cstring>
-#include <deque>
-#include <tuple>
-#include <iostream>
 #include <map>
+#include <memory>
 
 #include "command.hpp"
 #include "commands.hpp"
@@ -31,71 +26,6 @@ namespace {
 
 namespace po = boost::program_options;
 using namespace bandwatch::engine;
-
-// JSON is written as the daemon writes it (valid UTF-8 whatever the bytes of a label).
-using protocol::append_json_number;
-using protocol::append_json_string;
-
-template <typename LabelRange>
-void json_labels(std::string& out, const LabelRange& labels) {
-  out += '{';
-  bool first = true;
-  for (const auto& l : labels) {
-    if (!first) out += ',';
-    first = false;
-    append_json_string(out, l.name);
-    out += ':';
-    append_json_string(out, l.value);
-  }
-  out += '}';
-}
-
-// The fields an event and an alert share, in the order both print them.
-template <typename EventOrAlert>
-void json_alert_fields(std::string& out, const EventOrAlert& a) {
-  out += ",\"source\":";
-  append_json_string(out, to_string(a.source));
-  out += ",\"rule\":";
-  append_json_string(out, a.rule);
-  out += ",\"labels\":";
-  json_labels(out, a.labels);
-  out += ",\"severity\":";
-  append_json_string(out, ast::to_string(a.severity));
-  out += ",\"value\":";
-  append_json_number(out, a.value);
-  out += ",\"formatted_value\":";
-  append_json_string(out, a.formatted_value);
-  out += ",\"message\":";
-  append_json_string(out, a.message);
-  out += ",\"routes\":[";
-  for (std::size_t i = 0; i < a.routes.size(); ++i) {
-    if (i) out += ',';
-    append_json_string(out, a.routes[i]);
-  }
-  out += ']';
-}
-
-void json_event(std::string& out, const Event& e) {
-  out += "{\"event\":";
-  append_json_string(out, to_string(e.kind));
-  out += ",\"id\":";
-  out += std::to_string(e.alert_id);
-  json_alert_fields(out, e);
-  out += ",\"as_of\":";
-  append_json_string(out, e.as_of.iso());
-  out += ",\"since\":";
-  append_json_string(out, e.since.iso());
-  out += '}';
-}
-
-void json_alert(std::string& out, const Alert& a) {
-  out += "{\"id\":";
-  out += std::to_string(a.id);
-  json_alert_fields(out, a);
-  out += ",\"since\":";
-  append_json_string(out, a.since.iso());
-  out += '}';
-}
 
 std::string_view arrow(Trend trend) {
   switch (trend) {
@@ -182,50 +112,204 @@ void text_event(std::string& out, const Event& e) {
   out += '\n';
 }
 
-}  // namespace
+// ---- printing ------------------------------------------------------------------------------
 
-int run_eval(const Arguments& args) {
-  po::options_description options(
-      "usage: bandwatch eval --rules PATH... --samples FILE... [options]\n\n"
-      "Replays sample files through the rules: one evaluation per distinct as-of date, in date\n"
-      "order, carrying alert state between them. Sample lines: metric{label=\"v\",...} value DATE.\n"
-      "Exit 0 on success, 1 when rules have errors or a sample line is bad (the good ones are\n"
-      "still evaluated), 2 on usage errors.\n\noptions");
-  options.add_options()("help,h", "show this help")
-      ("rules,r", po::value<std::vector<std::string>>()->multitoken(), "rule files or directories")
-      ("samples,s", po::value<std::vector<std::string>>()->multitoken(), "sample files ('-' for stdin)")
-      ("format,f", po::value<std::string>()->default_value("text"), "text | json | summary")
-      ("as-of", po::value<std::string>(), "as-of date for lines without one (YYYY-MM-DD)")
-      ("timing", "print timings to stderr");
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(options).run(), vm);
-  if (vm.count("help")) {
-    std::cout << options << "\n";
-    return 0;
+struct EvalTotals {
+  std::size_t evaluations = 0;
+  std::size_t ingested = 0;
+  std::size_t bad_lines = 0;
+};
+
+/// What eval prints: shown each evaluation as it is made, then the end. Output is buffered and
+/// written in blocks of about 1 MiB.
+class EvalPrinter {
+ public:
+  virtual ~EvalPrinter() = default;
+  virtual void evaluation(const Engine& engine, const Evaluation& evaluation) = 0;
+  virtual void finish(const Engine& engine, const EvalTotals& totals) = 0;
+  void flush() {
+    std::fwrite(out_.data(), 1, out_.size(), stdout);
+    std::fflush(stdout);
+    out_.clear();
   }
-  if (!vm.count("rules") || !vm.count("samples")) {
-    std::cerr << options << "\n";
-    return 2;
+
+ protected:
+  void flush_if_large() {
+    if (out_.size() > (1 << 20)) flush();
   }
-  std::string format = vm["format"].as<std::string>();
-  if (format != "text" && format != "json" && format != "summary") {
-    std::cerr << "bandwatch eval: --format is text, json or summary\n";
-    return 2;
+  std::string out_;
+};
+
+/// The RAG table and events of each evaluation, then the open alerts.
+class TextPrinter : public EvalPrinter {
+ public:
+  void evaluation(const Engine& engine, const Evaluation& evaluation) override {
+    out_ += "As of " + evaluation.as_of.iso() + " (" + evaluation.as_of.uk() + ")\n";
+    std::vector<std::array<std::string, 6>> rows;
+    rows.push_back({"Indicator", "Labels", "Value", "Band", "Trend", "Target"});
+    std::map<std::string, std::string> titles;
+    for (const IndicatorInfo& info : engine.indicators()) titles[info.name] = info.title;
+    engine.for_each_indicator_value([&](const IndicatorValueView& v) {
+      rows.push_back({clip(titles[std::string(v.indicator)], 60), clip(labels_text(v.labels), 60), format_value(v.value, v.unit),
+                      std::string(to_string(v.band)), std::string(arrow(v.trend)), std::string(v.target)});
+    });
+    std::array<std::size_t, 6> width{};
+    for (const auto& row : rows)
+      for (std::size_t c = 0; c < 6; ++c) width[c] = std::max(width[c], columns_of(row[c]));
+    for (const auto& row : rows) {
+      out_ += "  ";
+      for (std::size_t c = 0; c < 6; ++c) {
+        out_ += c == 5 ? row[c] : pad(row[c], width[c]);
+        if (c < 5) out_ += "  ";
+      }
+      out_ += '\n';
+    }
+    if (!evaluation.events.empty()) {
+      out_ += "Events\n";
+      for (const Event& e : evaluation.events) text_event(out_, e);
+    }
+    out_ += '\n';
+    flush_if_large();
   }
-  std::optional<Date> default_date;
-  if (vm.count("as-of")) {
-    default_date = parse_iso_date(vm["as-of"].as<std::string>());
-    if (!default_date) {
-      std::cerr << "bandwatch eval: --as-of wants a date YYYY-MM-DD\n";
-      return 2;
+  void finish(const Engine& engine, const EvalTotals&) override {
+    std::vector<Alert> open = engine.open_alerts();
+    out_ += "Open alerts (" + std::to_string(open.size()) + ")\n";
+    for (const Alert& a : open) {
+      out_ += "  #" + std::to_string(a.id) + "  " + pad(ast::to_string(a.severity), 6) + a.rule;
+      if (!a.labels.empty()) out_ += "{" + labels_text(a.labels) + "}";
+      out_ += "  " + a.formatted_value + "  since " + a.since.iso() + "  \"" + a.message + "\"\n";
     }
   }
-  bool timing = vm.count("timing") > 0;
+};
+
+/// One JSON object: each evaluation's indicator values and events, then the open alerts; events
+/// and alerts in the daemon's shape (protocol.hpp), so one reader reads both.
+class JsonPrinter : public EvalPrinter {
+ public:
+  JsonPrinter() { out_ += "{\"evaluations\":["; }
+  void evaluation(const Engine& engine, const Evaluation& evaluation) override {
+    if (evaluations_++) out_ += ',';
+    out_ += "\n{\"as_of\":";
+    protocol::append_json_string(out_, evaluation.as_of.iso());
+    out_ += ",\"indicators\":[";
+    bool first = true;
+    engine.for_each_indicator_value([&](const IndicatorValueView& v) {
+      out_ += first ? "\n" : ",\n";
+      first = false;
+      out_ += "{\"indicator\":";
+      protocol::append_json_string(out_, v.indicator);
+      out_ += ",\"labels\":{";
+      for (std::size_t i = 0; i < v.labels.size(); ++i) {
+        if (i) out_ += ',';
+        protocol::append_json_string(out_, v.labels[i].name);
+        out_ += ':';
+        protocol::append_json_string(out_, v.labels[i].value);
+      }
+      out_ += "},\"value\":";
+      protocol::append_json_number(out_, v.value);
+      out_ += ",\"raw_value\":";
+      protocol::append_json_number(out_, v.raw_value);
+      out_ += ",\"formatted_value\":";
+      protocol::append_json_string(out_, format_value(v.value, v.unit));
+      out_ += ",\"band\":";
+      protocol::append_json_string(out_, to_string(v.band));
+      out_ += ",\"trend\":";
+      protocol::append_json_string(out_, to_string(v.trend));
+      out_ += ",\"date\":";
+      protocol::append_json_string(out_, v.date.iso());
+      out_ += ",\"target\":";
+      protocol::append_json_string(out_, v.target);
+      out_ += '}';
+    });
+    out_ += "],\"events\":[";
+    for (std::size_t k = 0; k < evaluation.events.size(); ++k) {
+      out_ += k ? ",\n" : "\n";
+      protocol::append_event_json(out_, evaluation.events[k], std::nullopt);
+    }
+    out_ += "]}";
+    flush_if_large();
+  }
+  void finish(const Engine& engine, const EvalTotals&) override {
+    out_ += "],\n\"open_alerts\":[";
+    std::vector<Alert> open = engine.open_alerts();
+    for (std::size_t k = 0; k < open.size(); ++k) {
+      out_ += k ? ",\n" : "\n";
+      out_ += protocol::dump_json(protocol::alert_json(open[k], nullptr, /*detail=*/true));
+    }
+    out_ += "]}\n";
+  }
+
+ private:
+  std::size_t evaluations_ = 0;
+};
+
+/// Band counts of the values classified afresh, event counts, and totals: for benchmarks.
+class SummaryPrinter : public EvalPrinter {
+ public:
+  void evaluation(const Engine& engine, const Evaluation& evaluation) override {
+    for (const Event& e : evaluation.events) ++event_counts_[std::string(to_string(e.kind))];
+    engine.for_each_indicator_value([&](const IndicatorValueView& v) {
+      if (v.updated) ++band_counts_[std::string(to_string(v.band))];
+    });
+  }
+  void finish(const Engine& engine, const EvalTotals& totals) override {
+    out_ += "{\"evaluations\":" + std::to_string(totals.evaluations) + ",\"samples\":" +
+            std::to_string(totals.ingested) + ",\"series\":" + std::to_string(engine.series_count()) + ",\"bands\":{";
+    bool first = true;
+    for (const char* band : {"green", "amber", "red", "unbanded", "small_cohort"}) {
+      if (!first) out_ += ',';
+      first = false;
+      protocol::append_json_string(out_, band);
+      out_ += ':' + std::to_string(band_counts_[band]);
+    }
+    out_ += "},\"events\":{";
+    first = true;
+    for (const auto& [kind, n] : event_counts_) {
+      if (!first) out_ += ',';
+      first = false;
+      protocol::append_json_string(out_, kind);
+      out_ += ':' + std::to_string(n);
+    }
+    out_ += "},\"open_alerts\":" + std::to_string(engine.open_alert_count()) +
+            ",\"bad_lines\":" + std::to_string(totals.bad_lines) + "}\n";
+  }
+
+ private:
+  std::map<std::string, std::size_t> band_counts_ = {
+      {"green", 0}, {"amber", 0}, {"red", 0}, {"unbanded", 0}, {"small_cohort", 0}};
+  std::map<std::string, std::size_t> event_counts_;
+};
+
+// ---- the command line and the work ---------------------------------------------------------
+
+struct EvalRequest {
+  std::vector<std::string> rules, samples;
+  std::string format = "text";
+  std::optional<Date> as_of;
+  bool timing = false;
+};
+
+/// Parses the command line into `request`; an exit status to stop with, or nullopt.
+std::optional<int> parse_eval(Command& command, const Arguments& args, EvalRequest& request) {
+  command.options()
+      ("rules,r", po::value<std::vector<std::string>>(&request.rules)->multitoken(), "rule files or directories")
+      ("samples,s", po::value<std::vector<std::string>>(&request.samples)->multitoken(), "sample files ('-' for stdin)")
+      ("format,f", format_choice(&request.format, {"text", "json", "summary"})->default_value(request.format),
+       "text | json | summary")
+      ("as-of", date_value("as-of", &request.as_of), "as-of date for lines without one (2020-02-04 or 04/02/2020)")
+      ("timing", po::bool_switch(&request.timing), "print timings to stderr");
+  if (auto stop = command.parse(args)) return stop;
+  if (request.rules.empty() || request.samples.empty()) return command.usage_error("give --rules and --samples");
+  return std::nullopt;
+}
+
+/// Loads the rules, reads the samples, replays them through the engine showing each evaluation
+/// to `printer`, and finishes it. Returns the exit status: kExitOk, kExitWarnings (bad sample
+/// lines, printed; the good ones evaluated) or kExitFailed (rules with errors, unreadable files).
+int evaluate(const Command& command, const EvalRequest& request, EvalPrinter& printer) {
   using Clock = std::chrono::steady_clock;
   auto t0 = Clock::now();
-
-  // Rules.
-  loader::LoadedRules loaded = loader::load_rules(vm["rules"].as<std::vector<std::string>>());
+  loader::LoadedRules loaded = loader::load_rules(request.rules);
   loader::check_program(loaded);
   Engine engine;
   if (!has_errors(loaded.diagnostics)) {
@@ -236,160 +320,61 @@ int run_eval(const Arguments& args) {
   for (const Diagnostic& d : loaded.diagnostics)
     if (d.severity == Severity::error) shown.push_back(d);
   print_diagnostics(shown, loaded.sources);
-  if (has_errors(loaded.diagnostics)) return 1;
+  if (has_errors(loaded.diagnostics)) return kExitFailed;
   auto t_rules = Clock::now();
 
   // Samples: every line parsed and resolved, then replayed one evaluation per as-of date.
   SampleFiles samples;
   std::string error;
-  if (!samples.read(engine, vm["samples"].as<std::vector<std::string>>(), default_date, error)) {
-    std::cerr << "bandwatch eval: " << error << "\n";
-    return 1;
-  }
+  if (!samples.read(engine, request.samples, request.as_of, error)) return command.fail(error);
   auto t_read = Clock::now();
 
-  std::string out;
-  std::map<std::string, std::size_t> band_counts = {{"green", 0}, {"amber", 0}, {"red", 0}, {"unbanded", 0}, {"small_cohort", 0}};
-  std::map<std::string, std::size_t> event_counts;
-  std::size_t evaluations = 0;
-  if (format == "json") out += "{\"evaluations\":[";
-  double visit_seconds = 0;  // formatting, excluded from the engine's time
+  EvalTotals totals;
+  double visit_seconds = 0;  // printing, excluded from the engine's time
   auto replay_start = Clock::now();
   bool replayed = samples.replay(engine, [&](const Evaluation& evaluation) {
     auto visit_start = Clock::now();
-    Date date = evaluation.as_of;
-    ++evaluations;
-    for (const Event& e : evaluation.events) ++event_counts[std::string(to_string(e.kind))];
-    if (format == "summary") {
-      engine.for_each_indicator_value([&](const IndicatorValueView& v) {
-        if (v.updated) ++band_counts[std::string(to_string(v.band))];
-      });
-    } else if (format == "json") {
-      if (evaluations > 1) out += ',';
-      out += "\n{\"as_of\":";
-      append_json_string(out, date.iso());
-      out += ",\"indicators\":[";
-      bool first = true;
-      engine.for_each_indicator_value([&](const IndicatorValueView& v) {
-        out += first ? "\n" : ",\n";
-        first = false;
-        out += "{\"indicator\":";
-        append_json_string(out, v.indicator);
-        out += ",\"labels\":";
-        json_labels(out, v.labels);
-        out += ",\"value\":";
-        append_json_number(out, v.value);
-        out += ",\"raw_value\":";
-        append_json_number(out, v.raw_value);
-        out += ",\"formatted_value\":";
-        append_json_string(out, format_value(v.value, v.unit));
-        out += ",\"band\":";
-        append_json_string(out, to_string(v.band));
-        out += ",\"trend\":";
-        append_json_string(out, to_string(v.trend));
-        out += ",\"date\":";
-        append_json_string(out, v.date.iso());
-        out += ",\"target\":";
-        append_json_string(out, v.target);
-        out += '}';
-      });
-      out += "],\"events\":[";
-      for (std::size_t k = 0; k < evaluation.events.size(); ++k) {
-        out += k ? ",\n" : "\n";
-        json_event(out, evaluation.events[k]);
-      }
-      out += "]}";
-    } else {
-      out += "As of " + date.iso() + " (" + date.uk() + ")\n";
-      std::vector<std::array<std::string, 6>> rows;
-      rows.push_back({"Indicator", "Labels", "Value", "Band", "Trend", "Target"});
-      std::map<std::string, std::string> titles;
-      for (const IndicatorInfo& info : engine.indicators()) titles[info.name] = info.title;
-      engine.for_each_indicator_value([&](const IndicatorValueView& v) {
-        rows.push_back({clip(titles[std::string(v.indicator)], 60), clip(labels_text(v.labels), 60), format_value(v.value, v.unit),
-                        std::string(to_string(v.band)), std::string(arrow(v.trend)), std::string(v.target)});
-      });
-      std::array<std::size_t, 6> width{};
-      for (const auto& row : rows)
-        for (std::size_t c = 0; c < 6; ++c) width[c] = std::max(width[c], columns_of(row[c]));
-      for (const auto& row : rows) {
-        out += "  ";
-        for (std::size_t c = 0; c < 6; ++c) {
-          out += c == 5 ? row[c] : pad(row[c], width[c]);
-          if (c < 5) out += "  ";
-        }
-        out += '\n';
-      }
-      if (!evaluation.events.empty()) {
-        out += "Events\n";
-        for (const Event& e : evaluation.events) text_event(out, e);
-      }
-      out += '\n';
-    }
-    if (out.size() > (1 << 20)) {
-      std::fwrite(out.data(), 1, out.size(), stdout);
-      out.clear();
-    }
+    ++totals.evaluations;
+    printer.evaluation(engine, evaluation);
     visit_seconds += std::chrono::duration<double>(Clock::now() - visit_start).count();
   }, error);
   double evaluate_seconds = std::chrono::duration<double>(Clock::now() - replay_start).count() - visit_seconds;
-  if (!replayed) {
-    std::cerr << "bandwatch eval: " << error << "\n";
-    return 1;
-  }
-  std::size_t ingested = samples.ingested();
+  if (!replayed) return command.fail(error);
   std::vector<SampleLineError> errors = samples.errors();
-  std::vector<Alert> open = format == "summary" ? std::vector<Alert>{} : engine.open_alerts();
-  if (format == "json") {
-    out += "],\n\"open_alerts\":[";
-    for (std::size_t k = 0; k < open.size(); ++k) {
-      out += k ? ",\n" : "\n";
-      json_alert(out, open[k]);
-    }
-    out += "]}\n";
-  } else if (format == "summary") {
-    out += "{\"evaluations\":" + std::to_string(evaluations) + ",\"samples\":" + std::to_string(ingested) +
-           ",\"series\":" + std::to_string(engine.series_count()) + ",\"bands\":{";
-    bool first = true;
-    for (const char* band : {"green", "amber", "red", "unbanded", "small_cohort"}) {
-      if (!first) out += ',';
-      first = false;
-      append_json_string(out, band);
-      out += ':' + std::to_string(band_counts[band]);
-    }
-    out += "},\"events\":{";
-    first = true;
-    for (const auto& [kind, n] : event_counts) {
-      if (!first) out += ',';
-      first = false;
-      append_json_string(out, kind);
-      out += ':' + std::to_string(n);
-    }
-    out += "},\"open_alerts\":" + std::to_string(engine.open_alert_count()) + ",\"bad_lines\":" + std::to_string(errors.size()) + "}\n";
-  } else {
-    out += "Open alerts (" + std::to_string(open.size()) + ")\n";
-    for (const Alert& a : open) {
-      out += "  #" + std::to_string(a.id) + "  " + pad(ast::to_string(a.severity), 6) + a.rule;
-      if (!a.labels.empty()) out += "{" + labels_text(a.labels) + "}";
-      out += "  " + a.formatted_value + "  since " + a.since.iso() + "  \"" + a.message + "\"\n";
-    }
-  }
-  std::fwrite(out.data(), 1, out.size(), stdout);
-  std::fflush(stdout);
+  totals.ingested = samples.ingested();
+  totals.bad_lines = errors.size();
+  printer.finish(engine, totals);
+  printer.flush();
   auto t_end = Clock::now();
 
   print_sample_errors(errors);
-  if (timing) {
+  if (request.timing) {
     auto s = [](auto a, auto b) { return std::chrono::duration<double>(b - a).count(); };
     std::fprintf(stderr,
                  "timing: rules %.3f s, read+parse %.3f s, ingest+evaluate %.3f s (%.0f samples/s), "
                  "output %.3f s, total %.3f s; %zu series, %.0f bytes/series\n",
                  s(t0, t_rules), s(t_rules, t_read), evaluate_seconds,
-                 evaluate_seconds > 0 ? static_cast<double>(ingested) / evaluate_seconds : 0.0,
+                 evaluate_seconds > 0 ? static_cast<double>(totals.ingested) / evaluate_seconds : 0.0,
                  s(t_read, t_end) - evaluate_seconds, s(t0, t_end), engine.series_count(),
                  engine.series_count() ? static_cast<double>(engine.memory_bytes()) / static_cast<double>(engine.series_count()) : 0.0);
   }
-  return errors.empty() ? 0 : 1;
+  return errors.empty() ? kExitOk : kExitWarnings;
+}
+
+}  // namespace
+
+int run_eval(const Arguments& args) {
+  Command command("eval", "--rules PATH... --samples FILE... [options]",
+                  "Replays sample files through the rules: one evaluation per distinct as-of date, in date\n"
+                  "order, carrying alert state between them. Sample lines: metric{label=\"v\",...} value DATE.\n"
+                  "A bad sample line is reported and the good ones still evaluated (exit 4).");
+  EvalRequest request;
+  if (auto stop = parse_eval(command, args, request)) return *stop;
+  std::unique_ptr<EvalPrinter> printer;
+  if (request.format == "json") printer = std::make_unique<JsonPrinter>();
+  else if (request.format == "summary") printer = std::make_unique<SummaryPrinter>();
+  else printer = std::make_unique<TextPrinter>();
+  return evaluate(command, request, *printer);
 }
 
 }  // namespace bandwatch::cli

@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <boost/program_options.hpp>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -20,6 +19,7 @@
 #include <system_error>
 #include <vector>
 
+#include "command.hpp"
 #include "commands.hpp"
 #include "rules/diagnostic.hpp"
 #include "rules/formatter.hpp"
@@ -183,40 +183,18 @@ std::vector<fs::path> rule_files_under(const fs::path& dir, std::error_code& ec)
 }  // namespace
 
 int run_fmt(const Arguments& args) {
-  po::options_description visible("usage: bandwatch fmt [--check] FILE|DIR...\n\n"
-                                  "Rewrites rule files in place in the canonical layout; "
-                                  "directories: every *.bw file below them;\n"
-                                  "`-` reads standard input and writes standard output.\n\n"
-                                  "options");
-  visible.add_options()
-      ("help,h", "show this help")
-      ("check", "change nothing; list the files that would change and exit 1 if there are any");
-  po::options_description all;
-  all.add(visible).add_options()("input", po::value<std::vector<std::string>>(), "");
-  po::positional_options_description positional;
-  positional.add("input", -1);
-
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& error) {
-    std::fprintf(stderr, "bandwatch fmt: %s\n", error.what());
-    return 2;
-  }
-  if (vm.count("help")) {
-    std::cout << visible << "\n";
-    return 0;
-  }
-  if (!vm.count("input")) {
-    std::cerr << "bandwatch fmt: no files given\n" << visible << "\n";
-    return 2;
-  }
+  Command command("fmt", "[--check] FILE|DIR...",
+                  "Rewrites rule files in place in the canonical layout; directories: every *.bw file below\n"
+                  "them; `-` reads standard input and writes standard output.");
+  command.options()("check", "change nothing; list the files that would change and exit 1 if there are any");
+  command.positional("input", -1, po::value<std::vector<std::string>>());
+  if (auto stop = command.parse(args)) return *stop;
+  if (!command.has("input")) return command.usage_error("no files given");
 
   Options options;
-  options.check = vm.count("check") > 0;
+  options.check = command.has("check");
   bool ok = true;
-  for (const std::string& input : vm["input"].as<std::vector<std::string>>()) {
+  for (const std::string& input : command.get<std::vector<std::string>>("input")) {
     if (input == "-") {
       ok = format_stdin(options) && ok;
       continue;
@@ -236,7 +214,7 @@ int run_fmt(const Arguments& args) {
     }
   }
   std::fflush(stdout);
-  return ok ? 0 : 1;
+  return ok ? kExitOk : kExitFailed;
 }
 
 }  // namespace bandwatch::cli

@@ -6,12 +6,16 @@
 // row was rejected. (An --out that is not a regular file, such as /dev/null or a pipe, is
 // written as the rows are read.) Every rejected row is reported on stderr as `file:line: column "X": reason`.
 //
-// Exit status: 0 every row imported (or filtered by a `where`); 3 some rows rejected (good rows
-// imported unless --strict); 1 the rules, a mapping or a file could not be used (nothing
-// written); 2 usage.
+// Exit status (the table of every command): 0 every row imported (or filtered by a `where`); 4
+// some rows rejected (the good rows imported); 1 the rules, a mapping or a file could not be used,
+// with --strict a row was rejected, or the daemon refused the batch (nothing imported); 2 usage;
+// 3 the daemon did not answer.
+//
+// In parts: the command line (ImportRequest), what the rules give (prepare: the extracts and
+// holidays), the import of the files (import_files, each bad row printed as it is met), and the
+// delivery (the output put in place, or sent with --to).
 #include <unistd.h>
 
-#include <boost/program_options.hpp>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -33,9 +37,6 @@ namespace bandwatch::cli {
 namespace {
 
 namespace po = boost::program_options;
-
-constexpr int kExitRowsRejected = 3;
-constexpr int kExitDaemonSilent = 4;
 
 struct FileCloser {
   void operator()(std::FILE* file) const { std::fclose(file); }
@@ -141,136 +142,136 @@ std::string joined(const std::vector<std::string>& names) {
   return text.empty() ? "(none)" : text;
 }
 
-}  // namespace
-
-int run_import(const Arguments& args) {
-  po::options_description options(
-      "usage: bandwatch import --rules PATH... --extract NAME --as-of DATE [--out FILE | --to EP]\n"
-      "                        [--strict] FILE...\n\n"
-      "Reads CSV lists (Annex A, workforce) through the `extract` blocks of the rules and writes\n"
-      "sample lines, one per `sample` per row, dated the as-of date. Every bad row is reported as\n"
-      "file:line: column \"X\": reason. Exit 0 when every row was imported or filtered by `where`,\n"
-      "3 when rows were rejected (the good rows are imported unless --strict), 1 when the rules, a\n"
-      "mapping or a file cannot be used (nothing is written), 2 on a usage error.\n\noptions");
-  options.add_options()("help,h", "show this help")
-      ("rules,r", po::value<std::vector<std::string>>()->multitoken(), "rule files or directories")
-      ("extract,e", po::value<std::vector<std::string>>(),
-       "extract block to apply (repeat to apply several to each row)")
-      ("as-of,a", po::value<std::string>(), "the date the samples describe (yyyy-mm-dd or dd/mm/yyyy)")
-      ("out,o", po::value<std::string>(), "write the samples to FILE (replaced only on success); "
-                                          "default: standard output")
-      ("to", po::value<std::string>(), "send the samples to the daemon's ingest endpoint as one "
-                                       "acknowledged batch (e.g. tcp://127.0.0.1:7601)")
-      ("strict", "import nothing if any row is bad")
-      ("holidays", po::value<std::string>(),
-       "bank holiday file to use instead of the one built in (data/bank_holidays_england_wales.txt)")
-      ("quiet,q", "no summary when every row was imported");
+/// The command line of `bandwatch import`.
+struct ImportRequest {
+  std::vector<std::string> rules, extracts, files;
+  std::optional<Date> as_of;
+  std::optional<std::string> out, to, holidays;
+  bool strict = false;
+  bool quiet = false;
   ConnectionOptions connection;
-  add_connection_options(options, connection);
-  po::options_description hidden;
-  hidden.add_options()("files", po::value<std::vector<std::string>>(), "CSV files");
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("files", -1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << options << "\n";
-    return 0;
-  }
-  auto usage = [&](const std::string& message) {
-    std::cerr << "bandwatch import: " << message << "\n\n" << options << "\n";
-    return 2;
-  };
-  if (!vm.count("rules")) return usage("--rules is required");
-  if (!vm.count("as-of")) return usage("--as-of is required");
-  if (!vm.count("files")) return usage("no CSV file given");
-  if (vm.count("out") && vm.count("to")) return usage("give --out or --to, not both");
+  CurveOptions curve;
+};
 
-  extract::DateParse as_of = extract::parse_date(vm["as-of"].as<std::string>());
-  if (!as_of.date) return usage("--as-of: " + as_of.reason);
+/// Parses the command line into `request`; an exit status to stop with, or nullopt.
+std::optional<int> parse_import(Command& command, const Arguments& args, ImportRequest& request) {
+  std::string out, to, holidays;
+  command.options()
+      ("rules,r", po::value<std::vector<std::string>>(&request.rules)->multitoken(), "rule files or directories")
+      ("extract,e", po::value<std::vector<std::string>>(&request.extracts),
+       "extract block to apply (repeat to apply several to each row)")
+      ("as-of,a", date_value("as-of", &request.as_of), "the date the samples describe (2020-02-04 or 04/02/2020)")
+      ("out,o", po::value<std::string>(&out), "write the samples to FILE (replaced only on success); "
+                                              "default: standard output")
+      ("to", po::value<std::string>(&to), "send the samples to the daemon's ingest endpoint as one "
+                                          "acknowledged batch (e.g. tcp://127.0.0.1:7610)")
+      ("strict", po::bool_switch(&request.strict), "import nothing if any row is bad")
+      ("holidays", po::value<std::string>(&holidays),
+       "bank holiday file to use instead of the one built in (data/bank_holidays_england_wales.txt)")
+      ("quiet,q", po::bool_switch(&request.quiet), "no summary when every row was imported");
+  command.add(connection_group(request.connection));
+  command.add(curve_group(request.curve));
+  command.positional("files", -1, po::value<std::vector<std::string>>(&request.files));
+  if (auto stop = command.parse(args)) return stop;
+  if (command.has("out")) request.out = out;
+  if (command.has("to")) request.to = to;
+  if (command.has("holidays")) request.holidays = holidays;
+  if (request.rules.empty()) return command.usage_error("--rules is required");
+  if (!request.as_of) return command.usage_error("--as-of is required");
+  if (request.files.empty()) return command.usage_error("no CSV file given");
+  if (request.out && request.to) return command.usage_error("give --out or --to, not both");
+  return std::nullopt;
+}
 
-  std::optional<extract::HolidayCalendar> custom_holidays;
-  if (vm.count("holidays")) {
-    std::string path = vm["holidays"].as<std::string>(), text, error;
-    if (!loader::read_file(path, text)) {
-      std::cerr << "bandwatch import: cannot read " << path << "\n";
-      return 1;
+/// What the rules give the import: the extracts to apply, and the holidays.
+struct ImportPlan {
+  loader::LoadedRules loaded;
+  std::vector<extract::ExtractSource> sources;
+  std::optional<extract::HolidayCalendar> holidays;  // a file's instead of the built-in one
+};
+
+/// Loads the rules and finds the extracts (and the holiday file). nullopt (the problem printed,
+/// `status` its exit status) when the import cannot be made.
+std::optional<ImportPlan> prepare(const Command& command, const ImportRequest& request, int& status) {
+  ImportPlan plan;
+  status = kExitFailed;
+  if (request.holidays) {
+    std::string text, error;
+    if (!loader::read_file(*request.holidays, text)) {
+      command.fail("cannot read " + *request.holidays);
+      return std::nullopt;
     }
-    custom_holidays = extract::HolidayCalendar::parse(text, error);
-    if (!custom_holidays) {
-      std::cerr << path << ":" << error << "\n";
-      return 1;
+    plan.holidays = extract::HolidayCalendar::parse(text, error);
+    if (!plan.holidays) {
+      std::cerr << *request.holidays << ":" << error << "\n";
+      return std::nullopt;
     }
   }
-
-  loader::LoadedRules loaded = loader::load_rules(vm["rules"].as<std::vector<std::string>>());
-  loader::check_program(loaded);
+  plan.loaded = loader::load_rules(request.rules);
+  loader::check_program(plan.loaded);
   std::vector<Diagnostic> errors;
-  for (const Diagnostic& diagnostic : loaded.diagnostics)
+  for (const Diagnostic& diagnostic : plan.loaded.diagnostics)
     if (diagnostic.severity == Severity::error) errors.push_back(diagnostic);
   if (!errors.empty()) {
-    print_diagnostics(errors, loaded.sources);
-    std::cerr << "bandwatch import: the rules have errors (see `bandwatch check`); nothing imported\n";
-    return 1;
+    print_diagnostics(errors, plan.loaded.sources);
+    command.fail("the rules have errors (see `bandwatch check`); nothing imported");
+    return std::nullopt;
   }
-
-  if (!vm.count("extract"))
-    return usage("--extract is required; the rules have: " + joined(extract_names(loaded)));
-  std::vector<extract::ExtractSource> sources;
+  if (request.extracts.empty()) {
+    status = command.usage_error("--extract is required; the rules have: " + joined(extract_names(plan.loaded)));
+    return std::nullopt;
+  }
   std::vector<Diagnostic> mapping_errors;
-  for (const std::string& name : vm["extract"].as<std::vector<std::string>>()) {
+  for (const std::string& name : request.extracts) {
     const ast::ExtractDecl* found = nullptr;
     std::string found_in;
-    for (const ast::File& file : loaded.files)
+    for (const ast::File& file : plan.loaded.files)
       for (const ast::Item& item : file.items)
         if (const auto* decl = std::get_if<ast::ExtractDecl>(&item); decl && decl->name == name) {
           found = decl;
           found_in = file.path;
         }
     if (!found) {
-      std::vector<std::string> names = extract_names(loaded);
+      std::vector<std::string> names = extract_names(plan.loaded);
       std::string suggestion = did_you_mean(name, names);
-      std::cerr << "bandwatch import: no extract '" << name << "' in the rules"
-                << (suggestion.empty() ? "" : "; did you mean '" + suggestion + "'?")
-                << " (extracts: " << joined(names) << ")\n";
-      return 1;
+      command.fail("no extract '" + name + "' in the rules" +
+                   (suggestion.empty() ? "" : "; did you mean '" + suggestion + "'?") + " (extracts: " + joined(names) + ")");
+      return std::nullopt;
     }
     for (Diagnostic& diagnostic : extract::check_extract(*found, found_in))
       if (diagnostic.severity == Severity::error) mapping_errors.push_back(std::move(diagnostic));
-    sources.push_back({found, found_in});
+    plan.sources.push_back({found, found_in});
   }
   if (!mapping_errors.empty()) {
-    print_diagnostics(mapping_errors, loaded.sources);
-    return 1;
+    print_diagnostics(mapping_errors, plan.loaded.sources);
+    return std::nullopt;
   }
+  status = kExitOk;
+  return plan;
+}
 
-  Output output;
-  if (!output.open(vm.count("out") ? vm["out"].as<std::string>() : std::string{})) return 1;
-
+/// Imports every file into `output`, printing each bad row as it is met and each file's summary
+/// (unless quiet and clean). Returns the total.
+extract::ImportSummary import_files(const ImportRequest& request, const ImportPlan& plan, Output& output) {
   // Reports can run to a line per row: buffer them rather than write each unbuffered.
   static char stderr_buffer[1 << 16];
   std::setvbuf(stderr, stderr_buffer, _IOFBF, sizeof stderr_buffer);
 
-  extract::EvalContext context{*as_of.date, custom_holidays ? &*custom_holidays : nullptr};
+  extract::EvalContext context{*request.as_of, plan.holidays ? &*plan.holidays : nullptr};
   extract::SampleSink sink = [&output](std::string_view lines) { output.write(lines); };
   extract::ImportReporter reporter{
       [](const std::string& line) {
         std::fputs(line.c_str(), stderr);
         std::fputc('\n', stderr);
       },
-      [&loaded](const Diagnostic& diagnostic) {
-        auto source = loaded.sources.find(diagnostic.file);
-        std::fputs(render(diagnostic, source == loaded.sources.end() ? std::string_view{} : source->second).c_str(),
+      [&plan](const Diagnostic& diagnostic) {
+        auto source = plan.loaded.sources.find(diagnostic.file);
+        std::fputs(render(diagnostic, source == plan.loaded.sources.end() ? std::string_view{} : source->second).c_str(),
                    stderr);
       }};
 
-  const auto& files = vm["files"].as<std::vector<std::string>>();
   extract::ImportSummary total;
-  bool quiet = vm.count("quiet") > 0;
-  for (const std::string& path : files) {
+  for (const std::string& path : request.files) {
     bool from_stdin = path == "-";
     FilePtr in(from_stdin ? nullptr : std::fopen(path.c_str(), "rb"));
     if (!from_stdin && !in) {
@@ -280,54 +281,74 @@ int run_import(const Arguments& args) {
     }
     std::string name = from_stdin ? "<stdin>" : path;
     extract::ImportSummary summary =
-        extract::import_csv(from_stdin ? stdin : in.get(), name, sources, context, sink, reporter);
-    if (!quiet || summary.rejected > 0 || summary.failed)
+        extract::import_csv(from_stdin ? stdin : in.get(), name, plan.sources, context, sink, reporter);
+    if (!request.quiet || summary.rejected > 0 || summary.failed)
       std::fprintf(stderr, "%s: %s%s\n", name.c_str(), extract::describe(summary).c_str(),
                    summary.failed ? " (the file could not be imported)" : "");
     total += summary;
   }
-  if (files.size() > 1 && (!quiet || total.rejected > 0 || total.failed))
-    std::fprintf(stderr, "total: %zu files, %s\n", files.size(), extract::describe(total).c_str());
+  if (request.files.size() > 1 && (!request.quiet || total.rejected > 0 || total.failed))
+    std::fprintf(stderr, "total: %zu files, %s\n", request.files.size(), extract::describe(total).c_str());
+  return total;
+}
 
+/// Sends the imported samples to the daemon as one batch; the exit status of sending.
+int send_imported(const Command& command, const ImportRequest& request, Output& output) {
+  SendOptions send;
+  send.endpoint = *request.to;
+  send.connection = request.connection;
+  send.curve = request.curve;
+  send.as_of = request.as_of;
+  send.strict = request.strict;
+  send.quiet = request.quiet;
+  std::vector<SampleSource> batch(1);
+  batch[0].name = "<import>";
+  if (!output.read_back(batch[0].text)) return command.fail("cannot read back the samples to send");
+  if (batch[0].text.empty()) {
+    command.fail("no samples to send");
+    return kExitOk;
+  }
+  return send_samples(command, batch, send);
+}
+
+}  // namespace
+
+int run_import(const Arguments& args) {
+  Command command("import", "--rules PATH... --extract NAME --as-of DATE [--out FILE | --to EP] [--strict] FILE...",
+                  "Reads CSV lists (Annex A, workforce) through the `extract` blocks of the rules and writes\n"
+                  "sample lines, one per `sample` per row, dated the as-of date. Every bad row is reported as\n"
+                  "file:line: column \"X\": reason and the good rows imported (exit 4), unless --strict: then\n"
+                  "nothing is (exit 1). Nothing is written when the rules, a mapping or a file cannot be used.");
+  ImportRequest request;
+  if (auto stop = parse_import(command, args, request)) return *stop;
+  int status = kExitOk;
+  std::optional<ImportPlan> plan = prepare(command, request, status);
+  if (!plan) return status;
+
+  Output output;
+  if (!output.open(request.out.value_or(std::string{}))) return kExitFailed;
+  extract::ImportSummary total = import_files(request, *plan, output);
   if (total.failed) {
     output.discard();
-    std::fprintf(stderr, "bandwatch import: nothing imported\n");
+    command.fail("nothing imported");
     std::fflush(stderr);
-    return 1;
+    return kExitFailed;
   }
-  if (total.rejected > 0 && vm.count("strict")) {
+  if (total.rejected > 0 && request.strict) {
     output.discard();
-    std::fprintf(stderr, "bandwatch import: --strict: %zu row%s rejected, nothing imported\n",
-                 total.rejected, total.rejected == 1 ? "" : "s");
+    command.fail("--strict: " + std::to_string(total.rejected) + (total.rejected == 1 ? " row" : " rows") +
+                 " rejected, nothing imported");
     std::fflush(stderr);
-    return kExitRowsRejected;
+    return kExitFailed;
   }
   std::fflush(stderr);
-  int status = total.rejected > 0 ? kExitRowsRejected : 0;
-  if (vm.count("to")) {
-    SendOptions send;
-    send.endpoint = vm["to"].as<std::string>();
-    send.connection = connection;
-    send.as_of = *as_of.date;
-    send.strict = vm.count("strict") > 0;
-    send.quiet = quiet;
-    std::vector<SampleSource> batch(1);
-    batch[0].name = "<import>";
-    if (!output.read_back(batch[0].text)) {
-      std::fprintf(stderr, "bandwatch import: cannot read back the samples to send\n");
-      return 1;
-    }
-    if (batch[0].text.empty()) {
-      std::fprintf(stderr, "bandwatch import: no samples to send\n");
-      return status;
-    }
-    int sent = send_samples(batch, send, "import");
-    if (sent == kExitNoReply) return kExitDaemonSilent;
-    if (sent != kExitOk) return 1;
-    return status;
+  int imported = total.rejected > 0 ? kExitWarnings : kExitOk;
+  if (request.to) {
+    int sent = send_imported(command, request, output);
+    return sent == kExitOk ? imported : sent;
   }
-  if (!output.commit()) return 1;
-  return status;
+  if (!output.commit()) return kExitFailed;
+  return imported;
 }
 
 }  // namespace bandwatch::cli

@@ -4,7 +4,6 @@
 // Chromium.
 #include <unistd.h>
 
-#include <boost/program_options.hpp>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -29,21 +28,10 @@ namespace {
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
 
-/// A date as an analyst types it: 2016-09-30 or 30/09/2016.
-std::optional<Date> parse_date_argument(const std::string& text) {
-  if (auto iso = parse_iso_date(text)) return iso;
-  unsigned day = 0, month = 0;
-  int year = 0;
-  char end = 0;
-  if (std::sscanf(text.c_str(), "%2u/%2u/%4d%c", &day, &month, &year, &end) != 3) return std::nullopt;
-  char buffer[16];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02u", year, month, day);
-  return parse_iso_date(buffer);  // rejects 31/02/2020
-}
-
-/// Offline: replays the samples through the rules. Returns the exit status so far (0, or 1
-/// when sample lines were bad); nullopt when the report cannot be made.
-std::optional<int> offline_source(const std::vector<std::string>& rule_paths,
+/// Offline: replays the samples through the rules. Returns the exit status so far (kExitOk, or
+/// kExitWarnings when sample lines were bad); nullopt (the problem printed) when the report
+/// cannot be made.
+std::optional<int> offline_source(const Command& command, const std::vector<std::string>& rule_paths,
                                   const std::vector<std::string>& sample_paths, std::optional<Date> default_date,
                                   report::Source& source) {
   loader::LoadedRules loaded = loader::load_rules(rule_paths);
@@ -62,7 +50,7 @@ std::optional<int> offline_source(const std::vector<std::string>& rule_paths,
   SampleFiles samples;
   std::string error;
   if (!samples.read(engine, sample_paths, default_date, error)) {
-    std::cerr << "bandwatch report: " << error << "\n";
+    command.fail(error);
     return std::nullopt;
   }
   report::SourceRecorder recorder(report::program_facts(loaded.files));
@@ -72,15 +60,53 @@ std::optional<int> offline_source(const std::vector<std::string>& rule_paths,
   std::vector<SampleLineError> bad = samples.errors();
   print_sample_errors(bad);
   if (!replayed) {
-    std::cerr << "bandwatch report: " << error << "\n";
+    command.fail(error);
     return std::nullopt;
   }
   if (samples.samples() == 0) {
-    std::cerr << "bandwatch report: no samples to report on\n";
+    command.fail("no samples to report on");
     return std::nullopt;
   }
   source = recorder.finish(engine);
-  return bad.empty() ? 0 : 1;
+  return bad.empty() ? kExitOk : kExitWarnings;
+}
+
+/// Applies the acknowledgements file at `path` to `source`; false (the problem printed) when it
+/// cannot be used. How each acknowledgement was applied is printed as a note.
+bool offline_acknowledgements(const Command& command, const std::string& path, report::Source& source) {
+  std::string text, error;
+  if (!loader::read_file(path, text)) {
+    command.fail("cannot read " + path);
+    return false;
+  }
+  nlohmann::json list = nlohmann::json::parse(text, nullptr, false);
+  std::vector<std::string> notes;
+  if (list.is_discarded()) error = "not JSON";
+  else report::apply_acknowledgements(list, source, notes, error);
+  if (!error.empty()) {
+    std::cerr << path << ": error: " << error << "\n";
+    return false;
+  }
+  for (const std::string& note : notes) std::cerr << path << ": note: " << note << "\n";
+  return true;
+}
+
+/// From a running daemon. nullopt (the problem printed, `status` its exit status) when it does
+/// not answer or refuses.
+std::optional<report::Source> daemon_source(const Command& command, const std::string& endpoint,
+                                            const ConnectionOptions& connection, const CurveOptions& curve,
+                                            int& status) {
+  report::ControlOptions control;
+  control.endpoint = endpoint;
+  control.timeout = std::chrono::milliseconds(connection.timeout_ms);
+  control.retries = connection.retries;
+  control.curve_server_key_file = curve.server_key;
+  control.curve_secret_key_file = curve.secret_key;
+  std::string error;
+  bool no_reply = false;
+  std::optional<report::Source> fetched = report::fetch_source(control, error, &no_reply);
+  if (!fetched) status = command.fail(error, no_reply ? kExitNoReply : kExitFailed);
+  return fetched;
 }
 
 Date today() {
@@ -97,154 +123,112 @@ bool write_file(const std::string& path, const std::string& text) {
   return static_cast<bool>(out);
 }
 
-}  // namespace
-
-int run_report(const Arguments& args) {
-  po::options_description options(
-      "usage: bandwatch report --rules PATH... --samples FILE... [options]\n"
-      "       bandwatch report --control EP [options]\n\n"
-      "The meeting pack: for each forum (route) what is new, escalated, still open (with its\n"
-      "acknowledgement) and resolved since the last meeting, then a RAG table per indicator group\n"
-      "with trend arrows and sparklines. Dates may be written 2016-09-30 or 30/09/2016.\n\noptions");
-  options.add_options()("help,h", "show this help")
-      ("rules,r", po::value<std::vector<std::string>>()->multitoken(), "rule files or directories (offline)")
-      ("samples,s", po::value<std::vector<std::string>>()->multitoken(), "sample files, replayed in date order (offline)")
-      ("control,c", po::value<std::string>(), "the daemon's control endpoint, e.g. tcp://127.0.0.1:7612")
-      ("route", po::value<std::string>(), "only this forum (a route name)")
-      ("since", po::value<std::string>(), "changes after this date are news (default: each route's cadence back from the latest data)")
-      ("meeting", po::value<std::string>(), "the meeting's date: reviews due before it are overdue (default: the latest data's date offline, today with --control)")
-      ("format,f", po::value<std::string>()->default_value("html"), "html | markdown | pdf")
-      ("out,o", po::value<std::string>(), "write here instead of standard output (required for pdf)")
-      ("title", po::value<std::string>()->default_value("Meeting pack"), "the pack's heading")
-      ("acknowledgements,a", po::value<std::string>(), "JSON file of acknowledgements (offline; the daemon keeps its own)")
-      ("as-of", po::value<std::string>(), "as-of date for sample lines without one (offline)")
-      ;
+/// The command line of `bandwatch report`.
+struct ReportRequest {
+  std::vector<std::string> rules, samples;  // offline
+  std::optional<std::string> control;       // from a daemon
+  std::string format = "html";
+  std::optional<std::string> out;
+  std::optional<std::string> acknowledgements;
+  std::optional<Date> as_of;
+  report::Options options;
   ConnectionOptions connection;
-  add_connection_options(options, connection);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(options).run(), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << options << "\n";
-    return 0;
-  }
-  bool offline = vm.count("rules") || vm.count("samples");
-  bool online = vm.count("control") > 0;
-  if (offline == online || (offline && (!vm.count("rules") || !vm.count("samples"))) ||
-      (online && vm.count("acknowledgements"))) {
-    std::cerr << "bandwatch report: give either --rules and --samples, or --control\n\n" << options << "\n";
-    return 2;
-  }
-  std::string format = vm["format"].as<std::string>();
-  if (format == "md") format = "markdown";
-  if (format != "html" && format != "markdown" && format != "pdf") {
-    std::cerr << "bandwatch report: --format is html, markdown or pdf\n";
-    return 2;
-  }
-  if (format == "pdf" && !vm.count("out")) {
-    std::cerr << "bandwatch report: --format pdf needs --out FILE\n";
-    return 2;
-  }
-  // Fail before the work, not after it.
-  if (format == "pdf" && !report::find_chromium()) {
-    std::cerr << "bandwatch report: " << report::chromium_missing("--format pdf") << "\n";
-    return 1;
-  }
+  CurveOptions curve;
+};
 
-  report::Options report_options;
-  report_options.title = vm["title"].as<std::string>();
-  if (vm.count("route")) report_options.route = vm["route"].as<std::string>();
-  std::optional<Date> default_date;
-  for (const char* name : {"since", "meeting", "as-of"}) {
-    if (!vm.count(name)) continue;
-    std::optional<Date> date = parse_date_argument(vm[name].as<std::string>());
-    if (!date) {
-      std::cerr << "bandwatch report: --" << name << " wants a date, 2016-09-30 or 30/09/2016\n";
-      return 2;
-    }
-    if (std::string_view(name) == "since") report_options.since = date;
-    else if (std::string_view(name) == "meeting") report_options.meeting_date = date;
-    else default_date = date;
-  }
+/// Parses the command line into `request`; an exit status to stop with, or nullopt.
+std::optional<int> parse_report(Command& command, const Arguments& args, ReportRequest& request) {
+  std::string route, control, out, acknowledgements;
+  command.options()
+      ("rules,r", po::value<std::vector<std::string>>(&request.rules)->multitoken(), "rule files or directories (offline)")
+      ("samples,s", po::value<std::vector<std::string>>(&request.samples)->multitoken(), "sample files, replayed in date order (offline)")
+      ("control,c", po::value<std::string>(&control), "the daemon's control endpoint, e.g. tcp://127.0.0.1:7612")
+      ("route", po::value<std::string>(&route), "only this forum (a route name)")
+      ("since", date_value("since", &request.options.since), "changes after this date are news (default: each route's cadence back from the latest data)")
+      ("meeting", date_value("meeting", &request.options.meeting_date), "the meeting's date: reviews due before it are overdue (default: the latest data's date offline, today with --control)")
+      ("format,f", format_choice(&request.format, {"html", "markdown", "md", "pdf"})->default_value(request.format), "html | markdown | pdf")
+      ("out,o", po::value<std::string>(&out), "write here instead of standard output (required for pdf)")
+      ("title", po::value<std::string>(&request.options.title)->default_value("Meeting pack"), "the pack's heading")
+      ("acknowledgements,a", po::value<std::string>(&acknowledgements), "JSON file of acknowledgements (offline; the daemon keeps its own)")
+      ("as-of", date_value("as-of", &request.as_of), "as-of date for sample lines without one (offline)");
+  command.add(connection_group(request.connection));
+  command.add(curve_group(request.curve));
+  if (auto stop = command.parse(args)) return stop;
+  if (command.has("route")) request.options.route = route;
+  if (command.has("control")) request.control = control;
+  if (command.has("out")) request.out = out;
+  if (command.has("acknowledgements")) request.acknowledgements = acknowledgements;
+  if (request.format == "md") request.format = "markdown";
+  bool offline = !request.rules.empty() || !request.samples.empty();
+  if (offline == request.control.has_value() || (offline && (request.rules.empty() || request.samples.empty())) ||
+      (request.control && request.acknowledgements))
+    return command.usage_error("give either --rules and --samples, or --control");
+  if (request.format == "pdf" && !request.out) return command.usage_error("--format pdf needs --out FILE");
+  return std::nullopt;
+}
 
-  report::Source source;
-  int status = 0;
-  if (offline) {
-    std::optional<int> result = offline_source(vm["rules"].as<std::vector<std::string>>(),
-                                               vm["samples"].as<std::vector<std::string>>(), default_date, source);
-    if (!result) return 1;
-    status = *result;
-    if (vm.count("acknowledgements")) {
-      std::string path = vm["acknowledgements"].as<std::string>(), text, error;
-      if (!loader::read_file(path, text)) {
-        std::cerr << "bandwatch report: cannot read " << path << "\n";
-        return 1;
-      }
-      nlohmann::json list = nlohmann::json::parse(text, nullptr, false);
-      std::vector<std::string> warnings;
-      if (list.is_discarded()) error = "not JSON";
-      else report::apply_acknowledgements(list, source, warnings, error);
-      if (!error.empty()) {
-        std::cerr << path << ": error: " << error << "\n";
-        return 1;
-      }
-      for (const std::string& warning : warnings) std::cerr << path << ": warning: " << warning << "\n";
-    }
-  } else {
-    report::ControlOptions control;
-    control.endpoint = vm["control"].as<std::string>();
-    control.timeout = std::chrono::milliseconds(connection.timeout_ms);
-    control.retries = connection.retries;
-    control.curve_server_key_file = connection.server_key;
-    control.curve_secret_key_file = connection.secret_key;
-    std::string error;
-    std::optional<report::Source> fetched = report::fetch_source(control, error);
-    if (!fetched) {
-      std::cerr << "bandwatch report: " << error << "\n";
-      return 1;
-    }
-    source = std::move(*fetched);
-    // From a live daemon the meeting is today: reviews due before today are overdue.
-    if (!report_options.meeting_date) report_options.meeting_date = today();
-  }
-
-  report::BuildResult built = report::build_model(source, report_options);
-  if (!built.ok()) {
-    std::cerr << "bandwatch report: " << built.error << "\n";
-    return 2;
-  }
-  std::string out_path = vm.count("out") ? vm["out"].as<std::string>() : "";
+/// Writes the pack as `format` to `out` (standard output when none); the exit status.
+int write_pack(const Command& command, const report::ReportModel& model, const std::string& format,
+               const std::optional<std::string>& out) {
   if (format == "pdf") {
     // Chromium prints a file: write the page beside nothing else, then remove it.
     char pattern[] = "/tmp/bandwatch-report-XXXXXX";
-    if (!::mkdtemp(pattern)) {
-      std::cerr << "bandwatch report: cannot make a temporary directory\n";
-      return 1;
-    }
+    if (!::mkdtemp(pattern)) return command.fail("cannot make a temporary directory");
     fs::path page = fs::path(pattern) / "meeting-pack.html";
     std::string error;
-    if (!write_file(page.string(), report::render_html(built.model))) error = "cannot write " + page.string();
-    else error = report::print_pdf(page.string(), out_path);
+    if (!write_file(page.string(), report::render_html(model))) error = "cannot write " + page.string();
+    else error = report::print_pdf(page.string(), *out);
     std::error_code ignored;
     fs::remove_all(pattern, ignored);
-    if (!error.empty()) {
-      std::cerr << "bandwatch report: " << error << "\n";
-      return 1;
-    }
-    std::cerr << "bandwatch report: wrote " << out_path << "\n";
-    return status;
+    if (!error.empty()) return command.fail(error);
+    std::cerr << "bandwatch report: wrote " << *out << "\n";
+    return kExitOk;
   }
-  std::string text = format == "html" ? report::render_html(built.model) : report::render_markdown(built.model);
-  if (out_path.empty()) {
+  std::string text = format == "html" ? report::render_html(model) : report::render_markdown(model);
+  if (!out) {
     std::fwrite(text.data(), 1, text.size(), stdout);
-  } else {
-    if (!write_file(out_path, text)) {
-      std::cerr << "bandwatch report: cannot write " << out_path << "\n";
-      return 1;
-    }
-    std::cerr << "bandwatch report: wrote " << out_path << "\n";
+    return kExitOk;
   }
-  return status;
+  if (!write_file(*out, text)) return command.fail("cannot write " + *out);
+  std::cerr << "bandwatch report: wrote " << *out << "\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+int run_report(const Arguments& args) {
+  Command command("report", "--rules PATH... --samples FILE... [options]\n       bandwatch report --control EP [options]",
+                  "The meeting pack: for each forum (route) what is new, escalated, still open (with its\n"
+                  "acknowledgement) and resolved since the last meeting, then a RAG table per indicator group\n"
+                  "with trend arrows and sparklines. Dates may be written 2016-09-30 or 30/09/2016. Bad sample\n"
+                  "lines are reported and the pack made from the good ones (exit 4).");
+  ReportRequest request;
+  if (auto stop = parse_report(command, args, request)) return *stop;
+  // Fail before the work, not after it.
+  if (request.format == "pdf" && !report::find_chromium()) return command.fail(report::chromium_missing("--format pdf"));
+
+  // The data: offline from files, or from the daemon.
+  report::Source source;
+  int status = kExitOk;
+  if (!request.control) {
+    std::optional<int> result = offline_source(command, request.rules, request.samples, request.as_of, source);
+    if (!result) return kExitFailed;
+    status = *result;
+    if (request.acknowledgements && !offline_acknowledgements(command, *request.acknowledgements, source))
+      return kExitFailed;
+  } else {
+    int failed = kExitFailed;
+    std::optional<report::Source> fetched = daemon_source(command, *request.control, request.connection, request.curve, failed);
+    if (!fetched) return failed;
+    source = std::move(*fetched);
+    // From a live daemon the meeting is today: reviews due before today are overdue.
+    if (!request.options.meeting_date) request.options.meeting_date = today();
+  }
+
+  report::BuildResult built = report::build_model(source, request.options);
+  if (!built.ok()) return command.usage_error(built.error);
+  int written = write_pack(command, built.model, request.format, request.out);
+  return written != kExitOk ? written : status;
 }
 
 }  // namespace bandwatch::cli

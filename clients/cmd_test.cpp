@@ -246,32 +246,17 @@ bool write_junit(const std::string& path, const std::vector<TestResult>& results
 }  // namespace
 
 int run_test(const Arguments& args) {
-  po::options_description options(
-      "usage: bandwatch test [options] FILE|DIR...\n\n"
-      "Runs the `test` blocks of rule files against the program made of all the files' other\n"
-      "items. Exit 0 when every expectation holds, 1 on any failure or rules error, 2 on usage\n"
-      "errors.\n\noptions");
-  options.add_options()("help,h", "show this help")
+  Command command("test", "[options] FILE|DIR...",
+                  "Runs the `test` blocks of rule files against the program made of all the files' other\n"
+                  "items. Exit 0 when every expectation holds, 1 on any failure or rules error.");
+  command.options()
       ("junit", po::value<std::string>(), "also write a JUnit XML report to this file")
       ("filter", po::value<std::string>(), "run only tests whose name contains this text")
       ("verbose,v", "print every test, not only failures");
-  po::options_description hidden;
-  hidden.add_options()("paths", po::value<std::vector<std::string>>(), "files");
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("paths", -1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-  if (vm.count("help")) {
-    std::cout << options << "\n";
-    return 0;
-  }
-  if (!vm.count("paths")) {
-    std::cerr << options << "\n";
-    return 2;
-  }
-  loader::LoadedRules loaded = loader::load_rules(vm["paths"].as<std::vector<std::string>>());
+  command.positional("paths", -1, po::value<std::vector<std::string>>());
+  if (auto stop = command.parse(args)) return *stop;
+  if (!command.has("paths")) return command.usage_error("no rule files given");
+  loader::LoadedRules loaded = loader::load_rules(command.get<std::vector<std::string>>("paths"));
   loader::check_program(loaded);
   std::vector<Diagnostic> errors;
   for (const Diagnostic& d : loaded.diagnostics)
@@ -284,11 +269,10 @@ int run_test(const Arguments& args) {
   }
   if (!errors.empty()) {
     print_diagnostics(errors, loaded.sources);
-    std::fprintf(stderr, "bandwatch test: the rules have errors; no test was run\n");
-    return 1;
+    return command.fail("the rules have errors; no test was run");
   }
-  std::string filter = vm.count("filter") ? vm["filter"].as<std::string>() : "";
-  bool verbose = vm.count("verbose") > 0;
+  std::string filter = command.has("filter") ? command.get<std::string>("filter") : "";
+  bool verbose = command.has("verbose");
   std::vector<TestResult> results;
   std::size_t expectations_failed = 0;
   for (const ast::File& file : loaded.files) {
@@ -313,11 +297,9 @@ int run_test(const Arguments& args) {
   std::fprintf(stdout, "%zu test%s, %zu passed, %zu failed (%zu expectation%s not met)\n", results.size(),
                results.size() == 1 ? "" : "s", results.size() - failed, failed, expectations_failed,
                expectations_failed == 1 ? "" : "s");
-  if (vm.count("junit") && !write_junit(vm["junit"].as<std::string>(), results)) {
-    std::fprintf(stderr, "bandwatch test: cannot write %s\n", vm["junit"].as<std::string>().c_str());
-    return 1;
-  }
-  return failed ? 1 : 0;
+  if (command.has("junit") && !write_junit(command.get<std::string>("junit"), results))
+    return command.fail("cannot write " + command.get<std::string>("junit"));
+  return failed ? kExitFailed : kExitOk;
 }
 
 }  // namespace bandwatch::cli

@@ -13,6 +13,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "command.hpp"
 #include "commands.hpp"
 #include "daemon_common.hpp"
 #include "protocol/protocol.hpp"
@@ -218,53 +219,33 @@ int run_watch(const Arguments& args) {
   std::size_t count = 0;
   int rcvhwm = 100'000;
   ConnectionOptions connection;
-  po::options_description described("Options");
-  described.add_options()
-      ("help,h", "print this help")
+  CurveOptions curve;
+  Command command("watch", "[--from EP] [--control EP] [--route R] [--min-severity S] [--format text|json]",
+                  "The live feed: a snapshot of the open alerts on joining, then each event as it happens.\n"
+                  "A gap in the sequence numbers (events dropped or lost) takes a new snapshot.");
+  command.options()
       ("from", po::value<std::string>(&from)->default_value(from), "the daemon's alerts (PUB) endpoint")
       ("control", po::value<std::string>(&control)->default_value(control), "the daemon's control endpoint")
       ("route", po::value<std::string>(&route), "only this route's events (subscribes to the prefix \"ROUTE.\")")
       ("min-severity", po::value<std::string>(&min_severity)->default_value(min_severity),
        "unbanded, amber or red: hide anything less severe")
-      ("format", po::value<std::string>(&format)->default_value(format), "text or json (one object per line)")
+      ("format", format_choice(&format, {"text", "json"})->default_value(format), "text or json (one object per line)")
       ("count", po::value<std::size_t>(&count), "exit after printing this many events")
       ("rcvhwm", po::value<int>(&rcvhwm)->default_value(rcvhwm),
        "messages queued here before ZeroMQ drops (a drop shows as a gap: a new snapshot is taken)");
-  add_connection_options(described, connection);
-  po::variables_map vm;
-  const char* usage =
-      "usage: bandwatch watch [--from EP] [--control EP] [--route R] [--min-severity S] [--format text|json]\n";
-  try {
-    po::store(po::command_line_parser(args).options(described).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& error) {
-    std::fprintf(stderr, "bandwatch watch: %s\n%s", error.what(), usage);
-    return kExitUsage;
-  }
-  if (vm.count("help")) {
-    std::cout << usage << "\n" << described;
-    return kExitOk;
-  }
+  command.add(connection_group(connection));
+  command.add(curve_group(curve));
+  if (auto stop = command.parse(args)) return *stop;
   auto min_rank = protocol::severity_rank(min_severity);
-  if (!min_rank) {
-    std::fprintf(stderr, "bandwatch watch: --min-severity must be unbanded, amber or red\n");
-    return kExitUsage;
-  }
-  if (format != "text" && format != "json") {
-    std::fprintf(stderr, "bandwatch watch: --format must be text or json\n");
-    return kExitUsage;
-  }
-  auto security = client_security(connection, "watch");
+  if (!min_rank) return command.usage_error("--min-severity must be unbanded, amber or red");
+  auto security = client_security(command, curve, connection);
   if (!security) return kExitUsage;
   zmq::context_t context(1);
   protocol::LazyPirateClient control_client(context, control, *security,
                                           std::chrono::milliseconds(connection.timeout_ms), connection.retries);
   Watcher watcher(context, from, route, *min_rank, format == "json", control_client, *security, rcvhwm);
   std::string error;
-  if (!watcher.handshake(50, error) || !watcher.snapshot(error)) {
-    std::fprintf(stderr, "bandwatch watch: %s\n", error.c_str());
-    return kExitNoReply;
-  }
+  if (!watcher.handshake(50, error) || !watcher.snapshot(error)) return command.fail(error, kExitNoReply);
   std::fprintf(stderr, "bandwatch watch: following %s%s\n", from.c_str(), route.empty() ? "" : (" (route " + route + ")").c_str());
   return watcher.follow(count);
 }

@@ -1,13 +1,10 @@
-// The subcommands of `bandwatch`. Each parses its own options (Boost.Program_options) from the
-// arguments after the subcommand name and returns the process exit code.
+// The subcommands of `bandwatch`. Each is a Command (command.hpp) over the arguments after the
+// subcommand name and returns the process exit status (command.hpp's table).
 #pragma once
 
-#include <string>
-#include <vector>
+#include "command.hpp"
 
 namespace bandwatch::cli {
-
-using Arguments = std::vector<std::string>;
 
 int run_check(const Arguments& args);
 int run_fmt(const Arguments& args);

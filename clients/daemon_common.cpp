@@ -3,43 +3,11 @@
 #include <cstdio>
 #include <map>
 
-#include <boost/program_options.hpp>
-
-#include "protocol/protocol.hpp"
 #include "engine/sample_line.hpp"
 
 namespace bandwatch::cli {
 
-namespace po = boost::program_options;
 using nlohmann::json;
-
-void add_connection_options(po::options_description& options, ConnectionOptions& out) {
-  options.add_options()
-      ("curve-server-key", po::value<std::string>(&out.server_key),
-       "the daemon's public key file (CURVE); needs --curve-secret-key")
-      ("curve-secret-key", po::value<std::string>(&out.secret_key),
-       "this client's key pair file (bandwatch keygen NAME writes NAME.key)")
-      ("timeout", po::value<int>(&out.timeout_ms)->default_value(out.timeout_ms),
-       "milliseconds to wait for each reply")
-      ("retries", po::value<int>(&out.retries)->default_value(out.retries),
-       "times to resend after a timeout before giving up");
-}
-
-std::optional<protocol::ClientSecurity> client_security(const ConnectionOptions& options,
-                                                      const char* command) {
-  std::string error;
-  auto security = protocol::load_client_security(options.server_key, options.secret_key, error);
-  if (!security) std::fprintf(stderr, "bandwatch %s: %s\n", command, error.c_str());
-  if (options.timeout_ms <= 0) {
-    std::fprintf(stderr, "bandwatch %s: --timeout must be positive\n", command);
-    return std::nullopt;
-  }
-  if (options.retries < 0) {
-    std::fprintf(stderr, "bandwatch %s: --retries must be 0 or more\n", command);
-    return std::nullopt;
-  }
-  return security;
-}
 
 std::string format_labels(const json& labels) {
   if (!labels.is_object() || labels.empty()) return {};
@@ -126,31 +94,18 @@ std::string format_event_line(const json& event) {
 
 namespace {
 
-struct Origin {
-  std::size_t source;
-  std::size_t line;
-};
-
-struct Batch {
-  Date as_of;
-  std::string body;
-  std::vector<Origin> origins;  // per line of body
-};
-
 constexpr std::size_t kFrameBytes = 1 << 20;  // body frames of at most ~1 MiB, whole lines
 
 }  // namespace
 
-int send_samples(const std::vector<SampleSource>& sources, const SendOptions& options,
-                 const char* command) {
-  // Group the lines by as-of date, reading only their dates: the daemon is the one judge of
-  // whether a sample is valid (it knows the rules), so bad lines travel too.
+std::optional<std::vector<Batch>> plan_batches(const std::vector<SampleSource>& sources, std::optional<Date> as_of,
+                                               std::string& error) {
   std::map<Date, Batch> batches;
   std::vector<std::string> undated;
   engine::ParsedSample parsed;
-  std::string error;
+  std::string line_error;
   std::size_t column = 0;
-  std::vector<std::pair<Origin, std::string_view>> orphans;  // unreadable before any date
+  std::vector<std::pair<Batch::Origin, std::string_view>> orphans;  // unreadable before any date
   for (std::size_t s = 0; s < sources.size(); ++s) {
     std::string_view text = sources[s].text;
     std::optional<Date> previous;
@@ -162,18 +117,18 @@ int send_samples(const std::vector<SampleSource>& sources, const SendOptions& op
       start = end + 1;
       ++number;
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      engine::LineKind kind = engine::parse_sample_line(line, parsed, error, column);
+      engine::LineKind kind = engine::parse_sample_line(line, parsed, line_error, column);
       if (kind == engine::LineKind::blank) continue;
       std::optional<Date> date;
       if (kind == engine::LineKind::sample) {
-        date = parsed.date ? parsed.date : options.as_of;
+        date = parsed.date ? parsed.date : as_of;
         if (!date) {
           undated.push_back(sources[s].name + ":" + std::to_string(number));
           continue;
         }
         previous = date;
       } else {
-        date = previous ? previous : options.as_of;
+        date = previous ? previous : as_of;
         if (!date) {
           orphans.push_back({{s, number}, line});
           continue;
@@ -186,20 +141,20 @@ int send_samples(const std::vector<SampleSource>& sources, const SendOptions& op
     }
   }
   if (!undated.empty()) {
-    std::fprintf(stderr, "bandwatch %s: %zu sample line(s) have no date and no --as-of was given; first: %s\n",
-                 command, undated.size(), undated.front().c_str());
-    return kExitUsage;
+    error = std::to_string(undated.size()) + " sample line(s) have no date and no --as-of was given; first: " +
+            undated.front();
+    return std::nullopt;
   }
   if (!orphans.empty()) {
     if (batches.empty()) {
-      std::fprintf(stderr, "bandwatch %s: %s:%zu: no readable sample with a date (and no --as-of) to send this line with\n",
-                   command, sources[orphans.front().first.source].name.c_str(), orphans.front().first.line);
-      return kExitUsage;
+      error = sources[orphans.front().first.source].name + ":" + std::to_string(orphans.front().first.line) +
+              ": no readable sample with a date (and no --as-of) to send this line with";
+      return std::nullopt;
     }
     // Lines nothing dates: with the first batch, where the daemon reports them.
     Batch& first = batches.begin()->second;
     std::string body;
-    std::vector<Origin> origins;
+    std::vector<Batch::Origin> origins;
     for (auto& [origin, line] : orphans) {
       body.append(line).push_back('\n');
       origins.push_back(origin);
@@ -208,30 +163,26 @@ int send_samples(const std::vector<SampleSource>& sources, const SendOptions& op
     origins.insert(origins.end(), first.origins.begin(), first.origins.end());
     first.origins = std::move(origins);
   }
-  if (batches.empty()) {
-    if (!options.quiet && !options.json) std::printf("nothing to send: no sample lines\n");
-    return kExitOk;
-  }
+  std::vector<Batch> planned;
+  for (auto& [date, batch] : batches) planned.push_back(std::move(batch));
+  return planned;
+}
 
-  auto security = client_security(options.connection, command);
-  if (!security) return kExitUsage;
+SendOutcome send_batches(const std::vector<Batch>& batches, const std::vector<SampleSource>& sources,
+                         const SendTarget& target, const std::function<void(const BatchAnswer&)>& on_answer,
+                         const std::function<void(int attempt)>& on_retry) {
+  SendOutcome outcome;
   zmq::context_t context(1);
-  protocol::LazyPirateClient client(context, options.endpoint, *security,
-                                  std::chrono::milliseconds(options.connection.timeout_ms),
-                                  options.connection.retries);
-  client.on_retry = [&](int attempt) {
-    std::fprintf(stderr, "bandwatch %s: no reply from %s within %d ms; sending again (attempt %d of %d)\n",
-                 command, options.endpoint.c_str(), options.connection.timeout_ms, attempt,
-                 options.connection.retries + 1);
-  };
-
-  int code = kExitOk;
-  std::size_t sent = 0;
-  for (auto& [date, batch] : batches) {
-    protocol::IngestHeader header{date, options.strict};
+  protocol::LazyPirateClient client(context, target.endpoint, target.security,
+                                    std::chrono::milliseconds(target.connection.timeout_ms), target.connection.retries);
+  client.on_retry = on_retry;
+  for (const Batch& batch : batches) {
+    protocol::IngestHeader header{batch.as_of, target.strict};
     std::string header_text = protocol::encode_ingest_header(header);
-    std::string id = protocol::content_batch_id(header, batch.body);
-    std::vector<std::string_view> frames{id, header_text};
+    BatchAnswer answer;
+    answer.batch = &batch;
+    answer.id = protocol::content_batch_id(header, batch.body);
+    std::vector<std::string_view> frames{answer.id, header_text};
     std::string_view body = batch.body;
     while (!body.empty()) {
       std::size_t cut = body.size() <= kFrameBytes ? body.size() : body.rfind('\n', kFrameBytes) + 1;
@@ -240,56 +191,99 @@ int send_samples(const std::vector<SampleSource>& sources, const SendOptions& op
       body.remove_prefix(cut);
     }
     std::vector<std::string> reply_frames;
-    protocol::RequestStatus status = client.request(frames, reply_frames, error);
-    if (status != protocol::RequestStatus::ok) {
-      std::fprintf(stderr, "bandwatch %s: %s\n", command, error.c_str());
-      std::size_t left = batches.size() - sent;
-      std::fprintf(stderr, "bandwatch %s: gave up: %zu of %zu batch(es) acknowledged; not acknowledged "
-                           "from as-of %s on (sending again is safe: repeats are not applied twice)\n",
-                   command, sent, batches.size(), date.iso().c_str());
-      (void)left;
-      return kExitNoReply;
-    }
-    std::optional<protocol::IngestReply> reply =
-        reply_frames.size() == 1 ? protocol::decode_ingest_reply(reply_frames[0], error) : std::nullopt;
-    if (!reply) {
-      std::fprintf(stderr, "bandwatch %s: unexpected answer from %s: %s\n", command, options.endpoint.c_str(),
-                   reply_frames.empty() ? "no frames" : reply_frames[0].substr(0, 200).c_str());
-      return kExitNoReply;
-    }
-    ++sent;
-    json rejected = json::array();
-    for (const protocol::LineError& line : reply->rejected) {
-      std::string where = "?";
-      std::size_t file_line = 0;
-      if (line.line >= 1 && line.line <= batch.origins.size()) {
-        const Origin& origin = batch.origins[line.line - 1];
-        where = sources[origin.source].name;
-        file_line = origin.line;
+    outcome.status = client.request(frames, reply_frames, outcome.error);
+    std::optional<protocol::IngestReply> reply;
+    if (outcome.status == protocol::RequestStatus::ok) {
+      reply = reply_frames.size() == 1 ? protocol::decode_ingest_reply(reply_frames[0], outcome.error) : std::nullopt;
+      if (!reply) {
+        outcome.status = protocol::RequestStatus::no_reply;
+        outcome.error = "unexpected answer from " + target.endpoint + ": " +
+                        (reply_frames.empty() ? "no frames" : reply_frames[0].substr(0, 200));
       }
-      std::fprintf(stderr, "%s:%zu:%zu: error: %s\n", where.c_str(), file_line, line.column, line.message.c_str());
-      rejected.push_back({{"file", where}, {"line", file_line}, {"column", line.column}, {"message", line.message}});
     }
-    if (!reply->ok) {
-      std::fprintf(stderr, "bandwatch %s: batch for %s refused: %s\n", command, date.iso().c_str(), reply->error.c_str());
-      code = kExitRejected;
-    } else if (!reply->rejected.empty()) {
-      code = kExitRejected;
+    if (!reply) {
+      outcome.unanswered = batch.as_of;
+      return outcome;
     }
-    if (options.json) {
-      json out = {{"as_of", date.iso()},        {"batch", id},
-                  {"status", reply->ok ? "ok" : "error"}, {"duplicate", reply->duplicate},
-                  {"accepted", reply->accepted}, {"rejected", rejected}};
-      if (!reply->error.empty()) out["error"] = reply->error;
-      std::printf("%s\n", out.dump().c_str());
-    } else if (!options.quiet && reply->ok) {
-      std::printf("%s: ok, %zu sample(s)%s%s [%s]\n", date.iso().c_str(), reply->accepted,
-                  reply->rejected.empty() ? "" : (", " + std::to_string(reply->rejected.size()) + " line(s) rejected").c_str(),
-                  reply->duplicate ? " (already applied: not applied again)" : "", id.substr(0, 19).c_str());
+    ++outcome.answered;
+    answer.reply = std::move(*reply);
+    for (const protocol::LineError& line : answer.reply.rejected) {
+      RejectedLine placed{"?", 0, line.column, line.message};
+      if (line.line >= 1 && line.line <= batch.origins.size()) {
+        const Batch::Origin& origin = batch.origins[line.line - 1];
+        placed.file = sources[origin.source].name;
+        placed.line = origin.line;
+      }
+      answer.rejected.push_back(std::move(placed));
     }
-    std::fflush(stdout);
+    on_answer(answer);
   }
-  return code;
+  return outcome;
+}
+
+namespace {
+
+void print_answer(const BatchAnswer& answer, const SendOptions& options, const Command& command) {
+  const protocol::IngestReply& reply = answer.reply;
+  std::string date = answer.batch->as_of.iso();
+  json rejected = json::array();
+  for (const RejectedLine& line : answer.rejected) {
+    std::fprintf(stderr, "%s:%zu:%zu: error: %s\n", line.file.c_str(), line.line, line.column, line.message.c_str());
+    rejected.push_back({{"file", line.file}, {"line", line.line}, {"column", line.column}, {"message", line.message}});
+  }
+  if (!reply.ok) command.fail("batch for " + date + " refused: " + reply.error);
+  if (options.json) {
+    json out = {{"as_of", date},
+                {"batch", answer.id},
+                {"status", reply.ok ? "ok" : "error"},
+                {"duplicate", reply.duplicate},
+                {"accepted", reply.accepted},
+                {"rejected", rejected}};
+    if (!reply.error.empty()) out["error"] = reply.error;
+    std::printf("%s\n", out.dump().c_str());
+  } else if (!options.quiet && reply.ok) {
+    std::printf("%s: ok, %zu sample(s)%s%s [%s]\n", date.c_str(), reply.accepted,
+                reply.rejected.empty() ? "" : (", " + std::to_string(reply.rejected.size()) + " line(s) rejected").c_str(),
+                reply.duplicate ? " (already applied: not applied again)" : "", answer.id.substr(0, 19).c_str());
+  }
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int send_samples(const Command& command, const std::vector<SampleSource>& sources, const SendOptions& options) {
+  std::string error;
+  std::optional<std::vector<Batch>> batches = plan_batches(sources, options.as_of, error);
+  if (!batches) return command.usage_error(error);
+  if (batches->empty()) {
+    if (!options.quiet && !options.json) std::printf("nothing to send: no sample lines\n");
+    return kExitOk;
+  }
+  auto security = client_security(command, options.curve, options.connection);
+  if (!security) return kExitUsage;
+
+  int status = kExitOk;
+  SendTarget target{options.endpoint, *security, options.connection, options.strict};
+  SendOutcome outcome = send_batches(
+      *batches, sources, target,
+      [&](const BatchAnswer& answer) {
+        print_answer(answer, options, command);
+        if (!answer.reply.ok) status = kExitFailed;
+        else if (!answer.reply.rejected.empty() && status == kExitOk) status = kExitWarnings;
+      },
+      [&](int attempt) {
+        command.fail("no reply from " + options.endpoint + " within " + std::to_string(options.connection.timeout_ms) +
+                         " ms; sending again (attempt " + std::to_string(attempt) + " of " +
+                         std::to_string(options.connection.retries + 1) + ")");
+      });
+  if (outcome.status != protocol::RequestStatus::ok) {
+    command.fail(outcome.error);
+    return command.fail("gave up: " + std::to_string(outcome.answered) + " of " + std::to_string(batches->size()) +
+                            " batch(es) acknowledged; not acknowledged from as-of " + outcome.unanswered->iso() +
+                            " on (sending again is safe: repeats are not applied twice)",
+                        exit_status_of(outcome.status));
+  }
+  return status;
 }
 
 }  // namespace bandwatch::cli

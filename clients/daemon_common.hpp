@@ -1,42 +1,23 @@
-// What the commands that talk to bandwatchd share: the connection options (CURVE keys, Lazy
-// Pirate timeout and retries), the rendering of alerts and events as text, and sending sample
-// text as batches (used by `bandwatch send` and `bandwatch import --to`).
+// What the commands that talk to bandwatchd share: the rendering of alerts and events as text,
+// and sending sample text as batches (`bandwatch send` and `bandwatch import --to`): planned
+// (grouped by as-of date), sent (Lazy Pirate, one acknowledged request per batch), printed.
 //
 // Thread safety: free functions; each call uses its own ZeroMQ context and sockets.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <boost/program_options/options_description.hpp>
 #include <nlohmann/json.hpp>
 
+#include "command.hpp"
 #include "protocol/client.hpp"
+#include "protocol/protocol.hpp"
 #include "rules/calendar.hpp"
 
 namespace bandwatch::cli {
-
-/// Exit codes of the daemon commands.
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitRejected = 1;  // the daemon answered, but refused something
-inline constexpr int kExitUsage = 2;     // bad options or unreadable files
-inline constexpr int kExitNoReply = 3;   // no reply after every retry, or refused by CURVE
-
-struct ConnectionOptions {
-  std::string server_key;   // --curve-server-key FILE
-  std::string secret_key;   // --curve-secret-key FILE
-  int timeout_ms = 3000;
-  int retries = 3;
-};
-
-/// Adds --curve-server-key, --curve-secret-key, --timeout, --retries.
-void add_connection_options(boost::program_options::options_description& options,
-                            ConnectionOptions& out);
-
-/// The CURVE settings from the options; nullopt (with a message printed) when they are wrong.
-std::optional<protocol::ClientSecurity> client_security(const ConnectionOptions& options,
-                                                      const char* command);
 
 /// `{team="Hunts 1", worker="W0412"}` from a labels object; empty for no labels.
 std::string format_labels(const nlohmann::json& labels);
@@ -54,21 +35,78 @@ struct SampleSource {
   std::string text;
 };
 
+/// One batch: the lines of one as-of date, and where each came from.
+struct Batch {
+  struct Origin {
+    std::size_t source = 0;  // index in the sources
+    std::size_t line = 0;    // 1-based line in it
+  };
+  Date as_of;
+  std::string body;             // the lines, each ending in '\n'
+  std::vector<Origin> origins;  // per line of body
+};
+
+/// The sample lines of `sources` grouped into batches, one per as-of date in date order. Lines
+/// with a date go to that date's batch, lines without one to `as_of`; a line that cannot be read
+/// goes with the line before it (so the daemon names it). Only the dates are read: the daemon is
+/// the one judge of a sample. nullopt with `error` set when lines have no date to go with (a
+/// usage error: --as-of is missing).
+std::optional<std::vector<Batch>> plan_batches(const std::vector<SampleSource>& sources, std::optional<Date> as_of,
+                                               std::string& error);
+
+/// A line the daemon refused, placed in its file.
+struct RejectedLine {
+  std::string file;
+  std::size_t line = 0;
+  std::size_t column = 0;
+  std::string message;
+};
+
+/// The daemon's answer to one batch.
+struct BatchAnswer {
+  const Batch* batch = nullptr;
+  std::string id;  // content-derived: "sha256:<hex>"
+  protocol::IngestReply reply;
+  std::vector<RejectedLine> rejected;
+};
+
+struct SendTarget {
+  std::string endpoint;
+  protocol::ClientSecurity security;
+  ConnectionOptions connection;
+  bool strict = false;
+};
+
+/// How sending went: every batch answered (`status` ok), or the first batch without a valid
+/// answer (`status` no_reply or refused, `error` in words, `unanswered` its date).
+struct SendOutcome {
+  protocol::RequestStatus status = protocol::RequestStatus::ok;
+  std::string error;
+  std::size_t answered = 0;
+  std::optional<Date> unanswered;
+};
+
+/// Sends `batches` in order, each one acknowledged request with a content-derived id (sending
+/// the same text again is harmless); calls `on_answer` for each answer and `on_retry` before
+/// each resend. Stops at the first batch without an answer.
+SendOutcome send_batches(const std::vector<Batch>& batches, const std::vector<SampleSource>& sources,
+                         const SendTarget& target, const std::function<void(const BatchAnswer&)>& on_answer,
+                         const std::function<void(int attempt)>& on_retry);
+
 struct SendOptions {
   std::string endpoint;
   ConnectionOptions connection;
+  CurveOptions curve;
   std::optional<Date> as_of;  // for lines without a date
   bool strict = false;
   bool json = false;          // one JSON object per batch on stdout
   bool quiet = false;         // no progress lines (errors are still printed)
 };
 
-/// Sends the sample lines of `sources` to the daemon, one batch per as-of date in date order;
-/// each batch's id is derived from its content, so sending the same text again is harmless.
-/// Lines with a date go to that date's batch, lines without one to `as_of`; a line that cannot
-/// be read goes with the line before it, so the daemon names it. Prints progress to stdout and
-/// each rejected line to stderr as `file:line:col: error: ...`. Returns an exit code above.
-int send_samples(const std::vector<SampleSource>& sources, const SendOptions& options,
-                 const char* command);
+/// plan_batches, send_batches, and each answer printed: progress to stdout (or one JSON object
+/// per batch), each rejected line to stderr as `file:line:col: error: ...`. Returns the exit
+/// status: kExitOk; kExitWarnings when lines were rejected (the good ones applied); kExitFailed
+/// when a batch was refused; kExitUsage; kExitNoReply.
+int send_samples(const Command& command, const std::vector<SampleSource>& sources, const SendOptions& options);
 
 }  // namespace bandwatch::cli

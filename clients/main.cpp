@@ -3,6 +3,7 @@
 #include <exception>
 #include <string_view>
 
+#include "command.hpp"
 #include "commands.hpp"
 
 namespace {
@@ -36,7 +37,8 @@ void print_usage(std::FILE* out) {
   for (const Command& command : kCommands)
     std::fprintf(out, "  %-10s %.*s\n", std::string(command.name).c_str(),
                  static_cast<int>(command.summary.size()), command.summary.data());
-  std::fprintf(out, "\n`bandwatch <command> --help` describes each command's options.\n");
+  std::fprintf(out, "\n`bandwatch <command> --help` describes each command's options.\n\n%.*s",
+               static_cast<int>(bandwatch::cli::exit_status_help().size()), bandwatch::cli::exit_status_help().data());
 }
 
 }  // namespace
@@ -44,23 +46,24 @@ void print_usage(std::FILE* out) {
 int main(int argc, char** argv) {
   if (argc < 2) {
     print_usage(stderr);
-    return 2;
+    return bandwatch::cli::kExitUsage;
   }
   std::string_view name = argv[1];
   if (name == "--help" || name == "-h" || name == "help") {
     print_usage(stdout);
-    return 0;
+    return bandwatch::cli::kExitOk;
   }
   for (const Command& command : kCommands) {
     if (command.name != name) continue;
     try {
       return command.run(bandwatch::cli::Arguments(argv + 2, argv + argc));
     } catch (const std::exception& error) {
+      // Usage errors are the command's to report (exit 2); anything thrown here is a failure.
       std::fprintf(stderr, "bandwatch %s: %s\n", argv[1], error.what());
-      return 2;
+      return bandwatch::cli::kExitFailed;
     }
   }
   std::fprintf(stderr, "bandwatch: unknown command '%s'\n\n", argv[1]);
   print_usage(stderr);
-  return 2;
+  return bandwatch::cli::kExitUsage;
 }

@@ -171,9 +171,4 @@ std::vector<SampleLineError> SampleFiles::errors() const {
   return out;
 }
 
-void print_sample_errors(const std::vector<SampleLineError>& errors) {
-  for (const SampleLineError& e : errors)
-    std::fprintf(stderr, "%s:%u:%zu: error: %s\n", e.file.c_str(), e.line, e.column, e.message.c_str());
-}
-
 }  // namespace bandwatch::cli

@@ -1009,22 +1009,10 @@ json Server::snapshot(const json& request) {
   for (const engine::Alert& alert : engine_.open_alerts()) {
     if (route && !routes_include(alert.routes, *route)) continue;
     auto ack = acks_.find(alert.id);
-    json item = {{"id", alert.id},
-                 {"rule", alert.rule},
-                 {"labels", protocol::labels_json(alert.labels)},
-                 {"severity", ast::to_string(alert.severity)},
-                 {"since", alert.since.iso()},
-                 {"value", protocol::json_number(alert.value)},
-                 {"acknowledgement", ack == acks_.end() ? json(nullptr) : to_json(ack->second)}};
-    if (detail) {
-      const Silence* which = nullptr;
-      alert_silenced(alert, as_of, &which);
-      item["message"] = alert.message;
-      item["formatted_value"] = alert.formatted_value;
-      item["routes"] = alert.routes;
-      item["source"] = engine::to_string(alert.source);
-      item["silenced"] = which ? to_json(*which) : json(nullptr);
-    }
+    const Silence* which = nullptr;
+    if (detail) alert_silenced(alert, as_of, &which);
+    json item = protocol::alert_json(alert, ack == acks_.end() ? nullptr : &ack->second, detail,
+                                     which ? to_json(*which) : json(nullptr));
     alerts.push_back(std::move(item));
   }
   std::uint64_t sequence = sequence_;

@@ -149,11 +149,15 @@ RequestStatus LazyPirateClient::request(std::span<const std::string_view> frames
 }
 
 std::optional<nlohmann::json> control_request(LazyPirateClient& client, const nlohmann::json& request,
-                                              std::string& error) {
+                                              std::string& error, RequestStatus* status) {
+  RequestStatus ignored;
+  RequestStatus& result = status ? *status : ignored;
   std::string text = request.dump();
   std::string_view frames[] = {text};
   std::vector<std::string> reply;
-  if (client.request(frames, reply, error) != RequestStatus::ok) return std::nullopt;
+  result = client.request(frames, reply, error);
+  if (result != RequestStatus::ok) return std::nullopt;
+  result = RequestStatus::no_reply;  // until the reply is one
   if (reply.size() != 1) {
     error = "unexpected reply from " + client.endpoint() + ": " + std::to_string(reply.size()) +
             " frames";
@@ -166,8 +170,10 @@ std::optional<nlohmann::json> control_request(LazyPirateClient& client, const nl
   }
   if (auto message = parsed.find("error"); message != parsed.end()) {
     error = message->is_string() ? message->get<std::string>() : message->dump();
+    result = RequestStatus::answered_error;
     return std::nullopt;
   }
+  result = RequestStatus::ok;
   return parsed;
 }
 

@@ -452,6 +452,31 @@ void append_event_json_fields(std::string& out, const engine::Event& event, std:
   json.number(event.value);
 }
 
+void append_event_json(std::string& out, const engine::Event& event, std::optional<std::uint64_t> sequence) {
+  out.push_back('{');
+  append_event_json_fields(out, event, sequence, engine::to_string(event.kind));
+  out.push_back('}');
+}
+
+json alert_json(const engine::Alert& alert, const Acknowledgement* ack, bool detail, const json& silenced) {
+  json item = {{"id", alert.id},
+               {"rule", alert.rule},
+               {"labels", labels_json(alert.labels)},
+               {"severity", ast::to_string(alert.severity)},
+               {"since", alert.since.iso()},
+               {"value", json_number(alert.value)},
+               {"acknowledgement", ack ? to_json(*ack) : json(nullptr)}};
+  if (detail) {
+    item["message"] = alert.message;
+    item["formatted_value"] = alert.formatted_value;
+    item["unit"] = ast::to_string(alert.unit);
+    item["routes"] = alert.routes;
+    item["source"] = engine::to_string(alert.source);
+    item["silenced"] = silenced;
+  }
+  return item;
+}
+
 std::optional<Date> json_date(const json& value) {
   if (!value.is_string()) return std::nullopt;
   return parse_iso_date(value.get_ref<const std::string&>());

@@ -54,15 +54,23 @@ const json kEmptyObject = json::object();
 
 }  // namespace
 
-std::optional<Source> fetch_source(const ControlOptions& options, std::string& error) {
+std::optional<Source> fetch_source(const ControlOptions& options, std::string& error, bool* no_reply) {
+  if (no_reply) *no_reply = false;
   std::optional<protocol::ClientSecurity> security =
       protocol::load_client_security(options.curve_server_key_file, options.curve_secret_key_file, error);
   if (!security) return std::nullopt;
   zmq::context_t context;
   protocol::LazyPirateClient client(context, options.endpoint, *security, options.timeout, options.retries);
+  auto ask = [&](const json& request) {
+    protocol::RequestStatus status = protocol::RequestStatus::ok;
+    std::optional<json> answer = protocol::control_request(client, request, error, &status);
+    if (no_reply)
+      *no_reply = status == protocol::RequestStatus::no_reply || status == protocol::RequestStatus::refused;
+    return answer;
+  };
 
   // What the rules and the engine know: routes, indicators, values, history.
-  std::optional<json> state = protocol::control_request(client, {{"command", "report"}}, error);
+  std::optional<json> state = ask({{"command", "report"}});
   if (!state) {
     if (error.find("unknown command") != std::string::npos)
       error = "the daemon at " + options.endpoint + " does not answer `report` (an older bandwatchd?): " + error;
@@ -81,7 +89,7 @@ std::optional<Source> fetch_source(const ControlOptions& options, std::string& e
   std::uint64_t from = 1;
   for (;;) {
     std::optional<json> page =
-        protocol::control_request(client, {{"command", "events"}, {"from", from}, {"limit", 10000}}, error);
+        ask({{"command", "events"}, {"from", from}, {"limit", 10000}});
     if (!page) return std::nullopt;
     const json& events = field(*page, "events", kEmptyArray);
     if (!events.is_array() || events.empty()) break;
@@ -116,7 +124,7 @@ std::optional<Source> fetch_source(const ControlOptions& options, std::string& e
   }
 
   // The snapshot is the authority on what is open now, and carries the acknowledgements.
-  std::optional<json> snapshot = protocol::control_request(client, {{"command", "snapshot"}, {"detail", true}}, error);
+  std::optional<json> snapshot = ask({{"command", "snapshot"}, {"detail", true}});
   if (!snapshot) return std::nullopt;
   for (auto& [id, alert] : alerts) alert.open = false;
   for (const json& item : field(*snapshot, "alerts", kEmptyArray)) {

@@ -106,7 +106,7 @@ TEST_F(IngestTest, BadLinesAreNamedAndGoodLinesApplied) {
                              "unallocated_cases{team=\"Hunts 3\" 1 2020-02-04\n"
                              "unallocated_cases{team=\"Hunts 4\"} many 2020-02-04\n");
   Result result = daemon_->send({samples});
-  EXPECT_EQ(result.code, 1);
+  EXPECT_EQ(result.code, 4);  // done, with lines the user must read
   EXPECT_NE(result.err.find(samples + ":2:1: error: unknown metric 'unallocated_casez' (did you mean "
                                       "'unallocated_cases'?)"),
             std::string::npos)

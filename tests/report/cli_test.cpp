@@ -96,7 +96,7 @@ TEST(ReportCommand, BadSampleLinesAreReportedAndTheRestReported) {
   std::ofstream(samples) << "single_assessment_timeliness 96.6% 2016-09-30\nsingle_assessment_timelyness 90% 2016-09-30\n";
   Result r = run({bandwatch_path(), "report", "--rules", examples("stockton_2016.bw"), examples("routes.bw"),
                   examples("extracts.bw"), "--samples", samples.string(), "--format", "markdown"});
-  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.code, 4);  // done, with a bad line the user must read
   EXPECT_TRUE(contains(r.err, samples.string() + ":2:1: error: unknown metric 'single_assessment_timelyness'")) << r.err;
   EXPECT_TRUE(contains(r.out, "| Timeliness of Single Assessments | YD |"));
 }
@@ -168,7 +168,7 @@ TEST_F(LiveDaemon, ReportFromTheDaemonMatchesTheReportFromFiles) {
 
 TEST(ReportCommand, NoDaemonIsAClearError) {
   Result r = run({bandwatch_path(), "report", "--control", "tcp://127.0.0.1:1", "--timeout", "200", "--retries", "0"});
-  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.code, 3);  // the daemon did not answer, as for every command
   EXPECT_TRUE(contains(r.err, "no reply from tcp://127.0.0.1:1")) << r.err;
 }
 

@@ -70,7 +70,4 @@ class SampleFiles {
   std::size_t ingested_ = 0;
 };
 
-/// Prints `errors` to stderr as `file:line:col: error: message`.
-void print_sample_errors(const std::vector<SampleLineError>& errors);
-
 }  // namespace bandwatch::cli

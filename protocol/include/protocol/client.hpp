@@ -58,7 +58,9 @@ class SocketMonitor {
   zmq::socket_t pair_;
 };
 
-enum class RequestStatus { ok, no_reply, refused };
+/// How a request went: answered; no reply after every retry; refused by the daemon's CURVE
+/// handshake; answered with {"error": ...} (control_request only).
+enum class RequestStatus { ok, no_reply, refused, answered_error };
 
 /// One request socket to one endpoint with the Lazy Pirate pattern.
 class LazyPirateClient {
@@ -91,8 +93,9 @@ class LazyPirateClient {
 };
 
 /// One control request (JSON in, JSON out) through a LazyPirateClient. nullopt with `error` set
-/// when there is no reply, the reply is not JSON, or the daemon answered {"error": ...}.
+/// when there is no reply, the reply is not JSON, or the daemon answered {"error": ...};
+/// `status`, when given, says which (a reply that is not JSON counts as no reply).
 std::optional<nlohmann::json> control_request(LazyPirateClient& client, const nlohmann::json& request,
-                                              std::string& error);
+                                              std::string& error, RequestStatus* status = nullptr);
 
 }  // namespace bandwatch::protocol

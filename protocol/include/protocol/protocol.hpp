@@ -154,6 +154,18 @@ nlohmann::json json_number(double value);
 void append_event_json_fields(std::string& out, const engine::Event& event, std::optional<std::uint64_t> sequence,
                               std::string_view kind, const Acknowledgement* ack = nullptr);
 
+/// One event as a JSON object, as the daemon stores and publishes it and `bandwatch eval` prints
+/// it: the members of append_event_json_fields, with the event's own kind. `sequence` is null for
+/// an event that was not published with a number (silenced, or evaluated offline by `eval`).
+void append_event_json(std::string& out, const engine::Event& event, std::optional<std::uint64_t> sequence);
+
+/// An open alert as the control command `snapshot` lists it and `bandwatch eval` prints it:
+/// "id", "rule", "labels", "severity", "since", "value", "acknowledgement" (`ack`, or null); with
+/// `detail`, also "message", "formatted_value", "unit", "routes", "source" and "silenced"
+/// (`silenced`: the silence holding it, or null).
+nlohmann::json alert_json(const engine::Alert& alert, const Acknowledgement* ack, bool detail,
+                          const nlohmann::json& silenced = nullptr);
+
 /// Appends `text` as a JSON string (quoted, escaped) to `out`.
 void append_json_string(std::string& out, std::string_view text);
 /// Appends a number as json_number writes it (integer when whole, null when not finite).

@@ -20,7 +20,8 @@ struct ControlOptions {
 };
 
 /// Asks the daemon at `options.endpoint`; nullopt with `error` set (in words a user can act on)
-/// when it does not answer or answers with an error.
-std::optional<Source> fetch_source(const ControlOptions& options, std::string& error);
+/// when it does not answer or answers with an error. `no_reply`, when given, is set to whether
+/// the daemon did not answer (or refused this client's CURVE key), as against answering.
+std::optional<Source> fetch_source(const ControlOptions& options, std::string& error, bool* no_reply = nullptr);
 
 }  // namespace bandwatch::report
