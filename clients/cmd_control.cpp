@@ -257,4 +257,26 @@ int run_reload(const Arguments& args) {
   return ok ? kExitOk : kExitFailed;
 }
 
+int run_close(const Arguments& args) {
+  ControlCommand control("close", "[--control EP] [--date DATE] [--format text|json]",
+                         "Closes the open date now: the batches sent for it so far are its whole data, and its\n"
+                         "alerts are decided and published. A date also closes when a batch for a later date\n"
+                         "arrives, when a batch asks (send --close), or after the daemon's --close-after.");
+  std::optional<Date> date;
+  control.command.options()("date", date_value("date", &date),
+                            "the date you mean to close (refused if another date is the open one)");
+  if (auto stop = control.parse(args)) return *stop;
+  json request = {{"command", "close"}};
+  if (date) request["date"] = date->iso();
+  int status = kExitOk;
+  auto answer = control.ask(request, status);
+  if (!answer) return status;
+  if (control.json_output())
+    std::printf("%s\n", answer->dump().c_str());
+  else
+    std::printf("%s closed: %s batch(es), %s event(s)\n", text((*answer)["closed"]).c_str(),
+                text((*answer)["batches"]).c_str(), text((*answer)["events"]).c_str());
+  return kExitOk;
+}
+
 }  // namespace bandwatch::cli

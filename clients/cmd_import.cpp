@@ -148,6 +148,7 @@ struct ImportRequest {
   std::optional<Date> as_of;
   std::optional<std::string> out, to, holidays;
   bool strict = false;
+  bool close = false;
   bool quiet = false;
   ConnectionOptions connection;
   CurveOptions curve;
@@ -166,6 +167,9 @@ std::optional<int> parse_import(Command& command, const Arguments& args, ImportR
       ("to", po::value<std::string>(&to), "send the samples to the daemon's ingest endpoint as one "
                                           "acknowledged batch (e.g. tcp://127.0.0.1:7610)")
       ("strict", po::bool_switch(&request.strict), "import nothing if any row is bad")
+      ("close", po::bool_switch(&request.close),
+       "with --to: close the date once sent, so its alerts are decided now (for the date's last list; "
+       "without it the date stays open for the other lists)")
       ("holidays", po::value<std::string>(&holidays),
        "bank holiday file to use instead of the one built in (data/bank_holidays_england_wales.txt)")
       ("quiet,q", po::bool_switch(&request.quiet), "no summary when every row was imported");
@@ -300,6 +304,7 @@ int send_imported(const Command& command, const ImportRequest& request, Output& 
   send.curve = request.curve;
   send.as_of = request.as_of;
   send.strict = request.strict;
+  send.close = request.close;
   send.quiet = request.quiet;
   std::vector<SampleSource> batch(1);
   batch[0].name = "<import>";

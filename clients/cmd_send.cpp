@@ -18,14 +18,19 @@ int run_send(const Arguments& args) {
   SendOptions options;
   options.endpoint = std::string(protocol::kDefaultIngest);
   std::string format = "text";
-  Command command("send", "[--to EP] [--as-of DATE] [--strict] FILE...  (- for standard input)",
+  Command command("send", "[--to EP] [--as-of DATE] [--strict] [--close] FILE...  (- for standard input)",
                   "Sends sample files to bandwatchd, one acknowledged batch per as-of date, in date order.\n"
-                  "A line the daemon refuses is reported as file:line:col and the good lines are applied\n"
-                  "(exit 4); with --strict a batch with a bad line is refused whole (exit 1).");
+                  "A line the daemon refuses or doubts is reported as file:line:col and the good lines are\n"
+                  "applied (exit 4); with --strict a batch with a bad line is refused whole (exit 1).\n"
+                  "A date's batches add up until the date closes: --close closes the last date sent, so\n"
+                  "its alerts are decided now; a batch for a later date closes the earlier ones.");
   command.options()
       ("to", po::value<std::string>(&options.endpoint)->default_value(options.endpoint), "the daemon's ingest endpoint")
       ("as-of", date_value("as-of", &options.as_of), "date for lines without one (2020-02-04 or 04/02/2020)")
       ("strict", po::bool_switch(&options.strict), "a batch with any bad line is refused whole")
+      ("close", po::bool_switch(&options.close),
+       "close the last date once sent: its alerts are decided now (without it the date stays open for "
+       "other batches of that date, until a later date, `bandwatch close`, or the daemon's --close-after)")
       ("format", format_choice(&format, {"text", "json"})->default_value(format), "text or json (one object per batch)")
       ("quiet,q", po::bool_switch(&options.quiet), "print errors only");
   command.add(connection_group(options.connection));

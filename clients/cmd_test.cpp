@@ -11,6 +11,7 @@
 
 #include "command.hpp"
 #include "commands.hpp"
+#include "engine/batch.hpp"
 #include "loader/rule_files.hpp"
 #include "engine/engine.hpp"
 
@@ -172,13 +173,14 @@ TestResult run_test(const std::vector<ast::File>& program, const ast::File& file
   bool evaluated = false;
   for (const auto& step : test.steps) {
     if (const auto* at = std::get_if<ast::AtStep>(&step)) {
+      engine.begin_batch();
       for (const ast::SampleLine& line : at->samples) {
         std::vector<LabelView> labels;
         for (const ast::LabelMatcher& l : line.labels) labels.push_back({l.label, l.value});
-        IngestStatus status = engine.ingest(Sample{line.metric, labels, line.value.value, at->as_of});
-        if (status != IngestStatus::ok)
+        IngestResult ingested = engine.ingest(Sample{line.metric, labels, line.value.value, at->as_of});
+        if (ingested.status != IngestStatus::ok)
           result.failures.push_back({file.path, line.loc, "sample " + line.metric + matchers_text(line.labels),
-                                     std::string(to_string(status))});
+                                     describe_ingest(engine, line.metric, labels, line.value.value, at->as_of, ingested)});
       }
       Evaluation evaluation = engine.evaluate(at->as_of);
       if (!evaluation.ok) result.failures.push_back({file.path, at->loc, "at " + at->as_of.iso(), evaluation.error});

@@ -163,7 +163,8 @@ void print_diagnostics(const std::vector<Diagnostic>& diagnostics,
 
 void print_sample_errors(const std::vector<SampleLineError>& errors) {
   for (const SampleLineError& e : errors)
-    std::fprintf(stderr, "%s:%u:%zu: error: %s\n", e.file.c_str(), e.line, e.column, e.message.c_str());
+    std::fprintf(stderr, "%s:%u:%zu: %s: %s\n", e.file.c_str(), e.line, e.column, e.warning ? "warning" : "error",
+                 e.message.c_str());
 }
 
 }  // namespace bandwatch::cli

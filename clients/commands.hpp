@@ -21,4 +21,5 @@ int run_silence(const Arguments& args);
 int run_status(const Arguments& args);
 int run_keygen(const Arguments& args);
 int run_reload(const Arguments& args);
+int run_close(const Arguments& args);
 }  // namespace bandwatch::cli

@@ -177,7 +177,7 @@ SendOutcome send_batches(const std::vector<Batch>& batches, const std::vector<Sa
                                     std::chrono::milliseconds(target.connection.timeout_ms), target.connection.retries);
   client.on_retry = on_retry;
   for (const Batch& batch : batches) {
-    protocol::IngestHeader header{batch.as_of, target.strict};
+    protocol::IngestHeader header{batch.as_of, target.strict, target.close && &batch == &batches.back()};
     std::string header_text = protocol::encode_ingest_header(header);
     BatchAnswer answer;
     answer.batch = &batch;
@@ -207,15 +207,19 @@ SendOutcome send_batches(const std::vector<Batch>& batches, const std::vector<Sa
     }
     ++outcome.answered;
     answer.reply = std::move(*reply);
-    for (const protocol::LineError& line : answer.reply.rejected) {
-      RejectedLine placed{"?", 0, line.column, line.message};
-      if (line.line >= 1 && line.line <= batch.origins.size()) {
-        const Batch::Origin& origin = batch.origins[line.line - 1];
-        placed.file = sources[origin.source].name;
-        placed.line = origin.line;
+    auto place = [&](const std::vector<protocol::LineError>& lines, std::vector<RejectedLine>& into) {
+      for (const protocol::LineError& line : lines) {
+        RejectedLine placed{"?", 0, line.column, line.message};
+        if (line.line >= 1 && line.line <= batch.origins.size()) {
+          const Batch::Origin& origin = batch.origins[line.line - 1];
+          placed.file = sources[origin.source].name;
+          placed.line = origin.line;
+        }
+        into.push_back(std::move(placed));
       }
-      answer.rejected.push_back(std::move(placed));
-    }
+    };
+    place(answer.reply.rejected, answer.rejected);
+    place(answer.reply.warnings, answer.warnings);
     on_answer(answer);
   }
   return outcome;
@@ -223,14 +227,42 @@ SendOutcome send_batches(const std::vector<Batch>& batches, const std::vector<Sa
 
 namespace {
 
+}  // namespace
+
+std::string printable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char c : text) {
+    if (c < 0x20 || c == 0x7f) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\x%02x", c);
+      out += escaped;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+namespace {
+
+json print_lines(const std::vector<RejectedLine>& lines, const char* kind) {
+  json out = json::array();
+  for (const RejectedLine& line : lines) {
+    std::fprintf(stderr, "%s:%zu:%zu: %s: %s\n", line.file.c_str(), line.line, line.column, kind,
+                 printable(line.message).c_str());
+    out.push_back({{"file", line.file}, {"line", line.line}, {"column", line.column}, {"message", line.message}});
+  }
+  return out;
+}
+
 void print_answer(const BatchAnswer& answer, const SendOptions& options, const Command& command) {
   const protocol::IngestReply& reply = answer.reply;
   std::string date = answer.batch->as_of.iso();
-  json rejected = json::array();
-  for (const RejectedLine& line : answer.rejected) {
-    std::fprintf(stderr, "%s:%zu:%zu: error: %s\n", line.file.c_str(), line.line, line.column, line.message.c_str());
-    rejected.push_back({{"file", line.file}, {"line", line.line}, {"column", line.column}, {"message", line.message}});
-  }
+  json rejected = print_lines(answer.rejected, "error");
+  json warnings = print_lines(answer.warnings, "warning");
+  for (const auto& [reason, count] : reply.unreported)
+    command.fail(date + ": " + std::to_string(count) + " more line(s) not listed: " + printable(reason));
   if (!reply.ok) command.fail("batch for " + date + " refused: " + reply.error);
   if (options.json) {
     json out = {{"as_of", date},
@@ -238,13 +270,20 @@ void print_answer(const BatchAnswer& answer, const SendOptions& options, const C
                 {"status", reply.ok ? "ok" : "error"},
                 {"duplicate", reply.duplicate},
                 {"accepted", reply.accepted},
-                {"rejected", rejected}};
+                {"rejected", rejected},
+                {"warnings", warnings},
+                {"closed", reply.closed},
+                {"open", reply.open ? json(reply.open->iso()) : json(nullptr)}};
     if (!reply.error.empty()) out["error"] = reply.error;
     std::printf("%s\n", out.dump().c_str());
   } else if (!options.quiet && reply.ok) {
-    std::printf("%s: ok, %zu sample(s)%s%s [%s]\n", date.c_str(), reply.accepted,
+    std::string closed;
+    for (const std::string& d : reply.closed) closed += (closed.empty() ? "; closed " : ", ") + d;
+    std::printf("%s: ok, %zu sample(s)%s%s%s%s [%s]\n", date.c_str(), reply.accepted,
                 reply.rejected.empty() ? "" : (", " + std::to_string(reply.rejected.size()) + " line(s) rejected").c_str(),
-                reply.duplicate ? " (already applied: not applied again)" : "", answer.id.substr(0, 19).c_str());
+                reply.warnings.empty() ? "" : (", " + std::to_string(reply.warnings.size()) + " warning(s)").c_str(),
+                reply.duplicate ? " (already applied: not applied again)" : "", closed.c_str(),
+                answer.id.substr(0, 19).c_str());
   }
   std::fflush(stdout);
 }
@@ -263,13 +302,17 @@ int send_samples(const Command& command, const std::vector<SampleSource>& source
   if (!security) return kExitUsage;
 
   int status = kExitOk;
-  SendTarget target{options.endpoint, *security, options.connection, options.strict};
+  std::optional<Date> left_open;
+  SendTarget target{options.endpoint, *security, options.connection, options.strict, options.close};
   SendOutcome outcome = send_batches(
       *batches, sources, target,
       [&](const BatchAnswer& answer) {
         print_answer(answer, options, command);
         if (!answer.reply.ok) status = kExitFailed;
-        else if (!answer.reply.rejected.empty() && status == kExitOk) status = kExitWarnings;
+        else if ((!answer.reply.rejected.empty() || !answer.reply.warnings.empty() || !answer.reply.unreported.empty()) &&
+                 status == kExitOk)
+          status = kExitWarnings;
+        if (answer.reply.ok) left_open = answer.reply.open;
       },
       [&](int attempt) {
         command.fail("no reply from " + options.endpoint + " within " + std::to_string(options.connection.timeout_ms) +
@@ -283,6 +326,10 @@ int send_samples(const Command& command, const std::vector<SampleSource>& source
                             " on (sending again is safe: repeats are not applied twice)",
                         exit_status_of(outcome.status));
   }
+  if (left_open && !options.quiet && !options.json)
+    std::printf("%s stays open: its alerts are decided when it closes (bandwatch close, send --close, a batch "
+                "for a later date, or the daemon's --close-after)\n",
+                left_open->iso().c_str());
   return status;
 }
 

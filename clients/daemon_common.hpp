@@ -54,7 +54,7 @@ struct Batch {
 std::optional<std::vector<Batch>> plan_batches(const std::vector<SampleSource>& sources, std::optional<Date> as_of,
                                                std::string& error);
 
-/// A line the daemon refused, placed in its file.
+/// A line the daemon refused (or took with a warning), placed in its file.
 struct RejectedLine {
   std::string file;
   std::size_t line = 0;
@@ -68,6 +68,7 @@ struct BatchAnswer {
   std::string id;  // content-derived: "sha256:<hex>"
   protocol::IngestReply reply;
   std::vector<RejectedLine> rejected;
+  std::vector<RejectedLine> warnings;  // taken, with a doubt
 };
 
 struct SendTarget {
@@ -75,6 +76,7 @@ struct SendTarget {
   protocol::ClientSecurity security;
   ConnectionOptions connection;
   bool strict = false;
+  bool close = false;  // the last batch closes its date
 };
 
 /// How sending went: every batch answered (`status` ok), or the first batch without a valid
@@ -99,14 +101,20 @@ struct SendOptions {
   CurveOptions curve;
   std::optional<Date> as_of;  // for lines without a date
   bool strict = false;
+  bool close = false;         // close the last date once sent: its alerts are decided now
   bool json = false;          // one JSON object per batch on stdout
   bool quiet = false;         // no progress lines (errors are still printed)
 };
 
+/// `text` with control characters (ESC, NUL, newlines...) written as \x1b and the like, so text
+/// from the data cannot drive the terminal it is printed on.
+std::string printable(std::string_view text);
+
 /// plan_batches, send_batches, and each answer printed: progress to stdout (or one JSON object
-/// per batch), each rejected line to stderr as `file:line:col: error: ...`. Returns the exit
-/// status: kExitOk; kExitWarnings when lines were rejected (the good ones applied); kExitFailed
-/// when a batch was refused; kExitUsage; kExitNoReply.
+/// per batch), each rejected line to stderr as `file:line:col: error: ...` and each doubted one
+/// as `... warning: ...`; the date left open, if any. Returns the exit status: kExitOk;
+/// kExitWarnings when lines were rejected or doubted (the good ones applied); kExitFailed when a
+/// batch was refused; kExitUsage; kExitNoReply.
 int send_samples(const Command& command, const std::vector<SampleSource>& sources, const SendOptions& options);
 
 }  // namespace bandwatch::cli

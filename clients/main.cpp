@@ -30,6 +30,7 @@ constexpr Command kCommands[] = {
     {"status", bandwatch::cli::run_status, "what bandwatchd holds: rules, series, alerts, last batch"},
     {"keygen", bandwatch::cli::run_keygen, "write a CURVE key pair for bandwatchd or a client"},
     {"reload", bandwatch::cli::run_reload, "reload bandwatchd's rules now (kept as they are if the new ones have errors)"},
+    {"close", bandwatch::cli::run_close, "close the open date now: its alerts are decided and published"},
 };
 
 void print_usage(std::FILE* out) {

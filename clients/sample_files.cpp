@@ -13,6 +13,7 @@
 #include <iostream>
 #include <tuple>
 
+#include "engine/batch.hpp"
 #include "engine/sample_line.hpp"
 
 namespace bandwatch::cli {
@@ -83,7 +84,8 @@ bool SampleFiles::read(const engine::Engine& engine, const std::vector<std::stri
         }
       }
       if (!last_metric_ok) {
-        fail(1, "unknown metric '" + std::string(parsed.metric) + "'");
+        fail(1, engine::describe_ingest(engine, parsed.metric, parsed.labels, parsed.value, parsed.date.value_or(Date{}),
+                                        {engine::IngestStatus::unknown_metric}));
         continue;
       }
       std::optional<Date> date = parsed.date ? parsed.date : default_date;
@@ -108,48 +110,26 @@ bool SampleFiles::read(const engine::Engine& engine, const std::vector<std::stri
   return true;
 }
 
-namespace {
-
-/// Why a sample was refused, naming the label and what the metric carries.
-std::string explain(const engine::Engine& engine, const std::string& metric, std::span<const engine::LabelView> given,
-                    engine::IngestStatus status) {
-  std::vector<std::string> allowed = engine.metric_labels(metric);
-  for (std::size_t i = 0; i < given.size(); ++i) {
-    bool declared = std::find(allowed.begin(), allowed.end(), given[i].name) != allowed.end();
-    bool repeated = false;
-    for (std::size_t j = 0; j < i; ++j) repeated = repeated || given[j].name == given[i].name;
-    if (status == engine::IngestStatus::unknown_label && !declared) {
-      std::string text = "metric '" + metric + "' has no label '" + std::string(given[i].name) + "'";
-      std::string best = did_you_mean(given[i].name, allowed);
-      if (!best.empty()) return text + "; did you mean '" + best + "'?";
-      if (allowed.empty()) return text + "; it carries no labels";
-      std::string list;
-      for (const std::string& a : allowed) list += (list.empty() ? "" : ", ") + a;
-      return text + "; it carries " + list;
-    }
-    if (status == engine::IngestStatus::duplicate_label && repeated)
-      return "label '" + std::string(given[i].name) + "' is given twice";
-  }
-  return std::string(engine::to_string(status));
-}
-
-}  // namespace
-
 bool SampleFiles::replay(engine::Engine& engine, const std::function<void(const engine::Evaluation&)>& visit,
                          std::string& error) {
   for (std::size_t i = 0; i < records_.size();) {
     std::size_t j = i;
     Date date = records_[i].date;
+    std::uint16_t file = records_[i].file;
+    engine.begin_batch();  // each file's lines of a date are one batch, as `send` makes them
     for (; j < records_.size() && records_[j].date == date; ++j) {
       const Record& r = records_[j];
-      engine::IngestStatus status = engine.ingest(
-          r.metric, std::span<const engine::LabelView>(labels_.data() + r.label_begin, r.label_count), r.value, r.date);
-      if (status != engine::IngestStatus::ok)
+      if (r.file != file) {
+        file = r.file;
+        engine.begin_batch();
+      }
+      std::span<const engine::LabelView> labels(labels_.data() + r.label_begin, r.label_count);
+      engine::IngestResult result = engine.ingest(r.metric, labels, r.value, r.date);
+      if (result.accepted()) ++ingested_;
+      if (result.status != engine::IngestStatus::ok)
         errors_.push_back({r.file, r.line, 1,
-                           explain(engine, metric_names_[r.metric],
-                                   std::span<const engine::LabelView>(labels_.data() + r.label_begin, r.label_count),
-                                   status)});
-      else ++ingested_;
+                           engine::describe_ingest(engine, metric_names_[r.metric], labels, r.value, r.date, result),
+                           result.accepted()});
     }
     engine::Evaluation evaluation = engine.evaluate(date);
     i = j;
@@ -167,7 +147,7 @@ std::vector<SampleLineError> SampleFiles::errors() const {
   std::stable_sort(sorted.begin(), sorted.end(),
                    [](const Error& a, const Error& b) { return std::tie(a.file, a.line) < std::tie(b.file, b.line); });
   std::vector<SampleLineError> out;
-  for (const Error& e : sorted) out.push_back({paths_[e.file], e.line, e.column, e.message});
+  for (const Error& e : sorted) out.push_back({paths_[e.file], e.line, e.column, e.message, e.warning});
   return out;
 }
 

@@ -31,6 +31,8 @@ ParseOutcome parse_daemon_options(int argc, char** argv, DaemonOptions& out) {
   std::size_t max_batch_bytes = server.max_batch_bytes;
   int heartbeat_ms = static_cast<int>(server.heartbeat.count());
   long checkpoint_seconds = static_cast<long>(server.checkpoint_interval.count());
+  long close_after = static_cast<long>(server.close_after.count());
+  std::string earliest_date = server.earliest_date.iso();
 
   po::options_description general("Options");
   general.add_options()
@@ -68,7 +70,23 @@ ParseOutcome parse_daemon_options(int argc, char** argv, DaemonOptions& out) {
       ("checkpoint-seconds", po::value<long>(&checkpoint_seconds)->default_value(checkpoint_seconds),
        "... or after this many seconds with new samples")
       ("publish-hwm", po::value<int>(&server.publish_hwm)->default_value(server.publish_hwm),
-       "messages queued per subscriber before the PUB socket drops (subscribers see the gap)");
+       "messages queued per subscriber before the PUB socket drops (subscribers see the gap)")
+      ("close-after", po::value<long>(&close_after)->default_value(close_after),
+       "seconds without a batch after which an open date closes itself and its alerts are decided; "
+       "0: only by a closing batch (send --close), `bandwatch close`, or a later date")
+      ("earliest-date", po::value<std::string>(&earliest_date)->default_value(earliest_date),
+       "refuse batches and lines dated before this (a mistyped year)")
+      ("future-days", po::value<int>(&server.future_days)->default_value(server.future_days),
+       "refuse batches dated more than this many days after today (UTC): a mistyped year")
+      ("max-line-bytes", po::value<std::size_t>(&server.limits.max_line_bytes)->default_value(server.limits.max_line_bytes),
+       "longest sample line taken")
+      ("max-labels", po::value<std::size_t>(&server.limits.max_labels)->default_value(server.limits.max_labels),
+       "most labels on one sample")
+      ("max-label-value-bytes",
+       po::value<std::size_t>(&server.limits.max_label_value_bytes)->default_value(server.limits.max_label_value_bytes),
+       "longest label value")
+      ("max-reported-lines", po::value<std::size_t>(&server.limits.max_reported)->default_value(server.limits.max_reported),
+       "bad lines of a batch answered in full; the rest are counted by reason");
 
   po::variables_map command_line;
   try {
@@ -152,6 +170,12 @@ ParseOutcome parse_daemon_options(int argc, char** argv, DaemonOptions& out) {
   if (out.watch_interval_ms < 0) problems.push_back("--watch-interval-ms must be 0 or more");
   if (server.max_group == 0) problems.push_back("--max-group must be positive");
   if (max_batch_bytes < 1024) problems.push_back("--max-batch-bytes must be at least 1024");
+  if (close_after < 0) problems.push_back("--close-after must be 0 or more seconds");
+  std::string why;
+  if (std::optional<Date> date = parse_date(earliest_date, &why)) server.earliest_date = *date;
+  else problems.push_back("--earliest-date: " + why);
+  if (server.future_days < 0) problems.push_back("--future-days must be 0 or more");
+  if (server.limits.max_line_bytes < 64) problems.push_back("--max-line-bytes must be at least 64");
   static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
   if (std::find(std::begin(kLevels), std::end(kLevels), out.log_level) == std::end(kLevels))
     problems.push_back("--log-level must be one of trace, debug, info, warn, error, critical, off");
@@ -163,6 +187,7 @@ ParseOutcome parse_daemon_options(int argc, char** argv, DaemonOptions& out) {
   server.max_batch_bytes = max_batch_bytes;
   server.heartbeat = std::chrono::milliseconds(heartbeat_ms);
   server.checkpoint_interval = std::chrono::seconds(checkpoint_seconds);
+  server.close_after = std::chrono::seconds(close_after);
   return ParseOutcome::run;
 }
 

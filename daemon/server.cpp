@@ -35,7 +35,12 @@ void for_each_line(std::string_view body, Visit&& visit) {
   }
 }
 
-std::string describe(engine::IngestStatus status) { return std::string(engine::to_string(status)); }
+/// An answer with nothing in it yet but the batch's id.
+protocol::IngestReply fresh_reply(std::string batch_id) {
+  protocol::IngestReply reply;
+  reply.batch_id = std::move(batch_id);
+  return reply;
+}
 
 bool routes_include(const std::vector<std::string>& routes, std::string_view route) {
   const std::vector<std::string>& feeds = protocol::feed_routes(routes);
@@ -320,9 +325,25 @@ void Server::recover() {
   }
   checkpoint_through_ = through;
   last_batch_seq_ = through;
+  // The date open when the checkpoint was written: its last batch is the checkpoint's.
+  open_date_.reset();
+  open_batches_ = 0;
+  if (auto row = store_->batch_by_seq(through)) {
+    std::optional<Date> date = parse_iso_date(row->as_of);
+    std::optional<Date> closed = engine_.last_as_of();
+    if (date && !row->closes && (!closed || *date > *closed)) open_date_ = date;
+  }
   std::size_t replayed = 0;
   // Every batch after the checkpoint was answered `ok` and its events logged: replay it into the
-  // engine (same rules, same order: the same state) and drop the events it yields again.
+  // engine (same rules, same order, same closes: the same state) and drop the events it yields
+  // again.
+  auto close_quietly = [&](Date date, const std::string& batch) {
+    engine::Evaluation evaluation = engine_.evaluate(date);
+    if (!evaluation.ok) log_->warn("replaying batch {}: {}", batch, evaluation.error);
+    engine_.recycle(std::move(evaluation.events));
+    open_date_.reset();
+    open_batches_ = 0;
+  };
   store_->for_each_batch_after(through, [&](const BatchRow& row) {
     last_batch_seq_ = row.seq;
     std::optional<Date> as_of = parse_iso_date(row.as_of);
@@ -330,12 +351,15 @@ void Server::recover() {
       log_->error("batch {} has an unreadable as-of date '{}': skipped", row.batch_id, row.as_of);
       return;
     }
+    if (open_date_ && *as_of > *open_date_) close_quietly(*open_date_, row.batch_id);
     if (row.body) apply_body(*row.body, *as_of, nullptr);
     else log_->error("batch {} is after the checkpoint but its samples were dropped", row.batch_id);
-    engine::Evaluation evaluation = engine_.evaluate(*as_of);
-    if (!evaluation.ok) log_->warn("replaying batch {}: {}", row.batch_id, evaluation.error);
+    open_date_ = *as_of;
+    ++open_batches_;
+    if (row.closes) close_quietly(*as_of, row.batch_id);
     ++replayed;
   });
+  open_since_ = std::chrono::steady_clock::now();
   if (auto last = store_->last_batch()) {
     last_batch_seq_ = std::max(last_batch_seq_, last->seq);
     last_batch_ = {{"id", last->batch_id}, {"as_of", last->as_of}, {"samples", last->samples},
@@ -448,74 +472,45 @@ void Server::bind_sockets() {
 
 // ---- samples -------------------------------------------------------------------------------
 
-std::size_t Server::apply_body(std::string_view body, Date as_of, std::vector<protocol::LineError>* rejected) {
-  engine::ParsedSample parsed;
-  std::string error;
-  std::size_t column = 0, accepted = 0;
-  std::string_view cached_name;
-  std::optional<engine::Engine::MetricId> cached_id;
-  bool have_cache = false;
-  for_each_line(body, [&](std::size_t number, std::string_view line) {
-    engine::LineKind kind = engine::parse_sample_line(line, parsed, error, column);
-    if (kind == engine::LineKind::blank) return;
-    if (kind == engine::LineKind::error) {
-      if (rejected) rejected->push_back({number, column, error});
-      return;
-    }
-    // Extracts send long runs of one metric: look its id up once per run.
-    if (!have_cache || parsed.metric != cached_name) {
-      cached_name = parsed.metric;
-      cached_id = engine_.metric_id(parsed.metric);
-      have_cache = true;
-    }
-    engine::IngestStatus status =
-        cached_id ? engine_.ingest(*cached_id, parsed.labels, parsed.value, parsed.date.value_or(as_of))
-                  : engine::IngestStatus::unknown_metric;
-    if (status == engine::IngestStatus::ok) {
-      ++accepted;
-      return;
-    }
-    if (!rejected) return;
-    std::string metric(parsed.metric);
-    std::string message;
-    std::size_t at = 1;
-    switch (status) {
-      case engine::IngestStatus::unknown_metric: {
-        message = "unknown metric '" + metric + "'";
-        std::string suggestion = did_you_mean(metric, metric_names_);
-        if (!suggestion.empty()) message += " (did you mean '" + suggestion + "'?)";
-        break;
-      }
-      case engine::IngestStatus::unknown_label: {
-        auto declared = metric_labels_.find(metric);
-        message = "metric '" + metric + "' has no such label";
-        for (const engine::LabelView& label : parsed.labels) {
-          bool known = declared != metric_labels_.end() &&
-                       std::find(declared->second.begin(), declared->second.end(), label.name) !=
-                           declared->second.end();
-          if (!known) {
-            message = "metric '" + metric + "' has no label '" + std::string(label.name) + "'";
-            if (label.name.data() >= line.data() && label.name.data() < line.data() + line.size())
-              at = static_cast<std::size_t>(label.name.data() - line.data()) + 1;
-            break;
-          }
-        }
-        if (declared != metric_labels_.end()) {
-          std::string list;
-          for (const std::string& name : declared->second) list += (list.empty() ? "" : ", ") + name;
-          message += list.empty() ? " (it has no labels)" : " (its labels: " + list + ")";
-        } else {
-          message += " (it has no labels)";
-        }
-        break;
-      }
-      case engine::IngestStatus::duplicate_label: message = "the same label is given twice"; break;
-      case engine::IngestStatus::not_a_number: message = "the value is not a finite number"; break;
-      default: message = describe(status); break;
-    }
-    rejected->push_back({number, at, message});
-  });
-  return accepted;
+std::size_t Server::apply_body(std::string_view body, Date as_of, protocol::IngestReply* reply) {
+  engine::BatchOptions options;
+  options.as_of = as_of;
+  if (reply) {
+    options.earliest = options_.earliest_date;
+    options.limits = options_.limits;
+  } else {
+    // A replay: the batch was taken under the options of its day.
+    options.limits.max_line_bytes = options.limits.max_labels = options.limits.max_label_value_bytes =
+        std::numeric_limits<std::size_t>::max();
+    options.limits.max_reported = 0;
+  }
+  engine::BatchOutcome outcome = engine::ingest_batch(engine_, body, options);
+  if (reply) {
+    for (engine::LineProblem& problem : outcome.problems)
+      (problem.warning ? reply->warnings : reply->rejected)
+          .push_back({problem.line, problem.column, std::move(problem.message)});
+    reply->unreported = std::move(outcome.unreported);
+  }
+  return outcome.accepted;
+}
+
+std::optional<std::string> Server::date_refusal(Date as_of) const {
+  if (as_of < options_.earliest_date)
+    return "as-of date " + as_of.iso() + " is before " + options_.earliest_date.iso() +
+           ", the earliest date this daemon takes (--earliest-date): is the year mistyped?";
+  auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+  Date latest{static_cast<std::int32_t>(today.time_since_epoch().count()) + options_.future_days};
+  if (as_of > latest)
+    return "as-of date " + as_of.iso() + " is more than " + std::to_string(options_.future_days) +
+           " day(s) after today (--future-days): is the year mistyped?";
+  std::optional<Date> closed = engine_.last_as_of();
+  if (closed && as_of == *closed)
+    return "as-of date " + as_of.iso() + " is closed: its alerts were decided. Send later figures under a " +
+           "later date (or `bandwatch withdraw` the batch that was wrong)";
+  if (closed && as_of < *closed)
+    return "as-of date " + as_of.iso() + " is before the last closed date " + closed->iso() +
+           ": batches must arrive in date order";
+  return std::nullopt;
 }
 
 bool Server::validate_strict(std::string_view body, Date as_of, std::vector<protocol::LineError>& rejected) {
@@ -528,13 +523,90 @@ bool Server::validate_strict(std::string_view body, Date as_of, std::vector<prot
   }
   std::swap(engine_, *validator_);
   try {
-    apply_body(body, as_of, &rejected);
+    protocol::IngestReply reply;
+    apply_body(body, as_of, &reply);
+    rejected = std::move(reply.rejected);
   } catch (...) {
     std::swap(engine_, *validator_);
     throw;
   }
   std::swap(engine_, *validator_);
   return rejected.empty();
+}
+
+// ---- dates ---------------------------------------------------------------------------------
+
+std::vector<engine::Event> Server::close_in_engine(Date date) {
+  engine::Evaluation evaluation = engine_.evaluate(date);
+  if (!evaluation.ok) {
+    log_->error("closing {}: {}", date.iso(), evaluation.error);
+    return {};
+  }
+  log_->info("{} closed after {} batch(es): {} event(s)", date.iso(), open_batches_, evaluation.events.size());
+  for (const engine::EvaluationNote& note : evaluation.notes) {
+    std::string labels;
+    for (const engine::Label& label : note.labels) labels += (labels.empty() ? "" : ",") + label.name + "=" + label.value;
+    log_->info("{} {{{}}}: {}", note.rule, labels, note.message);
+  }
+  if (evaluation.notes_dropped) log_->info("... and {} more such note(s)", evaluation.notes_dropped);
+  if (open_date_ == date) {
+    open_date_.reset();
+    open_batches_ = 0;
+  }
+  return std::move(evaluation.events);
+}
+
+json Server::close_open_date(const std::string& reason) {
+  settle();
+  if (!open_date_) {
+    std::optional<Date> closed = engine_.last_as_of();
+    return error_json("no date is open" + (closed ? " (the last closed is " + closed->iso() + ")" : std::string()));
+  }
+  Date date = *open_date_;
+  std::size_t batches = open_batches_;
+  std::vector<Publication> publications;
+  std::uint64_t before = sequence_;
+  std::size_t event_count = 0;
+  try {
+    store_->begin();
+    BatchRow row;
+    row.batch_id = std::string(protocol::kCloseBatchPrefix) + date.iso();
+    row.as_of = date.iso();
+    row.body = std::string();
+    row.closes = true;
+    row.received_at = protocol::utc_now_iso();
+    row.reply = protocol::dump_json(json{{"batch", row.batch_id}, {"status", "ok"}, {"closed", {date.iso()}}, {"reason", reason}});
+    std::int64_t seq = store_->insert_batch(row);
+    std::vector<engine::Event> events = close_in_engine(date);
+    event_count = events.size();
+    record_events(std::move(events));
+    write_events(*store_, take_event_writes(), publications);
+    store_->commit();
+    last_batch_seq_ = seq;
+  } catch (const StoreError& error) {
+    store_->rollback();
+    after_store_failure(error.what());
+    return error_json(std::string("cannot close ") + date.iso() + ": the state store failed: " + error.what());
+  }
+  publish(publications);
+  log_->info("{} closed ({}): {} batch(es), {} event(s)", date.iso(), reason, batches, event_count);
+  return {{"ok", true},
+          {"closed", date.iso()},
+          {"batches", batches},
+          {"events", event_count},
+          {"sequence", sequence_ != before ? json(sequence_) : json(nullptr)}};
+}
+
+json Server::close_command(const json& request) {
+  if (auto date = request.find("date"); date != request.end() && !date->is_null()) {
+    std::string why = "it is not a string";
+    std::optional<Date> wanted = date->is_string() ? parse_date(date->get<std::string>(), &why) : std::nullopt;
+    if (!wanted) return error_json("\"date\" is not a date: " + why);
+    if (!open_date_ || *open_date_ != *wanted)
+      return error_json(wanted->iso() + " is not the open date" +
+                        (open_date_ ? " (" + open_date_->iso() + " is)" : std::string(" (no date is open)")));
+  }
+  return close_open_date("control request");
 }
 
 // ---- ingest --------------------------------------------------------------------------------
@@ -580,7 +652,6 @@ void Server::process_group(std::vector<Incoming> group) {
   work.resize(group.size());
   std::size_t event_count = 0;
   std::map<std::string, std::size_t, std::less<>> applied_ids;
-  std::optional<Date> last = engine_.last_as_of();
   std::size_t applied = 0, samples = 0;
 
   auto refuse = [&](Work& w, std::string message) {
@@ -615,6 +686,11 @@ void Server::process_group(std::vector<Incoming> group) {
         log_->warn("ingest: malformed batch id ({} bytes)", id.size());
         continue;
       }
+      if (id.starts_with(protocol::kCloseBatchPrefix)) {
+        refuse(w, "malformed request: batch ids starting with '" + std::string(protocol::kCloseBatchPrefix) +
+                      "' are the daemon's own (its record of a date closed)");
+        continue;
+      }
       w.reply.batch_id = std::string(id);
       std::string error;
       std::optional<protocol::IngestHeader> header = protocol::decode_ingest_header(
@@ -636,7 +712,12 @@ void Server::process_group(std::vector<Incoming> group) {
       }
       if (auto stored = reader_->batch_reply(id)) {
         json answer = json::parse(*stored, nullptr, false);
-        if (!answer.is_object()) answer = to_json(protocol::IngestReply{std::string(id), true, false, 0, {}, {}});
+        if (!answer.is_object()) {
+          protocol::IngestReply repeat;
+          repeat.batch_id = std::string(id);
+          repeat.ok = true;
+          answer = to_json(repeat);
+        }
         answer["duplicate"] = true;
         w.reply_json = protocol::dump_json(answer);
         log_->debug("ingest: batch {} is a repeat: not applied again", w.reply.batch_id);
@@ -646,9 +727,8 @@ void Server::process_group(std::vector<Incoming> group) {
         w.same_as = static_cast<int>(earlier->second);
         continue;
       }
-      if (last && w.header.as_of < *last) {
-        refuse(w, "as-of date " + w.header.as_of.iso() + " is before the last evaluated date " +
-                      last->iso() + ": batches must arrive in date order");
+      if (std::optional<std::string> why = date_refusal(w.header.as_of)) {
+        refuse(w, *why);
         log_->warn("ingest: batch {} refused: {}", w.reply.batch_id, w.reply.error);
         continue;
       }
@@ -669,17 +749,31 @@ void Server::process_group(std::vector<Incoming> group) {
           continue;
         }
       }
-      w.reply.accepted = apply_body(w.body, w.header.as_of, &w.reply.rejected);
-      engine::Evaluation evaluation = engine_.evaluate(w.header.as_of);
-      if (!evaluation.ok) log_->error("ingest: batch {}: evaluation refused: {}", w.reply.batch_id, evaluation.error);
-      // Numbered now, batch by batch, in the order they are applied; written with the group.
-      event_count += evaluation.events.size();
-      record_events(std::move(evaluation.events));
+      // Events are numbered now, batch by batch, in the order they are applied, and written with
+      // the group. A batch for a later date first closes the open one.
+      if (open_date_ && w.header.as_of > *open_date_) {
+        w.reply.closed.push_back(open_date_->iso());
+        std::vector<engine::Event> events = close_in_engine(*open_date_);
+        event_count += events.size();
+        record_events(std::move(events));
+      }
+      w.reply.accepted = apply_body(w.body, w.header.as_of, &w.reply);
+      if (open_date_ != w.header.as_of) open_batches_ = 0;
+      open_date_ = w.header.as_of;
+      ++open_batches_;
+      open_since_ = std::chrono::steady_clock::now();
+      if (w.header.close) {
+        w.reply.closed.push_back(w.header.as_of.iso());
+        std::vector<engine::Event> events = close_in_engine(w.header.as_of);
+        event_count += events.size();
+        record_events(std::move(events));
+      } else {
+        w.reply.open = w.header.as_of;
+      }
       w.reply.ok = true;
       w.reply_json = protocol::encode_ingest_reply(w.reply);
       w.apply = true;
       applied_ids.emplace(w.reply.batch_id, i);
-      last = w.header.as_of;
       ++applied;
       samples += w.reply.accepted;
     }
@@ -693,6 +787,7 @@ void Server::process_group(std::vector<Incoming> group) {
         row.batch_id = w.reply.batch_id;
         row.as_of = w.header.as_of.iso();
         row.strict = w.header.strict;
+        row.closes = w.header.close;
         row.samples = static_cast<std::int64_t>(w.reply.accepted);
         row.body = std::move(w.body);
         row.reply = w.reply_json;
@@ -711,7 +806,7 @@ void Server::process_group(std::vector<Incoming> group) {
     for (std::size_t i = 0; i < work.size(); ++i) {
       Work& w = work[i];
       if (w.reply_json.empty() || w.apply || w.same_as >= 0) {
-        w.reply = protocol::IngestReply{w.reply.batch_id, false, false, 0, {}, {}};
+        w.reply = fresh_reply(w.reply.batch_id);
         refuse(w, message);
       }
       if (w.envelope == 0) w.envelope = envelope_size(group[i].frames);
@@ -761,7 +856,7 @@ void Server::finish_group(InFlight& flight) {
                           "): nothing of it was applied; send it again";
     for (Work& w : work)
       if (w.apply || w.same_as >= 0) {
-        w.reply = protocol::IngestReply{w.reply.batch_id, false, false, 0, {}, {}};
+        w.reply = fresh_reply(w.reply.batch_id);
         w.reply.error = message;
         w.reply_json = protocol::encode_ingest_reply(w.reply);
         w.apply = false;
@@ -991,10 +1086,11 @@ json Server::handle_control(const json& request) {
   if (command == "status") return status();
   if (command == "events") return events(request);
   if (command == "probe") return probe(request);
+  if (command == "close") return close_command(request);
   // For `bandwatch report --control`: indicators, values and history (report/daemon_state.hpp).
   if (command == "report") return report::report_state_json(engine_, rules_.files);
   return error_json("unknown command '" + command +
-                    "' (expected snapshot, ack, silence, unsilence, silences, reload, status, events, probe, report)");
+                    "' (expected snapshot, ack, silence, unsilence, silences, reload, status, events, probe, close, report)");
 }
 
 json Server::snapshot(const json& request) {
@@ -1130,6 +1226,9 @@ json Server::status() {
           {"batches", store_->batch_count()},
           {"last_batch", last_batch_},
           {"last_as_of", engine_.last_as_of() ? json(engine_.last_as_of()->iso()) : json(nullptr)},
+          {"open_date", open_date_ ? json(open_date_->iso()) : json(nullptr)},
+          {"open_batches", open_batches_},
+          {"close_after_seconds", options_.close_after.count()},
           {"uptime_seconds", uptime.count()},
           {"last_reload", last_reload_},
           {"curve", options_.curve.has_value()},
@@ -1266,6 +1365,10 @@ int Server::run(const std::string& pipe_endpoint) {
         settle();  // the heartbeat tells the last sequence number: every event up to it is out
         heartbeat();
         maybe_checkpoint();
+        // A date with no batch for --close-after closes itself: its senders are done.
+        if (open_date_ && options_.close_after.count() > 0 && waiting_.empty() && in_flight_.empty() &&
+            std::chrono::steady_clock::now() - open_since_ >= options_.close_after)
+          close_open_date("no batch for " + std::to_string(options_.close_after.count()) + " s (--close-after)");
         if (waiting_.empty() && !(items[3].revents & ZMQ_POLLIN)) store_->checkpoint_wal();  // idle
       }
       // Whatever freed the writer (a commit, a settle for a control request or a heartbeat)

@@ -4,9 +4,11 @@
 // ingest transactions.
 //
 // The path of a batch: receive (several waiting batches form a group) -> check framing, id and
-// date order -> parse and ingest the lines -> evaluate at the batch's as-of date -> hand one
-// transaction (the batches, their events, the sequence numbers and ack changes) to the writer ->
-// evaluate the next group while it commits and publishes the events -> answer `ok`. Nothing is
+// date (not before the floor, not far in the future, not on or before a closed date) -> close
+// the open date when the batch is for a later one -> parse and ingest the lines -> close its own
+// date if it asks -> hand one transaction (the batches, their events, the sequence numbers and
+// ack changes) to the writer -> take the next group while it commits and publishes the events ->
+// answer `ok`. A date's batches add up; nothing is decided on a date until it closes. Nothing is
 // answered or published before its commit. If a commit fails, the engine is rebuilt from the
 // store (checkpoint + replay), so memory never holds a batch the disk does not.
 //
@@ -32,6 +34,7 @@
 #include <spdlog/logger.h>
 #include <zmq.hpp>
 
+#include "engine/batch.hpp"
 #include "loader/rule_files.hpp"
 #include "protocol/curve_keys.hpp"
 #include "protocol/protocol.hpp"
@@ -55,6 +58,12 @@ struct ServerOptions {
   std::size_t checkpoint_samples = 2'000'000;  // write a checkpoint after this many samples...
   std::chrono::seconds checkpoint_interval{300};  // ...or this long, whichever comes first
   int publish_hwm = 100'000;                 // messages queued per subscriber before PUB drops
+  // A date's batches add up until it closes; with no batch for it this long, it closes itself.
+  // 0: only by `close`, a closing batch, or a later date.
+  std::chrono::seconds close_after{600};
+  Date earliest_date = Date::from_ymd(2000, 1, 1);  // no batch or line dated before it
+  int future_days = 3;                       // no batch dated more than this after today (UTC)
+  engine::BatchLimits limits;                // per line, label and batch report
 };
 
 /// Messages on the pipe from the main thread.
@@ -103,7 +112,18 @@ class Server {
   void index_program();
   void recover();
   void bind_sockets();
-  std::size_t apply_body(std::string_view body, Date as_of, std::vector<protocol::LineError>* rejected);
+  /// Ingests a batch's lines. `reply` null: a replay of a batch admitted before, so no limit or
+  /// date floor of today's options may refuse what was taken then.
+  std::size_t apply_body(std::string_view body, Date as_of, protocol::IngestReply* reply);
+  /// Why a batch dated `as_of` cannot be taken now (before the floor, too far in the future,
+  /// on or before the last closed date), or nothing.
+  std::optional<std::string> date_refusal(Date as_of) const;
+
+  // dates
+  /// Evaluates the open date: its alerts are decided. Returns the evaluation's events.
+  std::vector<engine::Event> close_in_engine(Date date);
+  /// Closes the open date in a transaction of its own (control `close`, or --close-after).
+  nlohmann::json close_open_date(const std::string& reason);
 
   // ingest
   void on_ingest();
@@ -129,6 +149,7 @@ class Server {
   nlohmann::json events(const nlohmann::json& request);
   nlohmann::json probe(const nlohmann::json& request);
   nlohmann::json reload(const std::string& reason);
+  nlohmann::json close_command(const nlohmann::json& request);
 
   // events
   /// Gives events their sequence numbers (unless a silence holds them) for the next transaction.
@@ -175,6 +196,10 @@ class Server {
   EventWrites recorded_;  // events recorded for the next transaction
   std::map<engine::AlertId, protocol::Acknowledgement> acks_;
   std::map<std::int64_t, Silence> silences_;
+
+  std::optional<Date> open_date_;  // the date batches are adding up for, not yet evaluated
+  std::chrono::steady_clock::time_point open_since_;  // its last batch (for --close-after)
+  std::size_t open_batches_ = 0;
 
   std::int64_t last_batch_seq_ = 0;
   std::int64_t checkpoint_through_ = 0;

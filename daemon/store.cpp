@@ -20,7 +20,8 @@ CREATE TABLE IF NOT EXISTS batches(
   samples INTEGER NOT NULL,
   body BLOB,
   reply TEXT NOT NULL,
-  received_at TEXT NOT NULL);
+  received_at TEXT NOT NULL,
+  closes INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS checkpoint(
   id INTEGER PRIMARY KEY CHECK (id = 1),
   through_batch INTEGER NOT NULL,
@@ -45,7 +46,7 @@ INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '1');
 
 // Statement slots: each prepared once, reused (the hot path must not re-prepare).
 enum Slot : int {
-  kMetaGet, kMetaSet, kBatchReply, kBatchInsert, kBatchCount, kBatchLast, kBatchesAfter,
+  kMetaGet, kMetaSet, kBatchReply, kBatchInsert, kBatchCount, kBatchLast, kBatchBySeq, kBatchesAfter,
   kDropBodies, kCheckpointWrite, kCheckpointRead, kBlockInsert, kBlocksFrom, kBlocksAfter, kEventCount,
   kRouteSet, kRoutesGet, kAckUpsert, kAckDelete, kAcksGet,
   kSilenceInsert, kSilenceUpdate, kSilenceRemove, kSilencesGet, kBegin, kCommit, kSlotCount
@@ -138,6 +139,7 @@ Store::Store(const std::string& directory, SyncMode sync) {
   exec(sync == SyncMode::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
   exec("PRAGMA foreign_keys=OFF");
   exec(kSchema);
+  add_missing_columns();
   statements_.resize(kSlotCount);
 }
 
@@ -148,6 +150,19 @@ Store::~Store() {
 
 void Store::fail(const std::string& what) {
   throw StoreError(path_ + ": " + what + ": " + (db_ ? sqlite3_errmsg(db_) : "no database"));
+}
+
+void Store::add_missing_columns() {
+  // Databases written before a date's batches added up: their batches each closed their date
+  // when evaluated, so the column reads as 0 for them and replay closes them implicitly as the
+  // next date arrives, which gives the same alerts.
+  bool has_closes = false;
+  sqlite3_stmt* info = nullptr;
+  if (sqlite3_prepare_v2(db_, "PRAGMA table_info(batches)", -1, &info, nullptr) != SQLITE_OK) fail("cannot read the batches table");
+  while (sqlite3_step(info) == SQLITE_ROW)
+    if (std::string_view(reinterpret_cast<const char*>(sqlite3_column_text(info, 1))) == "closes") has_closes = true;
+  sqlite3_finalize(info);
+  if (!has_closes) exec("ALTER TABLE batches ADD COLUMN closes INTEGER NOT NULL DEFAULT 0");
 }
 
 void Store::exec(const char* sql) {
@@ -213,17 +228,17 @@ std::optional<std::string> Store::batch_reply(std::string_view batch_id) {
 
 std::int64_t Store::insert_batch(const BatchRow& row) {
   Statement& s = statement(kBatchInsert,
-                           "INSERT INTO batches(batch_id, as_of, strict, samples, body, reply, received_at) "
-                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+                           "INSERT INTO batches(batch_id, as_of, strict, samples, body, reply, received_at, closes) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
   s.bind(1, row.batch_id).bind(2, row.as_of).bind(3, row.strict ? 1 : 0).bind(4, row.samples);
   if (row.body) s.bind_blob(5, *row.body);
   else s.bind_null(5);
-  s.bind(6, row.reply).bind(7, row.received_at).run();
+  s.bind(6, row.reply).bind(7, row.received_at).bind(8, row.closes ? 1 : 0).run();
   return sqlite3_last_insert_rowid(db_);
 }
 
 std::int64_t Store::batch_count() {
-  Statement& s = statement(kBatchCount, "SELECT count(*) FROM batches");
+  Statement& s = statement(kBatchCount, "SELECT count(*) FROM batches WHERE batch_id NOT LIKE 'close:%'");
   std::int64_t count = s.step() ? s.integer(0) : 0;
   s.reset();
   return count;
@@ -256,6 +271,7 @@ BatchRow read_batch(auto& s) {
   if (!s.is_null(5)) row.body = s.text(5);
   row.reply = s.text(6);
   row.received_at = s.text(7);
+  row.closes = s.integer(8) != 0;
   return row;
 }
 
@@ -263,8 +279,19 @@ BatchRow read_batch(auto& s) {
 
 std::optional<BatchRow> Store::last_batch() {
   Statement& s = statement(kBatchLast,
-                           "SELECT seq, batch_id, as_of, strict, samples, NULL, reply, received_at "
+                           "SELECT seq, batch_id, as_of, strict, samples, NULL, reply, received_at, closes "
                            "FROM batches ORDER BY seq DESC LIMIT 1");
+  std::optional<BatchRow> row;
+  if (s.step()) row = read_batch(s);
+  s.reset();
+  return row;
+}
+
+std::optional<BatchRow> Store::batch_by_seq(std::int64_t seq) {
+  Statement& s = statement(kBatchBySeq,
+                           "SELECT seq, batch_id, as_of, strict, samples, NULL, reply, received_at, closes "
+                           "FROM batches WHERE seq = ?1");
+  s.bind(1, seq);
   std::optional<BatchRow> row;
   if (s.step()) row = read_batch(s);
   s.reset();
@@ -273,7 +300,7 @@ std::optional<BatchRow> Store::last_batch() {
 
 void Store::for_each_batch_after(std::int64_t after, const std::function<void(const BatchRow&)>& visit) {
   Statement& s = statement(kBatchesAfter,
-                           "SELECT seq, batch_id, as_of, strict, samples, body, reply, received_at "
+                           "SELECT seq, batch_id, as_of, strict, samples, body, reply, received_at, closes "
                            "FROM batches WHERE seq > ?1 ORDER BY seq");
   s.bind(1, after);
   try {

@@ -1,7 +1,8 @@
 // The daemon's durable state: one SQLite database (WAL) in the state directory.
 //
 //   batches          every applied batch: id (for repeats), as-of date, the samples as sent
-//                    (until a checkpoint covers them) and the answer given
+//                    (until a checkpoint covers them), the answer given, and whether it closed
+//                    its date (a close on its own is a row without samples)
 //   checkpoint       the engine state (engine::encode_state) after a given batch; restart loads it
 //                    and replays the batches after it, so every batch that was answered `ok` is
 //                    in the engine exactly once
@@ -56,6 +57,8 @@ struct BatchRow {
   std::optional<std::string> body;  // NULL once a checkpoint covers the batch
   std::string reply;          // the answer given (IngestReply JSON)
   std::string received_at;
+  bool closes = false;        // its date was closed (evaluated) once it was applied; a row with
+                              // no samples and this set is a close on its own (`close:DATE`)
 };
 
 struct Checkpoint {
@@ -101,6 +104,8 @@ class Store {
   std::int64_t insert_batch(const BatchRow& row);
   std::int64_t batch_count();
   std::optional<BatchRow> last_batch();
+  /// The batch applied `seq`-th (without its samples), if any.
+  std::optional<BatchRow> batch_by_seq(std::int64_t seq);
   /// Calls `visit` for every batch with seq > `after`, in order (bodies included).
   void for_each_batch_after(std::int64_t after, const std::function<void(const BatchRow&)>& visit);
   /// Drops the sample text of batches a checkpoint covers (their ids stay, for repeats).
@@ -141,6 +146,7 @@ class Store {
   class Statement;
   Statement& statement(int which, const char* sql);
   void exec(const char* sql);
+  void add_missing_columns();
   [[noreturn]] void fail(const std::string& what);
 
   std::string path_;

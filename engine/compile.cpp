@@ -3,12 +3,14 @@
 // aggregates written inside rules turned into anonymous derived metrics; derived metrics put in
 // dependency order; history retention computed from the longest window each metric is read with.
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <map>
 #include <set>
 #include <unordered_set>
 
-#include "engine/internal.hpp"
+#include "program.hpp"
+#include "rules/formatter.hpp"
 
 namespace bandwatch::engine::detail {
 namespace {
@@ -59,9 +61,16 @@ std::int32_t approx_days(const Duration& d) {
     case DurationUnit::weeks: return static_cast<std::int32_t>(7 * d.amount);
     case DurationUnit::months: return static_cast<std::int32_t>(31 * d.amount);
     case DurationUnit::years: return static_cast<std::int32_t>(366 * d.amount);
-    case DurationUnit::periods: return 0;
+    case DurationUnit::periods:
+    case DurationUnit::returns: return 0;
   }
   return 0;
+}
+
+/// How far from the date one window back a figure may lie and still be "a year earlier": a
+/// twelfth of the window, rounded up (1 year: 31 days; 3 months: 8 days; 14 days: 2 days).
+std::int32_t default_tolerance_days(const Duration& d) {
+  return std::max<std::int32_t>(1, static_cast<std::int32_t>(std::ceil(approximate_days(d) / 12)));
 }
 
 std::string quantity_text(const ast::Quantity& q) {
@@ -90,8 +99,8 @@ struct Compiled {
 
 class Compiler {
  public:
-  Compiler(const std::vector<ast::File>& files, StringPool& strings, Program& program)
-      : files_(files), strings_(strings), p_(program) {}
+  Compiler(const std::vector<ast::File>& files, Program& program)
+      : files_(files), strings_(program.names), p_(program) {}
 
   std::vector<Diagnostic> run() {
     gather();
@@ -102,6 +111,9 @@ class Compiler {
     order_items();
     compile_stale();
     finish_metrics();
+    for (const auto& [name, id] : p_.metric_ids)
+      if (!p_.metrics[id].anonymous) p_.sendable_names.push_back(name);
+    std::sort(p_.sendable_names.begin(), p_.sendable_names.end());
     return std::move(diags_);
   }
 
@@ -151,7 +163,7 @@ class Compiler {
   }
 
   std::uint32_t new_metric(const std::string& name, ast::Unit unit, std::vector<std::string> labels) {
-    MetricC metric;
+    MetricDef metric;
     metric.name = name;
     metric.unit = unit;
     std::sort(labels.begin(), labels.end());
@@ -224,7 +236,7 @@ class Compiler {
       std::string saved;
       ~KeepOwner() { owner = saved; }
     } keep{owner_, owner_};
-    DerivedC derived;
+    DerivedDef derived;
     std::vector<std::string> labels;
     ast::Unit unit = ast::Unit::none;
     const ast::Expr* body = &expr;
@@ -244,7 +256,7 @@ class Compiler {
     if (root.node == kNone) return kNone;
     derived.root = root.node;
     derived.boolean_arg = root.boolean;
-    const MetricC& driver = p_.metrics[derived.program.driver];
+    const MetricDef& driver = p_.metrics[derived.program.driver];
     if (derived.aggregate) {
       std::vector<std::string> by = expr.by;
       std::sort(by.begin(), by.end());
@@ -282,7 +294,7 @@ class Compiler {
     return id;
   }
 
-  std::string did_you_mean_label(const std::string& label, const MetricC& metric) {
+  std::string did_you_mean_label(const std::string& label, const MetricDef& metric) {
     std::vector<std::string> candidates;
     for (std::uint32_t l : metric.labels) candidates.emplace_back(strings_.str(l));
     std::string best = did_you_mean(label, candidates);
@@ -376,7 +388,7 @@ class Compiler {
   }
 
   bool driver_has_label(const ExprProgram& program, std::uint32_t label) const {
-    const MetricC& d = p_.metrics[program.driver];
+    const MetricDef& d = p_.metrics[program.driver];
     return std::find(d.labels.begin(), d.labels.end(), label) != d.labels.end();
   }
 
@@ -385,7 +397,7 @@ class Compiler {
                         const std::vector<ast::LabelMatcher>& matchers, ast::Location loc) {
     MetricRef ref;
     ref.metric = metric;
-    const MetricC& m = p_.metrics[metric];
+    const MetricDef& m = p_.metrics[metric];
     for (const ast::LabelMatcher& matcher : matchers) {
       std::uint32_t name = strings_.intern(matcher.label);
       if (std::find(m.labels.begin(), m.labels.end(), name) == m.labels.end()) {
@@ -592,7 +604,7 @@ class Compiler {
         {"sum_over", HistoryFn::sum_over},     {"min_over", HistoryFn::min_over},
         {"max_over", HistoryFn::max_over}};
     if (auto it = kHistory.find(expr.name); it != kHistory.end()) {
-      if (expr.args.empty() || expr.args.size() > 2) {
+      if (expr.args.empty() || expr.args.size() > 3) {
         error(file, expr.loc, expr.name + " takes a metric and a look-back period, e.g. " + expr.name + "(x, 1 year)");
         return {};
       }
@@ -612,25 +624,35 @@ class Compiler {
                                                                                    : std::vector<ast::LabelMatcher>{},
                          target.loc);
       if (node.ref == kNone) return {};
-      if (expr.args.size() == 2) {
+      if (expr.args.size() >= 2) {
         std::optional<Duration> d = duration_of(expr.args[1]);
         if (!d || d->amount <= 0) {
-          error(file, expr.args[1].loc, "the look-back of " + expr.name + " is a period such as `1 year` or `3 periods`");
+          error(file, expr.args[1].loc, "the look-back of " + expr.name + " is a period such as `1 year` or `3 returns`");
           return {};
         }
         node.duration = *d;
       } else if (node.fn == HistoryFn::prev) {
-        node.duration = Duration{1, DurationUnit::periods};
+        node.duration = Duration{1, DurationUnit::returns};
       } else {
         error(file, expr.loc, expr.name + " needs a look-back period, e.g. " + expr.name + "(x, 1 year)");
         return {};
       }
-      node.has_duration = true;
-      MetricC& m = p_.metrics[metric];
-      if (node.duration.unit == DurationUnit::periods)
+      if (!counts_returns(node.duration.unit)) node.tolerance_days = default_tolerance_days(node.duration);
+      if (expr.args.size() == 3) {
+        std::optional<Duration> t = duration_of(expr.args[2]);
+        if (!t || counts_returns(t->unit) || t->amount < 0 || counts_returns(node.duration.unit)) {
+          error(file, expr.args[2].loc, "the third argument of " + expr.name +
+                                            " is how far from one window back a figure may be, e.g. " + expr.name +
+                                            "(x, 1 year, 45 days)");
+          return {};
+        }
+        node.tolerance_days = approx_days(*t);
+      }
+      MetricDef& m = p_.metrics[metric];
+      if (counts_returns(node.duration.unit))
         m.keep_points = std::max<std::int32_t>(m.keep_points, static_cast<std::int32_t>(node.duration.amount + 1));
       else
-        m.keep_days = std::max(m.keep_days, approx_days(node.duration));
+        m.keep_days = std::max(m.keep_days, approx_days(node.duration) + node.tolerance_days);
       ast::Unit unit = node.fn == HistoryFn::pct_change ? ast::Unit::percent : m.unit;
       return {add_node(program, std::move(node)), unit, false};
     }
@@ -674,7 +696,6 @@ class Compiler {
         node.cmp = right ? node_of(expr.op) : flipped(node_of(expr.op));
         node.a = age.node;
         node.duration = right ? *rd : *ld;
-        node.has_duration = true;
         return {add_node(program, std::move(node)), ast::Unit::none, true};
       }
     }
@@ -714,7 +735,7 @@ class Compiler {
 
   // ---- indicators ----
   void compile_indicator(const ast::File& file, const ast::IndicatorDecl& decl) {
-    IndicatorC ind;
+    IndicatorDef ind;
     ind.name = decl.name;
     ind.title = decl.title ? decl.title->value : decl.name;
     ind.group = decl.group ? decl.group->value : "";
@@ -750,19 +771,20 @@ class Compiler {
     }
     for (std::size_t i = 0; i < decl.band_sets.size(); ++i) {
       const ast::BandSet& set = decl.band_sets[i];
-      BandSetC out;
+      BandSetDef out;
       out.source_index = i;
       if (set.from) {
         out.has_from = true;
         out.from = *set.from;
       }
       if (set.where) {
+        out.where_text = format_expression(*set.where);
         Compiled where = compile_expr(file, ind.program, *set.where, nullptr);
         if (where.node == kNone) return;
         out.where = where.node;
       }
       for (const ast::Band& band : set.bands) {
-        BandC b;
+        BandDef b;
         b.colour = band.colour;
         if (band.lower) {
           b.has_lower = true;
@@ -782,14 +804,14 @@ class Compiler {
     }
     // Priority: a scoped block before the unscoped ones; among equals the latest `from` in force;
     // then source order. evaluate picks the first in force whose `where` matches.
-    std::stable_sort(ind.band_sets.begin(), ind.band_sets.end(), [](const BandSetC& x, const BandSetC& y) {
+    std::stable_sort(ind.band_sets.begin(), ind.band_sets.end(), [](const BandSetDef& x, const BandSetDef& y) {
       bool xs = x.where != kNone, ys = y.where != kNone;
       if (xs != ys) return xs;
       if (x.has_from != y.has_from) return x.has_from;
       if (x.has_from && x.from != y.from) return x.from > y.from;
       return x.source_index < y.source_index;
     });
-    MetricC& m = p_.metrics[metric];
+    MetricDef& m = p_.metrics[metric];
     m.keep_points = std::max(m.keep_points, 2);  // the short trend reads the previous value
     if (decl.expect_every) stale_sources_.push_back({decl.name, {metric}, decl.expect_every->value});
     p_.indicator_ids[ind.name] = static_cast<std::uint32_t>(p_.indicators.size());
@@ -798,7 +820,7 @@ class Compiler {
 
   // ---- rules ----
   void compile_rule(const ast::File& file, const ast::RuleDecl& decl) {
-    RuleC rule;
+    RuleDef rule;
     rule.name = decl.name;
     rule.title = decl.title ? decl.title->value : decl.name;
     if (!decl.when) {
@@ -824,13 +846,32 @@ class Compiler {
     }
     if (decl.severity) rule.severity = decl.severity->value;
     if (rule.severity == ast::Colour::green) rule.severity = ast::Colour::amber;
-    if (decl.for_periods) rule.for_periods = std::max<std::int64_t>(0, decl.for_periods->value);
+    if (decl.for_returns) {
+      // `for N periods`: N returns after the first; `for N returns`: N returns in all.
+      const Duration& hold = decl.for_returns->value;
+      std::int64_t required = hold.unit == DurationUnit::periods ? hold.amount + 1 : hold.amount;
+      rule.required_returns = std::max<std::int64_t>(1, required);
+    }
     for (const ast::Escalation& esc : decl.escalations) {
       if (esc.to_route && !routes_.count(*esc.to_route)) {
         error(file, esc.to_route_loc, "unknown route " + quoted(*esc.to_route) + route_hint(*esc.to_route));
         return;
       }
-      rule.escalations.push_back({esc.severity, esc.after, esc.to_route.value_or("")});
+      EscalationDef out;
+      out.severity = esc.severity;
+      out.to_route = esc.to_route.value_or("");
+      if (esc.when) {
+        Compiled condition = compile_expr(file, rule.program, *esc.when, nullptr);
+        if (condition.node == kNone) return;
+        out.trigger = Trigger::condition;
+        out.condition = condition.node;
+      } else {
+        out.trigger = counts_returns(esc.after.unit) ? Trigger::returns : Trigger::calendar;
+        out.after = esc.after;
+        if (esc.after.unit == DurationUnit::returns) out.returns_after = std::max<std::int64_t>(0, esc.after.amount - 1);
+        else if (esc.after.unit == DurationUnit::periods) out.returns_after = esc.after.amount;
+      }
+      rule.escalations.push_back(std::move(out));
     }
     for (const auto& route : decl.routes) {
       if (!routes_.count(route.value)) {
@@ -884,13 +925,13 @@ class Compiler {
     }
     for (const auto& [file, decl] : extract_decls_) {
       if (!decl->expect_every) continue;
-      StaleC stale{decl->name, {}, decl->expect_every->value, kNone};
+      StaleDef stale{decl->name, {}, decl->expect_every->value};
       for (const ast::Binding& b : decl->bindings)
         if (b.kind == ast::BindingKind::sample)
           if (std::uint32_t id = metric_named(b.name); id != kNone) stale.metrics.push_back(id);
       stale_sources_.push_back(std::move(stale));
     }
-    for (StaleC& s : stale_sources_) {
+    for (StaleDef& s : stale_sources_) {
       std::string name = s.name;
       if (p_.stale_ids.count(name)) continue;
       p_.stale_ids[name] = static_cast<std::uint32_t>(p_.stale.size());
@@ -912,7 +953,7 @@ class Compiler {
   void finish_metrics() {
     // Retention flows back through derived metrics: a window over a derived metric needs no more
     // of its inputs (the derived series keeps its own history), so nothing to propagate.
-    for (MetricC& m : p_.metrics) m.keep_points = std::max(m.keep_points, 2);
+    for (MetricDef& m : p_.metrics) m.keep_points = std::max(m.keep_points, 2);
   }
 
   const std::vector<ast::File>& files_;
@@ -934,13 +975,13 @@ class Compiler {
   std::set<std::string> visiting_, failed_;
   std::map<const ast::Expr*, std::uint32_t> anonymous_;
   std::map<std::string, int> anonymous_count_;
-  std::vector<StaleC> stale_sources_;
+  std::vector<StaleDef> stale_sources_;
 };
 
 }  // namespace
 
-std::vector<Diagnostic> compile(const std::vector<ast::File>& files, StringPool& strings, Program& program) {
-  Compiler compiler(files, strings, program);
+std::vector<Diagnostic> compile(const std::vector<ast::File>& files, Program& program) {
+  Compiler compiler(files, program);
   return compiler.run();
 }
 

@@ -3,16 +3,22 @@
 #include <cmath>
 #include <cstdio>
 
-#include "engine/internal.hpp"
+#include "program.hpp"
 
 namespace bandwatch::engine {
 
 std::string_view to_string(IngestStatus status) {
   switch (status) {
     case IngestStatus::ok: return "ok";
+    case IngestStatus::replaced: return "replaces a different figure sent earlier for the same date";
+    case IngestStatus::looks_like_fraction: return "a percentage that looks like a fraction";
+    case IngestStatus::looks_like_percent: return "a fraction metric's figure that looks like a percentage";
     case IngestStatus::unknown_metric: return "unknown metric";
     case IngestStatus::unknown_label: return "label not declared for this metric";
+    case IngestStatus::missing_label: return "a declared label is missing";
     case IngestStatus::duplicate_label: return "label given twice";
+    case IngestStatus::duplicate_sample: return "the same series and date twice in one batch";
+    case IngestStatus::date_decided: return "dated on or before a return already decided";
     case IngestStatus::not_a_number: return "value is not a finite number";
     case IngestStatus::no_program: return "no rules loaded";
   }

@@ -40,11 +40,10 @@ LineKind fail(std::string& error, std::size_t& column, std::size_t at, std::stri
 }
 
 /// Lines of one batch share their date: remember the last one parsed.
-std::optional<Date> cached_date(std::string_view text, ParsedSample& out) {
-  if (text.size() != 10) return std::nullopt;
-  if (std::memcmp(text.data(), out.date_text_, 10) == 0) return out.date_value_;
-  std::optional<Date> date = parse_iso_date(text);
-  if (date) {
+std::optional<Date> cached_date(std::string_view text, ParsedSample& out, std::string& why) {
+  if (text.size() == 10 && std::memcmp(text.data(), out.date_text_, 10) == 0) return out.date_value_;
+  std::optional<Date> date = parse_date(text, &why);
+  if (date && text.size() == 10) {
     std::memcpy(out.date_text_, text.data(), 10);
     out.date_value_ = *date;
   }
@@ -214,11 +213,9 @@ LineKind parse_sample_line(std::string_view line, ParsedSample& out, std::string
   std::size_t date_at = c.at;
   std::size_t date_end = c.at;
   while (date_end < line.size() && !is_space(line[date_end])) ++date_end;
-  std::optional<Date> date = cached_date(line.substr(date_at, date_end - date_at), out);
-  if (!date)
-    return fail(error, error_column, date_at,
-                "expected an as-of date YYYY-MM-DD after the value, found '" +
-                    std::string(line.substr(date_at, date_end - date_at)) + "'");
+  std::string why;
+  std::optional<Date> date = cached_date(line.substr(date_at, date_end - date_at), out, why);
+  if (!date) return fail(error, error_column, date_at, "the date after the value: " + why);
   out.date = date;
   c.at = date_end;
   c.skip_space();

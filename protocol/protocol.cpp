@@ -18,6 +18,7 @@ using nlohmann::json;
 
 std::string encode_ingest_header(const IngestHeader& header) {
   json out = {{"v", kProtocolVersion}, {"as_of", header.as_of.iso()}, {"strict", header.strict}};
+  if (header.close) out["close"] = true;  // only when set: the ids of other batches stay as they were
   return dump_json(out);
 }
 
@@ -27,11 +28,31 @@ std::optional<IngestHeader> decode_ingest_header(std::string_view text, std::str
             std::to_string(kMaxHeaderBytes);
     return std::nullopt;
   }
-  json parsed = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  // A key given twice would silently take its last value: refuse it, naming the key.
+  std::vector<std::string> keys;
+  std::string repeated;
+  json::parser_callback_t note_keys = [&](int depth, json::parse_event_t event, json& parsed) {
+    if (depth == 1 && event == json::parse_event_t::key && repeated.empty()) {
+      std::string key = parsed.get<std::string>();
+      if (std::find(keys.begin(), keys.end(), key) != keys.end()) repeated = key;
+      keys.push_back(std::move(key));
+    }
+    return true;
+  };
+  json parsed = json::parse(text.begin(), text.end(), note_keys, /*allow_exceptions=*/false);
   if (!parsed.is_object()) {
     error = "header frame is not a JSON object";
     return std::nullopt;
   }
+  if (!repeated.empty()) {
+    error = "header gives \"" + repeated + "\" twice";
+    return std::nullopt;
+  }
+  for (const auto& [key, value] : parsed.items())
+    if (key != "v" && key != "as_of" && key != "strict" && key != "close") {
+      error = "header has an unknown key \"" + key + "\" (expected v, as_of, strict, close)";
+      return std::nullopt;
+    }
   if (auto version = parsed.find("v"); version != parsed.end() &&
                                        !(version->is_number_integer() && *version == kProtocolVersion)) {
     error = "unsupported protocol version " + version->dump() + " (this daemon speaks " +
@@ -44,9 +65,10 @@ std::optional<IngestHeader> decode_ingest_header(std::string_view text, std::str
     error = "header has no \"as_of\" date";
     return std::nullopt;
   }
-  std::optional<Date> date = json_date(*as_of);
+  std::string why = "it is not a string";
+  std::optional<Date> date = as_of->is_string() ? parse_date(as_of->get_ref<const std::string&>(), &why) : std::nullopt;
   if (!date) {
-    error = "header \"as_of\" is not a date (YYYY-MM-DD): " + as_of->dump();
+    error = "header \"as_of\" is not a date: " + why;
     return std::nullopt;
   }
   header.as_of = *date;
@@ -56,6 +78,13 @@ std::optional<IngestHeader> decode_ingest_header(std::string_view text, std::str
       return std::nullopt;
     }
     header.strict = strict->get<bool>();
+  }
+  if (auto close = parsed.find("close"); close != parsed.end()) {
+    if (!close->is_boolean()) {
+      error = "header \"close\" must be true or false";
+      return std::nullopt;
+    }
+    header.close = close->get<bool>();
   }
   return header;
 }
@@ -88,14 +117,21 @@ std::string content_batch_id(const IngestHeader& header, std::string_view body) 
 }
 
 json to_json(const IngestReply& reply) {
-  json rejected = json::array();
-  for (const LineError& error : reply.rejected)
-    rejected.push_back({{"line", error.line}, {"column", error.column}, {"message", error.message}});
+  auto lines = [](const std::vector<LineError>& errors) {
+    json out = json::array();
+    for (const LineError& error : errors)
+      out.push_back({{"line", error.line}, {"column", error.column}, {"message", error.message}});
+    return out;
+  };
   json out = {{"batch", reply.batch_id},
               {"status", reply.ok ? "ok" : "error"},
               {"duplicate", reply.duplicate},
               {"accepted", reply.accepted},
-              {"rejected", std::move(rejected)}};
+              {"rejected", lines(reply.rejected)}};
+  if (!reply.warnings.empty()) out["warnings"] = lines(reply.warnings);
+  if (!reply.unreported.empty()) out["unreported"] = reply.unreported;
+  if (!reply.closed.empty()) out["closed"] = reply.closed;
+  if (reply.open) out["open"] = reply.open->iso();
   if (!reply.error.empty()) out["error"] = reply.error;
   return out;
 }
@@ -114,12 +150,22 @@ std::optional<IngestReply> decode_ingest_reply(std::string_view text, std::strin
   reply.duplicate = parsed.value("duplicate", false);
   reply.accepted = parsed.value("accepted", std::size_t{0});
   reply.error = parsed.value("error", "");
-  if (auto rejected = parsed.find("rejected"); rejected != parsed.end() && rejected->is_array())
-    for (const json& item : *rejected)
-      if (item.is_object())
-        reply.rejected.push_back({item.value("line", std::size_t{0}),
-                                  item.value("column", std::size_t{0}),
-                                  item.value("message", "")});
+  auto lines = [&](const char* key, std::vector<LineError>& into) {
+    if (auto found = parsed.find(key); found != parsed.end() && found->is_array())
+      for (const json& item : *found)
+        if (item.is_object())
+          into.push_back({item.value("line", std::size_t{0}), item.value("column", std::size_t{0}),
+                          item.value("message", "")});
+  };
+  lines("rejected", reply.rejected);
+  lines("warnings", reply.warnings);
+  if (auto unreported = parsed.find("unreported"); unreported != parsed.end() && unreported->is_object())
+    for (const auto& [reason, count] : unreported->items())
+      if (count.is_number_unsigned()) reply.unreported[reason] = count.get<std::size_t>();
+  if (auto closed = parsed.find("closed"); closed != parsed.end() && closed->is_array())
+    for (const json& date : *closed)
+      if (date.is_string()) reply.closed.push_back(date.get<std::string>());
+  if (auto open = parsed.find("open"); open != parsed.end()) reply.open = json_date(*open);
   return reply;
 }
 
@@ -479,7 +525,7 @@ json alert_json(const engine::Alert& alert, const Acknowledgement* ack, bool det
 
 std::optional<Date> json_date(const json& value) {
   if (!value.is_string()) return std::nullopt;
-  return parse_iso_date(value.get_ref<const std::string&>());
+  return parse_date(value.get_ref<const std::string&>());
 }
 
 std::string utc_now_iso() {

@@ -247,10 +247,10 @@ std::string dump(const File& file) {
       if (rule->unless) out << "\n  unless " << dump(*rule->unless);
       if (rule->clear_when) out << "\n  clear_when " << dump(*rule->clear_when);
       field(out, "severity", rule->severity, [](Colour c) { return std::string(to_string(c)); });
-      field(out, "for", rule->for_periods, integer);
+      field(out, "for", rule->for_returns, [](const Duration& d) { return to_string(d); });
       for (const Escalation& e : rule->escalations)
-        out << " escalate=" << to_string(e.severity) << "/" << to_string(e.after) << "/"
-            << e.to_route.value_or("");
+        out << " escalate=" << to_string(e.severity) << "/"
+            << (e.when ? "when " + dump(*e.when) : to_string(e.after)) << "/" << e.to_route.value_or("");
       for (const auto& route_name : rule->routes) out << " route=" << route_name.value;
       field(out, "message", rule->message, text);
     } else if (auto* extract = std::get_if<ExtractDecl>(&item)) {

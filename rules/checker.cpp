@@ -166,9 +166,9 @@ struct Function {
 };
 
 constexpr Function kFunctions[] = {
-    {"pct_change", 2, 2, Result::percent, true, "pct_change(metric, 1 year)"},
-    {"change", 2, 2, Result::same_as_first, true, "change(metric, 1 year)"},
-    {"prev", 1, 2, Result::same_as_first, true, "prev(metric) or prev(metric, 1 year)"},
+    {"pct_change", 2, 3, Result::percent, true, "pct_change(metric, 1 year) or pct_change(metric, 1 year, 45 days)"},
+    {"change", 2, 3, Result::same_as_first, true, "change(metric, 1 year) or change(metric, 1 year, 45 days)"},
+    {"prev", 1, 3, Result::same_as_first, true, "prev(metric), prev(metric, 1 year) or prev(metric, 1 year, 45 days)"},
     {"avg_over", 2, 2, Result::same_as_first, true, "avg_over(metric, 3 months)"},
     {"sum_over", 2, 2, Result::same_as_first, true, "sum_over(metric, 3 months)"},
     {"min_over", 2, 2, Result::same_as_first, true, "min_over(metric, 3 months)"},
@@ -751,6 +751,12 @@ class Checker {
       error(scope.file, expr.args[1].loc,
             "the second argument of " + std::string(function->name) +
                 " is a look-back period such as `1 year`, not " + operand(expr.args[1], types[1]));
+    if (function->second_is_duration && types.size() >= 3 && types[2].kind != Kind::duration &&
+        types[2].kind != Kind::unknown)
+      error(scope.file, expr.args[2].loc,
+            "the third argument of " + std::string(function->name) +
+                " is how far from one window back a figure may lie, such as `45 days`, not " +
+                operand(expr.args[2], types[2]));
     switch (function->result) {
       case Result::percent: out.type = number(Unit::percent); break;
       case Result::days: out.type = number(Unit::days); break;
@@ -1143,9 +1149,15 @@ class Checker {
                        clause == &decl.unless ? "`unless` needs a condition"
                                               : "`clear when` needs a condition");
     }
-    if (decl.for_periods && decl.for_periods->value < 0)
-      error(file, decl.for_periods->loc,
-            "`for` counts evaluations, 0 or more, not " + std::to_string(decl.for_periods->value));
+    if (decl.for_returns) {
+      const Duration& hold = decl.for_returns->value;
+      if (!counts_returns(hold.unit))
+        error(file, decl.for_returns->loc,
+              "`for` counts the returns of the rule's data, e.g. `for 2 returns`, not " + to_string(hold) +
+                  " (to wait for time, compare an age: `when cp_plan_age >= 3 months`)");
+      else if (hold.unit == DurationUnit::returns && hold.amount < 1)
+        error(file, decl.for_returns->loc, "`for` needs 1 return or more, not " + to_string(hold));
+    }
 
     for (const ast::Escalation& escalation : decl.escalations) {
       if (decl.severity && decl.severity->value != ast::Colour::green &&
@@ -1160,9 +1172,17 @@ class Checker {
       } else if (escalation.severity == ast::Colour::green) {
         error(file, escalation.loc, "cannot escalate to green; escalation must raise the severity");
       }
-      if (escalation.after.amount < 0)
+      if (escalation.when) {
+        Scope own = scope;
+        scope_labels(*escalation.when, own);
+        Info info = walk(*escalation.when, own);
+        expect_condition(*escalation.when, info.type, own, "`escalate ... when` needs a condition");
+      } else if (escalation.after.amount < 0) {
         error(file, escalation.loc,
               "`escalate ... after` needs 0 or more, not " + to_string(escalation.after));
+      } else if (escalation.after.unit == DurationUnit::returns && escalation.after.amount < 1) {
+        error(file, escalation.loc, "`escalate ... after` counts 1 return or more (the one it fired on is the first)");
+      }
       if (escalation.to_route) check_route(*escalation.to_route, escalation.to_route_loc, file);
     }
     for (const auto& route : decl.routes) check_route(route.value, route.loc, file);

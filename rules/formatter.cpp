@@ -561,14 +561,12 @@ Line rule_line(const ast::RuleDecl& rule) {
   if (rule.when) line.children.push_back(expr_line("when", *rule.when));
   if (rule.unless) line.children.push_back(expr_line("unless", *rule.unless));
   if (rule.clear_when) line.children.push_back(expr_line("clear when", *rule.clear_when));
-  add_text(line, rule.for_periods, "for", [](std::int64_t n) {
-    return to_string(Duration{n, DurationUnit::periods});
-  });
+  add_text(line, rule.for_returns, "for", [](const Duration& d) { return to_string(d); });
   add_text(line, rule.severity, "severity",
            [](ast::Colour c) { return std::string(ast::to_string(c)); });
   for (const ast::Escalation& escalation : rule.escalations) {
-    std::string text = "escalate " + std::string(ast::to_string(escalation.severity)) + " after " +
-                       to_string(escalation.after);
+    std::string text = "escalate " + std::string(ast::to_string(escalation.severity));
+    text += escalation.when ? " when " + format_expression(*escalation.when) : " after " + to_string(escalation.after);
     if (escalation.to_route) text += " to " + *escalation.to_route;
     line.children.push_back(make_line(escalation.loc, std::move(text)));
   }

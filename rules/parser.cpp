@@ -179,13 +179,13 @@ ast::Quantity make_quantity(std::string text, Iterator where) {
     static constexpr std::pair<std::string_view, DurationUnit> kUnits[] = {
         {"days", DurationUnit::days},     {"weeks", DurationUnit::weeks},
         {"months", DurationUnit::months}, {"years", DurationUnit::years},
-        {"periods", DurationUnit::periods}};
+        {"periods", DurationUnit::periods}, {"returns", DurationUnit::returns}};
     for (auto [name, unit] : kUnits) {
       if (name != word) continue;
       if (value != std::floor(value))
         fail(where, "a duration is a whole number of " + std::string(name) + ": " + text);
       q.duration = Duration{static_cast<std::int64_t>(value), unit};
-      q.unit = unit == DurationUnit::periods ? ast::Unit::none : ast::Unit::days;
+      q.unit = counts_returns(unit) ? ast::Unit::none : ast::Unit::days;
     }
   }
   q.value = value;
@@ -250,7 +250,7 @@ auto const string_literal_def =
 
 auto const duration_word =
     x3::lexeme[(x3::lit("days") | "day" | "weeks" | "week" | "months" | "month" | "years" |
-                "year" | "periods" | "period") >>
+                "year" | "periods" | "period" | "returns" | "return") >>
                !word_char];
 
 x3::rule<class quantity_text_id, std::string> const quantity_text = "a number";
@@ -384,12 +384,15 @@ x3::rule<class quantity_id, ast::Quantity> const quantity = "a number";
 auto const quantity_def = here[quantity_text[quantity_value]];
 
 x3::rule<class duration_id, Duration> const duration =
-    "a duration (e.g. 14 days, 6 weeks, 3 months, 2 years, 2 periods)";
+    "a duration (e.g. 14 days, 6 weeks, 3 months, 2 years, 2 returns)";
 auto const duration_def = here[quantity_text[([](auto& ctx) {
   ast::Quantity q = make_quantity(x3::_attr(ctx), start_of(ctx));
+  if (!q.duration && q.unit == ast::Unit::none)
+    fail(start_of(ctx), "expected a duration such as '2 returns', '14 days' or '3 months': '" + q.text +
+                            "' needs a unit after it (returns, periods, days, weeks, months or years)");
   if (!q.duration)
     fail(start_of(ctx),
-         "expected a duration such as '14 days', '3 months' or '2 periods', found '" + q.text + "'");
+         "expected a duration such as '2 returns', '14 days' or '3 months', found '" + q.text + "'");
   if (q.duration->amount < 0) fail(start_of(ctx), "a duration cannot be negative");
   x3::_val(ctx) = *q.duration;
 })]];
@@ -767,20 +770,27 @@ auto const route_def =
 // ---------------------------------------------------------------------------------------------
 // rule
 
+x3::rule<class escalation_trigger_id, ast::Escalation> const escalation_trigger =
+    "'after' and a duration (e.g. after 2 returns, after 3 months) or 'when' and a condition";
+auto const escalation_trigger_def =
+    (kw("after") > here[duration[([](auto& ctx) { x3::_val(ctx).after = x3::_attr(ctx); })]]) |
+    (kw("when") > expression[([](auto& ctx) { x3::_val(ctx).when = std::move(x3::_attr(ctx)); })]);
+
 x3::rule<class escalation_id, ast::Escalation> const escalation = "an escalation";
+// Parenthesised so that a missing trigger is reported by its own name (`>>` binds tighter).
 auto const escalation_def =
-    here[severity[([](auto& ctx) {
-      x3::_val(ctx).severity = x3::_attr(ctx);
-      x3::_val(ctx).loc = location(ctx);
-    })]] >
-    after_keyword > here[duration[([](auto& ctx) { x3::_val(ctx).after = x3::_attr(ctx); })]] >>
+    (here[severity[([](auto& ctx) {
+       x3::_val(ctx).severity = x3::_attr(ctx);
+       x3::_val(ctx).loc = location(ctx);
+     })]] >
+     escalation_trigger[([](auto& ctx) {
+       x3::_val(ctx).after = x3::_attr(ctx).after;
+       x3::_val(ctx).when = std::move(x3::_attr(ctx).when);
+     })]) >>
     -(kw("to") > here[identifier[([](auto& ctx) {
         x3::_val(ctx).to_route = x3::_attr(ctx);
         x3::_val(ctx).to_route_loc = location(ctx);
       })]]);
-
-x3::rule<class periods_id> const periods_word = "'periods'";
-auto const periods_word_def = kw("periods") | kw("period");
 
 x3::rule<class rule_id, ast::RuleDecl> const rule = "a rule";
 x3::rule<class rule_end_id> const rule_end =
@@ -794,7 +804,7 @@ auto const rule_property =
     (kw("unless") > expression)[set_expr(&ast::RuleDecl::unless, "unless")] |
     (kw("clear") > when_keyword > expression)[set_expr(&ast::RuleDecl::clear_when, "clear when")] |
     here[(kw("severity") > severity)[set(&ast::RuleDecl::severity, "severity")]] |
-    here[(kw("for") > whole_number > periods_word)[set(&ast::RuleDecl::for_periods, "for")]] |
+    here[(kw("for") > duration)[set(&ast::RuleDecl::for_returns, "for")]] |
     here[(kw("escalate") > escalation)[([](auto& ctx) {
       x3::_val(ctx).escalations.push_back(std::move(x3::_attr(ctx)));
     })]] |
@@ -902,7 +912,7 @@ BOOST_SPIRIT_DEFINE(escaped_char, matcher_operator)
 BOOST_SPIRIT_DEFINE(list_items, date_expression, number_expression, string_expression)
 BOOST_SPIRIT_DEFINE(identifier, dotted_name, string_literal, quantity_text, date_text, whole_number, colour, severity, better, frame, outcome, comparison, unit_name, quantity, duration, date, expression, and_expression, not_expression, comparison_expression)
 BOOST_SPIRIT_DEFINE(additive_expression, multiplicative_expression, unary_expression, primary, call, reference, match_expression, matcher, matchers, matchers_end, arm_end, parenthesised_list, by_labels, metric, metric_body, metric_end, label_list, band, band_set, band_end)
-BOOST_SPIRIT_DEFINE(band_bounds, cohort, indicator, indicator_end, benchmark_entry, benchmark, benchmark_end, route, route_end, escalation, periods_word, rule, rule_end, binding, extract, extract_end, label_value, sample_line, sample_labels_end, at_step)
+BOOST_SPIRIT_DEFINE(band_bounds, cohort, indicator, indicator_end, benchmark_entry, benchmark, benchmark_end, route, route_end, escalation_trigger, escalation, rule, rule_end, binding, extract, extract_end, label_value, sample_line, sample_labels_end, at_step)
 BOOST_SPIRIT_DEFINE(at_end, expect_step, expect_what, test, test_end, minimum_keyword, every_keyword, after_keyword, alert_keyword, when_keyword)
 
 auto const skipper = x3::char_(" \t\r\n\f\v") | x3::lexeme['#' >> *(x3::char_ - x3::eol)];

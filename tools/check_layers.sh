@@ -9,8 +9,7 @@
 # program and all of it is internal) and the layers it may include. A layer always may include
 # itself: its public headers by their public path, its internal headers by relative path.
 #
-# engine exports the repository root until it gets its own include/ (its headers are reached as
-# "engine/x.hpp" through the root); no other library may export the root.
+# No library exports the repository root.
 set -uo pipefail
 
 root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -18,7 +17,7 @@ cd "$root" || { echo "check_layers: no such directory: $root" >&2; exit 2; }
 
 #      layer           folder           public include dir        may include
 table="rules           rules            rules/include             -
-       engine          engine           .                         rules
+       engine          engine           engine/include            rules
        extract         extract          extract/include           rules
        loader          loader           loader/include            rules engine extract
        protocol        protocol         protocol/include          rules engine
@@ -101,25 +100,21 @@ for file in "${sources[@]}"; do
       continue
     fi
 
-    # Through a public include directory (the root last: only engine exports it).
+    # Through a public include directory.
     target=""
     for name in "${layers[@]}"; do
       dir=${include_dir_of[$name]}
-      [[ "$dir" == "-" || "$dir" == "." ]] && continue
+      [[ "$dir" == "-" ]] && continue
       if [[ -f "$dir/$included" ]]; then target="$dir/$included"; break; fi
     done
     if [[ -z "$target" ]]; then
       if [[ -f "$included" ]]; then
         to=$(layer_of "$(normalise "$included")")
-        if [[ -z "$to" || "${include_dir_of[$to]}" != "." ]]; then
-          report "$where: \"$included\" is internal to ${to:-no layer}: not a public header"
-          continue
-        fi
-        target=$included
+        report "$where: \"$included\" is internal to ${to:-no layer}: not a public header"
       else
         report "$where: \"$included\" is not found in any layer's public headers"
-        continue
       fi
+      continue
     fi
     to=$(layer_of "$target")
     if [[ "$to" != "$from" && "${allowed_of[$from]}" != *" $to "* ]]; then
@@ -128,10 +123,10 @@ for file in "${sources[@]}"; do
   done <"$file"
 done
 
-# No library but engine (for now) exports the repository root as its include directory.
+# No library exports the repository root as its include directory.
 for name in "${layers[@]}"; do
   cmake="${folder_of[$name]}/CMakeLists.txt"
-  [[ -f "$cmake" && "${include_dir_of[$name]}" != "." ]] || continue
+  [[ -f "$cmake" ]] || continue
   while IFS=: read -r line_number text; do
     report "$cmake:$line_number: $name exports the repository root; export its include/ directory"
   done < <(grep -nE 'target_include_directories\([^)]*(PUBLIC|INTERFACE)[^)]*\$\{(PROJECT|CMAKE)_SOURCE_DIR\}[ )]' "$cmake")

@@ -148,7 +148,8 @@ TEST(Durability, KillDuringSendsLosesNothingAndRepeatsNothing) {
   Daemon daemon(dir.path() + "/crash", {testdata("rules.bw")}, {"--checkpoint-samples", "100"});
   daemon.start();
   Collector collector(daemon.publish);
-  Process sender({bandwatch_path(), "send", "--to", daemon.ingest, "--timeout", "1000", "--retries", "60", samples},
+  Process sender({bandwatch_path(), "send", "--close", "--to", daemon.ingest, "--timeout", "1000", "--retries", "60",
+                  samples},
                  dir / "send.out", dir / "send.err");
   auto batches = [&]() -> std::int64_t {
     auto reply = raw_request(daemon.control_endpoint, {R"({"command":"status"})"}, false, 2s);

@@ -44,7 +44,8 @@ TEST(Examples, DaemonRunsTheExampleRules) {
   std::istringstream lines(all.out);
   std::vector<std::string> batches;
   for (std::string line; std::getline(lines, line);) batches.push_back(line.substr(0, line.find(" [")));
-  EXPECT_EQ(batches, (std::vector<std::string>{"2016-09-30: ok, 15 sample(s)", "2020-02-04: ok, 27 sample(s)"}));
+  EXPECT_EQ(batches, (std::vector<std::string>{"2016-09-30: ok, 15 sample(s)",
+                                               "2020-02-04: ok, 27 sample(s); closed 2016-09-30, 2020-02-04"}));
 }
 
 TEST(Options, ConfigFileGivesTheSameOptions) {

@@ -1,6 +1,6 @@
 // `bandwatch import --to`: an Annex A list sent to a real bandwatchd as one acknowledged batch;
 // the same list again is answered "already applied"; the alerts it raises are in the daemon's
-// snapshot; with --strict a bad row means nothing is sent.
+// snapshot once --close has closed the date; with --strict a bad row means nothing is sent.
 #include <gtest/gtest.h>
 
 #include "harness.hpp"
@@ -18,7 +18,7 @@ class ImportToDaemon : public ::testing::Test {
   Result import(std::vector<std::string> extra = {}) {
     std::vector<std::string> argv{bandwatch_path(), "import",       "--rules", examples(""),
                                   "--extract",      "annex_a_list7", "--as-of", "2020-02-04",
-                                  "--to",           daemon_->ingest};
+                                  "--to",           daemon_->ingest, "--close"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     argv.push_back(examples("extracts/list7.csv"));
     return run(argv);
@@ -42,7 +42,7 @@ TEST_F(ImportToDaemon, SendsTheListOnceAndItsAlertsAreOpen) {
   Result first = import();
   // Row 2 has a two-digit year: reported, and the other rows sent: done, with warnings.
   EXPECT_EQ(first.code, 4) << first.err;
-  EXPECT_EQ(first.out.substr(0, first.out.find(" [")), "2020-02-04: ok, 22 sample(s)");
+  EXPECT_EQ(first.out.substr(0, first.out.find(" [")), "2020-02-04: ok, 22 sample(s); closed 2020-02-04");
   EXPECT_EQ(first.err,
             list7() + ":2: column \"Child protection plan start date\": \"04/02/19\" has a two-digit year\n" +
                 list7() + ": rows read 13, imported 11, filtered 1, rejected 1 (2 blank lines skipped), 22 samples\n");
@@ -50,7 +50,7 @@ TEST_F(ImportToDaemon, SendsTheListOnceAndItsAlertsAreOpen) {
   Result again = import();
   EXPECT_EQ(again.code, 4) << again.err;
   EXPECT_EQ(again.out.substr(0, again.out.find(" [")),
-            "2020-02-04: ok, 22 sample(s) (already applied: not applied again)");
+            "2020-02-04: ok, 22 sample(s) (already applied: not applied again); closed 2020-02-04");
   // The batch id is the same both times: derived from the content.
   EXPECT_EQ(first.out.substr(first.out.find(" [")), again.out.substr(again.out.find(" [")));
 

@@ -88,6 +88,10 @@ TEST_F(IngestTest, ConcurrentClientsAndRepeatsWhileCommitsAreInFlight) {
     });
   for (std::thread& client : clients) client.join();
   EXPECT_EQ(answered, 2 * kBatches);
+  // Sixty batches of one date: nothing is decided until the date closes.
+  EXPECT_EQ(daemon_->status()["open_date"], "2020-02-04");
+  EXPECT_EQ(daemon_->status()["sequence"], 0);
+  ASSERT_EQ(daemon_->close_date().code, 0);
   EXPECT_EQ(originals.size(), static_cast<std::size_t>(kBatches));
   for (const auto& [id, count] : originals) EXPECT_EQ(count, 1) << id;
   json status = daemon_->status();
@@ -107,8 +111,8 @@ TEST_F(IngestTest, BadLinesAreNamedAndGoodLinesApplied) {
                              "unallocated_cases{team=\"Hunts 4\"} many 2020-02-04\n");
   Result result = daemon_->send({samples});
   EXPECT_EQ(result.code, 4);  // done, with lines the user must read
-  EXPECT_NE(result.err.find(samples + ":2:1: error: unknown metric 'unallocated_casez' (did you mean "
-                                      "'unallocated_cases'?)"),
+  EXPECT_NE(result.err.find(samples + ":2:1: error: unknown metric 'unallocated_casez'; did you mean "
+                                      "'unallocated_cases'?"),
             std::string::npos)
       << result.err;
   EXPECT_NE(result.err.find(samples + ":3:"), std::string::npos) << result.err;
@@ -158,8 +162,13 @@ TEST_F(IngestTest, MalformedRequestsGetErrorsAndTheDaemonCarriesOn) {
   EXPECT_NE(answer["error"].get<std::string>().find("batch id"), std::string::npos);
   answer = ask({"b1", "{not json", "x 1\n"});
   EXPECT_NE(answer["error"].get<std::string>().find("header frame is not a JSON object"), std::string::npos);
-  answer = ask({"b1", R"({"as_of":"04/02/2020"})", "x 1\n"});
-  EXPECT_NE(answer["error"].get<std::string>().find("not a date"), std::string::npos);
+  answer = ask({"b1", R"({"as_of":"30/02/2020"})", "x 1\n"});
+  EXPECT_EQ(answer["error"], "malformed request: header \"as_of\" is not a date: '30/02/2020' is not a real date: "
+                             "February 2020 has 29 days");
+  answer = ask({"b1", R"({"as_of":"2020-02-04","as_of":"2200-02-04"})", "x 1\n"});
+  EXPECT_EQ(answer["error"], "malformed request: header gives \"as_of\" twice");
+  answer = ask({"b1", R"({"as_of":"2020-02-04","stict":true})", "x 1\n"});
+  EXPECT_EQ(answer["error"], "malformed request: header has an unknown key \"stict\" (expected v, as_of, strict, close)");
   answer = ask({"b1", R"({"v":9,"as_of":"2020-02-04"})"});
   EXPECT_NE(answer["error"].get<std::string>().find("unsupported protocol version"), std::string::npos);
   // A DEALER that leaves out the REQ delimiter still gets an answer.
@@ -237,7 +246,9 @@ TEST_F(IngestTest, BatchesMustComeInDateOrder) {
   ASSERT_EQ(daemon_->send({file("late.txt", "unallocated_cases{team=\"A\"} 1 2020-02-18\n")}).code, 0);
   Result early = daemon_->send({file("early.txt", "unallocated_cases{team=\"A\"} 2 2020-02-04\n")});
   EXPECT_EQ(early.code, 1);
-  EXPECT_NE(early.err.find("as-of date 2020-02-04 is before the last evaluated date 2020-02-18"), std::string::npos)
+  EXPECT_NE(early.err.find("as-of date 2020-02-04 is before the last closed date 2020-02-18: batches must arrive "
+                           "in date order"),
+            std::string::npos)
       << early.err;
 }
 

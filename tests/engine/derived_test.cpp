@@ -52,15 +52,30 @@ TEST(Derived, EachDatesBatchIsTheCompleteSnapshot) {
   EXPECT_EQ(metric_value(engine, "all_plans"), 1);
 }
 
-TEST(Derived, SeveralBatchesOfOneDateAddUp) {
+TEST(Derived, SeveralBatchesOfOneDateAddUpUntilTheDateCloses) {
   Engine engine;
   load(engine, kAggregates);
-  step(engine, "cp_plan_age{child=\"C1\", team=\"A\"} 100", "2021-02-04");
-  step(engine, "cp_plan_age{child=\"C2\", team=\"A\"} 200", "2021-02-04");
+  Date date = day("2021-02-04");
+  send(engine, "cp_plan_age{child=\"C1\", team=\"A\"} 100", date);
+  send(engine, "cp_plan_age{child=\"C2\", team=\"A\"} 200", date);
+  // A later batch may correct a figure an earlier one sent for the same date: taken, and said.
+  engine.begin_batch();
+  LabelView c2[] = {{"child", "C2"}, {"team", "A"}};
+  IngestResult corrected = engine.ingest(Sample{"cp_plan_age", c2, 300, date});
+  EXPECT_EQ(corrected.status, IngestStatus::replaced);
+  EXPECT_EQ(corrected.previous, 200);
+  // Within one batch, a second figure for the same series and date is refused.
+  EXPECT_EQ(engine.ingest(Sample{"cp_plan_age", c2, 400, date}).status, IngestStatus::duplicate_sample);
+  EXPECT_EQ(metric_value(engine, "plans", {{"team", "A"}}), std::nullopt);  // nothing decided yet
+  ASSERT_TRUE(engine.evaluate(date).ok);
   EXPECT_EQ(metric_value(engine, "plans", {{"team", "A"}}), 2);
-  // The same series sent again for the same date replaces its value.
-  step(engine, "cp_plan_age{child=\"C2\", team=\"A\"} 300", "2021-02-04");
   EXPECT_EQ(metric_value(engine, "total_age", {{"team", "A"}}), 400);
+  // The date is closed: its figures are decided, and a late one cannot change them.
+  engine.begin_batch();
+  LabelView c3[] = {{"child", "C3"}, {"team", "A"}};
+  EXPECT_EQ(engine.ingest(Sample{"cp_plan_age", c3, 10, date}).status, IngestStatus::date_decided);
+  EXPECT_FALSE(engine.evaluate(date).ok);
+  EXPECT_EQ(metric_value(engine, "plans", {{"team", "A"}}), 2);
 }
 
 TEST(Derived, ArithmeticOfMetricsAndItsUnit) {
@@ -217,7 +232,7 @@ indicator y { unit count  better lower  bands { green >= 0 } }
   EngineState state = engine.export_state();
   for (const SeriesRecord& s : state.series) {
     if (s.metric == "x") {
-      EXPECT_LE(s.history.size(), 14u);  // a year of months and one before it
+      EXPECT_LE(s.history.size(), 15u);  // a year of months, and a month's tolerance either side
     }
     if (s.metric == "y") {
       EXPECT_EQ(s.history.size(), 2u);  // the trend needs the previous value
@@ -231,8 +246,8 @@ indicator y { unit count  better lower  bands { green >= 0 } }
 namespace bandwatch::engine::testing {
 namespace {
 
-// An empty label value is an absent label, as in Prometheus: an unallocated case (no worker)
-// is matched by worker="" and not by worker!="".
+// An empty label value is given and means "none", as in Prometheus: an unallocated case (no
+// worker) is matched by worker="" and not by worker!="". A label left out is a mistake, refused.
 TEST(Derived, EmptyLabelValueMeansNoLabel) {
   Engine engine;
   load(engine, R"(
@@ -243,10 +258,13 @@ metric unallocated = count(open_case{worker=""})
   step(engine, R"(
 open_case{child="C1", worker="W1"} 1
 open_case{child="C2", worker=""} 1
-open_case{child="C3"} 1
 )", "2020-02-04");
   EXPECT_EQ(metric_value(engine, "allocated"), 1);
-  EXPECT_EQ(metric_value(engine, "unallocated"), 2);
+  EXPECT_EQ(metric_value(engine, "unallocated"), 1);
+  engine.begin_batch();
+  LabelView without_worker[] = {{"child", "C3"}};
+  EXPECT_EQ(engine.ingest(Sample{"open_case", without_worker, 1, day("2020-02-18")}).status,
+            IngestStatus::missing_label);
 }
 
 }  // namespace

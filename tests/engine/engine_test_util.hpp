@@ -33,8 +33,9 @@ inline std::vector<Diagnostic> load_errors(std::string_view text) {
   return engine.load({parsed.file}).diagnostics;
 }
 
-/// Sends sample lines (one per line, dated `as_of` unless the line has a date).
+/// Sends sample lines (one per line, dated `as_of` unless the line has a date) as one batch.
 inline void send(Engine& engine, std::string_view lines, Date as_of) {
+  engine.begin_batch();
   ParsedSample parsed;
   std::string error;
   std::size_t column = 0;
@@ -45,8 +46,8 @@ inline void send(Engine& engine, std::string_view lines, Date as_of) {
     LineKind kind = parse_sample_line(line, parsed, error, column);
     ASSERT_NE(kind, LineKind::error) << line << ": " << error;
     if (kind == LineKind::blank) continue;
-    IngestStatus status = engine.ingest(Sample{parsed.metric, parsed.labels, parsed.value, parsed.date.value_or(as_of)});
-    ASSERT_EQ(status, IngestStatus::ok) << line << ": " << to_string(status);
+    IngestResult result = engine.ingest(Sample{parsed.metric, parsed.labels, parsed.value, parsed.date.value_or(as_of)});
+    ASSERT_EQ(result.status, IngestStatus::ok) << line << ": " << to_string(result.status);
   }
 }
 

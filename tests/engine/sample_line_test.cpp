@@ -79,8 +79,9 @@ TEST(SampleLine, ErrorsSayWhatAndWhere) {
       {"m", 2, "missing value"},
       {"m abc", 3, "expected a number"},
       {"m 12x", 5, "unexpected text after the value"},
-      {"m 1 2021-02-29", 5, "expected an as-of date"},
-      {"m 1 04/02/2020", 5, "expected an as-of date"},
+      {"m 1 2021-02-29", 5, "the date after the value: '2021-02-29' is not a real date: February 2021 has 28 days"},
+      {"m 1 31/04/2020", 5, "the date after the value: '31/04/2020' is not a real date: April 2020 has 30 days"},
+      {"m 1 2020-1-4", 5, "the date after the value: expected a date such as 2020-02-04 or 04/02/2020, found '2020-1-4'"},
       {"m 1 2020-01-01 extra", 16, "unexpected text after the date"},
       {"m{a=\"x\\q\"} 1", 7, "unknown escape"},
   };
@@ -90,6 +91,12 @@ TEST(SampleLine, ErrorsSayWhatAndWhere) {
     EXPECT_EQ(p.column, c.column) << c.line << ": " << p.error;
     EXPECT_NE(p.error.find(c.message), std::string::npos) << c.line << ": " << p.error;
   }
+}
+
+TEST(SampleLine, DatesAsAPersonTypesThem) {
+  EXPECT_EQ(parse("m 1 04/02/2020").sample.date, Date::from_ymd(2020, 2, 4));
+  EXPECT_EQ(parse("m 1 4/2/2020").sample.date, Date::from_ymd(2020, 2, 4));
+  EXPECT_EQ(parse("m 1 2020-02-04").sample.date, Date::from_ymd(2020, 2, 4));
 }
 
 TEST(SampleLine, ReusedObjectKeepsNoOldLabels) {

@@ -82,13 +82,19 @@ std::string dump(const EngineState& state) {
     out << "alert " << a.id << " " << to_string(a.source) << " " << a.rule << labels(a.labels) << " state "
         << static_cast<int>(a.state) << " severity " << static_cast<int>(a.severity) << " value " << a.value
         << " since " << a.since.iso() << " fired " << a.fired_on.iso() << " changed " << a.changed_on.iso()
-        << " seen " << a.last_seen.iso() << " streak " << record.streak << " opened " << record.opened_evaluation
-        << " fired_at " << record.fired_evaluation << " escalations " << record.escalations_applied << " routes";
+        << " seen " << a.last_seen.iso() << " streak " << record.streak << " returns " << record.returns_since_fired
+        << " escalations " << record.escalations_done << " decided " << record.decided.iso() << " fired_data "
+        << record.fired_data.iso() << " routes";
     for (const std::string& route : a.routes) out << " " << route;
     out << "\n";
   }
-  for (const BandRecord& band : state.bands)
-    out << "band " << band.indicator << labels(band.labels) << " " << to_string(band.band) << "\n";
+  for (const BandRecord& band : state.bands) {
+    out << "band " << band.indicator << labels(band.labels) << " " << to_string(band.band);
+    if (band.has_value)
+      out << " value " << band.value << " raw " << band.raw_value << " " << to_string(band.trend) << " "
+          << band.date.iso() << " set " << (band.band_set ? std::to_string(*band.band_set) : "-");
+    out << "\n";
+  }
   return out.str();
 }
 
@@ -113,23 +119,33 @@ TEST(State, EncodingIsTheDocumentedText) {
   record.alert.last_seen = day("2020-02-04");
   record.alert.routes = {"workload_pressures", "performance_clinic"};
   record.streak = 2;
-  record.opened_evaluation = 1;
-  record.fired_evaluation = 2;
-  record.escalations_applied = 1;
+  record.returns_since_fired = 1;
+  record.escalations_done = 1;
+  record.decided = day("2020-02-04");
+  record.fired_data = day("2020-01-21");
   state.alerts.push_back(record);
-  state.bands.push_back({"team_rate", {}, Band::red});
+  BandRecord band;
+  band.indicator = "team_rate";
+  band.band = Band::red;
+  band.has_value = true;
+  band.value = 79.5;
+  band.raw_value = 79.46;
+  band.trend = Trend::declining;
+  band.date = day("2020-02-04");
+  band.band_set = 0;
+  state.bands.push_back(band);
 
   // Dates are days since 1970-01-01 (2020-02-04 is 18296); strings are length-prefixed.
   const std::string expected =
-      "bandwatch-state 1\n"
+      "bandwatch-state 2\n"
       "next_alert_id 8 \n"
       "evaluation_index 3 \n"
       "first_as_of - \n"
       "last_as_of 18296 \n"
       "series 8:caseload 2 4:team 12:The \"A\"\nTeam 6:worker 2:W1 2 18282 0.1 18296 -1e-300 \n"
-      "alert 7 1 9:team_rate 0 1 2 79.5 18282 18282 18296 18296 2 1 2 1 2 18:workload_pressures "
+      "alert 7 1 9:team_rate 0 1 2 79.5 18282 18282 18296 18296 2 1 1 18296 18282 2 18:workload_pressures "
       "18:performance_clinic \n"
-      "band 9:team_rate 0 2 \n";
+      "band 9:team_rate 0 2 1 79.5 79.46 2 18296 0 \n";
   EXPECT_EQ(encode_state(state), expected);
 
   std::string error;
@@ -139,15 +155,33 @@ TEST(State, EncodingIsTheDocumentedText) {
             "next_alert_id 8\nevaluation_index 3\nfirst_as_of -\nlast_as_of 2020-02-04\n"
             "series caseload{team=The \"A\"\nTeam;worker=W1;} 2020-01-21=0.10000000000000001 2020-02-04=-1e-300\n"
             "alert 7 indicator team_rate{} state 1 severity 2 value 79.5 since 2020-01-21 fired 2020-01-21 "
-            "changed 2020-02-04 seen 2020-02-04 streak 2 opened 1 fired_at 2 escalations 1 routes "
-            "workload_pressures performance_clinic\n"
-            "band team_rate{} red\n");
+            "changed 2020-02-04 seen 2020-02-04 streak 2 returns 1 escalations 1 decided 2020-02-04 fired_data "
+            "2020-01-21 routes workload_pressures performance_clinic\n"
+            "band team_rate{} red value 79.5 raw 79.459999999999994 declining 2020-02-04 set 0\n");
   EXPECT_EQ(back->series[0].history[1].second, -1e-300);  // bit for bit, not to 17 digits
 
   EXPECT_FALSE(decode_state("something else", &error));
-  EXPECT_EQ(error, "not a bandwatch engine state (version 1)");
-  EXPECT_FALSE(decode_state(expected.substr(0, expected.size() / 2) + " garbage", &error));
+  EXPECT_EQ(error, "not a bandwatch engine state (version 1 or 2)");
+  EXPECT_FALSE(decode_state(expected.substr(0, expected.find(" 18296 -1e-300")) + " garbage", &error));
   EXPECT_EQ(error, "malformed 'series' record");
+}
+
+// A checkpoint written before returns (version 1) still reads: its evaluation counts stand in
+// for returns, its last dates for data dates.
+TEST(State, VersionOneStillReads) {
+  const std::string version1 =
+      "bandwatch-state 1\n"
+      "next_alert_id 8 \nevaluation_index 5 \nfirst_as_of - \nlast_as_of 18296 \n"
+      "alert 7 0 4:rule 0 1 1 22 18282 18282 18282 18296 2 1 2 1 0 \n"
+      "band 9:team_rate 0 2 \n";
+  std::string error;
+  std::optional<EngineState> back = decode_state(version1, &error);
+  ASSERT_TRUE(back) << error;
+  EXPECT_EQ(dump(*back),
+            "next_alert_id 8\nevaluation_index 5\nfirst_as_of -\nlast_as_of 2020-02-04\n"
+            "alert 7 rule rule{} state 1 severity 1 value 22 since 2020-01-21 fired 2020-01-21 changed 2020-01-21 "
+            "seen 2020-02-04 streak 2 returns 3 escalations 1 decided 2020-02-04 fired_data 2020-01-21 routes\n"
+            "band team_rate{} red\n");
 }
 
 TEST(State, EncodingRoundTripsWhatTheEngineExports) {
@@ -190,10 +224,10 @@ TEST(Reload, KeepsAlertsOfRulesThatStillExistAndResolvesTheRest) {
   // And it keeps counting: two periods after firing it escalates.
   EXPECT_EQ(describe(step(engine, "caseload{worker=\"W1\", team=\"The \\\"A\\\" Team\"} 23\ncaseload{worker=\"W2\", team=\"B\"} 26",
                           kDates[2]).events),
-            (std::vector<std::string>{"escalated red practitioner_caseload{team=The \"A\" Team,worker=W1}",
-                                      // `rising` still exists, but its metric is new and empty:
-                                      // its pending alert has nothing left to stand on.
-                                      "resolved amber rising"}));
+            // `rising` still exists, but its metric is new and has no return yet: its pending
+            // alert is not decided on nothing, and waits for one.
+            (std::vector<std::string>{"escalated red practitioner_caseload{team=The \"A\" Team,worker=W1}"}));
+  EXPECT_EQ(engine.open_alerts(true).size(), 3u);  // W1 red, W2 amber, `rising` pending
 }
 
 TEST(Reload, BrokenRulesLeaveTheProgramInForce) {
@@ -229,16 +263,16 @@ TEST(Compile, ResolutionErrorsWithSuggestions) {
 
 TEST(Ingest, RefusalsNameTheReason) {
   Engine engine;
-  EXPECT_EQ(engine.ingest(Sample{"caseload", {}, 1, day("2020-01-01")}), IngestStatus::no_program);
+  EXPECT_EQ(engine.ingest(Sample{"caseload", {}, 1, day("2020-01-01")}).status, IngestStatus::no_program);
   load(engine, kRules);
   LabelView wrong[] = {{"wokrer", "W1"}};
   LabelView twice[] = {{"worker", "W1"}, {"worker", "W2"}};
   LabelView ok[] = {{"team", "A"}, {"worker", "W1"}};
-  EXPECT_EQ(engine.ingest(Sample{"nope", {}, 1, day("2020-01-01")}), IngestStatus::unknown_metric);
-  EXPECT_EQ(engine.ingest(Sample{"caseload", wrong, 1, day("2020-01-01")}), IngestStatus::unknown_label);
-  EXPECT_EQ(engine.ingest(Sample{"caseload", twice, 1, day("2020-01-01")}), IngestStatus::duplicate_label);
-  EXPECT_EQ(engine.ingest(Sample{"caseload", ok, std::nan(""), day("2020-01-01")}), IngestStatus::not_a_number);
-  EXPECT_EQ(engine.ingest(Sample{"caseload", ok, 3, day("2020-01-01")}), IngestStatus::ok);
+  EXPECT_EQ(engine.ingest(Sample{"nope", {}, 1, day("2020-01-01")}).status, IngestStatus::unknown_metric);
+  EXPECT_EQ(engine.ingest(Sample{"caseload", wrong, 1, day("2020-01-01")}).status, IngestStatus::unknown_label);
+  EXPECT_EQ(engine.ingest(Sample{"caseload", twice, 1, day("2020-01-01")}).status, IngestStatus::duplicate_label);
+  EXPECT_EQ(engine.ingest(Sample{"caseload", ok, std::nan(""), day("2020-01-01")}).status, IngestStatus::not_a_number);
+  EXPECT_EQ(engine.ingest(Sample{"caseload", ok, 3, day("2020-01-01")}).status, IngestStatus::ok);
   EXPECT_EQ(engine.series_count(), 1u);
 }
 

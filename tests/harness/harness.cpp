@@ -197,7 +197,14 @@ Result Daemon::control(const std::string& command, std::vector<std::string> args
   return run(argv);
 }
 
-Result Daemon::send(std::vector<std::string> args) { return control("send", std::move(args)); }
+Result Daemon::send(std::vector<std::string> args) {
+  args.insert(args.begin(), "--close");
+  return control("send", std::move(args));
+}
+
+Result Daemon::send_open(std::vector<std::string> args) { return control("send", std::move(args)); }
+
+Result Daemon::close_date() { return control("close"); }
 
 json Daemon::status() {
   Result result = control("status", {"--format", "json"});

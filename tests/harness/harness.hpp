@@ -109,7 +109,13 @@ class Daemon {
 
   /// `bandwatch COMMAND --control EP ARGS...` (or --to/--from as the command needs).
   Result control(const std::string& command, std::vector<std::string> args = {});
+  /// `bandwatch send --close ARGS...`: each send closes its last date, so its alerts are decided
+  /// before the call returns (what most tests want).
   Result send(std::vector<std::string> args);
+  /// `bandwatch send ARGS...`: the last date stays open for more batches.
+  Result send_open(std::vector<std::string> args);
+  /// `bandwatch close`: closes the open date.
+  Result close_date();
   json status();
   json snapshot(const std::string& route = "");
   /// The daemon's event log from sequence 1 (control `events`).

@@ -98,7 +98,11 @@ TEST(BatchId, FromContentAndValid) {
 }
 
 TEST(IngestReply, RoundTrip) {
-  IngestReply reply{"b1", true, false, 3, {{2, 5, "unknown metric 'x'"}}, ""};
+  IngestReply reply;
+  reply.batch_id = "b1";
+  reply.ok = true;
+  reply.accepted = 3;
+  reply.rejected = {{2, 5, "unknown metric 'x'"}};
   json encoded = json::parse(encode_ingest_reply(reply));
   EXPECT_EQ(encoded["status"], "ok");
   EXPECT_EQ(encoded["rejected"][0]["line"], 2);

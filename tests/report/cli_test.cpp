@@ -119,7 +119,7 @@ class LiveDaemon : public ::testing::Test {
 };
 
 TEST_F(LiveDaemon, ReportFromTheDaemonMatchesTheReportFromFiles) {
-  Result sent = run({bandwatch_path(), "send", "--to", ingest_, "-q", examples("meeting_pack/stockton_2016_q2.samples")});
+  Result sent = run({bandwatch_path(), "send", "--close", "--to", ingest_, "-q", examples("meeting_pack/stockton_2016_q2.samples")});
   ASSERT_EQ(sent.code, 0) << sent.err;
   // Acknowledge the vacancies alert as the meeting would, with a review date now passed.
   Result snapshot = run({bandwatch_path(), "snapshot", "--control", control_, "--format", "json"});

@@ -242,7 +242,8 @@ TEST(Checker, FunctionArgumentsAreChecked) {
                 "rule s { when pct_change(caseload) > 5%  severity amber  route clinic }\n")),
             (Lines{"7:36: error: the second argument of pct_change is a look-back period such as "
                    "`1 year`, not 5 (a number)",
-                   "8:15: error: pct_change takes 2 arguments, not 1: pct_change(metric, 1 year)"}));
+                   "8:15: error: pct_change takes 2 or 3 arguments, not 1: pct_change(metric, 1 year) or "
+                     "pct_change(metric, 1 year, 45 days)"}));
 }
 
 TEST(Checker, DuplicateMetricNotesTheFirst) {

@@ -123,7 +123,7 @@ TEST(Parser, RuleEscalationAndRoutes) {
   EXPECT_EQ(rule.loc, (ast::Location{1, 6}));
   EXPECT_EQ(rule.severity->value, ast::Colour::amber);
   EXPECT_EQ(rule.severity->loc, (ast::Location{5, 3}));
-  EXPECT_EQ(rule.for_periods->value, 1);
+  EXPECT_EQ(rule.for_returns->value, (Duration{1, DurationUnit::periods}));
   ASSERT_EQ(rule.escalations.size(), 1u);
   EXPECT_EQ(rule.escalations[0].after, (Duration{2, DurationUnit::periods}));
   EXPECT_EQ(rule.escalations[0].to_route, "performance_clinic");

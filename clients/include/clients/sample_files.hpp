@@ -22,6 +22,7 @@ struct SampleLineError {
   std::uint32_t line = 0;
   std::size_t column = 0;
   std::string message;
+  bool warning = false;  // accepted, with a doubt the user must read
 };
 
 class SampleFiles {
@@ -59,6 +60,7 @@ class SampleFiles {
     std::uint32_t line;
     std::size_t column;
     std::string message;
+    bool warning = false;
   };
 
   std::vector<std::string> paths_;

@@ -6,11 +6,16 @@
 //     request  [batch-id] [header] [samples]...
 //         batch-id  1..128 printable ASCII characters; `bandwatch send` uses "sha256:<hex>" of the
 //                   header and the samples, so the same content always has the same id
-//         header    {"v":1, "as_of":"2020-02-04", "strict":false}
+//         header    {"v":1, "as_of":"2020-02-04", "strict":false, "close":true?}; a key given twice
+//                   or not known is refused. A date's batches add up until the date is closed:
+//                   by "close":true, by the first batch of a later date, by the control command
+//                   `close`, or by --close-after seconds without a batch for it (docs/daemon.md)
 //         samples   zero or more frames of sample lines (engine/sample_line.hpp), '\n'-separated;
 //                   each frame holds whole lines; lines are numbered from 1 across the frames
 //     reply    [json]  IngestReply: {"batch":id, "status":"ok"|"error", "duplicate":bool,
-//                   "accepted":N, "rejected":[{"line":L,"column":C,"message":".."}], "error":".."}
+//                   "accepted":N, "rejected":[{"line":L,"column":C,"message":".."}],
+//                   "warnings":[same]?, "unreported":{"reason":N}?, "closed":["date"]?,
+//                   "open":"date"?, "error":".."}
 //         "ok" means durable (committed to SQLite) and applied; rejected lines of a non-strict
 //         batch are listed with an "ok" (the good lines were applied); a strict batch with a bad
 //         line, a malformed or oversized request, or a date before the last evaluated one is
@@ -48,6 +53,9 @@
 //                                "last_reload","curve"}
 //     {"command":"events", "from":N, "limit":M} -> {"sequence":N, "events":[event json...]}
 //     {"command":"probe", "topic":"$probe.<token>"} -> {"ok":true}
+//     {"command":"close", "date":"YYYY-MM-DD"?} -> {"ok":true, "closed":"date", "events":N,
+//                              "sequence":N}: decides the open date now (the date, when given,
+//                              must be the open one)
 //     {"command":"report"}  -> routes, indicators, their values and history, for the meeting
 //                              pack (the shape is in report/daemon_state.hpp)
 //
@@ -55,6 +63,7 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -69,6 +78,8 @@ namespace bandwatch::protocol {
 
 inline constexpr int kProtocolVersion = 1;
 inline constexpr std::size_t kMaxBatchIdBytes = 128;
+/// Batch ids the daemon gives its own record of a date closed without a batch ("close:2020-02-04").
+inline constexpr std::string_view kCloseBatchPrefix = "close:";
 inline constexpr std::size_t kMaxHeaderBytes = 4096;
 inline constexpr std::size_t kMaxControlBytes = 64 * 1024;
 inline constexpr std::string_view kUnroutedRoute = "unrouted";
@@ -88,6 +99,7 @@ inline constexpr std::string_view kDefaultControl = "tcp://127.0.0.1:7612";
 struct IngestHeader {
   Date as_of;
   bool strict = false;
+  bool close = false;  // close the date once this batch is applied: its alerts are decided now
 };
 
 std::string encode_ingest_header(const IngestHeader& header);
@@ -112,6 +124,10 @@ struct IngestReply {
   bool duplicate = false;
   std::size_t accepted = 0;
   std::vector<LineError> rejected;
+  std::vector<LineError> warnings;  // accepted lines with a doubt the sender must read
+  std::map<std::string, std::size_t> unreported;  // problems beyond the first ones, by reason
+  std::vector<std::string> closed;  // dates this batch closed (an earlier open date, its own)
+  std::optional<Date> open;         // its date, when it stays open for more batches
   std::string error;       // why a batch was refused, when !ok
 };
 

@@ -164,9 +164,12 @@ struct RouteDecl {
   std::optional<Located<Duration>> cadence;
 };
 
+/// `escalate red after 2 returns to clinic`, `escalate red when cp_plan_age >= 2 years`.
 struct Escalation {
   Colour severity = Colour::red;
-  Duration after;  // unit periods: evaluations; otherwise calendar time
+  Duration after;             // periods / returns: returns of the rule's data; otherwise calendar
+                              // time between the data it fired on and the data now
+  std::optional<Expr> when;            // instead of `after`: while this condition holds
   std::optional<std::string> to_route;
   Location loc;
   Location to_route_loc;
@@ -180,7 +183,7 @@ struct RuleDecl {
   std::optional<Expr> unless;
   std::optional<Expr> clear_when;
   std::optional<Located<Colour>> severity;
-  std::optional<Located<std::int64_t>> for_periods;
+  std::optional<Located<Duration>> for_returns;  // `for 2 returns` / `for 1 period`
   std::vector<Escalation> escalations;
   std::vector<Located<std::string>> routes;
   std::optional<Located<std::string>> message;

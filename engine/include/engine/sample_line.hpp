@@ -5,8 +5,9 @@
 // as in the Prometheus text format: `{...}` optional, label values double-quoted with `\"`, `\\`
 // and `\n` escapes, a trailing comma allowed. The value is a decimal number (`22`, `-1.5`, `1e3`),
 // optionally written as a percentage (`96.6%`: the value stays in percent points, 96.6, as the
-// rules write `95%`) or as money (`£7.711m`, `£639k`, `£950`). The date is optional; a line
-// without one takes the batch's as-of date. Blank lines and lines starting with `#` are not
+// rules write `95%`) or as money (`£7.711m`, `£639k`, `£950`). The date is optional, ISO
+// (2020-02-04) or UK (04/02/2020) as everywhere a person types a date; a line without one takes
+// the batch's as-of date. Blank lines and lines starting with `#` are not
 // samples. Hand-written and allocation-free in the steady state: the parser is on the hot path.
 #pragma once
 

@@ -1,6 +1,7 @@
 // encode_state / decode_state: a versioned, line-oriented text form of EngineState. Strings are
 // length-prefixed (`5:Hello`) so team names with spaces, quotes or newlines survive unchanged;
 // numbers are printed as the shortest text that reads back bit for bit.
+#include <algorithm>
 #include <charconv>
 
 #include "engine/engine.hpp"
@@ -8,7 +9,10 @@
 namespace bandwatch::engine {
 namespace {
 
-constexpr std::string_view kMagic = "bandwatch-state 1";
+// Version 2 (returns): alerts carry the data dates and return counts that decide them, bands
+// their last values. Version 1 still reads.
+constexpr std::string_view kMagic = "bandwatch-state 2";
+constexpr std::string_view kMagicVersion1 = "bandwatch-state 1";
 
 void put_str(std::string& out, std::string_view s) {
   out += std::to_string(s.size());
@@ -155,9 +159,10 @@ std::string encode_state(const EngineState& state) {
     put_date(out, a.changed_on);
     put_date(out, a.last_seen);
     put_int(out, r.streak);
-    put_int(out, r.opened_evaluation);
-    put_int(out, r.fired_evaluation);
-    put_int(out, r.escalations_applied);
+    put_int(out, r.returns_since_fired);
+    put_int(out, static_cast<std::int64_t>(r.escalations_done));
+    put_date(out, r.decided);
+    put_date(out, r.fired_data);
     put_int(out, static_cast<std::int64_t>(a.routes.size()));
     for (const std::string& route : a.routes) put_str(out, route);
     out += '\n';
@@ -167,6 +172,12 @@ std::string encode_state(const EngineState& state) {
     put_str(out, b.indicator);
     put_labels(out, b.labels);
     put_int(out, static_cast<std::int64_t>(b.band));
+    put_int(out, b.has_value ? 1 : 0);
+    put_double(out, b.value);
+    put_double(out, b.raw_value);
+    put_int(out, static_cast<std::int64_t>(b.trend));
+    put_date(out, b.date);
+    put_int(out, b.band_set ? static_cast<std::int64_t>(*b.band_set) : -1);
     out += '\n';
   }
   return out;
@@ -177,7 +188,8 @@ std::optional<EngineState> decode_state(std::string_view text, std::string* erro
     if (error) *error = std::move(message);
     return std::nullopt;
   };
-  if (!text.starts_with(kMagic)) return fail("not a bandwatch engine state (version 1)");
+  bool version1 = text.starts_with(kMagicVersion1);
+  if (!version1 && !text.starts_with(kMagic)) return fail("not a bandwatch engine state (version 1 or 2)");
   Reader in(text.substr(kMagic.size()));
   EngineState state;
   while (!in.at_end()) {
@@ -222,9 +234,21 @@ std::optional<EngineState> decode_state(std::string_view text, std::string* erro
       a.changed_on = in.date();
       a.last_seen = in.date();
       r.streak = in.integer();
-      r.opened_evaluation = in.integer();
-      r.fired_evaluation = in.integer();
-      r.escalations_applied = static_cast<std::int32_t>(in.integer());
+      if (version1) {
+        // Periods were evaluations then: the evaluations since it fired stand in for returns.
+        in.integer();  // the evaluation it opened at
+        std::int64_t fired_evaluation = in.integer();
+        std::int64_t applied = std::clamp<std::int64_t>(in.integer(), 0, 31);
+        r.returns_since_fired = std::max<std::int64_t>(0, state.evaluation_index - fired_evaluation);
+        r.escalations_done = (std::uint32_t{1} << applied) - 1;
+        r.decided = a.last_seen;
+        r.fired_data = a.fired_on;
+      } else {
+        r.returns_since_fired = in.integer();
+        r.escalations_done = static_cast<std::uint32_t>(in.integer());
+        r.decided = in.date();
+        r.fired_data = in.date();
+      }
       std::int64_t routes = in.integer();
       for (std::int64_t i = 0; i < routes && in.ok(); ++i) a.routes.push_back(in.str());
       state.alerts.push_back(std::move(r));
@@ -235,6 +259,17 @@ std::optional<EngineState> decode_state(std::string_view text, std::string* erro
       std::int64_t band = in.integer();
       if (band < 0 || band > 4) in.fail();
       b.band = static_cast<Band>(band);
+      if (!version1) {
+        b.has_value = in.integer() != 0;
+        b.value = in.number();
+        b.raw_value = in.number();
+        std::int64_t trend = in.integer();
+        if (trend < 0 || trend > 3) in.fail();
+        b.trend = static_cast<Trend>(trend);
+        b.date = in.date();
+        std::int64_t set = in.integer();
+        if (set >= 0) b.band_set = static_cast<std::size_t>(set);
+      }
       state.bands.push_back(std::move(b));
     } else {
       return fail("unknown record '" + std::string(tag) + "'");

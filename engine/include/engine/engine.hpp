@@ -12,20 +12,25 @@
 //     Engine engine;
 //     LoadResult loaded = engine.load(files);          // files: parsed and checked ast::File
 //     if (!loaded.ok()) { /* print loaded.diagnostics */ }
-//     engine.ingest({"caseload", labels, 22, as_of});   // every sample of the batch
-//     Evaluation evaluation = engine.evaluate(as_of);   // events of this as-of date
+//     engine.begin_batch();                             // each batch of samples...
+//     engine.ingest({"caseload", labels, 22, as_of});   // ...every sample of it
+//     Evaluation evaluation = engine.evaluate(as_of);   // closes the date: its events
 //
-// Meanings (see ../shared/DESIGN.md and engine/README.md):
-// - A metric's samples that carry the same as-of date form that date's snapshot of the metric:
-//   the complete list of its entities on that date. When evaluating at date D, each metric is
-//   read from its latest snapshot dated on or before D, so an entity missing from a newer
-//   extract has vanished: it drops out of counts and averages, and its alerts resolve.
+// Meanings (see docs/language.md "Returns, periods and dates", and engine/README.md):
+// - A metric's samples dated one day form its return for that day: the complete list of its
+//   entities then. Samples for one date may arrive in any number of batches; they add up, and
+//   nothing is decided until the date is closed by evaluate(). Evaluating at date D reads each
+//   metric from its latest return dated on or before D, so an entity missing from a newer
+//   return has vanished: it drops out of counts and averages, and its alerts resolve. A metric
+//   with no new return is not re-decided at all.
+// - A return, once read by an evaluation, is decided: a later sample dated on or before it is
+//   refused (IngestStatus::date_decided), so an alert changes only on new evidence.
+// - `for N periods|returns` and `escalate ... after N periods|returns` count the returns of the
+//   rule's own inputs, not evaluations; calendar escalations (`after 3 months`) measure the time
+//   between the data an alert fired on and the data now, so stale figures never escalate.
 // - A derived metric (`metric x = ...`) may also be sent directly, as figures a report already
-//   aggregates: a batch of its own dated no earlier than its inputs' data is read instead of the
-//   computation.
-// - Evaluations are counted in distinct as-of dates: evaluating the same date again (a second
-//   batch for that date) re-reads the data but is not a new period for `for` and `escalate
-//   after N periods`. Evaluating a date earlier than the last one is refused.
+//   aggregates: a return of its own dated no earlier than its inputs' data is read instead of
+//   the computation.
 #pragma once
 
 #include <cstdint>
@@ -67,16 +72,35 @@ struct Sample {
   Date as_of;
 };
 
-/// Why `ingest` refused a sample. Never fatal: other samples are unaffected.
+/// What `ingest` did with a sample. The first group is accepted (the last three with a doubt
+/// the sender must hear of); the rest are refused, and a refusal never affects other samples.
 enum class IngestStatus : std::uint8_t {
   ok,
+  replaced,           // accepted: replaces a different figure an earlier batch sent for the
+                      // same series and date (IngestResult::previous)
+  looks_like_fraction,  // accepted: a percent metric's figure in (0, 1), as Excel writes 12.5%
+                        // as 0.125, where the metric's figures are percentage points
+  looks_like_percent,   // accepted: a figure over 1 where the percent metric's figures have
+                        // been fractions in (0, 1)
   unknown_metric,     // no metric, indicator or extract sample of that name
   unknown_label,      // the metric does not declare that label
+  missing_label,      // a label the metric declares is not given (an empty value "" is given:
+                      // it means "none", as an unallocated child's worker="")
   duplicate_label,    // the same label twice in one sample
+  duplicate_sample,   // a second figure for the same series and date in one batch
+  date_decided,       // dated on or before the metric's decided return: it cannot change it
   not_a_number,       // NaN or infinite value
   no_program,         // nothing loaded
 };
 std::string_view to_string(IngestStatus status);
+/// True for the statuses under which the sample was stored.
+constexpr bool is_accepted(IngestStatus status) { return status <= IngestStatus::looks_like_percent; }
+
+struct IngestResult {
+  IngestStatus status = IngestStatus::ok;
+  double previous = 0;  // replaced: the figure it replaced
+  bool accepted() const { return is_accepted(status); }
+};
 
 /// The class an indicator value falls in. green/amber/red are bands; `unbanded` means the value
 /// is in none of the bands in force (never silently green); `small_cohort` means the cohort
@@ -164,6 +188,7 @@ struct IndicatorValueView {
   Date date;               // the as-of date of the sample the value comes from
   bool updated = false;    // classified afresh by the last evaluation (its data changed)
   std::string_view target; // the bands in force, as written: "green >= 95%, amber 90% .. 94%, red <= 89%"
+  std::optional<std::size_t> band_set;  // index in IndicatorInfo::band_sets of the bands in force
 };
 
 /// The same, owned.
@@ -178,6 +203,7 @@ struct IndicatorValue {
   Date date;
   bool updated = false;
   std::string target;
+  std::optional<std::size_t> band_set;
 };
 
 /// A metric's value for one label set at the last evaluation (plain or derived metrics).
@@ -188,6 +214,23 @@ struct MetricValue {
   Date date;  // the as-of date of the snapshot it comes from
 };
 
+/// One band of a set, as data: `amber 90% .. 94%` is lower 90 (inclusive), upper 94
+/// (inclusive); a missing bound is unbounded.
+struct BandInfo {
+  ast::Colour colour = ast::Colour::green;
+  std::optional<double> lower, upper;
+  bool lower_inclusive = true, upper_inclusive = true;
+  bool contains(double value) const;
+};
+
+/// A set of bands as data, in the order they are tried (first match wins).
+struct BandSetInfo {
+  std::vector<BandInfo> bands;
+  std::optional<Date> from;  // in force from this date (`bands from 2017-04-01`)
+  std::string where;         // the scope as written (`team_kind in ("assessment")`), or empty
+  std::string target;        // as written: "green >= 95%, amber 90% .. 94%, red <= 89%"
+};
+
 /// Static facts about an indicator, for reports.
 struct IndicatorInfo {
   std::string name;
@@ -196,16 +239,30 @@ struct IndicatorInfo {
   ast::Unit unit = ast::Unit::none;
   ast::Better better = ast::Better::unspecified;
   ast::Frame frame = ast::Frame::unspecified;
+  int round = -1;                      // decimal places it is classified at; -1: as computed
+  std::vector<std::string> routes;
+  std::vector<BandSetInfo> band_sets;  // in priority order (IndicatorValue::band_set indexes it)
+};
+
+/// Something an evaluation could not decide and says so: a rule whose look-back found no figure
+/// for its comparison ("no figure of looked_after_children within 31 days of 2019-03-31").
+struct EvaluationNote {
+  std::string rule;
+  Labels labels;
+  std::string message;
 };
 
 /// What one evaluation produced.
 struct Evaluation {
   Date as_of;
-  bool ok = true;       // false: refused (as_of earlier than the last evaluation, or no program)
+  bool ok = true;       // false: refused (as_of not after the last evaluation, or no program)
   std::string error;    // why it was refused
   std::vector<Event> events;  // ordered: stale, then indicators and rules in source order,
                               // each by label set
+  std::vector<EvaluationNote> notes;  // at most kMostNotes; `notes_dropped` says how many more
+  std::size_t notes_dropped = 0;
   std::size_t indicator_values_updated = 0;  // series classified afresh
+  static constexpr std::size_t kMostNotes = 100;
 };
 
 struct LoadResult {
@@ -225,24 +282,31 @@ struct SeriesRecord {
 /// A live alert with the lifecycle counters the engine needs to continue it.
 struct AlertRecord {
   Alert alert;
-  std::int64_t streak = 0;           // consecutive evaluations (distinct dates) the condition held
-  std::int64_t opened_evaluation = 0;  // evaluation index it opened at
-  std::int64_t fired_evaluation = 0;   // evaluation index it fired at
-  std::int32_t escalations_applied = 0;  // how many of the rule's escalations have applied
+  std::int64_t streak = 0;               // consecutive returns the condition held
+  std::int64_t returns_since_fired = 0;  // returns of its data since it fired
+  std::uint32_t escalations_done = 0;    // bit i: escalation i (by returns or time) applied
+  Date decided;                          // data date of the return that last decided it
+  Date fired_data;                       // data date of the return it fired on
 };
 
-/// The last band of an indicator series, so a restart does not repeat transitions.
+/// The last classification of an indicator series, so a restart neither repeats transitions nor
+/// shows an empty table until the next evaluation.
 struct BandRecord {
   std::string indicator;
   Labels labels;
   Band band = Band::green;
+  bool has_value = false;  // false: a band only (state written by version 1)
+  double value = 0, raw_value = 0;
+  Trend trend = Trend::none;
+  Date date;
+  std::optional<std::size_t> band_set;
 };
 
 /// Everything an engine needs to continue after a restart or a reload. Plain data: the daemon
 /// may store it field by field, or as one blob with encode_state/decode_state.
 struct EngineState {
   std::uint64_t next_alert_id = 1;
-  std::int64_t evaluation_index = 0;   // distinct as-of dates evaluated so far
+  std::int64_t evaluation_index = 0;   // dates closed so far
   std::optional<Date> first_as_of;
   std::optional<Date> last_as_of;
   std::vector<SeriesRecord> series;
@@ -284,18 +348,32 @@ class Engine {
   /// metric, or an extract's `sample` target). Resolve once, then use the id on the hot path.
   using MetricId = std::uint32_t;
   std::optional<MetricId> metric_id(std::string_view name) const;
-  /// The label names a metric's samples may carry (sorted); empty for an unknown metric.
+  /// The label names a metric's samples must carry (sorted); empty for an unknown metric.
   std::vector<std::string> metric_labels(std::string_view name) const;
+  /// Every metric samples may name, sorted (for did-you-mean).
+  const std::vector<std::string>& sendable_metrics() const;
+  /// The date of a metric's decided return (the one the last evaluation read), if any: samples
+  /// dated on or before it are refused.
+  std::optional<Date> decided_return(std::string_view metric) const;
+  /// The unit a metric's figures are in.
+  ast::Unit metric_unit(std::string_view metric) const;
 
-  /// Stores one sample into the series store. A sample for a series and date already held
-  /// replaces that value. Samples dated after the next evaluation's as-of date are kept and
-  /// count from the evaluation on or after their date. An empty label value is an absent
-  /// label (as in Prometheus). No allocation in the steady state (known series, new dates).
-  IngestStatus ingest(const Sample& sample);
-  IngestStatus ingest(MetricId metric, std::span<const LabelView> labels, double value, Date as_of);
+  /// Starts a batch: two samples for the same series and date within one batch are refused
+  /// (duplicate_sample), while a later batch may correct an earlier one's figure (replaced).
+  void begin_batch();
 
-  /// Evaluates every indicator and rule at `as_of`; returns the events. `as_of` must not be
-  /// earlier than the last evaluated date (a refused evaluation changes nothing).
+  /// Stores one sample into the series store, for the date it carries: nothing is decided until
+  /// that date is evaluated. Every label the metric declares must be given (an empty value is
+  /// given, and means "none": the series carries no such label, as in Prometheus). A sample
+  /// dated on or before the return of its metric that an evaluation already read is refused
+  /// (date_decided). No allocation in the steady state (known series, new dates).
+  IngestResult ingest(const Sample& sample);
+  IngestResult ingest(MetricId metric, std::span<const LabelView> labels, double value, Date as_of);
+
+  /// Closes the date `as_of`: evaluates every indicator and rule on the returns dated on or
+  /// before it, and returns the events. Each rule and indicator is decided only on a new return
+  /// of what it reads. `as_of` must be after the last evaluated date (a refused evaluation
+  /// changes nothing).
   Evaluation evaluate(Date as_of);
   /// Gives back events the caller is done with: later evaluations fill them again instead of
   /// allocating new ones (the daemon hands a batch's events to its writer thread, and returns
@@ -306,6 +384,9 @@ class Engine {
   std::vector<Alert> open_alerts(bool include_pending = false) const;
   /// How many open_alerts(include_pending) would return, without building them.
   std::size_t open_alert_count(bool include_pending = false) const;
+
+  /// The first date with samples the engine holds but has not evaluated, if any (an open date).
+  std::optional<Date> first_open_date() const;
 
   /// Current value of every indicator series, indicators in source order, label sets sorted.
   void for_each_indicator_value(const std::function<void(const IndicatorValueView&)>& visit) const;
@@ -318,10 +399,11 @@ class Engine {
 
   /// Snapshot of the state for persistence; import replaces the current state. Records naming
   /// metrics, rules or indicators the program does not have are skipped and reported as
-  /// warnings.
+  /// warnings. Open (not yet evaluated) samples are part of the state.
   EngineState export_state() const;
   std::vector<Diagnostic> import_state(const EngineState& state);
 
+  /// The last date closed by evaluate().
   std::optional<Date> last_as_of() const;
   std::size_t series_count() const;
   /// Approximate bytes held by the series store and alert state (for the benchmark).

@@ -1,0 +1,220 @@
+// How live alerts are shown: names, labels, routes and messages, as Alerts and as Events.
+#include "alerts.hpp"
+
+#include <algorithm>
+
+#include "expression.hpp"
+
+namespace bandwatch::engine::detail {
+
+// ---- EventRecycler ----
+
+std::vector<Event> EventRecycler::take_storage(std::size_t expected) {
+  std::vector<Event> events;
+  if (!spare_storage_.empty()) {
+    events = std::move(spare_storage_.back());
+    spare_storage_.pop_back();
+    events.clear();
+  }
+  events.reserve(expected);
+  return events;
+}
+
+void EventRecycler::append_to(std::vector<Event>& events) {
+  if (spare_events_.empty()) {
+    events.emplace_back();
+    return;
+  }
+  std::vector<Event>& spare = spare_events_.back();
+  events.push_back(std::move(spare.back()));
+  spare.pop_back();
+  --spare_count_;
+  if (spare.empty()) {
+    if (spare_storage_.size() < kMostSpareStorage) spare_storage_.push_back(std::move(spare));
+    spare_events_.pop_back();
+  }
+}
+
+void EventRecycler::give_back(std::vector<Event>&& spent) {
+  if (spent.empty()) {
+    if (spent.capacity() && spare_storage_.size() < kMostSpareStorage) spare_storage_.push_back(std::move(spent));
+  } else if (spare_count_ + spent.size() <= kMostSpareEvents) {
+    spare_count_ += spent.size();
+    spare_events_.push_back(std::move(spent));
+  }
+  spent = {};
+}
+
+// ---- AlertPresenter ----
+
+std::uint32_t AlertPresenter::labelset(const LiveAlert& a) const {
+  return a.series == kNone ? store_.label_sets.find({}) : store_.series[a.series].labels;
+}
+
+ast::Unit AlertPresenter::unit(const LiveAlert& a) const {
+  switch (a.source) {
+    case AlertSource::rule: return program_.rules[a.owner].value_unit;
+    case AlertSource::indicator: return program_.indicators[a.owner].unit;
+    case AlertSource::stale: return ast::Unit::days;
+  }
+  return ast::Unit::none;
+}
+
+const std::string& AlertPresenter::name(const LiveAlert& a) const {
+  switch (a.source) {
+    case AlertSource::rule: return program_.rules[a.owner].name;
+    case AlertSource::indicator: return program_.indicators[a.owner].name;
+    case AlertSource::stale: break;
+  }
+  return program_.stale[a.owner].name;
+}
+
+const std::vector<std::string>& AlertPresenter::declared_routes(AlertSource source, std::uint32_t owner) const {
+  static const std::vector<std::string> kNoRoutes;
+  if (source == AlertSource::rule) return program_.rules[owner].routes;
+  if (source == AlertSource::indicator) return program_.indicators[owner].routes;
+  return kNoRoutes;
+}
+
+void AlertPresenter::routes(const LiveAlert& a, std::vector<std::string>& out) const {
+  out = declared_routes(a.source, a.owner);
+  for (const std::string& r : a.extra_routes)
+    if (std::find(out.begin(), out.end(), r) == out.end()) out.push_back(r);
+}
+
+void AlertPresenter::message(const LiveAlert& a, Band band, std::string_view formatted, std::string& text) const {
+  text.clear();
+  auto append_labels = [&](std::span<const LabelPair> labels, bool with_names) {
+    if (labels.empty()) return;
+    text.append(" (", 2);
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+      if (i) text.append(", ", 2);
+      if (with_names) {
+        text += store_.strings.str(labels[i].name);
+        text += '=';
+      }
+      text += store_.strings.str(labels[i].value);
+    }
+    text += ')';
+  };
+  switch (a.source) {
+    case AlertSource::rule: {
+      const RuleDef& rule = program_.rules[a.owner];
+      std::span<const LabelPair> labels = store_.label_sets.get(labelset(a));
+      if (rule.message.empty()) {
+        text += rule.title;
+        append_labels(labels, true);
+        text.append(": ", 2);
+        text += formatted;
+        return;
+      }
+      for (const MessagePart& part : rule.message) {
+        switch (part.kind) {
+          case Segment::value: text += formatted; break;
+          case Segment::label: {
+            std::uint32_t v = label_value(labels, part.label);
+            if (v != kNone) text += store_.strings.str(v);
+            break;
+          }
+          case Segment::text: text += part.text; break;
+        }
+      }
+      return;
+    }
+    case AlertSource::indicator: {
+      const IndicatorDef& ind = program_.indicators[a.owner];
+      text += ind.title;
+      append_labels(store_.label_sets.get(labelset(a)), false);
+      text.append(": ", 2);
+      text += formatted;
+      text.append(" is ", 4);
+      text += to_string(band);
+      return;
+    }
+    case AlertSource::stale: {
+      const StaleDef& stale = program_.stale[a.owner];
+      text += "no data for ";
+      text += stale.name;
+      text += " for ";
+      text += formatted;
+      text += " (expected every ";
+      text += to_string(stale.every);
+      text += ')';
+      return;
+    }
+  }
+}
+
+Alert AlertPresenter::to_alert(const LiveAlert& a) const {
+  Alert out;
+  out.id = a.id;
+  out.source = a.source;
+  out.rule = name(a);
+  std::uint32_t ls = labelset(a);
+  if (ls != kNone) out.labels = store_.labels_of(ls);
+  out.state = a.state;
+  out.severity = a.severity;
+  out.value = a.value;
+  out.unit = unit(a);
+  out.formatted_value = format_value(a.value, out.unit);
+  message(a, band_of(a), out.formatted_value, out.message);
+  routes(a, out.routes);
+  out.since = a.since;
+  out.fired_on = a.fired_on;
+  out.changed_on = a.changed_on;
+  out.last_seen = a.last_seen;
+  return out;
+}
+
+// ---- EventList ----
+
+EventList::EventList(const AlertPresenter& presenter, const SeriesStore& store, EventRecycler& recycler,
+                     std::size_t expected, Date as_of)
+    : presenter_(presenter), store_(store), recycler_(recycler), as_of_(as_of),
+      events_(recycler.take_storage(expected)) {}
+
+void EventList::emit(EventKind kind, const LiveAlert& a, std::optional<Band> band) {
+  // Built in place, in a recycled event when there is one; every member is set.
+  recycler_.append_to(events_);
+  Event& e = events_.back();
+  e.kind = kind;
+  e.alert_id = kind == EventKind::unbanded && !a.in_use ? 0 : a.id;
+  e.source = a.source;
+  e.rule = presenter_.name(a);
+  std::uint32_t ls = presenter_.labelset(a);
+  store_.assign_labels(ls, e.labels);
+  e.severity = a.severity;
+  e.value = a.value;
+  e.unit = presenter_.unit(a);
+  e.formatted_value = format_value(a.value, e.unit);
+  presenter_.message(a, band.value_or(AlertPresenter::band_of(a)), e.formatted_value, e.message);
+  presenter_.routes(a, e.routes);
+  e.as_of = as_of_;
+  e.since = a.since;
+  labelsets_.push_back(ls);
+}
+
+bool EventList::in_label_order(std::size_t from) const {
+  for (std::size_t i = from + 1; i < events_.size(); ++i)
+    if (store_.labels_less(labelsets_[i], labelsets_[i - 1])) return false;
+  return true;
+}
+
+void EventList::order_from(std::size_t from) {
+  if (events_.size() - from < 2 || in_label_order(from)) return;
+  std::vector<std::size_t> idx(events_.size() - from);
+  for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = from + i;
+  std::stable_sort(idx.begin(), idx.end(),
+                   [&](std::size_t a, std::size_t b) { return store_.labels_less(labelsets_[a], labelsets_[b]); });
+  std::vector<Event> sorted;
+  std::vector<std::uint32_t> keys;
+  sorted.reserve(idx.size());
+  for (std::size_t i : idx) {
+    sorted.push_back(std::move(events_[i]));
+    keys.push_back(labelsets_[i]);
+  }
+  std::move(sorted.begin(), sorted.end(), events_.begin() + static_cast<std::ptrdiff_t>(from));
+  std::copy(keys.begin(), keys.end(), labelsets_.begin() + static_cast<std::ptrdiff_t>(from));
+}
+
+}  // namespace bandwatch::engine::detail
