@@ -76,35 +76,9 @@ po::typed_value<std::string>* date_value(const char* option, std::optional<Date>
   std::string name = option;
   return po::value<std::string>()->notifier([name, out](const std::string& text) {
     std::string error;
-    *out = parse_date_argument(text, error);
+    *out = parse_date(text, &error);
     if (!*out) throw po::error("--" + name + " wants a date, 2016-09-30 or 30/09/2016: " + error);
   });
-}
-
-std::optional<Date> parse_date_argument(std::string_view text, std::string& error) {
-  // Until rules/calendar.hpp's parse_date (ISO or UK, naming why a date is not real) is on main,
-  // this reads the same two forms; every command goes through here, so switching is one edit.
-  if (auto iso = parse_iso_date(text)) return iso;
-  std::string shown(text.substr(0, 40));
-  unsigned parts[3] = {0, 0, 0};
-  std::size_t at = 0;
-  for (int i = 0; i < 3; ++i) {
-    std::size_t end = i < 2 ? text.find('/', at) : text.size();
-    std::string_view digits = end == std::string_view::npos ? std::string_view{} : text.substr(at, end - at);
-    bool ok = !digits.empty() && digits.size() <= (i < 2 ? 2u : 4u) && (i < 2 || digits.size() == 4);
-    for (char c : digits) ok = ok && c >= '0' && c <= '9';
-    if (!ok) {
-      error = "expected a date such as 2020-02-04 or 04/02/2020, found '" + shown + "'";
-      return std::nullopt;
-    }
-    std::from_chars(digits.data(), digits.data() + digits.size(), parts[i]);
-    at = end + 1;
-  }
-  char iso[16];
-  std::snprintf(iso, sizeof iso, "%04u-%02u-%02u", parts[2] % 10000, parts[1] % 100, parts[0] % 100);
-  if (auto date = parse_iso_date(iso)) return date;
-  error = "'" + shown + "' is not a real date";
-  return std::nullopt;
 }
 
 po::options_description connection_group(ConnectionOptions& out) {

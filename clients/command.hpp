@@ -83,12 +83,10 @@ class Command {
 boost::program_options::typed_value<std::string>* format_choice(std::string* out, std::vector<std::string> allowed);
 
 /// A date option (`option` is its name: "as-of", "since", "review"...), read by
-/// parse_date_argument; a date that is not one is a usage error naming why.
+/// rules/calendar.hpp's parse_date (2020-02-04 or 04/02/2020); a date that is not one is a usage
+/// error naming why.
 boost::program_options::typed_value<std::string>* date_value(const char* option, std::optional<Date>* out);
 
-/// The one reading of a date a person types on a command line: 2020-02-04 or 04/02/2020.
-/// nullopt with `error` saying why not ("'31/02/2016' is not a real date: ...").
-std::optional<Date> parse_date_argument(std::string_view text, std::string& error);
 
 // ---- the daemon commands' shared groups ----------------------------------------------------
 
