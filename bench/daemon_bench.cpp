@@ -65,9 +65,10 @@ struct Batch {
   std::size_t lines = 0;
 };
 
-Batch make_batch(Date as_of, std::string body, std::size_t lines) {
+/// A batch of `as_of`; with `close`, it closes its date (its alerts are decided at once).
+Batch make_batch(Date as_of, std::string body, std::size_t lines, bool close = false) {
   Batch batch{as_of, {}, {}, std::move(body), lines};
-  IngestHeader header{as_of, false};
+  IngestHeader header{as_of, false, close};
   batch.header = encode_ingest_header(header);
   batch.id = content_batch_id(header, batch.body);
   return batch;
@@ -116,7 +117,10 @@ class DaemonProcess {
                                   "--ingest", "tcp://127.0.0.1:*", "--publish", "tcp://127.0.0.1:*",
                                   "--control", "tcp://127.0.0.1:*", "--sync", options.sync,
                                   "--log-level", "warn", "--publish-hwm", "0",
-                                  "--checkpoint-samples", "100000000", "--watch-interval-ms", "0"};
+                                  "--checkpoint-samples", "100000000", "--watch-interval-ms", "0",
+                                  // The latency phase closes a date per batch, one day apart: far
+                                  // past today, which a real daemon refuses as a mistyped year.
+                                  "--future-days", "1000000", "--close-after", "0"};
     std::vector<char*> args;
     for (auto& arg : argv) args.push_back(arg.data());
     args.push_back(nullptr);
@@ -316,8 +320,14 @@ json measure_peak(const Options& options, const std::vector<std::vector<Batch>>&
       }
     });
   for (auto& thread : clients) thread.join();
-  auto answered = Clock::now();
   if (failed) throw std::runtime_error("a batch failed");
+  // Each date closed when the first batch of the next arrived; the last one closes now.
+  {
+    std::string error;
+    auto closed = control_request(control, {{"command", "close"}}, error);
+    if (!closed || !closed->value("ok", false)) throw std::runtime_error("close failed: " + error);
+  }
+  auto answered = Clock::now();
   std::uint64_t sequence = daemon_sequence(control);
   subscriber.wait_for(sequence);
   auto finished = std::max(answered, subscriber.last_event_time());
@@ -408,7 +418,7 @@ int main(int argc, char** argv) {
       // ---- latency at half the peak rate ----
       // A later date; every series set to a green value first (one burst of resolutions), then
       // batches of the same green values in which one probe series flips red/green each time,
-      // so each batch yields exactly one event.
+      // each batch a date of its own that it closes, so each yields exactly one event.
       Date day = dates.back().front().as_of;
       day.days_since_epoch += 14;
       std::vector<std::string> metric_lines;  // per metric: its series at 99.999
@@ -432,7 +442,8 @@ int main(int argc, char** argv) {
       for (int m = 0; m < metrics; m += metrics_per_batch) {
         std::string body;
         for (int k = m; k < std::min(metrics, m + metrics_per_batch); ++k) body += metric_body(k, -1, 0);
-        if (!send_batch(sender, make_batch(day, body, 0))) throw std::runtime_error("warm-up failed");
+        bool last = m + metrics_per_batch >= metrics;
+        if (!send_batch(sender, make_batch(day, body, 0, last))) throw std::runtime_error("warm-up failed");
       }
       std::uint64_t warm = daemon_sequence(control);
       subscriber.wait_for(warm);
@@ -448,6 +459,7 @@ int main(int argc, char** argv) {
       auto next = Clock::now();
       int cursor = 0;
       for (std::size_t i = 0; i < count; ++i) {
+        day.days_since_epoch += 1;  // a date of its own (metric_body writes it on each line)
         std::string body;
         int probe = cursor;
         for (int k = 0; k < metrics_per_batch; ++k) {
@@ -462,7 +474,7 @@ int main(int argc, char** argv) {
         cursor = (cursor + metrics_per_batch) % metrics;
         // Unique content per batch (the daemon would answer a repeat without applying it).
         body += "# batch " + std::to_string(i) + "\n";
-        Batch batch = make_batch(day, std::move(body), 0);
+        Batch batch = make_batch(day, std::move(body), 0, /*close=*/true);
         std::this_thread::sleep_until(next);
         next += std::chrono::duration_cast<Clock::duration>(interval);
         auto at = Clock::now();
