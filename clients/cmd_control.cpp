@@ -274,8 +274,11 @@ int run_close(const Arguments& args) {
   if (control.json_output())
     std::printf("%s\n", answer->dump().c_str());
   else
+  {
     std::printf("%s closed: %s batch(es), %s event(s)\n", text((*answer)["closed"]).c_str(),
                 text((*answer)["batches"]).c_str(), text((*answer)["events"]).c_str());
+    for (const json& note : (*answer)["notes"]) std::printf("note: %s\n", printable(text(note)).c_str());
+  }
   return kExitOk;
 }
 

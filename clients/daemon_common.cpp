@@ -264,6 +264,8 @@ void print_answer(const BatchAnswer& answer, const SendOptions& options, const C
   for (const auto& [reason, count] : reply.unreported)
     command.fail(date + ": " + std::to_string(count) + " more line(s) not listed: " + printable(reason));
   if (!reply.ok) command.fail("batch for " + date + " refused: " + reply.error);
+  if (!options.json && !options.quiet)
+    for (const std::string& note : reply.notes) std::printf("note: %s\n", printable(note).c_str());
   if (options.json) {
     json out = {{"as_of", date},
                 {"batch", answer.id},
@@ -273,6 +275,7 @@ void print_answer(const BatchAnswer& answer, const SendOptions& options, const C
                 {"rejected", rejected},
                 {"warnings", warnings},
                 {"closed", reply.closed},
+                {"notes", reply.notes},
                 {"open", reply.open ? json(reply.open->iso()) : json(nullptr)}};
     if (!reply.error.empty()) out["error"] = reply.error;
     std::printf("%s\n", out.dump().c_str());

@@ -536,7 +536,7 @@ bool Server::validate_strict(std::string_view body, Date as_of, std::vector<prot
 
 // ---- dates ---------------------------------------------------------------------------------
 
-std::vector<engine::Event> Server::close_in_engine(Date date) {
+std::vector<engine::Event> Server::close_in_engine(Date date, std::vector<std::string>* notes) {
   engine::Evaluation evaluation = engine_.evaluate(date);
   if (!evaluation.ok) {
     log_->error("closing {}: {}", date.iso(), evaluation.error);
@@ -546,9 +546,14 @@ std::vector<engine::Event> Server::close_in_engine(Date date) {
   for (const engine::EvaluationNote& note : evaluation.notes) {
     std::string labels;
     for (const engine::Label& label : note.labels) labels += (labels.empty() ? "" : ",") + label.name + "=" + label.value;
-    log_->info("{} {{{}}}: {}", note.rule, labels, note.message);
+    std::string text = note.rule + (labels.empty() ? "" : "{" + labels + "}") + ": " + note.message;
+    log_->info("{}", text);
+    if (notes) notes->push_back(std::move(text));
   }
-  if (evaluation.notes_dropped) log_->info("... and {} more such note(s)", evaluation.notes_dropped);
+  if (evaluation.notes_dropped) {
+    log_->info("... and {} more such note(s)", evaluation.notes_dropped);
+    if (notes) notes->push_back("... and " + std::to_string(evaluation.notes_dropped) + " more such note(s)");
+  }
   if (open_date_ == date) {
     open_date_.reset();
     open_batches_ = 0;
@@ -567,6 +572,7 @@ json Server::close_open_date(const std::string& reason) {
   std::vector<Publication> publications;
   std::uint64_t before = sequence_;
   std::size_t event_count = 0;
+  std::vector<std::string> notes;
   try {
     store_->begin();
     BatchRow row;
@@ -577,7 +583,7 @@ json Server::close_open_date(const std::string& reason) {
     row.received_at = protocol::utc_now_iso();
     row.reply = protocol::dump_json(json{{"batch", row.batch_id}, {"status", "ok"}, {"closed", {date.iso()}}, {"reason", reason}});
     std::int64_t seq = store_->insert_batch(row);
-    std::vector<engine::Event> events = close_in_engine(date);
+    std::vector<engine::Event> events = close_in_engine(date, &notes);
     event_count = events.size();
     record_events(std::move(events));
     write_events(*store_, take_event_writes(), publications);
@@ -594,6 +600,7 @@ json Server::close_open_date(const std::string& reason) {
           {"closed", date.iso()},
           {"batches", batches},
           {"events", event_count},
+          {"notes", notes},
           {"sequence", sequence_ != before ? json(sequence_) : json(nullptr)}};
 }
 
@@ -753,7 +760,7 @@ void Server::process_group(std::vector<Incoming> group) {
       // the group. A batch for a later date first closes the open one.
       if (open_date_ && w.header.as_of > *open_date_) {
         w.reply.closed.push_back(open_date_->iso());
-        std::vector<engine::Event> events = close_in_engine(*open_date_);
+        std::vector<engine::Event> events = close_in_engine(*open_date_, &w.reply.notes);
         event_count += events.size();
         record_events(std::move(events));
       }
@@ -764,7 +771,7 @@ void Server::process_group(std::vector<Incoming> group) {
       open_since_ = std::chrono::steady_clock::now();
       if (w.header.close) {
         w.reply.closed.push_back(w.header.as_of.iso());
-        std::vector<engine::Event> events = close_in_engine(w.header.as_of);
+        std::vector<engine::Event> events = close_in_engine(w.header.as_of, &w.reply.notes);
         event_count += events.size();
         record_events(std::move(events));
       } else {

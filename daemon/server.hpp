@@ -120,8 +120,9 @@ class Server {
   std::optional<std::string> date_refusal(Date as_of) const;
 
   // dates
-  /// Evaluates the open date: its alerts are decided. Returns the evaluation's events.
-  std::vector<engine::Event> close_in_engine(Date date);
+  /// Evaluates the open date: its alerts are decided. Returns the evaluation's events; what it
+  /// could not decide is logged and added to `notes` ("rule{labels}: not decided ...").
+  std::vector<engine::Event> close_in_engine(Date date, std::vector<std::string>* notes = nullptr);
   /// Closes the open date in a transaction of its own (control `close`, or --close-after).
   nlohmann::json close_open_date(const std::string& reason);
 

@@ -131,6 +131,7 @@ json to_json(const IngestReply& reply) {
   if (!reply.warnings.empty()) out["warnings"] = lines(reply.warnings);
   if (!reply.unreported.empty()) out["unreported"] = reply.unreported;
   if (!reply.closed.empty()) out["closed"] = reply.closed;
+  if (!reply.notes.empty()) out["notes"] = reply.notes;
   if (reply.open) out["open"] = reply.open->iso();
   if (!reply.error.empty()) out["error"] = reply.error;
   return out;
@@ -166,6 +167,9 @@ std::optional<IngestReply> decode_ingest_reply(std::string_view text, std::strin
     for (const json& date : *closed)
       if (date.is_string()) reply.closed.push_back(date.get<std::string>());
   if (auto open = parsed.find("open"); open != parsed.end()) reply.open = json_date(*open);
+  if (auto notes = parsed.find("notes"); notes != parsed.end() && notes->is_array())
+    for (const json& note : *notes)
+      if (note.is_string()) reply.notes.push_back(note.get<std::string>());
   return reply;
 }
 

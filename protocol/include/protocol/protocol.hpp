@@ -15,7 +15,7 @@
 //     reply    [json]  IngestReply: {"batch":id, "status":"ok"|"error", "duplicate":bool,
 //                   "accepted":N, "rejected":[{"line":L,"column":C,"message":".."}],
 //                   "warnings":[same]?, "unreported":{"reason":N}?, "closed":["date"]?,
-//                   "open":"date"?, "error":".."}
+//                   "open":"date"?, "notes":["rule{labels}: not decided ..."]?, "error":".."}
 //         "ok" means durable (committed to SQLite) and applied; rejected lines of a non-strict
 //         batch are listed with an "ok" (the good lines were applied); a strict batch with a bad
 //         line, a malformed or oversized request, or a date before the last evaluated one is
@@ -127,6 +127,7 @@ struct IngestReply {
   std::vector<LineError> warnings;  // accepted lines with a doubt the sender must read
   std::map<std::string, std::size_t> unreported;  // problems beyond the first ones, by reason
   std::vector<std::string> closed;  // dates this batch closed (an earlier open date, its own)
+  std::vector<std::string> notes;   // what those closes could not decide, and why
   std::optional<Date> open;         // its date, when it stays open for more batches
   std::string error;       // why a batch was refused, when !ok
 };
