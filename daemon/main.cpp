@@ -146,14 +146,18 @@ int main(int argc, char** argv) {
   const std::string pipe_endpoint = "inproc://bandwatchd-pipe";
   zmq::socket_t pipe(context, zmq::socket_type::pair);
   pipe.set(zmq::sockopt::linger, 0);
+  std::string failure;
   try {
     // The ZAP handler must be listening before any CURVE socket binds.
     if (options.server.curve) zap = std::make_unique<ZapHandler>(context, options.authorized_keys, log);
-    server = std::make_unique<Server>(context, options.server, log);
-    pipe.bind(pipe_endpoint);
-  } catch (const std::exception& failure) {
-    log->critical("cannot start: {}", failure.what());
+    server = Server::open(context, options.server, log, failure);
+    if (server) pipe.bind(pipe_endpoint);
+  } catch (const std::exception& error) {  // the ZAP handler's or the pipe's socket
+    failure = error.what();
     server.reset();
+  }
+  if (!server) {
+    log->critical("cannot start: {}", failure);
     pipe.close();
     context.shutdown();
     if (zap) zap->join();

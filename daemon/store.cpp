@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <utility>
 
 #include "event_records.hpp"
 
@@ -57,10 +58,13 @@ enum Slot : int {
 class Store::Statement {
  public:
   Statement(Store& store, const char* sql) : store_(store) {
-    if (sqlite3_prepare_v3(store.db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) != SQLITE_OK)
+    if (sqlite3_prepare_v3(store.db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) != SQLITE_OK) {
       store.fail(std::string("cannot prepare statement: ") + sql);
+      stmt_ = nullptr;
+    }
   }
   ~Statement() { sqlite3_finalize(stmt_); }
+  bool prepared() const { return stmt_ != nullptr; }
 
   Statement& bind(int index, std::string_view text) {
     check(sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC));
@@ -78,13 +82,15 @@ class Store::Statement {
     check(sqlite3_bind_null(stmt_, index));
     return *this;
   }
-  /// True while there is a row.
+  /// True while there is a row. Inside a transaction that has failed, nothing more runs.
   bool step() {
+    if (!stmt_ || (store_.in_transaction_ && store_.failed())) return false;
     int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
-    reset();
     store_.fail("statement failed");
+    reset();
+    return false;
   }
   void run() {
     while (step()) {
@@ -92,6 +98,7 @@ class Store::Statement {
     reset();
   }
   void reset() {
+    if (!stmt_) return;
     sqlite3_reset(stmt_);
     sqlite3_clear_bindings(stmt_);
   }
@@ -107,40 +114,44 @@ class Store::Statement {
 
  private:
   void check(int rc) {
-    if (rc != SQLITE_OK) store_.fail("cannot bind a value");
+    if (stmt_ && rc != SQLITE_OK) store_.fail("cannot bind a value");
   }
   Store& store_;
   sqlite3_stmt* stmt_ = nullptr;
 };
 
-Store::Store(const std::string& directory, SyncMode sync) {
-  std::error_code error;
-  std::filesystem::create_directories(directory, error);
-  path_ = (std::filesystem::path(directory) / "bandwatch.db").string();
-  if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+std::unique_ptr<Store> Store::open(const std::string& directory, SyncMode sync, std::string& error) {
+  std::unique_ptr<Store> store(new Store());
+  std::error_code ignored;
+  std::filesystem::create_directories(directory, ignored);
+  store->path_ = (std::filesystem::path(directory) / "bandwatch.db").string();
+  if (sqlite3_open_v2(store->path_.c_str(), &store->db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                       nullptr) != SQLITE_OK) {
-    std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
-    sqlite3_close(db_);
-    db_ = nullptr;
-    throw StoreError(path_ + ": cannot open: " + message);
+    error = store->path_ + ": cannot open: " + (store->db_ ? sqlite3_errmsg(store->db_) : "out of memory");
+    return nullptr;  // the destructor closes what sqlite3_open_v2 left
   }
-  sqlite3_busy_timeout(db_, 5000);
+  sqlite3_busy_timeout(store->db_, 5000);
   // SQLite's default 4 KB pages: a commit rewrites whole pages, and besides the new batch and
   // event block it touches a few small ones (meta, sequences, index leaves). With 32 KB pages
   // those made the log twice as long and its checksums twice the work.
-  exec("PRAGMA journal_mode=WAL");
+  bool ok = store->exec("PRAGMA journal_mode=WAL");
   // Checkpoint the log into the database in idle moments (Store::checkpoint_wal), not in the
   // middle of a commit a client is waiting for: extracts come in bursts. Only a burst of over
   // 512 MB (131072 pages of 4 KB) pays for one inside a commit.
-  exec("PRAGMA wal_autocheckpoint=131072");
-  exec("PRAGMA journal_size_limit=67108864");  // after a checkpoint, a burst's long log shrinks to 64 MB
+  ok = ok && store->exec("PRAGMA wal_autocheckpoint=131072");
+  ok = ok && store->exec("PRAGMA journal_size_limit=67108864");  // after a checkpoint, a burst's long log shrinks to 64 MB
   // WAL with synchronous=FULL syncs the log at every commit: an answered batch survives power
   // loss. NORMAL survives a crash of the daemon (kill -9) but not of the machine.
-  exec(sync == SyncMode::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
-  exec("PRAGMA foreign_keys=OFF");
-  exec(kSchema);
-  add_missing_columns();
-  statements_.resize(kSlotCount);
+  ok = ok && store->exec(sync == SyncMode::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+  ok = ok && store->exec("PRAGMA foreign_keys=OFF");
+  ok = ok && store->exec(kSchema);
+  ok = ok && store->add_missing_columns();
+  if (!ok) {
+    error = store->error_;
+    return nullptr;
+  }
+  store->statements_.resize(kSlotCount);
+  return store;
 }
 
 Store::~Store() {
@@ -149,49 +160,59 @@ Store::~Store() {
 }
 
 void Store::fail(const std::string& what) {
-  throw StoreError(path_ + ": " + what + ": " + (db_ ? sqlite3_errmsg(db_) : "no database"));
+  if (error_.empty()) error_ = path_ + ": " + what + ": " + (db_ ? sqlite3_errmsg(db_) : "no database");
 }
 
-void Store::add_missing_columns() {
+bool Store::add_missing_columns() {
   // Databases written before a date's batches added up: their batches each closed their date
   // when evaluated, so the column reads as 0 for them and replay closes them implicitly as the
   // next date arrives, which gives the same alerts.
   bool has_closes = false;
   sqlite3_stmt* info = nullptr;
-  if (sqlite3_prepare_v2(db_, "PRAGMA table_info(batches)", -1, &info, nullptr) != SQLITE_OK) fail("cannot read the batches table");
+  if (sqlite3_prepare_v2(db_, "PRAGMA table_info(batches)", -1, &info, nullptr) != SQLITE_OK) {
+    fail("cannot read the batches table");
+    return false;
+  }
   while (sqlite3_step(info) == SQLITE_ROW)
     if (std::string_view(reinterpret_cast<const char*>(sqlite3_column_text(info, 1))) == "closes") has_closes = true;
   sqlite3_finalize(info);
-  if (!has_closes) exec("ALTER TABLE batches ADD COLUMN closes INTEGER NOT NULL DEFAULT 0");
+  return has_closes || exec("ALTER TABLE batches ADD COLUMN closes INTEGER NOT NULL DEFAULT 0");
 }
 
-void Store::exec(const char* sql) {
+bool Store::exec(const char* sql) {
   char* message = nullptr;
   if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
-    std::string text = message ? message : "unknown error";
+    if (error_.empty()) error_ = path_ + ": " + (message ? message : "unknown error");
     sqlite3_free(message);
-    throw StoreError(path_ + ": " + text);
+    return false;
   }
+  return true;
 }
 
 Store::Statement& Store::statement(int which, const char* sql) {
   auto& slot = statements_[static_cast<std::size_t>(which)];
-  if (!slot) slot = std::make_unique<Statement>(*this, sql);
+  if (!slot || !slot->prepared()) slot = std::make_unique<Statement>(*this, sql);  // a failed one is tried again
   return *slot;
 }
+
+StoreStatus Store::take_status() { return StoreStatus{std::exchange(error_, {})}; }
 
 void Store::checkpoint_wal() noexcept {
   sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
 }
 
 void Store::begin() {
+  error_.clear();
   statement(kBegin, "BEGIN IMMEDIATE").run();
-  in_transaction_ = true;
+  in_transaction_ = !failed();
 }
 
-void Store::commit() {
-  statement(kCommit, "COMMIT").run();
+StoreStatus Store::commit() {
+  if (!in_transaction_ && !failed()) fail("commit without a transaction");
+  if (!failed()) statement(kCommit, "COMMIT").run();
+  if (failed()) rollback();
   in_transaction_ = false;
+  return take_status();
 }
 
 void Store::rollback() noexcept {
@@ -251,13 +272,13 @@ namespace {
 // lines, still read.
 constexpr std::string_view kRecordsTag("bw2\xff", 4);
 
-std::string event_lines(auto& s, int column, std::int64_t block, const std::string& path) {
+/// The block's events as JSON lines; nullopt when its records are damaged.
+std::optional<std::string> event_lines(auto& s, int column) {
   std::string stored = s.text(column);
   if (!s.is_blob(column)) return stored;
-  auto damaged = [&] { return StoreError(path + ": event block " + std::to_string(block) + " is damaged"); };
-  if (std::string_view(stored).substr(0, kRecordsTag.size()) != kRecordsTag) throw damaged();
+  if (std::string_view(stored).substr(0, kRecordsTag.size()) != kRecordsTag) return std::nullopt;
   std::string lines;
-  if (!append_event_record_lines(std::string_view(stored).substr(kRecordsTag.size()), lines)) throw damaged();
+  if (!append_event_record_lines(std::string_view(stored).substr(kRecordsTag.size()), lines)) return std::nullopt;
   return lines;
 }
 
@@ -371,7 +392,12 @@ std::vector<EventBlock> Store::event_blocks_from(std::uint64_t from, std::size_t
     block.id = s.integer(0);
     if (!s.is_null(1)) block.first_sequence = static_cast<std::uint64_t>(s.integer(1));
     if (!s.is_null(2)) block.last_sequence = static_cast<std::uint64_t>(s.integer(2));
-    block.events = event_lines(s, 3, block.id, path_);
+    std::optional<std::string> lines = event_lines(s, 3);
+    if (!lines) {
+      if (error_.empty()) error_ = path_ + ": event block " + std::to_string(block.id) + " is damaged";
+      break;
+    }
+    block.events = std::move(*lines);
     if (block.first_sequence && block.last_sequence)
       events += static_cast<std::size_t>(*block.last_sequence - std::max(*block.first_sequence, from) + 1);
     blocks.push_back(std::move(block));
@@ -391,7 +417,12 @@ void Store::for_each_event_block_after(std::int64_t after, const std::function<v
       block.id = s.integer(0);
       if (!s.is_null(1)) block.first_sequence = static_cast<std::uint64_t>(s.integer(1));
       if (!s.is_null(2)) block.last_sequence = static_cast<std::uint64_t>(s.integer(2));
-      block.events = event_lines(s, 3, block.id, path_);
+      std::optional<std::string> lines = event_lines(s, 3);
+      if (!lines) {
+        if (error_.empty()) error_ = path_ + ": event block " + std::to_string(block.id) + " is damaged";
+        break;
+      }
+      block.events = std::move(*lines);
       visit(block);
     }
   } catch (...) {
@@ -469,7 +500,7 @@ bool Store::remove_silence(std::int64_t id) {
   statement(kSilenceRemove, "UPDATE silences SET removed = 1 WHERE id = ?1 AND removed = 0")
       .bind(1, id)
       .run();
-  return sqlite3_changes(db_) > 0;
+  return !failed() && sqlite3_changes(db_) > 0;
 }
 
 std::map<std::int64_t, std::string> Store::silences() {

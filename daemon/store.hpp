@@ -18,8 +18,11 @@
 // Writes happen inside begin()/commit(): the daemon commits a batch, its events and the new
 // sequence numbers in one transaction, and answers or publishes only after commit() returns.
 //
-// Errors: every method throws StoreError (with SQLite's message) on failure. This is internal to
-// the daemon; the server catches it at the transaction boundary, rolls back, and answers errors.
+// Errors: no method throws. open() returns the store or says why not. A failed operation
+// records SQLite's message (the first since begin() or the last take_status()): inside a
+// transaction the writes after it are skipped and commit() rolls back and returns it, so a
+// transaction is checked once, where it ends; a read outside a transaction returns what it has
+// (nothing) and take_status() tells "none" from "failed".
 //
 // Thread safety: a Store is one SQLite connection: one thread at a time, handed over with a lock
 // between uses (the serving thread and StoreWriter do). bandwatchd opens a second Store to look
@@ -31,7 +34,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,9 +43,11 @@ struct sqlite3_stmt;
 
 namespace bandwatch::daemon {
 
-class StoreError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
+/// What a transaction or a run of reads came to: ok, or the first failure (SQLite's message,
+/// naming the database).
+struct [[nodiscard]] StoreStatus {
+  std::string error;  // empty: ok
+  bool ok() const { return error.empty(); }
 };
 
 enum class SyncMode { full, normal };
@@ -76,8 +80,8 @@ struct EventBlock {
 
 class Store {
  public:
-  /// Opens (creating if needed) `directory`/bandwatch.db. Throws StoreError.
-  Store(const std::string& directory, SyncMode sync);
+  /// Opens (creating if needed) `directory`/bandwatch.db; nullptr with `error` set when it cannot.
+  static std::unique_ptr<Store> open(const std::string& directory, SyncMode sync, std::string& error);
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
@@ -88,11 +92,16 @@ class Store {
   /// moments, so the log does not grow and commits rarely pay for it.
   void checkpoint_wal() noexcept;
 
+  /// Starts a transaction (a failure to start is returned by commit()).
   void begin();
-  void commit();
-  /// Never throws: used on error paths.
+  /// Commits; after any failure since begin(), rolls back instead and returns the first one.
+  StoreStatus commit();
+  /// For error paths: drops the open transaction, if any.
   void rollback() noexcept;
   bool in_transaction() const { return in_transaction_; }
+  /// The first failure since begin() or the last call, and clears it: ok when every operation
+  /// since succeeded. For reads outside a transaction.
+  StoreStatus take_status();
 
   std::optional<std::string> meta(std::string_view key);
   void set_meta(std::string_view key, std::string_view value);
@@ -138,20 +147,24 @@ class Store {
 
   std::int64_t insert_silence(std::string_view json);
   void update_silence(std::int64_t id, std::string_view json);
-  /// False when there is no active silence with that id.
+  /// False when there is no active silence with that id (or the update failed).
   bool remove_silence(std::int64_t id);
   std::map<std::int64_t, std::string> silences();  // active ones
 
  private:
+  Store() = default;
   class Statement;
   Statement& statement(int which, const char* sql);
-  void exec(const char* sql);
-  void add_missing_columns();
-  [[noreturn]] void fail(const std::string& what);
+  bool exec(const char* sql);
+  bool add_missing_columns();
+  /// Records a failure (the first one counts) with SQLite's message.
+  void fail(const std::string& what);
+  bool failed() const { return !error_.empty(); }
 
   std::string path_;
   sqlite3* db_ = nullptr;
   bool in_transaction_ = false;
+  std::string error_;  // the first failure since begin() or take_status()
   std::vector<std::unique_ptr<Statement>> statements_;
   std::string block_;  // append_event_block's buffer, kept between commits
 };

@@ -143,12 +143,12 @@ void StoreWriter::run(std::string wake_endpoint) {
         for (const BatchRow& row : commit->batches) commit->last_batch_seq = store_.insert_batch(row);
         commit->publications.reserve(commit->events.events.size());
         write_events(store_, commit->events, commit->publications);
-        store_.commit();
-      } catch (const std::exception& error) {
+        if (StoreStatus status = store_.commit(); !status.ok()) commit->error = status.error;
+      } catch (const std::exception& error) {  // out of memory building the records
         store_.rollback();
-        commit->publications.clear();
         commit->error = error.what();
       }
+      if (commit->error) commit->publications.clear();
       if (!commit->error && publish_) {
         // Committed is committed: a send that fails leaves the events in the log, and the
         // subscribers' next heartbeat shows them the gap (they take a snapshot).

@@ -25,6 +25,13 @@ class StoreTest : public ::testing::Test {
     fs::remove_all(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
+  /// The test's store, opened (failing the test when it cannot be).
+  std::unique_ptr<Store> open(SyncMode sync) {
+    std::string error;
+    std::unique_ptr<Store> store = Store::open(dir_.string(), sync, error);
+    EXPECT_TRUE(store) << error;
+    return store;
+  }
   BatchRow batch(const std::string& id) {
     BatchRow row;
     row.batch_id = id;
@@ -61,7 +68,8 @@ TEST_F(StoreTest, CommittedStateSurvivesReopening) {
   std::string first = records_of({1, std::nullopt}, first_lines), silenced = records_of({std::nullopt}, silenced_lines),
               second = records_of({2}, second_lines);
   {
-    Store store(dir_.string(), SyncMode::full);
+    std::unique_ptr<Store> opened = open(SyncMode::full);
+    Store& store = *opened;
     store.begin();
     EXPECT_EQ(store.insert_batch(batch("b1")), 1);
     EXPECT_EQ(store.insert_batch(batch("b2")), 2);
@@ -71,9 +79,10 @@ TEST_F(StoreTest, CommittedStateSurvivesReopening) {
     store.set_meta("sequence", "2");
     store.set_route_sequence("workload_pressures", 2);
     store.upsert_ack(2, R"({"by":"me"})");
-    store.commit();
+    ASSERT_TRUE(store.commit().ok());
   }
-  Store store(dir_.string(), SyncMode::normal);
+  std::unique_ptr<Store> opened = open(SyncMode::normal);
+    Store& store = *opened;
   EXPECT_EQ(store.batch_count(), 2);
   EXPECT_EQ(store.batch_reply("b1"), R"({"status":"ok"})");
   EXPECT_FALSE(store.batch_reply("b3"));
@@ -150,10 +159,11 @@ TEST_F(StoreTest, EventLogReadsBackExactlyInEveryForm) {
   }
 
   {
-    Store store(dir_.string(), SyncMode::normal);
+    std::unique_ptr<Store> opened = open(SyncMode::normal);
+    Store& store = *opened;
     store.begin();
     store.append_event_block(41, 42, 3, records);
-    store.commit();
+    ASSERT_TRUE(store.commit().ok());
   }
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((dir_ / "bandwatch.db").string().c_str(), &db), SQLITE_OK);
@@ -171,7 +181,8 @@ TEST_F(StoreTest, EventLogReadsBackExactlyInEveryForm) {
   EXPECT_LT(std::stoul(query("SELECT length(events) FROM event_blocks WHERE id = 1")), lines.size() * 2 / 3);
   query("INSERT INTO event_blocks(first_sequence, last_sequence, count, events) VALUES (45, 45, 1, '{\"sequence\":45}\n')");
   {
-    Store store(dir_.string(), SyncMode::normal);
+    std::unique_ptr<Store> opened = open(SyncMode::normal);
+    Store& store = *opened;
     auto blocks = store.event_blocks_from(1, 5000);
     ASSERT_EQ(blocks.size(), 2u);
     EXPECT_EQ(blocks[0].events, lines);
@@ -182,20 +193,20 @@ TEST_F(StoreTest, EventLogReadsBackExactlyInEveryForm) {
   query("INSERT INTO event_blocks(first_sequence, last_sequence, count, events) VALUES (46, 46, 1, ?1)",
         std::string_view("\x04\x00\x00\x00" "abcd", 8));
   for (int block : {1, 3}) {
-    Store store(dir_.string(), SyncMode::normal);
-    try {
-      store.for_each_event_block_after(block - 1, [](const EventBlock&) {});
-      FAIL() << "a damaged block was read";
-    } catch (const StoreError& error) {
-      EXPECT_NE(std::string(error.what()).find("event block " + std::to_string(block) + " is damaged"), std::string::npos)
-          << error.what();
-    }
+    std::unique_ptr<Store> opened = open(SyncMode::normal);
+    Store& store = *opened;
+    std::size_t read = 0;
+    store.for_each_event_block_after(block - 1, [&](const EventBlock&) { ++read; });
+    EXPECT_EQ(read, 0u) << "a damaged block was read";
+    StoreStatus status = store.take_status();
+    EXPECT_EQ(status.error, (dir_ / "bandwatch.db").string() + ": event block " + std::to_string(block) + " is damaged");
   }
   sqlite3_close(db);
 }
 
 TEST_F(StoreTest, RollbackLeavesNothing) {
-  Store store(dir_.string(), SyncMode::full);
+  std::unique_ptr<Store> opened = open(SyncMode::full);
+    Store& store = *opened;
   store.begin();
   store.insert_batch(batch("b1"));
   store.rollback();
@@ -204,21 +215,35 @@ TEST_F(StoreTest, RollbackLeavesNothing) {
   EXPECT_FALSE(store.batch_reply("b1"));
 }
 
-TEST_F(StoreTest, RepeatedBatchIdIsAnError) {
-  Store store(dir_.string(), SyncMode::full);
+// A failure inside a transaction: what follows is skipped, and commit() rolls back and says why.
+TEST_F(StoreTest, RepeatedBatchIdFailsTheTransaction) {
+  std::unique_ptr<Store> opened = open(SyncMode::full);
+  Store& store = *opened;
   store.begin();
   store.insert_batch(batch("b1"));
-  EXPECT_THROW(store.insert_batch(batch("b1")), StoreError);
-  store.rollback();
+  store.insert_batch(batch("b1"));
+  store.insert_batch(batch("b2"));
+  StoreStatus status = store.commit();
+  EXPECT_EQ(status.error, (dir_ / "bandwatch.db").string() +
+                              ": statement failed: UNIQUE constraint failed: batches.batch_id");
+  EXPECT_FALSE(store.in_transaction());
+  EXPECT_EQ(store.batch_count(), 0);
+  EXPECT_TRUE(store.take_status().ok());
+  // The next transaction starts clean.
+  store.begin();
+  store.insert_batch(batch("b3"));
+  EXPECT_TRUE(store.commit().ok());
+  EXPECT_EQ(store.batch_count(), 1);
 }
 
 TEST_F(StoreTest, CheckpointAndReplayOrder) {
-  Store store(dir_.string(), SyncMode::full);
+  std::unique_ptr<Store> opened = open(SyncMode::full);
+    Store& store = *opened;
   store.begin();
   for (int i = 1; i <= 5; ++i) store.insert_batch(batch("b" + std::to_string(i)));
   store.write_checkpoint({3, 0, "state through 3", "now"});
   store.drop_bodies_through(3);
-  store.commit();
+  ASSERT_TRUE(store.commit().ok());
   auto checkpoint = store.read_checkpoint();
   ASSERT_TRUE(checkpoint);
   EXPECT_EQ(checkpoint->through_batch, 3);
@@ -236,12 +261,13 @@ TEST_F(StoreTest, CheckpointAndReplayOrder) {
 TEST_F(StoreTest, Silences) {
   std::int64_t first = 0, second = 0;
   {
-    Store store(dir_.string(), SyncMode::full);
+    std::unique_ptr<Store> opened = open(SyncMode::full);
+    Store& store = *opened;
     store.begin();
     first = store.insert_silence(R"({"until":"2020-03-01"})");
     second = store.insert_silence(R"({"until":"2020-04-01","by":"Jane"})");
     store.update_silence(first, R"({"id":1,"until":"2020-03-15"})");
-    store.commit();
+    ASSERT_TRUE(store.commit().ok());
     EXPECT_EQ(first, 1);
     EXPECT_EQ(second, 2);
     EXPECT_EQ(store.silences(), (std::map<std::int64_t, std::string>{
@@ -252,19 +278,17 @@ TEST_F(StoreTest, Silences) {
     EXPECT_FALSE(store.remove_silence(99));
   }
   // Reopened: the update and the removal were kept.
-  Store store(dir_.string(), SyncMode::full);
+  std::unique_ptr<Store> opened = open(SyncMode::full);
+    Store& store = *opened;
   EXPECT_EQ(store.silences(), (std::map<std::int64_t, std::string>{{1, R"({"id":1,"until":"2020-03-15"})"}}));
   EXPECT_TRUE(store.remove_silence(first));
   EXPECT_TRUE(store.silences().empty());
 }
 
 TEST_F(StoreTest, UnwritablePlaceIsAClearError) {
-  try {
-    Store store("/proc/bandwatch-cannot-be-here", SyncMode::full);
-    FAIL() << "opened a store under /proc";
-  } catch (const StoreError& error) {
-    EXPECT_NE(std::string(error.what()).find("bandwatch.db"), std::string::npos);
-  }
+  std::string error;
+  EXPECT_EQ(Store::open("/proc/bandwatch-cannot-be-here", SyncMode::full, error), nullptr);
+  EXPECT_EQ(error, "/proc/bandwatch-cannot-be-here/bandwatch.db: cannot open: unable to open database file");
 }
 
 }  // namespace

@@ -60,7 +60,10 @@ class StoreWriterTest : public ::testing::Test {
 };
 
 TEST_F(StoreWriterTest, WritesInOrderAndRendersTheFeed) {
-  Store store(dir_.string(), SyncMode::normal);
+  std::string open_error;
+  std::unique_ptr<Store> opened = Store::open(dir_.string(), SyncMode::normal, open_error);
+  ASSERT_TRUE(opened) << open_error;
+  Store& store = *opened;
   std::vector<std::shared_ptr<IngestCommit>> submitted{commit("a", 1, 2), commit("b", 3, 1), commit("c", 4, 3)};
   {
     StoreWriter writer(store, context_, kWake);
@@ -86,7 +89,10 @@ TEST_F(StoreWriterTest, WritesInOrderAndRendersTheFeed) {
 }
 
 TEST_F(StoreWriterTest, AfterAFailureTheQueueIsRefusedUntilCleared) {
-  Store store(dir_.string(), SyncMode::normal);
+  std::string open_error;
+  std::unique_ptr<Store> opened = Store::open(dir_.string(), SyncMode::normal, open_error);
+  ASSERT_TRUE(opened) << open_error;
+  Store& store = *opened;
   StoreWriter writer(store, context_, kWake);
   auto first = commit("a", 1, 1), repeat = commit("a", 2, 1), behind = commit("b", 3, 1);
   writer.submit(first);
@@ -111,8 +117,13 @@ TEST_F(StoreWriterTest, AfterAFailureTheQueueIsRefusedUntilCleared) {
 }
 
 TEST_F(StoreWriterTest, PublishesEachCommitRightAfterItAndNothingOfAFailedOne) {
-  Store store(dir_.string(), SyncMode::normal);
-  Store other(dir_.string(), SyncMode::normal);  // another connection sees only what is committed
+  std::string open_error;
+  std::unique_ptr<Store> opened = Store::open(dir_.string(), SyncMode::normal, open_error);
+  ASSERT_TRUE(opened) << open_error;
+  Store& store = *opened;
+  std::unique_ptr<Store> other_opened = Store::open(dir_.string(), SyncMode::normal, open_error);
+  ASSERT_TRUE(other_opened) << open_error;
+  Store& other = *other_opened;  // another connection sees only what is committed
   std::vector<std::string> sent;  // the topics, in the order the callback got them
   std::vector<std::int64_t> events_stored_when_sent;
   auto publish = [&](std::vector<Publication>& publications) {
