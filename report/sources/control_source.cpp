@@ -6,6 +6,7 @@
 #include <map>
 
 #include "report/daemon_state.hpp"
+#include "json_fields.hpp"
 #include "protocol/client.hpp"
 
 namespace bandwatch::report {
@@ -40,17 +41,6 @@ std::optional<ChangeKind> change_of(const std::string& kind) {
   if (kind == "resolved") return ChangeKind::resolved;
   return std::nullopt;  // pending, unbanded, acknowledged: not a change of the alert's state
 }
-
-/// A member of `object`, or `fallback` when absent: a reference, not a copy (json::value copies).
-const json& field(const json& object, const char* key, const json& fallback) {
-  if (!object.is_object()) return fallback;
-  auto it = object.find(key);
-  return it != object.end() ? *it : fallback;
-}
-
-const json kNull = nullptr;
-const json kEmptyArray = json::array();
-const json kEmptyObject = json::object();
 
 }  // namespace
 

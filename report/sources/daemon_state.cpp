@@ -8,6 +8,7 @@
 
 #include "report/bands.hpp"
 #include "report/engine_source.hpp"
+#include "json_fields.hpp"
 
 namespace bandwatch::report {
 
@@ -32,17 +33,6 @@ std::optional<DurationUnit> duration_unit(std::string_view text) {
     if (to_string(unit) == text) return unit;
   return std::nullopt;
 }
-
-/// A member of `object`, or `fallback` when absent: a reference, not a copy (json::value copies).
-const json& field(const json& object, const char* key, const json& fallback) {
-  if (!object.is_object()) return fallback;
-  auto it = object.find(key);
-  return it != object.end() ? *it : fallback;
-}
-
-const json kNull = nullptr;
-const json kEmptyArray = json::array();
-const json kEmptyObject = json::object();
 
 template <typename Enum>
 Enum enum_of(const json& value, std::initializer_list<Enum> all, Enum fallback) {
