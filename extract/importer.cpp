@@ -14,9 +14,10 @@ constexpr std::size_t kFlushAt = 1 << 20;
 class ImportSink : public CsvSink {
  public:
   ImportSink(std::string_view display_name, const std::vector<ExtractSource>& extracts,
-             const EvalContext& context, const SampleSink& sink, const ImportReporter& reporter)
+             const EvalContext& context, const SampleSink& sink, const ImportReporter& reporter,
+             RowGate* gate)
       : display_name_(display_name), extracts_(extracts), context_(context), sink_(sink),
-        reporter_(reporter) {
+        reporter_(reporter), gate_(gate) {
     out_.reserve(kFlushAt + 4096);
   }
 
@@ -42,6 +43,14 @@ class ImportSink : public CsvSink {
     if (!fields) {
       reject(record.line);
       return;
+    }
+    if (gate_) {
+      gate_->check(*fields, row_errors_);
+      if (!row_errors_.empty()) {
+        report_errors(record.line);
+        ++summary_.held_back;
+        return;
+      }
     }
     std::size_t out_before = out_.size();
     std::size_t samples = 0;
@@ -120,6 +129,7 @@ class ImportSink : public CsvSink {
       summary_.failed = true;
       stopped_ = true;
     }
+    if (gate_) gate_->bind(*header_);
   }
 
   // A row must have every named column and nothing past the header, or its values are not
@@ -156,6 +166,10 @@ class ImportSink : public CsvSink {
 
   void reject(std::size_t line) {
     ++summary_.rejected;
+    report_errors(line);
+  }
+
+  void report_errors(std::size_t line) {
     for (const RowError& error : row_errors_) {
       std::string prefix = error.column == static_cast<std::size_t>(-1) ? "" : column_label(error.column) + ": ";
       report(line, prefix + error.reason);
@@ -179,6 +193,7 @@ class ImportSink : public CsvSink {
   const EvalContext& context_;
   const SampleSink& sink_;
   const ImportReporter& reporter_;
+  RowGate* gate_;
   std::optional<HeaderIndex> header_;
   std::size_t header_line_ = 0;
   std::size_t named_columns_ = 0;
@@ -198,6 +213,7 @@ ImportSummary& ImportSummary::operator+=(const ImportSummary& other) {
   imported += other.imported;
   filtered += other.filtered;
   rejected += other.rejected;
+  held_back += other.held_back;
   blank_lines += other.blank_lines;
   samples += other.samples;
   failed = failed || other.failed;
@@ -206,8 +222,8 @@ ImportSummary& ImportSummary::operator+=(const ImportSummary& other) {
 
 ImportSummary import_csv(std::FILE* in, std::string_view display_name,
                          const std::vector<ExtractSource>& extracts, const EvalContext& context,
-                         const SampleSink& sink, const ImportReporter& reporter) {
-  ImportSink import(display_name, extracts, context, sink, reporter);
+                         const SampleSink& sink, const ImportReporter& reporter, RowGate* gate) {
+  ImportSink import(display_name, extracts, context, sink, reporter, gate);
   CsvReader reader(import);
   std::vector<char> buffer(1 << 20);
   for (;;) {
@@ -228,8 +244,8 @@ ImportSummary import_csv(std::FILE* in, std::string_view display_name,
 ImportSummary import_csv_text(std::string_view text, std::string_view display_name,
                               const std::vector<ExtractSource>& extracts,
                               const EvalContext& context, const SampleSink& sink,
-                              const ImportReporter& reporter) {
-  ImportSink import(display_name, extracts, context, sink, reporter);
+                              const ImportReporter& reporter, RowGate* gate) {
+  ImportSink import(display_name, extracts, context, sink, reporter, gate);
   CsvReader reader(import);
   reader.feed(text);
   if (!import.stopped()) reader.finish();
@@ -241,6 +257,7 @@ std::string describe(const ImportSummary& summary) {
                      std::to_string(summary.imported) + ", filtered " +
                      std::to_string(summary.filtered) + ", rejected " +
                      std::to_string(summary.rejected);
+  if (summary.held_back > 0) text += ", held back " + std::to_string(summary.held_back);
   if (summary.blank_lines > 0)
     text += " (" + std::to_string(summary.blank_lines) + " blank line" +
             (summary.blank_lines == 1 ? "" : "s") + " skipped)";

@@ -11,6 +11,7 @@ packages=(
   libsqlite3-dev                                        # the daemon's durable state
   nlohmann-json3-dev                                    # JSON on the wire and in reports
   libcsv-dev                                            # RFC 4180 / Excel CSV extracts
+  libxml2-dev                                           # the CIN census XML, validated against the year's XSD
   libgtest-dev libgmock-dev libbenchmark-dev            # tests and benchmarks
   clang-14 libclang-rt-14-dev                           # libFuzzer for the parser fuzz target
   chromium                                              # renders the meeting pack in tests, prints PDFs

@@ -30,6 +30,7 @@ struct ImportSummary {
   std::size_t imported = 0;
   std::size_t filtered = 0;
   std::size_t rejected = 0;
+  std::size_t held_back = 0;    // rows a RowGate faulted: reported, counted apart from rejected
   std::size_t blank_lines = 0;  // empty lines and all-blank rows: skipped, not rows
   std::size_t samples = 0;
   bool failed = false;  // a file could not be imported at all (missing column, unreadable)
@@ -48,21 +49,34 @@ struct ImportReporter {
 /// Receives sample lines (each ending in '\n'), in large blocks.
 using SampleSink = std::function<void(std::string_view lines)>;
 
+/// A data-quality check run on each well-formed row before the mappings (the built-in returns'
+/// gates: dates in order, codes in their lists). A row it faults is held back: reported like a
+/// rejected row, and counted in ImportSummary::held_back.
+class RowGate {
+ public:
+  virtual ~RowGate() = default;
+  /// Called with the file's header before any row.
+  virtual void bind(const HeaderIndex& header) = 0;
+  /// Appends one RowError per fault of the row (fields in header order, padded to its width).
+  virtual void check(const std::vector<std::string_view>& fields, std::vector<RowError>& errors) = 0;
+};
+
 /// Imports one CSV stream through every mapping in `extracts` (all are applied to each row; a
 /// row bad for any of them is rejected whole). `display_name` names the file in messages.
-/// Memory stays bounded by the longest record and a 1 MiB output buffer.
+/// Memory stays bounded by the longest record and a 1 MiB output buffer. `gate`, when given, is
+/// run on each row first.
 ImportSummary import_csv(std::FILE* in, std::string_view display_name,
                          const std::vector<ExtractSource>& extracts, const EvalContext& context,
-                         const SampleSink& sink, const ImportReporter& reporter);
+                         const SampleSink& sink, const ImportReporter& reporter, RowGate* gate = nullptr);
 
 /// The same over text in memory (tests).
 ImportSummary import_csv_text(std::string_view text, std::string_view display_name,
                               const std::vector<ExtractSource>& extracts,
                               const EvalContext& context, const SampleSink& sink,
-                              const ImportReporter& reporter);
+                              const ImportReporter& reporter, RowGate* gate = nullptr);
 
 /// One line for people: "rows read 120, imported 112, filtered 3, rejected 5 (2 blank lines
-/// skipped), 448 samples".
+/// skipped), 448 samples"; ", held back 2" after the rejected count when a gate held rows back.
 std::string describe(const ImportSummary& summary);
 
 }  // namespace bandwatch::extract
