@@ -1,7 +1,7 @@
 // `bandwatch report`: the meeting pack. Offline from rule and sample files (the samples replayed
 // through the engine in date order, as `bandwatch eval` does), or from a running daemon's state
-// (`--control EP`). Writes one self-contained HTML page, Markdown, or a PDF printed by headless
-// Chromium.
+// (`--control EP`). Writes one self-contained HTML page, Markdown, a PDF printed by headless
+// Chromium, an Excel workbook (the RAG tables as real cells) or the RAG tables as CSV.
 #include <unistd.h>
 
 #include <cstdio>
@@ -146,8 +146,9 @@ std::optional<int> parse_report(Command& command, const Arguments& args, ReportR
       ("route", po::value<std::string>(&route), "only this forum (a route name)")
       ("since", date_value("since", &request.options.since), "changes after this date are news (default: each route's cadence back from the latest data)")
       ("meeting", date_value("meeting", &request.options.meeting_date), "the meeting's date: reviews due before it are overdue (default: the latest data's date offline, today with --control)")
-      ("format,f", format_choice(&request.format, {"html", "markdown", "md", "pdf"})->default_value(request.format), "html | markdown | pdf")
-      ("out,o", po::value<std::string>(&out), "write here instead of standard output (required for pdf)")
+      ("format,f", format_choice(&request.format, {"html", "markdown", "md", "pdf", "xlsx", "csv"})->default_value(request.format),
+       "html | markdown | pdf | xlsx (an Excel workbook: the RAG tables as cells, bands as fills) | csv (the RAG tables)")
+      ("out,o", po::value<std::string>(&out), "write here instead of standard output (required for pdf and xlsx)")
       ("title", po::value<std::string>(&request.options.title)->default_value("Meeting pack"), "the pack's heading")
       ("acknowledgements,a", po::value<std::string>(&acknowledgements), "JSON file of acknowledgements (offline; the daemon keeps its own)")
       ("as-of", date_value("as-of", &request.as_of), "as-of date for sample lines without one (offline)");
@@ -163,7 +164,8 @@ std::optional<int> parse_report(Command& command, const Arguments& args, ReportR
   if (offline == request.control.has_value() || (offline && (request.rules.empty() || request.samples.empty())) ||
       (request.control && request.acknowledgements))
     return command.usage_error("give either --rules and --samples, or --control");
-  if (request.format == "pdf" && !request.out) return command.usage_error("--format pdf needs --out FILE");
+  if ((request.format == "pdf" || request.format == "xlsx") && !request.out)
+    return command.usage_error("--format " + request.format + " needs --out FILE");
   return std::nullopt;
 }
 
@@ -184,7 +186,15 @@ int write_pack(const Command& command, const report::ReportModel& model, const s
     std::cerr << "bandwatch report: wrote " << *out << "\n";
     return kExitOk;
   }
-  std::string text = format == "html" ? report::render_html(model) : report::render_markdown(model);
+  if (format == "xlsx") {
+    std::string error = report::write_xlsx(model, *out);
+    if (!error.empty()) return command.fail(error);
+    std::cerr << "bandwatch report: wrote " << *out << "\n";
+    return kExitOk;
+  }
+  std::string text = format == "html"  ? report::render_html(model)
+                     : format == "csv" ? report::render_csv(model)
+                                       : report::render_markdown(model);
   if (!out) {
     std::fwrite(text.data(), 1, text.size(), stdout);
     return kExitOk;

@@ -228,6 +228,7 @@ RagRow rag_row(const IndicatorInfo& info) {
   row.title = info.title.empty() ? info.name : info.title;
   row.frame = info.frame;
   row.better = info.better;
+  row.unit = info.unit;
   row.last_year = info.last_year;
   row.note = info.note;
   return row;
@@ -266,6 +267,7 @@ std::vector<RagGroup> rag_groups(const Source& source, BandCounts& counts, std::
       row.target = series->target;
       row.has_value = true;
       row.value_text = series->value_text;
+      if (!series->history.empty()) row.value = series->history.back().value;
       row.date = series->date;
       row.band = series->band;
       row.trend = series->trend;

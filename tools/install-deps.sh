@@ -12,6 +12,7 @@ packages=(
   nlohmann-json3-dev                                    # JSON on the wire and in reports
   libcsv-dev                                            # RFC 4180 / Excel CSV extracts
   libxml2-dev                                           # the CIN census XML, validated against the year's XSD
+  libxlsxwriter-dev unzip                               # the meeting pack as an Excel workbook; its test unzips it
   libgtest-dev libgmock-dev libbenchmark-dev            # tests and benchmarks
   clang-14 libclang-rt-14-dev                           # libFuzzer for the parser fuzz target
   chromium                                              # renders the meeting pack in tests, prints PDFs

@@ -66,6 +66,20 @@ TEST(ReportCommand, HtmlToAFileAndUkDatesInOptions) {
   EXPECT_FALSE(contains(html, "Performance Clinic (chaired"));  // one forum only
 }
 
+TEST(ReportCommand, SpreadsheetsOfTheExamplePack) {
+  Result csv = run(offline({"--format", "csv"}));
+  ASSERT_EQ(csv.code, 0) << csv.err;
+  EXPECT_TRUE(csv.out.starts_with("group,indicator,title,labels,frame,target,value,unit,value_text,date,band,trend,last_year,note\r\n"));
+  EXPECT_TRUE(contains(csv.out, ",single_assessment_timeliness,Timeliness of Single Assessments,,YD,"
+                                "Green: >= 95%; Amber: 90% - 94%; Red: <= 89%,96.6,percent,96.6%,2016-09-30,green,improving,98.8%,"))
+      << csv.out;
+  TempDir dir;
+  fs::path out = fs::path(dir.path()) / "pack.xlsx";
+  Result xlsx = run(offline({"--format", "xlsx", "--out", out.string()}));
+  ASSERT_EQ(xlsx.code, 0) << xlsx.err;
+  EXPECT_EQ(read_text(out).substr(0, 2), "PK");  // a zip: the workbook's parts (their cells: spreadsheet_test)
+}
+
 TEST(ReportCommand, UsageErrors) {
   Result r = run(offline({"--route", "workload_pressure"}));
   EXPECT_EQ(r.code, 2);
@@ -79,6 +93,9 @@ TEST(ReportCommand, UsageErrors) {
   r = run(offline({"--format", "pdf"}));
   EXPECT_EQ(r.code, 2);
   EXPECT_TRUE(contains(r.err, "--format pdf needs --out FILE"));
+  r = run(offline({"--format", "xlsx"}));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "--format xlsx needs --out FILE"));
 }
 
 TEST(ReportCommand, PdfWithoutChromiumNamesThePackage) {

@@ -149,6 +149,8 @@ struct RagRow {
   ast::Better better = ast::Better::unspecified;
   std::string target;
   bool has_value = false;  // false: no data yet (shown as such, not counted in a band)
+  double value = 0;        // the latest value as computed (before `round`), in the unit's base
+  ast::Unit unit = ast::Unit::none;
   std::string value_text;
   Date date;
   Band band = Band::unbanded;

@@ -15,6 +15,16 @@ std::string render_html(const ReportModel& model);
 /// The same content as GitHub-flavoured Markdown tables.
 std::string render_markdown(const ReportModel& model);
 
+/// The RAG tables as CSV (RFC 4180, a header row, one row per indicator series): values as plain
+/// numbers (percent in points), dates ISO, bands as words, for an analyst's spreadsheet.
+std::string render_csv(const ReportModel& model);
+
+/// The meeting pack as an Excel workbook at `path` (libxlsxwriter): a "RAG" sheet with the tables
+/// as real cells (values numbers with their unit's format, dates dates, bands as fills with the
+/// word) and an "Agenda" sheet with each forum's items. Returns an empty string, or why the file
+/// could not be written.
+std::string write_xlsx(const ReportModel& model, const std::string& path);
+
 /// A small inline SVG of a series' history with the band edges shaded behind the line; empty
 /// when there is no history. Labelled for screen readers with the first and latest values.
 std::string render_sparkline(const RagRow& row, int width = 120, int height = 32);
