@@ -53,7 +53,8 @@ std::string describe_ingest(const Engine& engine, std::string_view metric, std::
     case IngestStatus::unknown_metric: {
       std::string text = "unknown metric " + quoted(metric);
       std::string best = did_you_mean(metric, engine.sendable_metrics());
-      return best.empty() ? text : text + "; did you mean " + quoted(best) + "?";
+      return best.empty() ? text + ": the rules declare no metric, indicator or extract sample of that name"
+                          : text + "; did you mean " + quoted(best) + "?";
     }
     case IngestStatus::unknown_label:
       for (const LabelView& label : labels) {
@@ -61,7 +62,9 @@ std::string describe_ingest(const Engine& engine, std::string_view metric, std::
         std::string text = "metric " + quoted(metric) + " has no label " + quoted(label.name);
         std::string best = did_you_mean(label.name, declared);
         if (!best.empty()) return text + "; did you mean " + quoted(best) + "?";
-        return declared.empty() ? text + "; it carries no labels" : text + "; it carries " + list_of(declared);
+        return declared.empty() ? text + "; it carries no labels (remove " + std::string(label.name) + "=...)"
+                                : text + "; it carries " + list_of(declared) + " (remove " + std::string(label.name) +
+                                      "=..., or add it to the metric's labels)";
       }
       return "metric " + quoted(metric) + " has no such label";
     case IngestStatus::missing_label: {

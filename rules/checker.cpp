@@ -648,15 +648,20 @@ class Checker {
       std::string message = scope.owner + " does not carry label " + quoted(expr.name);
       message += scope.labels.empty() ? "; its metrics carry no labels"
                                       : "; its metrics carry " + joined(scope.labels);
+      message += " (a rule's conditions read the labels of the metrics it compares)";
       error(scope.file, expr.loc, message);
       return {};
     }
     std::vector<std::string> candidates = metric_list_;
     candidates.insert(candidates.end(), scope.labels.begin(), scope.labels.end());
-    error(scope.file, expr.loc,
-          "unknown metric or label " + quoted(expr.name) + suggestion(expr.name, candidates));
+    std::string hint = suggestion(expr.name, candidates);
+    if (hint.empty())
+      hint = ": declare it (`metric " + expr.name + " { unit count }`), or check its spelling";
+    error(scope.file, expr.loc, "unknown metric or label " + quoted(expr.name) + hint);
     return {};
   }
+
+  static std::string entry_of(const std::string& dotted, std::size_t dot) { return dotted.substr(dot + 1); }
 
   /// `england.icpc_timeliness`: a benchmark's value for an indicator or metric.
   [[gnu::noinline]] Info walk_benchmark_ref(const ast::Expr& expr, std::size_t dot, const Scope& scope) {
@@ -666,7 +671,10 @@ class Checker {
     if (it == benchmarks_.end()) {
       if (!scope.permissive)
         error(scope.file, expr.loc,
-              "unknown benchmark " + quoted(name) + suggestion(name, benchmark_list_));
+              "unknown benchmark " + quoted(name) +
+                  (suggestion(name, benchmark_list_).empty()
+                       ? ": declare it (`benchmark " + name + " { " + entry_of(expr.name, dot) + " VALUE }`)"
+                       : suggestion(name, benchmark_list_)));
       return {};
     }
     const auto* benchmark = static_cast<const ast::BenchmarkDecl*>(it->second.decl);
@@ -682,9 +690,9 @@ class Checker {
     }
     Location at = expr.loc;
     at.column += static_cast<std::uint32_t>(dot + 1);
-    error(scope.file, at,
-          "benchmark " + quoted(name) + " has no value for " + quoted(entry) +
-              suggestion(entry, entries));
+    std::string hint = suggestion(entry, entries);
+    if (hint.empty()) hint = ": add `" + entry + " VALUE` to benchmark " + quoted(name);
+    error(scope.file, at, "benchmark " + quoted(name) + " has no value for " + quoted(entry) + hint);
     return {};
   }
 
@@ -803,7 +811,15 @@ class Checker {
 
   [[gnu::noinline]] void report_incompatible(std::size_t file, const ast::Expr& left, const Type& a,
                                              const ast::Expr& right, const Type& b) {
-    error(file, right.loc, "cannot compare " + operand(left, a) + " with " + operand(right, b));
+    std::string message = "cannot compare " + operand(left, a) + " with " + operand(right, b);
+    // Name the fix: a figure in the left side's unit (`caseload > 20`, not `> 20%`).
+    if (a.kind == Kind::number && a.unit != Unit::none && !a.ratio && b.kind == Kind::number &&
+        right.kind == ast::ExprKind::number)
+      message += ": compare it with a figure in " + describe(a) + ", e.g. " +
+                 format_amount(right.quantity.value, a.unit);
+    else if (a.kind == Kind::number && b.kind == Kind::duration)
+      message += ": a length of time compares only with an age in days (a metric with `unit days`)";
+    error(file, right.loc, message);
   }
 
   [[gnu::noinline]] Type arithmetic(const ast::Expr& expr, const Type& a, const Type& b, std::size_t file) {
@@ -1044,7 +1060,7 @@ class Checker {
   void check_bands(const ast::BandSet& set, Unit unit, const ast::IndicatorDecl& decl,
                    const std::string& owner, std::size_t file) {
     if (set.bands.empty()) {
-      error(file, set.loc, "this bands block has no bands");
+      error(file, set.loc, "this bands block has no bands: write at least one, e.g. `green >= 95%`");
       return;
     }
     // Without a declared unit, take the first one a bound is written in.
@@ -1113,8 +1129,10 @@ class Checker {
   }
 
   void check_route(const std::string& name, Location loc, std::size_t file) {
-    if (!routes_.count(name))
-      error(file, loc, "unknown route " + quoted(name) + suggestion(name, route_list_));
+    if (routes_.count(name)) return;
+    std::string hint = suggestion(name, route_list_);
+    if (hint.empty()) hint = ": declare it (`route " + name + " { title \"...\" }`)";
+    error(file, loc, "unknown route " + quoted(name) + hint);
   }
 
   /// The labels of a rule's alerts: those of the series its `when` yields.

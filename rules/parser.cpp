@@ -15,6 +15,8 @@
 #include <cmath>
 #include <regex>
 
+#include "syntax_hints.hpp"
+
 namespace bandwatch {
 namespace {
 
@@ -268,10 +270,20 @@ x3::rule<class whole_number_id, std::int64_t> const whole_number = "a whole numb
 auto const whole_number_def = x3::lexeme[x3::uint_parser<std::int64_t>{} >> !(word_char | '.')];
 
 Date to_date(const std::string& text, Iterator where) {
-  std::optional<Date> date = parse_iso_date(text);
-  if (!date) fail(where, "'" + text + "' is not a real date");
+  std::string why;
+  std::optional<Date> date = parse_date(text, &why);
+  if (!date) fail(where, why);
   return *date;
 }
+
+// Where only a date can come (`at`, `bands from`), it may be written as councils print it too:
+// 04/02/2020. Inside expressions a slash divides, so there only ISO dates are dates.
+x3::rule<class typed_date_text_id, std::string> const typed_date_text =
+    "a date (2020-02-04 or 04/02/2020)";
+auto const typed_date_text_def = x3::raw[x3::lexeme[
+    ((x3::repeat(4)[digit] >> '-' >> x3::repeat(1, 2)[digit] >> '-' >> x3::repeat(1, 2)[digit]) |
+     (x3::repeat(1, 2)[digit] >> '/' >> x3::repeat(1, 2)[digit] >> '/' >> +digit)) >>
+    !word_char]];
 
 // ---------------------------------------------------------------------------------------------
 // Closed vocabularies
@@ -320,9 +332,14 @@ x3::rule<class frame_id, ast::Frame> const frame =
 // The spellings (and the YD/RY/Q/EP codes) are ast::frame_from_string's: one table.
 auto const frame_def = here[identifier[([](auto& ctx) {
   std::optional<ast::Frame> frame = ast::frame_from_string(x3::_attr(ctx));
-  if (!frame)
-    fail(start_of(ctx), "expected a frame (year_to_date/YD, rolling_year/RY, quarter/Q, month, "
-                        "end_of_period/EP, snapshot), found '" + x3::_attr(ctx) + "'");
+  if (!frame) {
+    std::string message = "expected a frame (year_to_date/YD, rolling_year/RY, quarter/Q, month, "
+                          "end_of_period/EP, snapshot), found '" + x3::_attr(ctx) + "'";
+    std::string suggestion = did_you_mean(x3::_attr(ctx), {"year_to_date", "YD", "rolling_year", "RY", "quarter", "Q",
+                                                           "month", "end_of_period", "EP", "snapshot"});
+    if (!suggestion.empty()) message += "; did you mean '" + suggestion + "'?";
+    fail(start_of(ctx), message);
+  }
   x3::_val(ctx) = *frame;
 })]];
 x3::rule<class outcome_id, std::string> const outcome =
@@ -387,18 +404,24 @@ x3::rule<class duration_id, Duration> const duration =
     "a duration (e.g. 14 days, 6 weeks, 3 months, 2 years, 2 returns)";
 auto const duration_def = here[quantity_text[([](auto& ctx) {
   ast::Quantity q = make_quantity(x3::_attr(ctx), start_of(ctx));
-  if (!q.duration && q.unit == ast::Unit::none)
-    fail(start_of(ctx), "expected a duration such as '2 returns', '14 days' or '3 months': '" + q.text +
-                            "' needs a unit after it (returns, periods, days, weeks, months or years)");
+  if (!q.duration && q.unit == ast::Unit::none) {
+    // Name the word that was meant as a unit (`2 fortnights`), not the number before it.
+    Iterator after = start_of(ctx) + q.text.size();
+    Iterator end = x3::get<locator_tag>(ctx).get().end();
+    while (after < end && (*after == ' ' || *after == '\t')) ++after;
+    Iterator word_end = after;
+    while (word_end < end && (std::isalnum(static_cast<unsigned char>(*word_end)) || *word_end == '_')) ++word_end;
+    fail(start_of(ctx), explain_duration(q.text, std::string_view(after, static_cast<std::size_t>(word_end - after))));
+  }
   if (!q.duration)
-    fail(start_of(ctx),
-         "expected a duration such as '2 returns', '14 days' or '3 months', found '" + q.text + "'");
+    fail(start_of(ctx), "a duration is a number of days, weeks, months, years or returns, not " + q.text +
+                            " (e.g. '14 days', '3 months', '2 returns')");
   if (q.duration->amount < 0) fail(start_of(ctx), "a duration cannot be negative");
   x3::_val(ctx) = *q.duration;
 })]];
 
-x3::rule<class date_id, Date> const date = "a date (yyyy-mm-dd)";
-auto const date_def = here[date_text[([](auto& ctx) {
+x3::rule<class date_id, Date> const date = "a date (2020-02-04 or 04/02/2020)";
+auto const date_def = here[typed_date_text[([](auto& ctx) {
   x3::_val(ctx) = to_date(x3::_attr(ctx), start_of(ctx));
 })]];
 
@@ -671,10 +694,12 @@ void apply_comparison(ast::Band& band, ast::Op op, ast::Quantity q, Iterator whe
   bool lower = op == ast::Op::greater || op == ast::Op::greater_equal;
   bool inclusive = op == ast::Op::greater_equal || op == ast::Op::less_equal;
   if (op == ast::Op::equal || op == ast::Op::not_equal)
-    fail(where, "a band is a range: use '>=', '>', '<=', '<' or 'a .. b'");
+    fail(where, "a band is a range, not one value: use '>=', '>', '<=', '<' or 'a .. b' (exactly " + q.text +
+                    " is `" + q.text + " .. " + q.text + "`)");
   std::optional<ast::Bound>& slot = lower ? band.lower : band.upper;
   if (slot)
-    fail(where, lower ? "this band already has a lower limit" : "this band already has an upper limit");
+    fail(where, std::string(lower ? "this band already has a lower limit" : "this band already has an upper limit") +
+                    ": a band has at most one of each, as in `>= 90% and < 95%`");
   slot = ast::Bound{std::move(q), inclusive};
 }
 
@@ -910,7 +935,7 @@ auto const test_def =
 
 BOOST_SPIRIT_DEFINE(escaped_char, matcher_operator)
 BOOST_SPIRIT_DEFINE(list_items, date_expression, number_expression, string_expression)
-BOOST_SPIRIT_DEFINE(identifier, dotted_name, string_literal, quantity_text, date_text, whole_number, colour, severity, better, frame, outcome, comparison, unit_name, quantity, duration, date, expression, and_expression, not_expression, comparison_expression)
+BOOST_SPIRIT_DEFINE(identifier, dotted_name, string_literal, quantity_text, date_text, typed_date_text, whole_number, colour, severity, better, frame, outcome, comparison, unit_name, quantity, duration, date, expression, and_expression, not_expression, comparison_expression)
 BOOST_SPIRIT_DEFINE(additive_expression, multiplicative_expression, unary_expression, primary, call, reference, match_expression, matcher, matchers, matchers_end, arm_end, parenthesised_list, by_labels, metric, metric_body, metric_end, label_list, band, band_set, band_end)
 BOOST_SPIRIT_DEFINE(band_bounds, cohort, indicator, indicator_end, benchmark_entry, benchmark, benchmark_end, route, route_end, escalation_trigger, escalation, rule, rule_end, binding, extract, extract_end, label_value, sample_line, sample_labels_end, at_step)
 BOOST_SPIRIT_DEFINE(at_end, expect_step, expect_what, test, test_end, minimum_keyword, every_keyword, after_keyword, alert_keyword, when_keyword)
@@ -1009,6 +1034,16 @@ std::vector<std::string> listed_words(const std::string& expected) {
   std::vector<std::string> words;
   if (expected.size() > 2 && expected.front() == '\'' && expected.back() == '\'')
     return {expected.substr(1, expected.size() - 2)};
+  // "'higher' or 'lower'": every quoted word.
+  for (std::size_t open = expected.find('\''); open != std::string::npos;) {
+    std::size_t close = expected.find('\'', open + 1);
+    if (close == std::string::npos) break;
+    std::string word = expected.substr(open + 1, close - open - 1);
+    if (!word.empty() && std::all_of(word.begin(), word.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }))
+      words.push_back(word);
+    open = expected.find('\'', close + 1);
+  }
+  if (!words.empty()) return words;
   std::size_t open = expected.find('(');
   std::size_t close = expected.find(')', open);
   if (open == std::string::npos || close == std::string::npos) return words;
@@ -1080,7 +1115,7 @@ Diagnostic error_at(std::string_view file, const Locator& locator, Iterator wher
 }
 
 Diagnostic expectation_error(std::string_view file, const Locator& locator,
-                             const x3::expectation_failure<Iterator>& failure) {
+                             const x3::expectation_failure<Iterator>& failure, Iterator block) {
   Iterator where = failure.where();
   std::string expected = failure.which();
   // Report the position of the offending token, not the blank before it; but a string left
@@ -1097,6 +1132,11 @@ Diagnostic expectation_error(std::string_view file, const Locator& locator,
     }
     token = p;
   }
+  std::string_view source(locator.begin(), static_cast<std::size_t>(locator.end() - locator.begin()));
+  SyntaxStop stop{source, static_cast<std::size_t>(token - locator.begin()), expected,
+                  block ? static_cast<std::size_t>(block - locator.begin()) : std::string_view::npos};
+  if (std::optional<std::string> explained = explain_syntax_error(stop))
+    return Diagnostic{std::string(file), loc, Severity::error, std::move(*explained)};
   std::string message = "expected " + expected + ", found " + describe_token(token, locator.end());
   std::string word = word_at(token, locator.end());
   if (!word.empty()) {
@@ -1129,14 +1169,17 @@ ParseResult parse(std::string_view source, std::string_view file_name) {
     Iterator start = first;
     try {
       if (parse_block(word_at(start, last), first, last, locator, result.file.items)) continue;
+      std::string_view source(locator.begin(), static_cast<std::size_t>(last - locator.begin()));
       std::string message = "expected a block (metric, indicator, benchmark, route, rule, extract, test), found " +
                             describe_token(start, last);
+      SyntaxStop stop{source, static_cast<std::size_t>(start - locator.begin()), "a block (", std::string_view::npos};
+      if (std::optional<std::string> explained = explain_syntax_error(stop)) message = std::move(*explained);
       std::string suggestion = did_you_mean(word_at(start, last), {std::begin(kBlockKeywords), std::end(kBlockKeywords)} );
       if (!suggestion.empty()) message += "; did you mean '" + suggestion + "'?";
       result.diagnostics.push_back(error_at(file_name, locator, start, std::move(message)));
       first = recover(start, last);
     } catch (const x3::expectation_failure<Iterator>& failure) {
-      result.diagnostics.push_back(expectation_error(file_name, locator, failure));
+      result.diagnostics.push_back(expectation_error(file_name, locator, failure, start));
       first = recover(std::max(start, failure.where()), last);
     } catch (const SemanticError& error) {
       result.diagnostics.push_back(error_at(file_name, locator, error.where, error.message));
@@ -1167,7 +1210,7 @@ ParseResult parse_expression(std::string_view source, ast::Expr& out) {
       result.diagnostics.push_back(error_at("<expression>", locator, first,
                                             "unexpected " + describe_token(first, last)));
   } catch (const x3::expectation_failure<Iterator>& failure) {
-    result.diagnostics.push_back(expectation_error("<expression>", locator, failure));
+    result.diagnostics.push_back(expectation_error("<expression>", locator, failure, nullptr));
   } catch (const SemanticError& error) {
     result.diagnostics.push_back(error_at("<expression>", locator, error.where, error.message));
   }

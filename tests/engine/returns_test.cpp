@@ -296,7 +296,9 @@ TEST(Returns, LimitsRefuseTheLineAndNameTheOption) {
             "the value of label 'worker' (10 bytes) is over the limit of 8 (--max-label-value-bytes)");
   EXPECT_EQ(outcome.refused, 3u);
   EXPECT_EQ(outcome.unreported, (std::map<std::string, std::size_t>{
-                                    {"error: missing value", 1},
+                                    {"error: the value is missing: write the figure after the metric and its labels, e.g. "
+                                     "caseload{team=\"North\"} ",  // reasons are cut at 100 characters
+                                     1},
                                     {"error: the value of label 'worker' (N bytes) is over the limit of N (--max-label-value-bytes)", 1}}));
 }
 

@@ -72,18 +72,26 @@ TEST(SampleLine, ErrorsSayWhatAndWhere) {
     std::size_t column;
     std::string_view message;
   } cases[] = {
-      {"9m 1", 1, "expected a metric name"},
-      {"m{a=1} 2", 5, "double-quoted value"},
-      {"m{a=\"1\" 2", 9, "expected ',' or '}'"},
-      {"m{a=\"1} 2", 5, "unterminated string"},
-      {"m", 2, "missing value"},
-      {"m abc", 3, "expected a number"},
-      {"m 12x", 5, "unexpected text after the value"},
+      {"9m 1", 1, "a line starts with the metric's name, which starts with a letter or '_', not '9m'"},
+      {"m{a=1} 2", 5, "label values are written in double quotes: a=\"1\""},
+      {"m{a=\"1\" 2", 9, "the labels are not closed: add '}' after the last label"},
+      {"m{a=\"1\" ; 2", 9, "after a label comes ',' and the next label, or '}'"},
+      {"m{a=\"1\" b=\"2\"} 2", 9, "separate labels with commas: put ',' before b"},
+      {"m{a=\"1} 2", 5, "the value of label a has no closing '\"'"},
+      {"m", 2, "the value is missing: write the figure after the metric and its labels"},
+      {"m 2020-02-04", 3, "the value is missing: '2020-02-04' is the date; write the figure before it: m 22 2020-02-04"},
+      {"m abc", 3, "the value must be a number (22, 96.6%, £639k), not 'abc'"},
+      {"m n/a", 3, "'n/a' is not a number: a series with no figure is left out of the file"},
+      {"m 12x", 3, "the value must be a number (22, 96.6%, £639k), not '12x'"},
+      {"m 1,234", 4, "numbers are written without thousands separators: 1234, not 1,234"},
+      {"m 12 %", 6, "write the '%' straight after the number, with no space: 12%"},
+      {"re-referrals 1", 3, "a metric name cannot contain '-': 're-referrals' is not a name"},
       {"m 1 2021-02-29", 5, "the date after the value: '2021-02-29' is not a real date: February 2021 has 28 days"},
       {"m 1 31/04/2020", 5, "the date after the value: '31/04/2020' is not a real date: April 2020 has 30 days"},
       {"m 1 2020-1-4", 5, "the date after the value: expected a date such as 2020-02-04 or 04/02/2020, found '2020-1-4'"},
-      {"m 1 2020-01-01 extra", 16, "unexpected text after the date"},
-      {"m{a=\"x\\q\"} 1", 7, "unknown escape"},
+      {"m 1 4 Feb 2020", 5, "the date is written 2020-02-04 or 04/02/2020, not '4 Feb 2020'"},
+      {"m 1 2020-01-01 extra", 16, "a line ends with its date; 'extra' after it is not understood (a comment starts with '#')"},
+      {"m{a=\"x\\q\"} 1", 7, "'\\q' is not allowed in a label value"},
   };
   for (const Case& c : cases) {
     Parsed p = parse(c.line);

@@ -103,7 +103,8 @@ class Replay : public ::testing::Test {
 TEST_F(Replay, BadLinesAreReportedWithTheirPosition) {
   ASSERT_EQ(errors_.size(), 1u);
   EXPECT_EQ(errors_[0].line, 14u);
-  EXPECT_EQ(errors_[0].message, "unknown metric 'not_a_metric'");
+  EXPECT_EQ(errors_[0].message,
+            "unknown metric 'not_a_metric': the rules declare no metric, indicator or extract sample of that name");
 }
 
 TEST_F(Replay, RecordsEvaluationsRoutesAndIndicators) {

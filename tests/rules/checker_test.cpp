@@ -222,7 +222,7 @@ TEST(Checker, UnknownIdentifierSuggestsTheClosestName) {
 
 TEST(Checker, UnknownIdentifierWithNothingClose) {
   EXPECT_EQ(check_text(with_prelude("rule r { when zzz > 20  severity amber  route clinic }\n")),
-            Lines{"7:15: error: unknown metric or label 'zzz'"});
+            Lines{"7:15: error: unknown metric or label 'zzz': declare it (`metric zzz { unit count }`), or check its spelling"});
 }
 
 TEST(Checker, UnknownIdentifierInDerivedMetric) {
@@ -305,7 +305,7 @@ TEST(Checker, UnknownRouteInRouteAndEscalation) {
 )")),
             (Lines{"10:35: error: unknown route 'clinc'; did you mean 'clinic'?",
                    "11:3: error: unknown route 'clinik'; did you mean 'clinic'?",
-                   "12:3: error: unknown route 'nowhere'"}));
+                   "12:3: error: unknown route 'nowhere': declare it (`route nowhere { title \"...\" }`)"}));
 }
 
 TEST(Checker, UnknownBenchmarkOrBenchmarkValue) {
@@ -355,8 +355,8 @@ TEST(Checker, LabelInConditionNotCarried) {
   EXPECT_EQ(check_text(with_prelude(
                 "rule r { when caseload > 20  unless child == \"C1\"  severity amber  route clinic }\n"
                 "rule s { when icpc_timeliness < 80%  unless team_kind in (\"a\")  severity amber  route clinic }\n")),
-            (Lines{"7:37: error: rule 'r' does not carry label 'child'; its metrics carry worker, team, team_kind",
-                   "8:45: error: rule 's' does not carry label 'team_kind'; its metrics carry no labels"}));
+            (Lines{"7:37: error: rule 'r' does not carry label 'child'; its metrics carry worker, team, team_kind (a rule's conditions read the labels of the metrics it compares)",
+                   "8:45: error: rule 's' does not carry label 'team_kind'; its metrics carry no labels (a rule's conditions read the labels of the metrics it compares)"}));
 }
 
 TEST(Checker, LabelInBandScopeNotCarried) {
@@ -404,7 +404,7 @@ TEST(Checker, ComparingPercentWithCount) {
                 "rule r { when icpc_timeliness > caseload  severity amber  route clinic }\n"
                 "rule s { when caseload > 20%  severity amber  route clinic }\n")),
             (Lines{"7:33: error: cannot compare icpc_timeliness (percent) with caseload (count)",
-                   "8:26: error: cannot compare caseload (count) with 20% (percent)"}));
+                   "8:26: error: cannot compare caseload (count) with 20% (percent): compare it with a figure in count, e.g. 20"}));
 }
 
 TEST(Checker, AddingMoneyToDays) {
@@ -414,7 +414,7 @@ TEST(Checker, AddingMoneyToDays) {
 
 TEST(Checker, ComparingACountWithADuration) {
   EXPECT_EQ(check_text(with_prelude("rule r { when caseload > 2 years  severity amber  route clinic }\n")),
-            Lines{"7:26: error: cannot compare caseload (count) with 2 years (a duration)"});
+            Lines{"7:26: error: cannot compare caseload (count) with 2 years (a duration): a length of time compares only with an age in days (a metric with `unit days`)"});
 }
 
 TEST(Checker, LabelsCompareWithText) {
@@ -616,9 +616,9 @@ TEST(Checker, DiagnosticsComeInSourceOrderAcrossFiles) {
   std::vector<std::string> out = check_files(
       {{"a.bw", "rule r { when nope > 1  severity amber }\nmetric m = m\n"},
        {"b.bw", "rule s { when nada > 1  severity amber }\n"}});
-  EXPECT_EQ(out, (Lines{"a.bw:1:15: error: unknown metric or label 'nope'",
+  EXPECT_EQ(out, (Lines{"a.bw:1:15: error: unknown metric or label 'nope': declare it (`metric nope { unit count }`), or check its spelling",
                         "a.bw:2:12: error: metric 'm' is defined in terms of itself: m -> m",
-                        "b.bw:1:15: error: unknown metric or label 'nada'"}));
+                        "b.bw:1:15: error: unknown metric or label 'nada': declare it (`metric nada { unit count }`), or check its spelling"}));
 }
 
 TEST(Checker, LongChainsOfDerivedMetricsResolveWithoutRecursing) {
@@ -627,7 +627,7 @@ TEST(Checker, LongChainsOfDerivedMetricsResolveWithoutRecursing) {
     text += "metric m" + std::to_string(i) + " = m" + std::to_string(i - 1) + " + 1\n";
   text += "rule r { when m4999 > 20%  severity amber }\n";
   EXPECT_EQ(check_text(text),
-            Lines{"5001:23: error: cannot compare m4999 (count) with 20% (percent)"});
+            Lines{"5001:23: error: cannot compare m4999 (count) with 20% (percent): compare it with a figure in count, e.g. 20"});
 }
 
 TEST(Checker, EmptyProgram) { EXPECT_TRUE(check({}).empty()); }

@@ -1,11 +1,15 @@
 // Golden diagnostics: each testdata/*.bw beside the exact text `bandwatch check` prints for it
-// (*.expect). Set BANDWATCH_UPDATE_GOLDEN=1 to rewrite the expectations after a deliberate change.
+// (*.expect), and each testdata/*.samples beside what `bandwatch eval` prints for its bad lines,
+// read against the program testdata/samples/program.bw. Set BANDWATCH_UPDATE_GOLDEN=1 to rewrite
+// the expectations after a deliberate change, then read them.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
+#include "clients/sample_files.hpp"
+#include "engine/engine.hpp"
 #include "loader/rule_files.hpp"
 
 namespace bandwatch {
@@ -13,15 +17,35 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<fs::path> golden_inputs() {
+std::vector<fs::path> golden_inputs(std::string_view extension = ".bw") {
   std::vector<fs::path> inputs;
   for (const auto& entry : fs::directory_iterator(BANDWATCH_TESTDATA))
-    if (entry.path().extension() == ".bw") inputs.push_back(entry.path());
+    if (entry.path().extension() == extension) inputs.push_back(entry.path());
   std::sort(inputs.begin(), inputs.end());
   return inputs;
 }
 
+/// The bad lines of a sample file as `bandwatch eval` prints them.
+std::string sample_diagnostics_for(const fs::path& input) {
+  loader::LoadedRules loaded = loader::load_rules({std::string(BANDWATCH_TESTDATA) + "/samples/program.bw"});
+  engine::Engine engine;
+  if (!engine.load(loaded.files).ok()) return "the samples program does not load\n";
+  fs::path previous = fs::current_path();
+  fs::current_path(input.parent_path());
+  cli::SampleFiles files;
+  std::string error;
+  bool ok = files.read(engine, {input.filename().string()}, std::nullopt, error) &&
+            files.replay(engine, [](const engine::Evaluation&) {}, error);
+  fs::current_path(previous);
+  std::string text = ok ? "" : "failed: " + error + "\n";
+  for (const cli::SampleLineError& e : files.errors())
+    text += e.file + ":" + std::to_string(e.line) + ":" + std::to_string(e.column) + ": " +
+            (e.warning ? "warning: " : "error: ") + e.message + "\n";
+  return text;
+}
+
 std::string diagnostics_for(const fs::path& input) {
+  if (input.extension() == ".samples") return sample_diagnostics_for(input);
   // Diagnostics name the file as the user gave it; give the bare file name.
   fs::path previous = fs::current_path();
   fs::current_path(input.parent_path());
@@ -51,6 +75,10 @@ TEST_P(GoldenTest, DiagnosticsMatchExpectation) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Testdata, GoldenTest, testing::ValuesIn(golden_inputs()),
+                         [](const testing::TestParamInfo<fs::path>& info) {
+                           return info.param.stem().string();
+                         });
+INSTANTIATE_TEST_SUITE_P(Samples, GoldenTest, testing::ValuesIn(golden_inputs(".samples")),
                          [](const testing::TestParamInfo<fs::path>& info) {
                            return info.param.stem().string();
                          });
