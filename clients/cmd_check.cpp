@@ -16,13 +16,17 @@ int run_check(const Arguments& args) {
                   "gap and overlap warnings. Exit 0 when there are no errors (warnings allowed), 1 otherwise.");
   command.options()
       ("quiet,q", "print nothing when there is nothing wrong")
+      ("verbose,v", "list the files read, and those a folder's search left out and why")
       ("dump-ast", "print the syntax tree of each file (for reporting parser bugs)");
+  loader::CollectOptions collect;
+  command.add(rule_files_group(collect));
   command.positional("paths", -1, po::value<std::vector<std::string>>());
   if (auto stop = command.parse(args)) return *stop;
   if (!command.has("paths")) return command.usage_error("no rule files given");
   std::vector<std::string> paths = command.get<std::vector<std::string>>("paths");
-  loader::LoadedRules loaded = loader::load_rules(paths);
+  loader::LoadedRules loaded = loader::load_rules(paths, collect);
   loader::check_program(loaded);
+  if (!command.has("quiet") || command.has("verbose")) print_files_read(loaded, command.has("verbose"));
   if (command.has("dump-ast"))
     for (const ast::File& file : loaded.files) std::cout << "# " << file.path << "\n" << ast::dump(file);
   print_diagnostics(loaded.diagnostics, loaded.sources);

@@ -284,6 +284,7 @@ class SummaryPrinter : public EvalPrinter {
 
 struct EvalRequest {
   std::vector<std::string> rules, samples;
+  loader::CollectOptions collect;
   std::string format = "text";
   std::optional<Date> as_of;
   bool timing = false;
@@ -298,6 +299,7 @@ std::optional<int> parse_eval(Command& command, const Arguments& args, EvalReque
        "text | json | summary")
       ("as-of", date_value("as-of", &request.as_of), "as-of date for lines without one (2020-02-04 or 04/02/2020)")
       ("timing", po::bool_switch(&request.timing), "print timings to stderr");
+  command.add(rule_files_group(request.collect));
   if (auto stop = command.parse(args)) return stop;
   if (request.rules.empty() || request.samples.empty()) return command.usage_error("give --rules and --samples");
   return std::nullopt;
@@ -309,8 +311,9 @@ std::optional<int> parse_eval(Command& command, const Arguments& args, EvalReque
 int evaluate(const Command& command, const EvalRequest& request, EvalPrinter& printer) {
   using Clock = std::chrono::steady_clock;
   auto t0 = Clock::now();
-  loader::LoadedRules loaded = loader::load_rules(request.rules);
+  loader::LoadedRules loaded = loader::load_rules(request.rules, request.collect);
   loader::check_program(loaded);
+  print_files_read(loaded, false);
   Engine engine;
   if (!has_errors(loaded.diagnostics)) {
     LoadResult result = engine.load(loaded.files);

@@ -21,6 +21,7 @@
 
 #include "command.hpp"
 #include "commands.hpp"
+#include "unified_diff.hpp"
 #include "rules/diagnostic.hpp"
 #include "rules/formatter.hpp"
 #include "rules/parser.hpp"
@@ -139,7 +140,8 @@ bool format_stdin(const Options& options) {
   Outcome outcome = format_source(kStdinName, source, formatted);
   if (outcome == Outcome::failed) return false;
   if (options.check) {
-    if (outcome == Outcome::changed) std::printf("%s\n", kStdinName);
+    if (outcome == Outcome::changed)
+      std::fputs(unified_diff(source, formatted, kStdinName, std::string(kStdinName) + " (formatted)").c_str(), stdout);
     return outcome == Outcome::unchanged;
   }
   std::fwrite(formatted.data(), 1, formatted.size(), stdout);
@@ -157,7 +159,8 @@ bool format_path(const fs::path& path, const Options& options) {
   Outcome outcome = format_source(path.string(), source, formatted);
   if (outcome != Outcome::changed) return outcome == Outcome::unchanged;
   if (options.check) {
-    std::printf("%s\n", path.c_str());
+    // What would change, not only where: the diff names the file in its header.
+    std::fputs(unified_diff(source, formatted, path.string(), path.string() + " (formatted)").c_str(), stdout);
     return false;
   }
   if (!replace_file(path, formatted, error)) {
@@ -167,26 +170,18 @@ bool format_path(const fs::path& path, const Options& options) {
   return true;
 }
 
-// Every *.bw file under `dir`, sorted so runs and their output are reproducible. Symbolic links
-// met on the way are not followed (as gofmt does): the file they name is either under `dir`
-// already or not the user's to rewrite; a link named on the command line is followed.
-std::vector<fs::path> rule_files_under(const fs::path& dir, std::error_code& ec) {
-  std::vector<fs::path> files;
-  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    if (it->path().extension() == ".bw" && it->symlink_status(ec).type() == fs::file_type::regular)
-      files.push_back(it->path());
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
 }  // namespace
 
 int run_fmt(const Arguments& args) {
   Command command("fmt", "[--check] FILE|DIR...",
                   "Rewrites rule files in place in the canonical layout; directories: every *.bw file below\n"
                   "them; `-` reads standard input and writes standard output.");
-  command.options()("check", "change nothing; list the files that would change and exit 1 if there are any");
+  command.options()("check", "change nothing; print what would change as a unified diff and exit 1 if anything would");
+  loader::CollectOptions collect;
+  // Links met in a folder are not followed (as gofmt does): the file they name is either under the
+  // folder already or not the user's to rewrite; a link named on the command line is followed.
+  collect.follow_links = false;
+  command.add(rule_files_group(collect));
   command.positional("input", -1, po::value<std::vector<std::string>>());
   if (auto stop = command.parse(args)) return *stop;
   if (!command.has("input")) return command.usage_error("no files given");
@@ -202,13 +197,8 @@ int run_fmt(const Arguments& args) {
     fs::path path(input);
     std::error_code ec;
     if (fs::is_directory(path, ec)) {
-      std::vector<fs::path> files = rule_files_under(path, ec);
-      if (ec) {
-        std::fprintf(stderr, "bandwatch fmt: cannot read %s: %s\n", input.c_str(),
-                     ec.message().c_str());
-        ok = false;
-      }
-      for (const fs::path& file : files) ok = format_path(file, options) && ok;
+      for (const std::string& file : loader::collect_rule_files({input}, collect).files)
+        ok = format_path(file, options) && ok;
     } else {
       ok = format_path(path, options) && ok;
     }

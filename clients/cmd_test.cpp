@@ -254,12 +254,15 @@ int run_test(const Arguments& args) {
   command.options()
       ("junit", po::value<std::string>(), "also write a JUnit XML report to this file")
       ("filter", po::value<std::string>(), "run only tests whose name contains this text")
-      ("verbose,v", "print every test, not only failures");
+      ("verbose,v", "print every test, not only failures, and the files read");
+  loader::CollectOptions collect;
+  command.add(rule_files_group(collect));
   command.positional("paths", -1, po::value<std::vector<std::string>>());
   if (auto stop = command.parse(args)) return *stop;
   if (!command.has("paths")) return command.usage_error("no rule files given");
-  loader::LoadedRules loaded = loader::load_rules(command.get<std::vector<std::string>>("paths"));
+  loader::LoadedRules loaded = loader::load_rules(command.get<std::vector<std::string>>("paths"), collect);
   loader::check_program(loaded);
+  print_files_read(loaded, command.has("verbose"));
   std::vector<Diagnostic> errors;
   for (const Diagnostic& d : loaded.diagnostics)
     if (d.severity == Severity::error) errors.push_back(d);

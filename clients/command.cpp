@@ -50,6 +50,27 @@ std::optional<int> Command::parse(const Arguments& args) {
   return std::nullopt;
 }
 
+po::options_description rule_files_group(loader::CollectOptions& out) {
+  po::options_description group("rule files");
+  group.add_options()
+      ("exclude", po::value<std::vector<std::string>>(&out.exclude)->composing(),
+       "leave out of the folders searched what this pattern matches, as a line of a .bwignore file "
+       "does (scratch/, *_draft.bw); repeatable");
+  return group;
+}
+
+void print_files_read(const loader::LoadedRules& loaded, bool verbose) {
+  if (verbose) {
+    for (const ast::File& file : loaded.files) std::printf("read %s\n", file.path.c_str());
+    for (const loader::SkippedPath& skipped : loaded.skipped)
+      std::printf("skipped %s (%s)\n", skipped.path.c_str(), skipped.reason.c_str());
+    return;
+  }
+  if (!loaded.skipped.empty())
+    std::fprintf(stderr, "%zu path%s excluded by .bwignore or --exclude (-v lists them)\n", loaded.skipped.size(),
+                 loaded.skipped.size() == 1 ? "" : "s");
+}
+
 int Command::usage_error(std::string_view message) const {
   std::cerr << "bandwatch " << name_ << ": " << message << "\nusage: bandwatch " << name_ << " " << synopsis_
             << "\n(bandwatch " << name_ << " --help describes the options)\n";

@@ -13,6 +13,7 @@
 #include <boost/program_options.hpp>
 
 #include "clients/sample_files.hpp"
+#include "loader/rule_files.hpp"
 #include "protocol/client.hpp"
 #include "rules/calendar.hpp"
 #include "rules/diagnostic.hpp"
@@ -87,6 +88,16 @@ boost::program_options::typed_value<std::string>* format_choice(std::string* out
 /// error naming why.
 boost::program_options::typed_value<std::string>* date_value(const char* option, std::optional<Date>* out);
 
+
+// ---- rule files ------------------------------------------------------------------------------
+
+/// --exclude PATTERN (repeatable): what a search of the folders given leaves out, as a
+/// `.bwignore` line would (loader/rule_files.hpp).
+boost::program_options::options_description rule_files_group(loader::CollectOptions& out);
+
+/// Says which files a search passed over: with `verbose`, each file read and each path skipped
+/// with why, to stdout; otherwise one line to stderr when something was skipped.
+void print_files_read(const loader::LoadedRules& loaded, bool verbose);
 
 // ---- the daemon commands' shared groups ----------------------------------------------------
 
