@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The demo: installs what is needed, builds, checks the example rules, starts bandwatchd on
 # loopback with them, sends the example extracts in as the data team would (three fortnightly
-# extracts of the Annex A lists, and the seed reports' tables), shows the alerts as a meeting
-# sees them with `bandwatch watch`, and writes the meeting pack.
+# extracts of the Annex A lists, the seed reports' tables, and a generated SSDA903 return and CIN
+# census for 2023-24), shows the alerts as a meeting sees them with `bandwatch watch`, and writes
+# the meeting pack.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -53,6 +54,12 @@ for as_of in 2020-02-04 2020-02-18 2020-03-03; do
   # The date's lists add up; closing it decides its alerts, all at once.
   "$bin" close --control "$control" | sed 's/^/  /'
 done
+
+step "Data team: the 2023-24 SSDA903 return and CIN census (generated, 600 children each, seed 1: about 3% held back by the data-quality gate)"
+python3 tools/gen_returns.py ssda903 --children 600 --year 2024 --seed 1 --out "$demo/ssda903_2024"
+python3 tools/gen_returns.py cin --children 600 --year 2024 --seed 1 --out "$demo/cin_2024"
+import_list --return ssda903 --year 2024 "$demo/ssda903_2024"
+import_list --return cin --year 2024 --close "$demo/cin_2024/cin_census.xml"
 
 # Wait until the watcher has printed the daemon's last event (its sequence number), then stop it.
 last=$("$bin" status --control "$control" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["sequence"])')
