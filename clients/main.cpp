@@ -19,6 +19,7 @@ constexpr Command kCommands[] = {
     {"check", bandwatch::cli::run_check, "check rule files: errors, warnings, band coverage"},
     {"fmt", bandwatch::cli::run_fmt, "format rule files in the canonical layout"},
     {"import", bandwatch::cli::run_import, "turn CSV lists into samples through extract blocks"},
+    {"targets", bandwatch::cli::run_targets, "target bands kept in a spreadsheet: import a sheet as indicator blocks, export them"},
     {"test", bandwatch::cli::run_test, "run the rule tests (`test` blocks) of rule files"},
     {"eval", bandwatch::cli::run_eval, "replay sample files through the rules: RAG table and alerts"},
     {"report", bandwatch::cli::run_report, "the meeting pack: agenda per forum and RAG tables (HTML, Markdown, PDF)"},

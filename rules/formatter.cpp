@@ -470,15 +470,8 @@ std::string bound_text(const ast::Bound& bound, bool lower) {
 
 std::string band_text(const ast::Band& band) {
   std::string out{ast::to_string(band.colour)};
-  if (band.range && band.lower && band.upper) {
-    return out + " " + quantity_text(band.lower->quantity) + " .. " +
-           quantity_text(band.upper->quantity);
-  }
-  std::vector<std::string> parts;
-  if (band.lower) parts.push_back(bound_text(*band.lower, true));
-  if (band.upper) parts.push_back(bound_text(*band.upper, false));
-  if (!parts.empty()) out += " " + join(parts, " and ");
-  return out;
+  std::string bounds = format_band_bounds(band);
+  return bounds.empty() ? out : out + " " + bounds;
 }
 
 Line metric_line(const ast::MetricDecl& metric) {
@@ -765,5 +758,16 @@ std::string format_expression(const Expr& expr) {
   printer.print(expr, kOr);
   return render(docs, 0, 0, std::numeric_limits<int>::max() / 2);
 }
+
+std::string format_band_bounds(const ast::Band& band) {
+  if (band.range && band.lower && band.upper)
+    return quantity_text(band.lower->quantity) + " .. " + quantity_text(band.upper->quantity);
+  std::vector<std::string> parts;
+  if (band.lower) parts.push_back(bound_text(*band.lower, true));
+  if (band.upper) parts.push_back(bound_text(*band.upper, false));
+  return join(parts, " and ");
+}
+
+std::string format_quantity(const ast::Quantity& quantity) { return quantity_text(quantity); }
 
 }  // namespace bandwatch

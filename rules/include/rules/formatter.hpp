@@ -65,4 +65,11 @@ std::string format(const ast::File& file);
 /// One expression in canonical form, on one line (match arms are written inline).
 std::string format_expression(const ast::Expr& expr);
 
+/// A band's interval as its line writes it after the colour: `>= 95%`, `90% .. 94%`,
+/// `>= 90% and < 95%` (empty for a band with no bounds).
+std::string format_band_bounds(const ast::Band& band);
+
+/// A quantity as written, its blanks normalised: `95%`, `£5.293m`, `2 years`.
+std::string format_quantity(const ast::Quantity& quantity);
+
 }  // namespace bandwatch
