@@ -193,7 +193,7 @@ TEST(TargetsSheet, ReplacingABenchmarkValueARuleReadsIsRefused) {
       "s.csv", "targets.bw", council);
   EXPECT_EQ(problems(result), (std::vector<std::string>{
       "0 [] with the sheet's blocks in place of theirs, council.bw:3:55: benchmark 'england' has no value for "
-      "'cin_rate'"}));
+      "'cin_rate': add `cin_rate VALUE` to benchmark 'england'"}));
   SheetFromTargets sheet = sheet_from_targets(council);
   EXPECT_EQ(sheet.left_out, (std::vector<std::string>{"benchmark england: icpc_timeliness 77%",
                                                       "benchmark england: cin_rate 334"}));
