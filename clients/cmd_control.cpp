@@ -25,7 +25,7 @@ struct ControlCommand {
   ControlCommand(const char* name, const char* synopsis, const char* description)
       : command(name, synopsis, description) {
     command.options()
-        ("control", po::value<std::string>(&control)->default_value(control), "the daemon's control endpoint")
+        ("control", endpoint_value("control", &control)->default_value(control), "the daemon's control endpoint")
         ("format", format_choice(&format, {"text", "json"})->default_value(format), "text or json");
   }
   /// Parses, with the shared groups last in --help.
@@ -65,9 +65,11 @@ struct ControlCommand {
   CurveOptions curve;
 };
 
+/// A member of the daemon's answer as text to print: printable(), since it can come from the data
+/// (label values, notes, rule file names).
 std::string text(const json& value) {
   if (value.is_null()) return "-";
-  return value.is_string() ? value.get<std::string>() : value.dump();
+  return printable(value.is_string() ? value.get<std::string>() : value.dump());
 }
 
 }  // namespace
@@ -122,7 +124,7 @@ int run_ack(const Arguments& args) {
   auto answer = control.ask(request, status);
   if (!answer) return status;
   if (control.json_output()) std::printf("%s\n", answer->dump().c_str());
-  else std::printf("alert %s acknowledged by %s (event %s)\n", text((*answer)["alert"]).c_str(), by.c_str(),
+  else std::printf("alert %s acknowledged by %s (event %s)\n", text((*answer)["alert"]).c_str(), printable(by).c_str(),
                    text((*answer)["sequence"]).c_str());
   return kExitOk;
 }
@@ -179,9 +181,9 @@ int run_silence(const Arguments& args) {
   auto describe = [](const json& silence) {
     std::string matchers;
     for (const auto& [name, value] : silence["matchers"].items())
-      matchers += (matchers.empty() ? "" : " ") + name + "=" + text(value);
+      matchers += (matchers.empty() ? "" : " ") + printable(name) + "=" + text(value);
     return "#" + text(silence["id"]) + "  " + matchers + "  until " + text(silence["until"]) + "  by " +
-           text(silence["by"]) + (silence.value("note", "").empty() ? "" : ": " + silence.value("note", ""));
+           text(silence["by"]) + (silence.value("note", "").empty() ? "" : ": " + text(silence["note"]));
   };
   if (list) {
     std::printf("%zu active silence(s)\n", (*answer)["silences"].size());

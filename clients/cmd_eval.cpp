@@ -37,13 +37,14 @@ std::string_view arrow(Trend trend) {
   return "-";
 }
 
+// Label values and messages come from the data: printable() before they reach the terminal.
 std::string labels_text(std::span<const LabelView> labels) {
   std::string out;
   for (const LabelView& l : labels) {
     if (!out.empty()) out += ", ";
     out += l.name;
     out += '=';
-    out += l.value;
+    out += printable(l.value);
   }
   return out;
 }
@@ -52,7 +53,7 @@ std::string labels_text(const Labels& labels) {
   std::string out;
   for (const Label& l : labels) {
     if (!out.empty()) out += ", ";
-    out += l.name + "=" + l.value;
+    out += l.name + "=" + printable(l.value);
   }
   return out;
 }
@@ -99,7 +100,7 @@ void text_event(std::string& out, const Event& e) {
   out += "  ";
   out += e.formatted_value;
   out += "  \"";
-  out += e.message;
+  out += printable(e.message);
   out += '"';
   if (!e.routes.empty()) {
     out += "  ->";
@@ -177,7 +178,7 @@ class TextPrinter : public EvalPrinter {
     for (const Alert& a : open) {
       out_ += "  #" + std::to_string(a.id) + "  " + pad(ast::to_string(a.severity), 6) + a.rule;
       if (!a.labels.empty()) out_ += "{" + labels_text(a.labels) + "}";
-      out_ += "  " + a.formatted_value + "  since " + a.since.iso() + "  \"" + a.message + "\"\n";
+      out_ += "  " + a.formatted_value + "  since " + a.since.iso() + "  \"" + printable(a.message) + "\"\n";
     }
   }
 };

@@ -196,7 +196,7 @@ std::optional<int> parse_import(Command& command, const Arguments& args, ImportR
       ("as-of,a", date_value("as-of", &request.as_of), "the date the samples describe (2020-02-04 or 04/02/2020)")
       ("out,o", po::value<std::string>(&out), "write the samples to FILE (replaced only on success); "
                                               "default: standard output")
-      ("to", po::value<std::string>(&to), "send the samples to the daemon's ingest endpoint as one "
+      ("to", endpoint_value("to", &to), "send the samples to the daemon's ingest endpoint as one "
                                           "acknowledged batch (e.g. tcp://127.0.0.1:7610)")
       ("strict", po::bool_switch(&request.strict), "import nothing if any row is bad")
       ("close", po::bool_switch(&request.close),
@@ -312,9 +312,10 @@ extract::ImportSummary import_files(const ImportRequest& request, const ImportPl
   extract::EvalContext context{*request.as_of, plan.holidays ? &*plan.holidays : nullptr};
   extract::SampleSink sink = [&output](std::string_view lines) { output.write(lines); };
   extract::ImportReporter reporter{
-      [](const std::string& line) {
-        std::fputs(line.c_str(), stderr);
-        std::fputc('\n', stderr);
+      [](const std::string& line) {  // a row's values quoted in it: printable
+        std::string text = printable(line);
+        text.push_back('\n');
+        std::fwrite(text.data(), 1, text.size(), stderr);
       },
       [&plan](const Diagnostic& diagnostic) {
         auto source = plan.loaded.sources.find(diagnostic.file);

@@ -142,7 +142,7 @@ std::optional<int> parse_report(Command& command, const Arguments& args, ReportR
   command.options()
       ("rules,r", po::value<std::vector<std::string>>(&request.rules)->multitoken(), "rule files or directories (offline)")
       ("samples,s", po::value<std::vector<std::string>>(&request.samples)->multitoken(), "sample files, replayed in date order (offline)")
-      ("control,c", po::value<std::string>(&control), "the daemon's control endpoint, e.g. tcp://127.0.0.1:7612")
+      ("control,c", endpoint_value("control", &control), "the daemon's control endpoint, e.g. tcp://127.0.0.1:7612")
       ("route", po::value<std::string>(&route), "only this forum (a route name)")
       ("since", date_value("since", &request.options.since), "changes after this date are news (default: each route's cadence back from the latest data)")
       ("meeting", date_value("meeting", &request.options.meeting_date), "the meeting's date: reviews due before it are overdue (default: the latest data's date offline, today with --control)")

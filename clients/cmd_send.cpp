@@ -25,7 +25,7 @@ int run_send(const Arguments& args) {
                   "A date's batches add up until the date closes: --close closes the last date sent, so\n"
                   "its alerts are decided now; a batch for a later date closes the earlier ones.");
   command.options()
-      ("to", po::value<std::string>(&options.endpoint)->default_value(options.endpoint), "the daemon's ingest endpoint")
+      ("to", endpoint_value("to", &options.endpoint)->default_value(options.endpoint), "the daemon's ingest endpoint")
       ("as-of", date_value("as-of", &options.as_of), "date for lines without one (2020-02-04 or 04/02/2020)")
       ("strict", po::bool_switch(&options.strict), "a batch with any bad line is refused whole")
       ("close", po::bool_switch(&options.close),

@@ -114,7 +114,7 @@ class Watcher {
       zmq::poll(items, 2, std::chrono::milliseconds(1000));
       if (items[1].revents & ZMQ_POLLIN) {
         if (auto failure = monitor_->read_failure()) {
-          std::fprintf(stderr, "bandwatch watch: %s\n", failure->c_str());
+          std::fprintf(stderr, "bandwatch watch: %s\n", printable(*failure).c_str());
           return kExitNoReply;
         }
       }
@@ -193,7 +193,8 @@ class Watcher {
   void resnapshot() {
     std::string error;
     if (!snapshot(error)) {
-      std::fprintf(stderr, "bandwatch watch: cannot take a snapshot: %s; trying again shortly\n", error.c_str());
+      std::fprintf(stderr, "bandwatch watch: cannot take a snapshot: %s; trying again shortly\n",
+                   printable(error).c_str());
       need_snapshot_ = true;
     }
   }
@@ -224,8 +225,8 @@ int run_watch(const Arguments& args) {
                   "The live feed: a snapshot of the open alerts on joining, then each event as it happens.\n"
                   "A gap in the sequence numbers (events dropped or lost) takes a new snapshot.");
   command.options()
-      ("from", po::value<std::string>(&from)->default_value(from), "the daemon's alerts (PUB) endpoint")
-      ("control", po::value<std::string>(&control)->default_value(control), "the daemon's control endpoint")
+      ("from", endpoint_value("from", &from)->default_value(from), "the daemon's alerts (PUB) endpoint")
+      ("control", endpoint_value("control", &control)->default_value(control), "the daemon's control endpoint")
       ("route", po::value<std::string>(&route), "only this route's events (subscribes to the prefix \"ROUTE.\")")
       ("min-severity", po::value<std::string>(&min_severity)->default_value(min_severity),
        "unbanded, amber or red: hide anything less severe")

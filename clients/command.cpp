@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <iostream>
 
+#include "protocol/endpoint.hpp"
+
 namespace bandwatch::cli {
 
 namespace po = boost::program_options;
@@ -72,13 +74,13 @@ void print_files_read(const loader::LoadedRules& loaded, bool verbose) {
 }
 
 int Command::usage_error(std::string_view message) const {
-  std::cerr << "bandwatch " << name_ << ": " << message << "\nusage: bandwatch " << name_ << " " << synopsis_
+  std::cerr << "bandwatch " << name_ << ": " << printable(message) << "\nusage: bandwatch " << name_ << " " << synopsis_
             << "\n(bandwatch " << name_ << " --help describes the options)\n";
   return kExitUsage;
 }
 
 int Command::fail(std::string_view message, int status) const {
-  std::cerr << "bandwatch " << name_ << ": " << message << "\n";
+  std::cerr << "bandwatch " << name_ << ": " << printable(message) << "\n";
   return status;
 }
 
@@ -90,6 +92,14 @@ po::typed_value<std::string>* format_choice(std::string* out, std::vector<std::s
     for (const std::string& choice : allowed)
       if (value == choice) return;
     throw po::error("--format must be " + words + ", not '" + value + "'");
+  });
+}
+
+po::typed_value<std::string>* endpoint_value(const char* option, std::string* out) {
+  std::string name = option;
+  return po::value<std::string>(out)->notifier([name](const std::string& endpoint) {
+    if (std::optional<std::string> problem = protocol::endpoint_problem(endpoint))
+      throw po::error("--" + name + ": " + *problem);
   });
 }
 
@@ -152,14 +162,14 @@ void print_diagnostics(const std::vector<Diagnostic>& diagnostics,
   for (const Diagnostic& diagnostic : diagnostics) {
     auto source = sources.find(diagnostic.file);
     std::string text = render(diagnostic, source == sources.end() ? std::string_view{} : source->second);
-    std::fputs(text.c_str(), stderr);
+    std::fwrite(text.data(), 1, text.size(), stderr);
   }
 }
 
 void print_sample_errors(const std::vector<SampleLineError>& errors) {
   for (const SampleLineError& e : errors)
-    std::fprintf(stderr, "%s:%u:%zu: %s: %s\n", e.file.c_str(), e.line, e.column, e.warning ? "warning" : "error",
-                 e.message.c_str());
+    std::fprintf(stderr, "%s:%u:%zu: %s: %s\n", printable(e.file).c_str(), e.line, e.column,
+                 e.warning ? "warning" : "error", printable(e.message).c_str());
 }
 
 }  // namespace bandwatch::cli

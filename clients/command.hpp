@@ -64,9 +64,9 @@ class Command {
   template <typename T>
   const T& get(const char* option) const { return values_[option].as<T>(); }
 
-  /// Prints "bandwatch NAME: message" and the usage line to stderr; returns kExitUsage.
+  /// Prints "bandwatch NAME: message" (printable()) and the usage line to stderr; returns kExitUsage.
   int usage_error(std::string_view message) const;
-  /// Prints "bandwatch NAME: message" to stderr; returns `status`.
+  /// Prints "bandwatch NAME: message" (printable(): it may quote the data) to stderr; returns `status`.
   int fail(std::string_view message, int status = kExitFailed) const;
   const std::string& name() const { return name_; }
 
@@ -82,6 +82,10 @@ class Command {
 /// --format's value, which must be one of `allowed` (a usage error "--format must be text, json
 /// or summary, not 'xml'" otherwise).
 boost::program_options::typed_value<std::string>* format_choice(std::string* out, std::vector<std::string> allowed);
+
+/// An endpoint option (`option` is its name: "to", "control"...), checked by
+/// protocol/endpoint.hpp's endpoint_problem; a bad one is a usage error naming why.
+boost::program_options::typed_value<std::string>* endpoint_value(const char* option, std::string* out);
 
 /// A date option (`option` is its name: "as-of", "since", "review"...), read by
 /// rules/calendar.hpp's parse_date (2020-02-04 or 04/02/2020); a date that is not one is a usage

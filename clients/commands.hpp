@@ -23,4 +23,6 @@ int run_status(const Arguments& args);
 int run_keygen(const Arguments& args);
 int run_reload(const Arguments& args);
 int run_close(const Arguments& args);
+int run_verify(const Arguments& args);
+int run_backup(const Arguments& args);
 }  // namespace bandwatch::cli

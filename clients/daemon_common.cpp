@@ -67,7 +67,7 @@ std::string format_alert_line(const json& alert) {
     line += "  [" + ack_text(*ack) + "]";
   if (auto silence = alert.find("silenced"); silence != alert.end() && silence->is_object())
     line += "  [silenced until " + text_of(*silence, "until") + " by " + text_of(*silence, "by") + "]";
-  return line;
+  return printable(line);
 }
 
 std::string format_event_line(const json& event) {
@@ -87,7 +87,7 @@ std::string format_event_line(const json& event) {
   // The alert id is what `bandwatch ack` takes; "#N" at the start is the event's sequence number.
   std::string id = text_of(event, "alert_id");
   if (!id.empty() && id != "0") line += "  (alert " + id + ")";
-  return line;
+  return printable(line);
 }
 
 // ---- sending -------------------------------------------------------------------------------
@@ -227,29 +227,10 @@ SendOutcome send_batches(const std::vector<Batch>& batches, const std::vector<Sa
 
 namespace {
 
-}  // namespace
-
-std::string printable(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (unsigned char c : text) {
-    if (c < 0x20 || c == 0x7f) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof escaped, "\\x%02x", c);
-      out += escaped;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
-}
-
-namespace {
-
 json print_lines(const std::vector<RejectedLine>& lines, const char* kind) {
   json out = json::array();
   for (const RejectedLine& line : lines) {
-    std::fprintf(stderr, "%s:%zu:%zu: %s: %s\n", line.file.c_str(), line.line, line.column, kind,
+    std::fprintf(stderr, "%s:%zu:%zu: %s: %s\n", printable(line.file).c_str(), line.line, line.column, kind,
                  printable(line.message).c_str());
     out.push_back({{"file", line.file}, {"line", line.line}, {"column", line.column}, {"message", line.message}});
   }
@@ -263,7 +244,7 @@ void print_answer(const BatchAnswer& answer, const SendOptions& options, const C
   json warnings = print_lines(answer.warnings, "warning");
   for (const auto& [reason, count] : reply.unreported)
     command.fail(date + ": " + std::to_string(count) + " more line(s) not listed: " + printable(reason));
-  if (!reply.ok) command.fail("batch for " + date + " refused: " + reply.error);
+  if (!reply.ok) command.fail("batch for " + date + " refused: " + printable(reply.error));
   if (!options.json && !options.quiet)
     for (const std::string& note : reply.notes) std::printf("note: %s\n", printable(note).c_str());
   if (options.json) {

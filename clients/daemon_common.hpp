@@ -22,11 +22,12 @@ namespace bandwatch::cli {
 /// `{team="Hunts 1", worker="W0412"}` from a labels object; empty for no labels.
 std::string format_labels(const nlohmann::json& labels);
 
-/// One line for an open alert of a snapshot (with "detail" fields when present).
+/// One line for an open alert of a snapshot (with "detail" fields when present), printable()
+/// (label values and messages come from the data).
 std::string format_alert_line(const nlohmann::json& alert);
 
 /// One line for a published event: "2020-02-04  #12  fired  amber  rule{labels} = value
-/// "message"  -> routes  (alert 7)", #12 being the event's sequence number.
+/// "message"  -> routes  (alert 7)", #12 being the event's sequence number; printable().
 std::string format_event_line(const nlohmann::json& event);
 
 /// A piece of sample text and where it came from, for error messages.
@@ -105,10 +106,6 @@ struct SendOptions {
   bool json = false;          // one JSON object per batch on stdout
   bool quiet = false;         // no progress lines (errors are still printed)
 };
-
-/// `text` with control characters (ESC, NUL, newlines...) written as \x1b and the like, so text
-/// from the data cannot drive the terminal it is printed on.
-std::string printable(std::string_view text);
 
 /// plan_batches, send_batches, and each answer printed: progress to stdout (or one JSON object
 /// per batch), each rejected line to stderr as `file:line:col: error: ...` and each doubted one

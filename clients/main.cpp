@@ -32,6 +32,8 @@ constexpr Command kCommands[] = {
     {"keygen", bandwatch::cli::run_keygen, "write a CURVE key pair for bandwatchd or a client"},
     {"reload", bandwatch::cli::run_reload, "reload bandwatchd's rules now (kept as they are if the new ones have errors)"},
     {"close", bandwatch::cli::run_close, "close the open date now: its alerts are decided and published"},
+    {"verify", bandwatch::cli::run_verify, "verify bandwatchd's state directory: integrity, sequence numbers, checkpoint"},
+    {"backup", bandwatch::cli::run_backup, "back bandwatchd's database up to a file while it runs"},
 };
 
 void print_usage(std::FILE* out) {

@@ -1,10 +1,8 @@
 // bandwatchd: the daemon. The main thread owns signals and the rule-file watch and tells the
 // server thread what to do over an inproc PAIR; the server thread owns the engine, the store and
 // the sockets; the ZAP thread (with CURVE) admits clients by key.
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -24,6 +22,7 @@
 #include "loader/rule_files.hpp"
 #include "options.hpp"
 #include "server.hpp"
+#include "state/state_dir.hpp"
 #include "zap.hpp"
 
 namespace {
@@ -57,24 +56,6 @@ std::string rule_files_signature(const std::vector<std::string>& paths) {
   }
   for (const std::string& path : missing) signature += "missing " + path + '\n';
   return signature;
-}
-
-/// One daemon per state directory: a second one would interleave writes and sequence numbers.
-int lock_state_dir(const std::string& directory, std::string& error) {
-  std::error_code ignored;
-  fs::create_directories(directory, ignored);
-  std::string path = (fs::path(directory) / "lock").string();
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    error = path + ": cannot open: " + std::strerror(errno);
-    return -1;
-  }
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    error = "another bandwatchd is using " + directory;
-    ::close(fd);
-    return -1;
-  }
-  return fd;
 }
 
 /// Writes the bound endpoints to STATE_DIR/endpoints.json (atomically), so tools and tests that
@@ -121,10 +102,30 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
+  // One daemon per state directory (a second would interleave writes and sequence numbers), and
+  // only on state that can be continued: a lost or damaged history is refused, not restarted.
   std::string error;
-  int lock = lock_state_dir(options.server.state_dir, error);
-  if (lock < 0) {
-    log->critical("{}", error);
+  const std::string& state_dir = options.server.state_dir;
+  std::optional<state::StateDirLock> lock = state::StateDirLock::acquire(state_dir, error);
+  if (!lock) {
+    log->critical("cannot start: {}", error);
+    return 1;
+  }
+  state::StateDirCheck check = state::check_state_dir(state_dir);
+  if (!check.ok() && options.reinitialise) {
+    std::optional<std::string> aside = state::set_aside_state(state_dir, error);
+    if (!aside) {
+      log->critical("cannot start: --reinitialise: {}", error);
+      return 1;
+    }
+    log->warn("--reinitialise: {}", check.problem.substr(0, check.problem.find(". To recover")));
+    log->warn("--reinitialise: the old state is in {}; starting a new history", *aside);
+    check = state::check_state_dir(state_dir);
+  } else if (options.reinitialise) {
+    log->info("--reinitialise: {} holds sound state; nothing set aside", state_dir);
+  }
+  if (!check.ok()) {
+    log->critical("cannot start: {}", check.problem);
     return 1;
   }
 
@@ -163,10 +164,16 @@ int main(int argc, char** argv) {
     if (zap) zap->join();
     return 1;
   }
+  if (!state::mark_state_dir(state_dir, error)) {
+    log->critical("cannot start: {}", error);
+    return 1;
+  }
   const Server::Endpoints& endpoints = server->endpoints();
   write_endpoints(options.server.state_dir, endpoints);
   log->info("bandwatchd started: ingest {}, alerts {}, control {}{}", endpoints.ingest, endpoints.publish,
             endpoints.control, options.server.curve ? " (CURVE)" : "");
+  if (options.insecure_public && !options.server.curve)
+    log->warn("--insecure-public: sockets beyond loopback without CURVE; anyone who reaches them is served");
 
   std::atomic<bool> server_done{false};
   int server_code = 0;
@@ -211,6 +218,5 @@ int main(int argc, char** argv) {
   zap.reset();
   context.close();
   log->info("bandwatchd stopped");
-  ::close(lock);
   return server_code;
 }

@@ -8,6 +8,8 @@
 
 #include <boost/program_options.hpp>
 
+#include "protocol/endpoint.hpp"
+
 namespace bandwatch::daemon {
 
 namespace po = boost::program_options;
@@ -54,6 +56,12 @@ ParseOutcome parse_daemon_options(int argc, char** argv, DaemonOptions& out) {
       ("curve-secret-key", po::value<std::string>(),
        "the daemon's key pair file (bandwatch keygen); with --authorized-keys, every socket requires CURVE")
       ("authorized-keys", po::value<std::string>(), "folder of client public keys (*.pub) admitted by CURVE")
+      ("reinitialise", po::bool_switch(&out.reinitialise),
+       "when the state directory holds a history that cannot be continued (a database missing, empty or "
+       "inconsistent), move its files to STATE_DIR/old-TIME/ and start a new history (command line only)")
+      ("insecure-public", po::bool_switch(&out.insecure_public),
+       "allow binding beyond loopback without CURVE: anyone who reaches the ports can send batches, read "
+       "the alerts and send control requests")
       ("sync", po::value<std::string>(&sync)->default_value(sync),
        "full: every answered batch survives power loss (fsync per commit); normal: survives a "
        "crash of the daemon, not of the machine")
@@ -159,6 +167,9 @@ ParseOutcome parse_daemon_options(int argc, char** argv, DaemonOptions& out) {
   out.authorized_keys = path_option("authorized-keys");
 
   std::vector<std::string> problems;
+  // A new history is a decision for the moment, never a standing setting a restart repeats.
+  if (from_file.count("reinitialise") && from_file["reinitialise"].as<bool>())
+    problems.push_back("--reinitialise is for the command line only, not the config file");
   if (server.rule_paths.empty()) problems.push_back("--rules is required (rule files or folders)");
   if (server.state_dir.empty()) problems.push_back("--state-dir is required");
   if (sync == "full") server.sync = SyncMode::full;
@@ -166,6 +177,20 @@ ParseOutcome parse_daemon_options(int argc, char** argv, DaemonOptions& out) {
   else problems.push_back("--sync must be full or normal, not '" + sync + "'");
   if (out.curve_secret_key.empty() != out.authorized_keys.empty())
     problems.push_back("CURVE needs both --curve-secret-key and --authorized-keys");
+  // Loopback by default; a port others can reach is refused without CURVE unless asked for by
+  // name, since a plain socket there takes batches and control requests from anyone.
+  for (auto [option, endpoint] : {std::pair{"--ingest", &server.ingest_endpoint},
+                                  std::pair{"--publish", &server.publish_endpoint},
+                                  std::pair{"--control", &server.control_endpoint}}) {
+    if (std::optional<std::string> problem = protocol::endpoint_problem(*endpoint)) {
+      problems.push_back(std::string(option) + ": " + *problem);
+    } else if (!protocol::is_local_endpoint(*endpoint) && out.curve_secret_key.empty() && !out.insecure_public) {
+      problems.push_back(std::string(option) + " " + *endpoint +
+                         " is reachable beyond this machine and CURVE is off: set --curve-secret-key and "
+                         "--authorized-keys (docs/daemon.md, CURVE), or --insecure-public to accept that anyone "
+                         "who reaches it is served");
+    }
+  }
   if (heartbeat_ms <= 0) problems.push_back("--heartbeat-ms must be positive");
   if (out.watch_interval_ms < 0) problems.push_back("--watch-interval-ms must be 0 or more");
   if (server.max_group == 0) problems.push_back("--max-group must be positive");

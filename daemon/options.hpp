@@ -20,6 +20,8 @@ struct DaemonOptions {
   std::string curve_secret_key;         // file; with authorized_keys: CURVE on
   std::string authorized_keys;          // directory of client public keys
   int watch_interval_ms = 2000;         // poll the rule files' mtimes; 0: never
+  bool insecure_public = false;         // bind beyond loopback without CURVE, knowingly
+  bool reinitialise = false;            // set a state that cannot be continued aside; start anew
 };
 
 enum class ParseOutcome { run, exit_ok, exit_error };

@@ -2,6 +2,7 @@
 #include "engine/batch.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "rules/diagnostic.hpp"
 
@@ -41,6 +42,15 @@ std::string reason_of(const std::string& message) {
     reason += c;
   }
   return reason;
+}
+
+/// `message` cut to kMaxProblemBytes (at a character boundary), marked where it was cut.
+std::string clipped(std::string message) {
+  if (message.size() <= kMaxProblemBytes) return message;
+  std::size_t cut = kMaxProblemBytes - 3;
+  while (cut > 0 && (static_cast<unsigned char>(message[cut]) & 0xC0) == 0x80) --cut;
+  message.resize(cut);
+  return message + "...";
 }
 
 }  // namespace
@@ -106,14 +116,34 @@ std::string describe_ingest(const Engine& engine, std::string_view metric, std::
   return std::string(to_string(result.status));
 }
 
+std::optional<std::string> batch_size_problem(std::string_view body, const BatchLimits& limits) {
+  std::size_t lines = 0;
+  for (const char* at = body.data(); at != body.data() + body.size();) {
+    const void* newline = std::memchr(at, '\n', static_cast<std::size_t>(body.data() + body.size() - at));
+    ++lines;
+    if (!newline) break;
+    at = static_cast<const char*>(newline) + 1;
+    if (lines > limits.max_lines) break;  // enough to know
+  }
+  if (lines <= limits.max_lines) return std::nullopt;
+  return "a batch of more than " + std::to_string(limits.max_lines) + " lines is over the limit (" +
+         std::string(limits.lines_option) + "): split it (a date's batches add up until it closes)";
+}
+
 BatchOutcome ingest_batch(Engine& engine, std::string_view body, const BatchOptions& options) {
   BatchOutcome outcome;
   const BatchLimits& limits = options.limits;
+  if ((outcome.refused_whole = batch_size_problem(body, limits))) return outcome;
   auto report = [&](std::size_t line, std::size_t column, bool warning, std::string message) {
     if (warning) ++outcome.doubted;
     else ++outcome.refused;
-    if (outcome.problems.size() < limits.max_reported) outcome.problems.push_back({line, column, warning, std::move(message)});
-    else ++outcome.unreported[(warning ? "warning: " : "error: ") + reason_of(message)];
+    if (outcome.problems.size() < limits.max_reported) {
+      outcome.problems.push_back({line, column, warning, clipped(std::move(message))});
+      return;
+    }
+    std::string reason = (warning ? "warning: " : "error: ") + reason_of(message);
+    if (outcome.unreported.size() >= kMaxReasons && !outcome.unreported.count(reason)) reason = "other problems";
+    ++outcome.unreported[reason];
   };
   engine.begin_batch();
   ParsedSample parsed;

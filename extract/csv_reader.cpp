@@ -27,6 +27,18 @@ std::size_t count_line_breaks(const char* text, std::size_t size) {
 
 constexpr unsigned char kOptions = CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL;
 
+// UTF-16 text without a byte order mark: the ASCII letters of a header come with a NUL byte
+// each, all on the odd bytes (little-endian) or all on the even ones (big-endian). Judged on the
+// first bytes; a lone NUL elsewhere is a record's problem (refuse_nul), not the file's.
+bool looks_like_utf16(std::string_view start) {
+  if (start.size() < 2) return false;
+  std::size_t zero[2] = {0, 0};
+  for (std::size_t i = 0; i < start.size(); ++i)
+    if (start[i] == '\0') ++zero[i % 2];
+  std::size_t pairs = start.size() / 2;
+  return (zero[1] * 2 >= pairs && zero[0] == 0) || (zero[0] * 2 >= pairs && zero[1] == 0);
+}
+
 }  // namespace
 
 bool CsvRecord::blank() const {
@@ -93,10 +105,45 @@ void CsvReader::deliver() {
   record_.fields.clear();
   for (auto [offset, size] : spans_) record_.fields.emplace_back(arena_.data() + offset, size);
   record_.line = record_line_;
-  sink_.on_record(record_);
+  if (record_bytes() > kMaxRecordBytes) report_long(record_.line);  // it came in one piece
+  else if (!refuse_nul(record_.fields, record_.line)) sink_.on_record(record_);
   spans_.clear();
   arena_.clear();
   record_open_ = false;
+}
+
+bool CsvReader::refuse_nul(const std::vector<std::string_view>& fields, std::size_t line) {
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (!std::memchr(fields[i].data(), '\0', fields[i].size())) continue;
+    sink_.on_problem(CsvProblem{line, i + 1,
+                                "a NUL byte: this is not text (a binary or damaged file, or UTF-16?); the "
+                                "record is not imported",
+                                false});
+    return true;
+  }
+  return false;
+}
+
+std::size_t CsvReader::record_bytes() const { return arena_.size() + spans_.size() + parser_->entry_pos; }
+
+void CsvReader::report_long(std::size_t line) {
+  sink_.on_problem(CsvProblem{line, 0,
+                              "a record of more than " + std::to_string(kMaxRecordBytes >> 20) +
+                                  " MiB: not a list this reads; skipped to the end of its line",
+                              false});
+}
+
+std::string_view CsvReader::refuse_long(std::string_view rest) {
+  report_long(record_open_ ? record_line_ : line_);
+  line_ += count_line_breaks(reinterpret_cast<const char*>(parser_->entry_buf), parser_->entry_pos);
+  spans_.clear();
+  arena_.clear();
+  arena_.shrink_to_fit();
+  record_open_ = false;
+  last_was_cr_ = false;
+  reset_parser();
+  skipping_ = true;
+  return skip_to_line_end(rest);
 }
 
 std::string_view CsvReader::recover(std::string_view rest) {
@@ -138,22 +185,33 @@ void CsvReader::feed(std::string_view bytes) {
   if (failed_) return;
   if (at_start_) {
     pending_start_.append(bytes);
-    if (pending_start_.size() < 3) return;
-    at_start_ = false;
-    std::string start = std::move(pending_start_);
-    pending_start_.clear();
-    std::string_view view = start;
-    if (view.starts_with("\xEF\xBB\xBF")) {
-      view.remove_prefix(3);
-    } else if (view.starts_with("\xFF\xFE") || view.starts_with("\xFE\xFF")) {
-      failed_ = true;
-      sink_.on_problem(CsvProblem{1, 0, "the file is UTF-16; save it as \"CSV UTF-8\"", true});
-      return;
-    }
-    parse(view);
+    if (pending_start_.size() < kStartBytes) return;
+    begin();
     return;
   }
   parse(bytes);
+}
+
+void CsvReader::begin() {
+  // The first bytes decide what the file is, the same way however it is fed.
+  at_start_ = false;
+  std::string start = std::move(pending_start_);
+  pending_start_.clear();
+  std::string_view view = start;
+  if (view.starts_with("\xEF\xBB\xBF")) {
+    view.remove_prefix(3);
+  } else if (view.starts_with("\xFF\xFE") || view.starts_with("\xFE\xFF")) {
+    failed_ = true;
+    sink_.on_problem(CsvProblem{1, 0, "the file is UTF-16; save it as \"CSV UTF-8\"", true});
+    return;
+  } else if (looks_like_utf16(view.substr(0, kStartBytes))) {
+    failed_ = true;
+    sink_.on_problem(CsvProblem{
+        1, 0, "the file is UTF-16 without a byte order mark (a NUL byte beside each letter); save it as \"CSV UTF-8\"",
+        true});
+    return;
+  }
+  parse(view);
 }
 
 void CsvReader::parse(std::string_view bytes) {
@@ -190,6 +248,11 @@ bool CsvReader::parse_plain_line(std::string_view line) {
   bool lf_of_crlf = last_was_cr_ && line.size() == 1;
   if (std::memchr(text.data(), '"', text.size()) || std::memchr(text.data(), '\r', text.size()))
     return false;
+  if (text.size() > kMaxRecordBytes) {
+    report_long(line_++);
+    last_was_cr_ = false;
+    return true;
+  }
   // Split on commas and trim spaces and tabs around each field, as libcsv does unquoted.
   record_.fields.clear();
   const char* data = text.data();
@@ -230,7 +293,7 @@ bool CsvReader::parse_plain_line(std::string_view line) {
   }
   record_.line = line_;
   ++line_;
-  sink_.on_record(record_);
+  if (!refuse_nul(record_.fields, record_.line)) sink_.on_record(record_);
   return true;
 }
 
@@ -247,6 +310,8 @@ void CsvReader::parse_with_libcsv(std::string_view bytes) {
     std::size_t used = csv_parse(parser_, piece.data(), piece.size(), on_field, on_row_end, this);
     if (used == piece.size()) {
       bytes.remove_prefix(piece.size());
+      if (record_open_ || parser_->pstate != 0)
+        if (record_bytes() > kMaxRecordBytes) bytes = refuse_long(bytes);
       continue;
     }
     if (csv_error(parser_) == CSV_EPARSE) {
@@ -261,13 +326,7 @@ void CsvReader::parse_with_libcsv(std::string_view bytes) {
 void CsvReader::finish() {
   if (failed_) return;
   if (at_start_) {
-    // A file shorter than a byte order mark.
-    at_start_ = false;
-    std::string start = std::move(pending_start_);
-    pending_start_.clear();
-    std::string_view view = start;
-    if (view.starts_with("\xEF\xBB\xBF")) view.remove_prefix(3);
-    parse(view);
+    begin();  // a file shorter than the bytes that decide what it is
     if (failed_) return;
   }
   std::size_t start = record_open_ ? record_line_ : line_;

@@ -1,6 +1,8 @@
 // Streaming CSV records through libcsv (RFC 4180: quoted fields with commas, quotes and line
 // breaks), with the physical line each record starts on, a UTF-8 byte order mark skipped, CRLF,
 // LF or CR line ends, and malformed quoting reported rather than silently merged into a field.
+// What is not text is refused, not imported: a UTF-16 file (with or without a byte order mark),
+// a record holding a NUL byte, a record over kMaxRecordBytes.
 // Lines without a quote character take a fast path that splits them on commas directly, with
 // libcsv's trimming; every line with a quote, and every record spanning lines, goes to libcsv.
 // Internal to extract/ (the importer's); its tests reach it directly.
@@ -42,9 +44,13 @@ class CsvSink {
 };
 
 /// Reads CSV incrementally: feed bytes in chunks of any size, then finish(). Memory stays bounded
-/// by the largest record. Not thread-safe; one reader per file.
+/// by kMaxRecordBytes. Not thread-safe; one reader per file.
 class CsvReader {
  public:
+  /// The longest record read (1 MiB: an Annex A row is under 1 KB). A longer one is reported and
+  /// skipped to the end of its line, so neither memory nor the messages grow with it.
+  static constexpr std::size_t kMaxRecordBytes = 1 << 20;
+
   explicit CsvReader(CsvSink& sink);
   ~CsvReader();
   CsvReader(const CsvReader&) = delete;
@@ -63,6 +69,9 @@ class CsvReader {
  private:
   static void on_field(void* data, std::size_t size, void* self);
   static void on_row_end(int terminator, void* self);
+  // Bytes held before anything is parsed: enough to tell a byte order mark or UTF-16.
+  static constexpr std::size_t kStartBytes = 64;
+  void begin();
   void parse(std::string_view bytes);
   // A whole line with no quote in it, split directly: most lines of an export, and several times
   // faster than libcsv's byte-at-a-time state machine. False: give the line to libcsv.
@@ -70,6 +79,13 @@ class CsvReader {
   void parse_with_libcsv(std::string_view bytes);
   void forget_cr_unless_lf(std::string_view next);
   void deliver();
+  // True (after reporting the record) when a field holds a NUL byte: binary, damaged or UTF-16.
+  bool refuse_nul(const std::vector<std::string_view>& fields, std::size_t line);
+  // The bytes of the record being read: its fields so far, their separators, the field in hand.
+  std::size_t record_bytes() const;
+  void report_long(std::size_t line);
+  // Reports the record being read as too long and drops it; returns the bytes after its line.
+  std::string_view refuse_long(std::string_view rest);
   // Reports a record with bad quoting, drops it and returns the bytes after its line.
   std::string_view recover(std::string_view rest);
   std::string_view skip_to_line_end(std::string_view rest);
@@ -84,11 +100,11 @@ class CsvReader {
   std::size_t record_line_ = 1;   // where the current record began
   bool record_open_ = false;      // a field of the current record has been seen
   bool last_was_cr_ = false;      // the last terminator was CR: a following LF is the same line end
-  bool at_start_ = true;          // nothing fed yet: check for a byte order mark
+  bool at_start_ = true;          // kStartBytes not fed yet: check for a byte order mark, UTF-16
   bool failed_ = false;           // a fatal problem was reported: ignore the rest
   std::size_t blank_lines_ = 0;
   bool skipping_ = false;         // dropping the rest of a line with bad quoting
-  std::string pending_start_;     // the first bytes, held until the BOM check can be made
+  std::string pending_start_;     // the first bytes, held until begin() can judge them
 };
 
 }  // namespace bandwatch::extract

@@ -27,11 +27,25 @@ bool leading_words(const std::vector<std::string>& shorter, const std::vector<st
   return true;
 }
 
+// A header row can be anything a file holds (one 100 MB line): the list a message quotes is
+// bounded, so a missing column cannot print the file back.
+constexpr std::size_t kListedHeaders = 40;
+constexpr std::size_t kHeaderShown = 80;  // bytes of each header quoted
+
 std::string quoted_list(const std::vector<std::string>& headers, const std::vector<std::size_t>& which) {
   std::string out;
+  std::size_t listed = 0;
   for (std::size_t index : which) {
+    if (listed == kListedHeaders) {
+      out += " and " + std::to_string(which.size() - listed) + " more";
+      break;
+    }
     if (!out.empty()) out += ", ";
-    out += "\"" + headers[index] + "\"";
+    const std::string& header = headers[index];
+    std::size_t cut = header.size() <= kHeaderShown ? header.size() : kHeaderShown;
+    while (cut < header.size() && cut > 0 && (static_cast<unsigned char>(header[cut]) & 0xC0) == 0x80) --cut;
+    out += "\"" + header.substr(0, cut) + (cut < header.size() ? "...\"" : "\"");
+    ++listed;
   }
   return out;
 }

@@ -42,21 +42,70 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
+/// Length of the UTF-8 sequence at text[i] (2 to 4), or 0 when it is not one.
+std::size_t utf8_length(std::string_view text, std::size_t i) {
+  auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+  unsigned char c = byte(i);
+  std::size_t length = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
+  if (length == 0 || i + length > text.size()) return 0;
+  for (std::size_t k = 1; k < length; ++k)
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+  // Overlong three- and four-byte forms, surrogates, and values past U+10FFFF.
+  if (c == 0xE0 && byte(i + 1) < 0xA0) return 0;
+  if (c == 0xED && byte(i + 1) >= 0xA0) return 0;
+  if (c == 0xF0 && byte(i + 1) < 0x90) return 0;
+  if (c == 0xF4 && byte(i + 1) >= 0x90) return 0;
+  return length;
+}
+
 }  // namespace
+
+std::string printable(std::string_view text, bool keep_line_breaks) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c < 0x7f) {
+      out.push_back(static_cast<char>(c));
+      ++i;
+    } else if (c == '\t' || (keep_line_breaks && c == '\n')) {
+      out.push_back(static_cast<char>(c));
+      ++i;
+    } else if (std::size_t length = c >= 0x80 ? utf8_length(text, i) : 0) {
+      if (c == 0xC2 && static_cast<unsigned char>(text[i + 1]) < 0xA0) {  // U+0080..U+009F
+        unsigned char code = static_cast<unsigned char>(text[i + 1]);
+        out += "\\u00";
+        out.push_back(kHex[code >> 4]);
+        out.push_back(kHex[code & 15]);
+      } else {
+        out.append(text.substr(i, length));
+      }
+      i += length;
+    } else {
+      out += "\\x";
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+      ++i;
+    }
+  }
+  return out;
+}
 
 std::string render(const Diagnostic& diagnostic, std::string_view source) {
   std::string out = diagnostic.file + ":" + std::to_string(diagnostic.loc.line) + ":" +
                     std::to_string(diagnostic.loc.column) + ": " +
-                    std::string(severity_name(diagnostic.severity)) + ": " + diagnostic.message +
+                    std::string(severity_name(diagnostic.severity)) + ": " + printable(diagnostic.message) +
                     "\n";
   if (source.empty() || diagnostic.loc.line == 0) return out;
   std::string_view text = line_at(source, diagnostic.loc.line);
   out += " ";
-  out += text;
+  out += printable(text);
   out += "\n ";
-  // Keep tabs in the caret line so the caret sits under the column in any tab width.
-  for (std::uint32_t i = 1; i < diagnostic.loc.column && i - 1 < text.size(); ++i)
-    out += text[i - 1] == '\t' ? '\t' : ' ';
+  // The caret sits under the column as printed (an escaped byte is four characters wide); tabs
+  // are kept so it does in any tab width.
+  std::size_t before = std::min<std::size_t>(diagnostic.loc.column > 0 ? diagnostic.loc.column - 1 : 0, text.size());
+  for (char c : printable(text.substr(0, before))) out += c == '\t' ? '\t' : ' ';
   out += "^\n";
   return out;
 }

@@ -21,10 +21,11 @@ table="rules           rules            rules/include             -
        extract         extract          extract/include           rules
        loader          loader           loader/include            rules engine extract
        protocol        protocol         protocol/include          rules engine
+       state           state            state/include             rules engine
        report          report           report/include            rules
        report_sources  report/sources   report/sources/include    rules engine protocol report
-       daemon          daemon           -                         rules engine loader protocol report report_sources
-       clients         clients          clients/include           rules engine extract loader protocol report report_sources"
+       daemon          daemon           -                         rules engine loader protocol state report report_sources
+       clients         clients          clients/include           rules engine extract loader protocol state report report_sources"
 
 declare -A folder_of include_dir_of allowed_of
 layers=()

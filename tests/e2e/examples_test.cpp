@@ -115,7 +115,9 @@ TEST(Options, OneDaemonPerStateDirectory) {
                        "--ingest", "tcp://127.0.0.1:*", "--publish", "tcp://127.0.0.1:*", "--control",
                        "tcp://127.0.0.1:*"});
   EXPECT_EQ(second.code, 1);
-  EXPECT_NE(second.err.find("another bandwatchd is using"), std::string::npos) << second.err;
+  EXPECT_NE(second.err.find("holds the state directory " + first.state_dir() + ": one daemon per state directory"),
+            std::string::npos)
+      << second.err;
 }
 
 TEST(Options, EndpointInUseIsNamed) {

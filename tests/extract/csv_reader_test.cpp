@@ -66,6 +66,61 @@ TEST(CsvReader, Utf16IsRefused) {
   EXPECT_EQ(collected.problems, Rows{"1:0 fatal: the file is UTF-16; save it as \"CSV UTF-8\""});
 }
 
+std::string utf16(std::string_view ascii, bool big_endian) {
+  std::string out;
+  for (char c : ascii) {
+    if (big_endian) out.push_back('\0');
+    out.push_back(c);
+    if (!big_endian) out.push_back('\0');
+  }
+  return out;
+}
+
+// Issue 13: UTF-16 without a byte order mark was read as rows of letters and NUL bytes.
+TEST(CsvReader, Utf16WithoutAByteOrderMarkIsRefused) {
+  const std::string kRefused =
+      "1:0 fatal: the file is UTF-16 without a byte order mark (a NUL byte beside each letter); save it as "
+      "\"CSV UTF-8\"";
+  for (bool big_endian : {false, true}) {
+    Collected collected = read_all(utf16("Child ID,Team\r\nC1,Hunts 1\r\n", big_endian));
+    EXPECT_EQ(collected.rows, Rows{});
+    EXPECT_EQ(collected.problems, Rows{kRefused}) << big_endian;
+  }
+  EXPECT_EQ(read_all(utf16("ab", false)).problems, Rows{kRefused});  // shorter than the bytes judged
+}
+
+// Issue 13: a NUL byte went into a label with exit 0.
+TEST(CsvReader, ARecordWithANulByteIsRefusedAndTheRestRead) {
+  const std::string kNul =
+      ": a NUL byte: this is not text (a binary or damaged file, or UTF-16?); the record is not imported";
+  Collected plain = read_all(std::string("a,b\n1,x\0y\n3,4\n", 14));
+  EXPECT_EQ(plain.rows, (Rows{"1|a|b", "3|3|4"}));
+  EXPECT_EQ(plain.problems, Rows{"2:2" + kNul});
+  Collected quoted = read_all(std::string("a,b\n\"1\0\",2\n3,4\n", 15));
+  EXPECT_EQ(quoted.rows, (Rows{"1|a|b", "3|3|4"}));
+  EXPECT_EQ(quoted.problems, Rows{"2:1" + kNul});
+}
+
+// Issue 13: `import` of a 100 MB single-line file wrote 1.99 GB to stderr. A record over the
+// limit is one problem, and memory does not follow it.
+TEST(CsvReader, ARecordOverTheLimitIsOneProblemAndReadingGoesOn) {
+  const std::string kLong = ":0: a record of more than 1 MiB: not a list this reads; skipped to the end of its line";
+  std::string huge(CsvReader::kMaxRecordBytes + 10, 'x');
+  for (std::size_t i = 1; i < huge.size(); i += 7) huge[i] = ',';
+  for (const std::string& line : {huge, "\"" + huge + "\""}) {
+    std::string text = "a,b\n" + line + "\n3,4\n";
+    for (std::size_t chunk : {text.size(), std::size_t{1} << 16, std::size_t{1000}}) {
+      Collected collected;
+      CsvReader reader(collected);
+      for (std::size_t at = 0; at < text.size(); at += chunk) reader.feed(std::string_view(text).substr(at, chunk));
+      reader.finish();
+      ASSERT_EQ(collected.rows.size(), 2u) << chunk;  // (not printed: a row over 1 MiB)
+      EXPECT_EQ(collected.rows, (Rows{"1|a|b", "3|3|4"})) << chunk;
+      EXPECT_EQ(collected.problems, Rows{"2" + kLong}) << chunk;
+    }
+  }
+}
+
 TEST(CsvReader, QuotedCommasQuotesAndLineBreaks) {
   Collected collected = read_all(
       "id,note,team\r\n"

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <limits>
 #include <map>
 #include <optional>
 #include <span>
@@ -25,14 +26,30 @@ namespace bandwatch::engine {
 /// Bounds on what one batch may hold. Each breach refuses the line (or the batch, for the line
 /// count) with a message naming the limit and `option`, the setting that changes it.
 struct BatchLimits {
+  // Lines of one batch (a date's batches add up: a big date is split). No bound unless the
+  // driver sets one (bandwatchd: --max-batch-lines).
+  std::size_t max_lines = std::numeric_limits<std::size_t>::max();
   std::size_t max_line_bytes = 64 * 1024;
   std::size_t max_labels = 32;
   std::size_t max_label_value_bytes = 1024;
   std::size_t max_reported = 100;  // problems reported in full; beyond, counted by reason
+  std::string_view lines_option = "--max-batch-lines";
   std::string_view line_option = "--max-line-bytes";
   std::string_view labels_option = "--max-labels";
   std::string_view label_value_option = "--max-label-value-bytes";
 };
+
+/// What a report of problems is bounded by, whatever the lines hold: a message quotes at most
+/// kMaxProblemBytes of its line's text, and unreported problems are counted under at most
+/// kMaxReasons reasons (the rest under "other"). With max_reported, the report a batch gets
+/// (and the daemon stores) is at most about max_reported * kMaxProblemBytes + kMaxReasons * 100
+/// bytes.
+inline constexpr std::size_t kMaxProblemBytes = 400;
+inline constexpr std::size_t kMaxReasons = 20;
+
+/// Why `body` is refused whole before any line is read (more than limits.max_lines lines), naming
+/// the limit and its option; nothing when it may be ingested.
+std::optional<std::string> batch_size_problem(std::string_view body, const BatchLimits& limits);
 
 struct BatchOptions {
   Date as_of;                      // the batch's date: lines without a date take it, and no line
@@ -57,11 +74,13 @@ struct BatchOutcome {
   std::vector<LineProblem> problems;  // the first limits.max_reported, in line order
   /// Problems beyond max_reported, counted by reason ("unknown metric 'x'": 12034).
   std::map<std::string, std::size_t> unreported;
+  std::optional<std::string> refused_whole;  // batch_size_problem's: nothing was ingested
 };
 
 /// Parses `body` ('\n'-separated sample lines, a trailing '\r' ignored) and ingests each sample
 /// as one batch (Engine::begin_batch), dated by its line or `options.as_of`. Bad lines are
-/// refused, good ones stored; nothing is evaluated.
+/// refused, good ones stored; nothing is evaluated. A body batch_size_problem refuses is not
+/// read: `refused_whole` says why.
 BatchOutcome ingest_batch(Engine& engine, std::string_view body, const BatchOptions& options);
 
 /// The words for a sample ingest refused or doubted: what is wrong, what the metric expects,
