@@ -32,6 +32,7 @@
 #include <nlohmann/json.hpp>
 #include <zmq.hpp>
 
+#include "daemon_process.hpp"
 #include "protocol/client.hpp"
 #include "protocol/protocol.hpp"
 
@@ -42,6 +43,8 @@ using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 using bandwatch::Date;
 using namespace bandwatch::protocol;
+using bench::DaemonProcess;
+using bench::read_all;
 
 struct Options {
   std::string bandwatchd, workload, sync = "normal";
@@ -51,13 +54,6 @@ struct Options {
   int repeat = 5;
   double latency_seconds = 5;
 };
-
-std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 struct Batch {
   Date as_of;
@@ -106,81 +102,6 @@ std::vector<std::vector<Batch>> load_batches(const std::string& path, int lines_
   for (auto& [date, batches] : by_date) out.push_back(std::move(batches));
   return out;
 }
-
-class DaemonProcess {
- public:
-  DaemonProcess(const Options& options, const std::string& directory) {
-    fs::create_directories(directory);
-    std::string rules = options.workload + "/rules.bw";
-    std::string state = directory + "/state";
-    std::vector<std::string> argv{options.bandwatchd, "--rules", rules, "--state-dir", state,
-                                  "--ingest", "tcp://127.0.0.1:*", "--publish", "tcp://127.0.0.1:*",
-                                  "--control", "tcp://127.0.0.1:*", "--sync", options.sync,
-                                  "--log-level", "warn", "--publish-hwm", "0",
-                                  "--checkpoint-samples", "100000000", "--watch-interval-ms", "0",
-                                  // The latency phase closes a date per batch, one day apart: far
-                                  // past today, which a real daemon refuses as a mistyped year.
-                                  "--future-days", "1000000", "--close-after", "0"};
-    std::vector<char*> args;
-    for (auto& arg : argv) args.push_back(arg.data());
-    args.push_back(nullptr);
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      std::string log = directory + "/daemon.log";
-      std::freopen(log.c_str(), "w", stderr);
-      ::execv(args[0], args.data());
-      ::_exit(127);
-    }
-    for (int i = 0; i < 3000; ++i) {
-      json endpoints = json::parse(read_all(state + "/endpoints.json"), nullptr, false);
-      if (endpoints.is_object() && endpoints.value("pid", 0) == pid_) {
-        ingest = endpoints["ingest"];
-        publish = endpoints["publish"];
-        control = endpoints["control"];
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    throw std::runtime_error("bandwatchd did not start: " + read_all(directory + "/daemon.log"));
-  }
-  ~DaemonProcess() {
-    ::kill(pid_, SIGTERM);
-    int status;
-    ::waitpid(pid_, &status, 0);
-  }
-  std::string ingest, publish, control;
-
-  /// CPU seconds the daemon has used so far (all its threads), from /proc.
-  double cpu_seconds() const { return stat_cpu_seconds("/proc/" + std::to_string(pid_) + "/stat"); }
-
-  /// CPU seconds so far of each of the daemon's threads, by thread id.
-  std::map<std::string, double> thread_cpu_seconds() const {
-    std::map<std::string, double> out;
-    for (const auto& entry : fs::directory_iterator("/proc/" + std::to_string(pid_) + "/task"))
-      out[entry.path().filename().string() + ":" + thread_name(entry.path() / "comm")] =
-          stat_cpu_seconds(entry.path() / "stat");
-    return out;
-  }
-
- private:
-  static std::string thread_name(const fs::path& comm) {
-    std::string name = read_all(comm);
-    while (!name.empty() && name.back() == '\n') name.pop_back();
-    return name;
-  }
-  static double stat_cpu_seconds(const std::string& path) {
-    std::string stat = read_all(path);
-    std::size_t close = stat.rfind(')');
-    if (close == std::string::npos) return 0;
-    std::istringstream fields(stat.substr(close + 2));
-    std::string field;
-    double ticks = 0;
-    for (int i = 3; i <= 15 && fields >> field; ++i)
-      if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
-    return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
-  }
-  pid_t pid_;
-};
 
 /// Subscribes to everything; counts events and notes when each probe rule's event arrives.
 class Subscriber {
@@ -396,7 +317,13 @@ int main(int argc, char** argv) {
         subscriber_owner.reset();
         control_client.reset();
         daemon.reset();
-        daemon = std::make_unique<DaemonProcess>(options, directory + "/run" + std::to_string(run));
+        daemon = std::make_unique<DaemonProcess>(
+            options.bandwatchd, options.workload + "/rules.bw", directory + "/run" + std::to_string(run),
+            std::vector<std::string>{"--sync", options.sync, "--log-level", "warn", "--publish-hwm", "0",
+                                     "--checkpoint-samples", "100000000", "--watch-interval-ms", "0",
+                                     // The latency phase closes a date per batch, one day apart: far
+                                     // past today, which a real daemon refuses as a mistyped year.
+                                     "--future-days", "1000000", "--close-after", "0"});
         control_client = std::make_unique<LazyPirateClient>(context, daemon->control, ClientSecurity{},
                                                             std::chrono::milliseconds(30000), 0);
         subscriber_owner = std::make_unique<Subscriber>(context, daemon->publish, *control_client);
