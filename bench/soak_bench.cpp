@@ -162,6 +162,7 @@ class Watcher {
 /// What the hostile client sends for date `day` (its `round`-th turn): one of a dozen kinds of
 /// request the daemon must refuse or take without harm. Counts what came back refused.
 struct Hostile {
+  Hostile(zmq::context_t& context, std::string endpoint) : context(context), endpoint(std::move(endpoint)) {}
   zmq::context_t& context;
   std::string endpoint;
   std::mt19937 random{7};
@@ -303,7 +304,7 @@ int main(int argc, char** argv) {
       senders.push_back(std::make_unique<LazyPirateClient>(context, daemon.ingest, ClientSecurity{},
                                                            std::chrono::milliseconds(60000), 0));
     LazyPirateClient hostile_client(context, daemon.ingest, {}, std::chrono::milliseconds(60000), 0);
-    Hostile hostile{context, daemon.ingest};
+    Hostile hostile(context, daemon.ingest);
 
     // Each series' value walks; about one in twenty crosses 50 each date, so alerts fire and
     // resolve all along.
@@ -407,7 +408,7 @@ int main(int argc, char** argv) {
         next_report += std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options.report_seconds));
       }
     }
-    report(true);
+    if (reports.empty() || !interval_latencies.empty()) report(true);
     // Memory once every series exists (the first report) against the end, and the highest.
     double first = reports.front()["rss_mb"], end = reports.back()["rss_mb"], high = 0;
     for (const json& line : reports) high = std::max(high, line["rss_mb"].get<double>());

@@ -157,15 +157,13 @@ int main(int argc, char** argv) {
     failure = error.what();
     server.reset();
   }
+  // The database exists now: from here on the directory holds a history (state/state_dir.hpp).
+  if (server && !state::mark_state_dir(state_dir, failure)) server.reset();
   if (!server) {
     log->critical("cannot start: {}", failure);
     pipe.close();
     context.shutdown();
     if (zap) zap->join();
-    return 1;
-  }
-  if (!state::mark_state_dir(state_dir, error)) {
-    log->critical("cannot start: {}", error);
     return 1;
   }
   const Server::Endpoints& endpoints = server->endpoints();

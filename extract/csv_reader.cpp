@@ -195,8 +195,8 @@ void CsvReader::feed(std::string_view bytes) {
 void CsvReader::begin() {
   // The first bytes decide what the file is, the same way however it is fed.
   at_start_ = false;
-  std::string start = std::move(pending_start_);
-  pending_start_.clear();
+  std::string start;
+  start.swap(pending_start_);
   std::string_view view = start;
   if (view.starts_with("\xEF\xBB\xBF")) {
     view.remove_prefix(3);
