@@ -72,6 +72,28 @@ std::string text(const json& value) {
   return printable(value.is_string() ? value.get<std::string>() : value.dump());
 }
 
+/// The outbox lines of `status`: counts, then each message not yet sent.
+void print_notifications(const json& outbox) {
+  if (!outbox.is_object()) return;
+  std::printf("notifications:   %s sent, %s pending, %s failed; %s change(s) waiting for a digest; %s route(s) "
+              "with members; mail relay %s\n",
+              text(outbox["sent"]).c_str(), text(outbox["pending"]).c_str(), text(outbox["failed"]).c_str(),
+              text(outbox["digest_items"]).c_str(), text(outbox["routes"]).c_str(),
+              outbox["smtp"].is_string() ? text(outbox["smtp"]).c_str() : "not set (--smtp-url)");
+  for (const json& message : outbox.value("messages", json::array())) {
+    std::string state = text(message["state"]);
+    if (state == "sent") continue;
+    std::printf("  #%s %s %s %s of %s, %s attempt(s)%s%s: %s\n", text(message["id"]).c_str(), state.c_str(),
+                text(message["kind"]).c_str(), text(message["channel"]).c_str(), text(message["route"]).c_str(),
+                text(message["attempts"]).c_str(),
+                state == "pending" ? (", next " + text(message["next_attempt"])).c_str() : "",
+                message["last_error"].is_string() && !message["last_error"].get<std::string>().empty()
+                    ? (" (" + printable(text(message["last_error"])) + ")").c_str()
+                    : "",
+                printable(text(message["summary"])).c_str());
+  }
+}
+
 }  // namespace
 
 int run_snapshot(const Arguments& args) {
@@ -228,6 +250,31 @@ int run_status(const Arguments& args) {
     for (const json& error : reload["errors"]) std::printf("                 %s\n", text(error).c_str());
   }
   std::printf("uptime:          %s s%s\n", text(a["uptime_seconds"]).c_str(), a.value("curve", false) ? ", CURVE on" : "");
+  print_notifications(a["notifications"]);
+  return kExitOk;
+}
+
+int run_notify(const Arguments& args) {
+  ControlCommand control("notify", "--route R --digest [--control EP] [--format text|json]",
+                         "Sends route R's digest to its members now (the amber, eased, resolved, stale and unbanded\n"
+                         "changes gathered since its last digest), instead of waiting for its cadence; a digest\n"
+                         "with nothing in it says so. Red alerts need no command: they go out as they arise.\n"
+                         "The messages are queued durably; `bandwatch status` shows when they are sent.");
+  std::string route;
+  bool digest = false;
+  control.command.options()
+      ("route", po::value<std::string>(&route)->required(), "the route whose members to tell")
+      ("digest", po::bool_switch(&digest), "send the route's digest");
+  if (auto stop = control.parse(args)) return *stop;
+  if (!digest) return control.command.usage_error("say what to send: --digest");
+  int status = kExitOk;
+  auto answer = control.ask({{"command", "notify"}, {"route", route}, {"digest", true}}, status);
+  if (!answer) return status;
+  if (control.json_output())
+    std::printf("%s\n", answer->dump().c_str());
+  else
+    std::printf("digest of %s queued: %s item(s) in %s message(s)\n", route.c_str(), text((*answer)["items"]).c_str(),
+                text((*answer)["messages"]).c_str());
   return kExitOk;
 }
 

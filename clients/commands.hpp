@@ -25,4 +25,5 @@ int run_reload(const Arguments& args);
 int run_close(const Arguments& args);
 int run_verify(const Arguments& args);
 int run_backup(const Arguments& args);
+int run_notify(const Arguments& args);
 }  // namespace bandwatch::cli

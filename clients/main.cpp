@@ -34,6 +34,7 @@ constexpr Command kCommands[] = {
     {"close", bandwatch::cli::run_close, "close the open date now: its alerts are decided and published"},
     {"verify", bandwatch::cli::run_verify, "verify bandwatchd's state directory: integrity, sequence numbers, checkpoint"},
     {"backup", bandwatch::cli::run_backup, "back bandwatchd's database up to a file while it runs"},
+    {"notify", bandwatch::cli::run_notify, "send a route's digest to its members now (mail, Teams)"},
 };
 
 void print_usage(std::FILE* out) {

@@ -29,7 +29,7 @@ const ControlHandlers::Entry ControlHandlers::kHandlers[] = {
     {"silences", &ControlHandlers::silences}, {"reload", &ControlHandlers::reload_request},
     {"status", &ControlHandlers::status},     {"events", &ControlHandlers::events},
     {"probe", &ControlHandlers::probe},       {"close", &ControlHandlers::close},
-    {"report", &ControlHandlers::report},
+    {"report", &ControlHandlers::report},     {"notify", &ControlHandlers::notify},
 };
 
 ControlHandlers::ControlHandlers(ServerState& state, IngestPipeline& ingest, zmq::context_t& context)
@@ -106,6 +106,16 @@ json ControlHandlers::close(const json& request) {
 
 // For `bandwatch report --control`: indicators, values and history (report/daemon_state.hpp).
 json ControlHandlers::report(const json&) { return report::report_state_json(state_.engine, state_.program.rules.files); }
+
+// For `bandwatch notify --route R --digest`: the route's digest, queued now.
+json ControlHandlers::notify(const json& request) {
+  auto route = request.find("route");
+  if (route == request.end() || !route->is_string() || route->get_ref<const std::string&>().empty())
+    return error_json("notify needs \"route\": the route whose members to tell");
+  if (!request.value("digest", false))
+    return error_json("notify needs \"digest\": true (red alerts go out by themselves; a digest is sent on demand)");
+  return state_.notifier->digest_now(route->get<std::string>(), std::chrono::seconds(10));
+}
 
 json ControlHandlers::snapshot(const json& request) {
   std::optional<std::string> route;
@@ -239,6 +249,7 @@ json ControlHandlers::status(const json&) {
           {"uptime_seconds", uptime.count()},
           {"last_reload", state_.last_reload},
           {"curve", state_.options.curve.has_value()},
+          {"notifications", state_.notifier->status()},
           {"endpoints",
            {{"ingest", state_.endpoints.ingest}, {"publish", state_.endpoints.publish}, {"control", state_.endpoints.control}}}};
 }
@@ -303,6 +314,7 @@ json ControlHandlers::reload(const std::string& reason) {
   // replays later batches under the rules they were applied with.
   state_.program = std::move(*loaded.program);
   state_.validator.reset();
+  state_.notifier->set_routes(notify::notify_routes(state_.program.rules.files));
   std::vector<Publication> publications;
   Store& store = *state_.store;
   Progress& progress = state_.progress;

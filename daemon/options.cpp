@@ -9,6 +9,7 @@
 #include <boost/program_options.hpp>
 
 #include "protocol/endpoint.hpp"
+#include "rules/route_members.hpp"
 
 namespace bandwatch::daemon {
 
@@ -35,6 +36,9 @@ ParseOutcome parse_daemon_options(int argc, char** argv, DaemonOptions& out) {
   long checkpoint_seconds = static_cast<long>(server.checkpoint_interval.count());
   long close_after = static_cast<long>(server.close_after.count());
   std::string earliest_date = server.earliest_date.iso();
+  notify::NotifyOptions& notify = server.notify;
+  long retry_max = static_cast<long>(std::chrono::duration_cast<std::chrono::seconds>(notify.retry_max).count());
+  long retry_first_ms = static_cast<long>(notify.retry_first.count());
 
   po::options_description general("Options");
   general.add_options()
@@ -95,6 +99,24 @@ ParseOutcome parse_daemon_options(int argc, char** argv, DaemonOptions& out) {
        "longest label value")
       ("max-reported-lines", po::value<std::size_t>(&server.limits.max_reported)->default_value(server.limits.max_reported),
        "bad lines of a batch answered in full; the rest are counted by reason");
+
+  po::options_description notifications("Notifications (docs/notifications.md)");
+  notifications.add_options()
+      ("smtp-url", po::value<std::string>(&notify.smtp.url),
+       "the council's mail relay: smtp://HOST:PORT (STARTTLS when offered), smtps://HOST:PORT (TLS); "
+       "without it nothing is mailed")
+      ("smtp-starttls", po::bool_switch(&notify.smtp.require_starttls),
+       "with smtp://, send only once the relay has taken STARTTLS (always so with --smtp-user)")
+      ("smtp-user", po::value<std::string>(&notify.smtp.user), "sign in to the relay as USER")
+      ("smtp-password-file", po::value<std::string>(), "the relay password, the first line of FILE")
+      ("smtp-from", po::value<std::string>(&notify.smtp.from), "the sender address of every mail (required with --smtp-url)")
+      ("notify-link", po::value<std::string>(&notify.link),
+       "a link every mail and card carries (the meeting pack or the board); {route} becomes the route's name")
+      ("notify-retry-max", po::value<long>(&retry_max)->default_value(retry_max),
+       "seconds: the longest wait between attempts while a relay or webhook is down")
+      ("notify-retry-first-ms", po::value<long>(&retry_first_ms)->default_value(retry_first_ms),
+       "the wait after a first failed attempt; it doubles with each failure up to --notify-retry-max");
+  general.add(notifications);
 
   po::variables_map command_line;
   try {
@@ -165,6 +187,7 @@ ParseOutcome parse_daemon_options(int argc, char** argv, DaemonOptions& out) {
   out.log_file = path_option("log-file");
   out.curve_secret_key = path_option("curve-secret-key");
   out.authorized_keys = path_option("authorized-keys");
+  std::string password_file = path_option("smtp-password-file");
 
   std::vector<std::string> problems;
   // A new history is a decision for the moment, never a standing setting a restart repeats.
@@ -201,6 +224,29 @@ ParseOutcome parse_daemon_options(int argc, char** argv, DaemonOptions& out) {
   else problems.push_back("--earliest-date: " + why);
   if (server.future_days < 0) problems.push_back("--future-days must be 0 or more");
   if (server.limits.max_line_bytes < 64) problems.push_back("--max-line-bytes must be at least 64");
+  if (!notify.smtp.url.empty()) {
+    const std::string& url = notify.smtp.url;
+    if (url.rfind("smtp://", 0) != 0 && url.rfind("smtps://", 0) != 0)
+      problems.push_back("--smtp-url must start with smtp:// or smtps://, not '" + url + "'");
+    else if (url.find('@') != std::string::npos)
+      problems.push_back("--smtp-url must not hold a user or password: use --smtp-user and --smtp-password-file");
+    if (notify.smtp.from.empty()) problems.push_back("--smtp-url needs --smtp-from, the sender address of the mails");
+  }
+  if (!notify.smtp.from.empty())
+    if (auto problem = mail_address_problem(notify.smtp.from)) problems.push_back("--smtp-from: " + *problem);
+  if (!password_file.empty()) {
+    std::ifstream in(password_file);
+    if (!in || !std::getline(in, notify.smtp.password)) problems.push_back("--smtp-password-file: cannot read " + password_file);
+    if (!notify.smtp.password.empty() && notify.smtp.password.back() == '\r') notify.smtp.password.pop_back();
+  }
+  if (!notify.smtp.password.empty() && notify.smtp.user.empty())
+    problems.push_back("--smtp-password-file needs --smtp-user");
+  if (retry_max < 1) problems.push_back("--notify-retry-max must be at least 1 second");
+  if (retry_first_ms < 1) problems.push_back("--notify-retry-first-ms must be positive");
+  notify.retry_max = std::chrono::seconds(retry_max);
+  notify.retry_first = std::chrono::milliseconds(retry_first_ms);
+  if (!notify.link.empty() && notify.link.rfind("https://", 0) != 0 && notify.link.rfind("http://", 0) != 0)
+    problems.push_back("--notify-link must be an http:// or https:// address, not '" + notify.link + "'");
   static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
   if (std::find(std::begin(kLevels), std::end(kLevels), out.log_level) == std::end(kLevels))
     problems.push_back("--log-level must be one of trace, debug, info, warn, error, critical, off");

@@ -58,6 +58,10 @@ std::optional<std::string> Server::start() {
   state.program = std::move(*loaded.program);
 
   if (auto failed = recover(state)) return failed;
+  state.notifier = notify::Notifier::start(state.options.state_dir, state.options.sync, state.options.notify, state.log, error);
+  if (!state.notifier) return error;
+  state.notifier->set_routes(notify::notify_routes(state.program.rules.files));
+  if (std::optional<Date> closed = state.engine.last_as_of()) state.notifier->note_closed(*closed);
   ingest_ = std::make_unique<IngestPipeline>(state, context_);
   control_ = std::make_unique<ControlHandlers>(state, *ingest_, context_);
   return bind_sockets();
@@ -107,6 +111,9 @@ const Server::Endpoints& Server::endpoints() const { return state_->endpoints; }
 
 void Server::heartbeat() {
   state_->events.heartbeat();
+  // Digests fall due by the dates evaluated; the heartbeat has settled the writer, so every
+  // event of this date is in the log the notifier reads.
+  if (std::optional<Date> closed = state_->engine.last_as_of()) state_->notifier->note_closed(*closed);
   last_heartbeat_ = std::chrono::steady_clock::now();
 }
 

@@ -27,6 +27,7 @@
 #include <zmq.hpp>
 
 #include "engine/batch.hpp"
+#include "notify/notify_options.hpp"
 #include "protocol/curve_keys.hpp"
 #include "protocol/protocol.hpp"
 #include "store.hpp"
@@ -53,6 +54,7 @@ struct ServerOptions {
   Date earliest_date = Date::from_ymd(2000, 1, 1);  // no batch or line dated before it
   int future_days = 3;                       // no batch dated more than this after today (UTC)
   engine::BatchLimits limits;                // per line, label and batch report
+  notify::NotifyOptions notify;              // mail relay and webhooks (docs/notifications.md)
 };
 
 /// Messages on the pipe from the main thread.

@@ -18,6 +18,7 @@
 
 #include "engine/engine.hpp"
 #include "event_sequencer.hpp"
+#include "notify/notifier.hpp"
 #include "program.hpp"
 #include "server.hpp"
 #include "silences.hpp"
@@ -60,6 +61,7 @@ struct ServerState {
   Server::Endpoints endpoints;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   nlohmann::json last_reload = nullptr;
+  std::unique_ptr<notify::Notifier> notifier;  // mails and Teams posts, on threads of its own
   bool failed = false;  // the state could not be rebuilt after a store failure: stop
 };
 

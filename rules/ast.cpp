@@ -241,6 +241,8 @@ std::string dump(const File& file) {
     } else if (auto* route = std::get_if<RouteDecl>(&item)) {
       field(out, "title", route->title, text);
       field(out, "cadence", route->cadence, duration);
+      for (const auto& address : route->emails) out << " email=" << address.value;
+      for (const auto& url : route->teams) out << " teams=" << url.value;
     } else if (auto* rule = std::get_if<RuleDecl>(&item)) {
       field(out, "title", rule->title, text);
       if (rule->when) out << "\n  when " << dump(*rule->when);

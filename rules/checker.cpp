@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "band_coverage.hpp"
+#include "rules/route_members.hpp"
 
 namespace bandwatch {
 namespace {
@@ -1126,6 +1127,10 @@ class Checker {
   void check_item(const ast::RouteDecl& decl, std::size_t file) {
     if (decl.cadence && decl.cadence->value.amount <= 0)
       error(file, decl.cadence->loc, "a route's cadence must be a positive duration, such as `14 days`");
+    for (const ast::Located<std::string>& address : decl.emails)
+      if (auto problem = mail_address_problem(address.value)) error(file, address.loc, *problem);
+    for (const ast::Located<std::string>& url : decl.teams)
+      if (auto problem = webhook_url_problem(url.value)) error(file, url.loc, *problem);
   }
 
   void check_route(const std::string& name, Location loc, std::size_t file) {

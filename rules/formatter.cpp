@@ -459,6 +459,16 @@ void add_string(Line& block, const std::optional<ast::Located<std::string>>& pro
   add_text(block, property, std::move(keyword), [](const std::string& s) { return quote(s); });
 }
 
+/// `email "a@b", "c@d"`: every member of the kind on one line, where the first was written.
+void add_member_list(Line& block, const std::string& keyword, const std::vector<ast::Located<std::string>>& members) {
+  if (members.empty()) return;
+  std::string text = keyword;
+  for (std::size_t i = 0; i < members.size(); ++i) text += (i ? ", " : " ") + quote(members[i].value);
+  Line line = make_line(members.front().loc, std::move(text));
+  line.indent_column = column_before(members.front().loc, keyword.size() + 1);
+  block.children.push_back(std::move(line));
+}
+
 void add_expect_every(Line& block, const std::optional<ast::Located<Duration>>& property) {
   add_text(block, property, "expect every", [](const Duration& d) { return to_string(d); });
 }
@@ -545,6 +555,8 @@ Line route_line(const ast::RouteDecl& route) {
   Line line = make_item(route.loc, "route " + route.name);
   add_string(line, route.title, "title");
   add_text(line, route.cadence, "cadence", [](const Duration& d) { return to_string(d); });
+  add_member_list(line, "email", route.emails);
+  add_member_list(line, "teams", route.teams);
   return line;
 }
 

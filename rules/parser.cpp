@@ -784,12 +784,19 @@ auto const benchmark_def =
     benchmark_end;
 
 x3::rule<class route_id, ast::RouteDecl> const route = "a route";
-x3::rule<class route_end_id> const route_end = "a route property (title, cadence) or '}'";
+x3::rule<class route_end_id> const route_end = "a route property (title, cadence, email, teams) or '}'";
 auto const route_end_def = x3::lit('}');
+/// `email "a@b", "c@d"` and `teams "https://..."`: each quoted member keeps its own location,
+/// for the checker's messages about a malformed one.
+auto add_member(std::vector<ast::Located<std::string>> ast::RouteDecl::*members) {
+  return [members](auto& ctx) { (x3::_val(ctx).*members).push_back({x3::_attr(ctx), location(ctx)}); };
+}
 auto const route_def =
     kw("route") > here[identifier[name_block]] > '{' >
     *(here[(kw("title") > string_literal)[set(&ast::RouteDecl::title, "title")]] |
-      here[(kw("cadence") > duration)[set(&ast::RouteDecl::cadence, "cadence")]]) >
+      here[(kw("cadence") > duration)[set(&ast::RouteDecl::cadence, "cadence")]] |
+      (kw("email") > (here[string_literal[add_member(&ast::RouteDecl::emails)]] % ',')) |
+      (kw("teams") > (here[string_literal[add_member(&ast::RouteDecl::teams)]] % ','))) >
     route_end;
 
 // ---------------------------------------------------------------------------------------------

@@ -162,6 +162,10 @@ struct RouteDecl {
   Location loc;
   std::optional<Located<std::string>> title;
   std::optional<Located<Duration>> cadence;
+  // Members told directly (bandwatchd's notifications, docs/notifications.md): mail addresses
+  // (`email "chair@council.example", ...`) and Teams incoming-webhook URLs (`teams "https://..."`).
+  std::vector<Located<std::string>> emails;
+  std::vector<Located<std::string>> teams;
 };
 
 /// `escalate red after 2 returns to clinic`, `escalate red when cp_plan_age >= 2 years`.
