@@ -795,8 +795,10 @@ auto const route_def =
     kw("route") > here[identifier[name_block]] > '{' >
     *(here[(kw("title") > string_literal)[set(&ast::RouteDecl::title, "title")]] |
       here[(kw("cadence") > duration)[set(&ast::RouteDecl::cadence, "cadence")]] |
-      (kw("email") > (here[string_literal[add_member(&ast::RouteDecl::emails)]] % ',')) |
-      (kw("teams") > (here[string_literal[add_member(&ast::RouteDecl::teams)]] % ','))) >
+      (kw("email") > here[string_literal[add_member(&ast::RouteDecl::emails)]] >
+       *(',' > here[string_literal[add_member(&ast::RouteDecl::emails)]])) |
+      (kw("teams") > here[string_literal[add_member(&ast::RouteDecl::teams)]] >
+       *(',' > here[string_literal[add_member(&ast::RouteDecl::teams)]]))) >
     route_end;
 
 // ---------------------------------------------------------------------------------------------
