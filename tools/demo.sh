@@ -29,11 +29,19 @@ import_list() {
 step "Rule authors: bandwatch check examples/ (the one warnings file shows the seed's own band gaps)"
 "$bin" check --quiet examples/ 2>&1 | tail -n 1
 
+step "Operator: a mail relay for the demo (an SMTP sink on loopback keeping each mail as JSON)"
+python3 tests/e2e/fixtures/smtp_sink.py --dir "$demo/mails" --port-file "$demo/smtp.port" >"$demo/smtp.log" 2>&1 &
+smtp_pid=$!
+trap 'kill "$smtp_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 100); do [ -s "$demo/smtp.port" ] && break; sleep 0.1; done
+echo "  mails to the routes' members go to smtp://127.0.0.1:$(cat "$demo/smtp.port"), kept in $demo/mails/"
+
 step "Operator: bandwatchd on loopback with the example rules"
 "$daemon" --rules examples --state-dir "$demo/state" --ingest "$ingest" --publish "$publish" \
-  --control "$control" --log-file "$demo/bandwatchd.log" --log-level error &
+  --control "$control" --log-file "$demo/bandwatchd.log" --log-level error \
+  --smtp-url "smtp://127.0.0.1:$(cat "$demo/smtp.port")" --smtp-from bandwatch@council.example &
 daemon_pid=$!
-trap 'kill "${watch_pid:-}" "$daemon_pid" 2>/dev/null || true' EXIT
+trap 'kill "${watch_pid:-}" "$daemon_pid" "$smtp_pid" 2>/dev/null || true' EXIT
 "$bin" status --control "$control" --retries 10
 
 step "Meetings: bandwatch watch (snapshot on join, then the live feed)"
@@ -73,3 +81,16 @@ step "The meeting pack"
 "$bin" report --control "$control" --format html --out "$demo/meeting-pack.html"
 "$bin" report --control "$control" --format markdown --out "$demo/meeting-pack.md"
 echo "Meeting pack written to $demo/meeting-pack.html (and .md); open it in a browser."
+
+step "Members: the mails bandwatchd sent (red alerts at once; the digest on demand)"
+"$bin" notify --control "$control" --route workload_pressures --digest | sed 's/^/  /'
+for _ in $(seq 100); do
+  "$bin" status --control "$control" --format json |
+    python3 -c 'import json,sys; sys.exit(json.load(sys.stdin)["notifications"]["pending"] > 0)' && break
+  sleep 0.1
+done
+"$bin" status --control "$control" | grep -A5 '^notifications:' | sed 's/^/  /'
+for mail in "$demo"/mails/mail-*.json; do
+  python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print("  %s  to %s: %s" % (sys.argv[1].rsplit("/",1)[1], ", ".join(m["rcpt_tos"]), m["subject"]))' "$mail"
+done
+echo "Mails are in $demo/mails/ (each as JSON: envelope, subject, text and HTML parts)."

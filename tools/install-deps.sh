@@ -9,6 +9,7 @@ packages=(
   libsodium-dev                                         # SHA-256 of content batch ids (libsodium is under ZeroMQ's CURVE)
   libspdlog-dev                                         # the daemon's logs
   libsqlite3-dev                                        # the daemon's durable state
+  libcurl4-openssl-dev                                  # the daemon's notifications: SMTP(S) to the mail relay, Teams webhooks over HTTPS
   nlohmann-json3-dev                                    # JSON on the wire and in reports
   libcsv-dev                                            # RFC 4180 / Excel CSV extracts
   libxml2-dev                                           # the CIN census XML, validated against the year's XSD

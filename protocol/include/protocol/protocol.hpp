@@ -50,12 +50,16 @@
 //     {"command":"status"}  -> {"rules","indicators","rule_files","series","open_alerts",
 //                                "silenced_alerts","acknowledged","silences","sequence",
 //                                "batches","last_batch","last_as_of","uptime_seconds",
-//                                "last_reload","curve"}
+//                                "last_reload","curve","notifications"}; "notifications" is the
+//                                outbox (docs/notifications.md: counts, next attempt, last
+//                                error, the messages not yet sent)
 //     {"command":"events", "from":N, "limit":M} -> {"sequence":N, "events":[event json...]}
 //     {"command":"probe", "topic":"$probe.<token>"} -> {"ok":true}
 //     {"command":"close", "date":"YYYY-MM-DD"?} -> {"ok":true, "closed":"date", "events":N,
 //                              "sequence":N}: decides the open date now (the date, when given,
 //                              must be the open one)
+//     {"command":"notify", "route":R, "digest":true} -> {"ok":true, "route":R, "items":N,
+//                              "messages":M}: R's digest queued now for its members
 //     {"command":"report"}  -> routes, indicators, their values and history, for the meeting
 //                              pack (the shape is in report/daemon_state.hpp)
 //
