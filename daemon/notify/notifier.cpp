@@ -182,10 +182,15 @@ void Notifier::catch_up(const NotifyRoutes& routes) {
                routes.size());
     return;
   }
-  if (log_reader_->last_event_block() <= *cursor) {
-    (void)log_reader_->take_status();
+  std::int64_t last = log_reader_->last_event_block();
+  if (StoreStatus read = log_reader_->take_status(); !read.ok()) return log_->error("notifications: {}", read.error);
+  if (last < *cursor) {  // the log is not the one the cursor was in (a restored backup): follow it from its end
+    outbox.begin();
+    outbox.set_cursor(last);
+    if (StoreStatus status = outbox.commit(); !status.ok()) log_->error("notifications: {}", status.error);
     return;
   }
+  if (last == *cursor) return;
   bool failed = false, open = false;
   std::size_t in_transaction = 0;
   log_reader_->for_each_event_block_after(*cursor, [&](const EventBlock& block) {
