@@ -32,7 +32,7 @@ TEST(NotifyPolicy, SilencedEventsAreNotForPeople) {
   nlohmann::json event = {{"kind", "fired"},   {"severity", "red"}, {"as_of", "2020-02-04"},
                           {"sequence", nullptr}, {"rule", "r"},      {"message", "m"}};
   EXPECT_FALSE(notice_item(event).has_value());
-  event["sequence"] = 7;
+  event["sequence"] = std::uint64_t{7};  // as the log's JSON reads back
   ASSERT_TRUE(notice_item(event).has_value());
   EXPECT_EQ(notice_item(event)->change, Change::new_red);
 }
@@ -64,6 +64,7 @@ class OutboxTest : public ::testing::Test {
   void SetUp() override {
     dir_ = fs::temp_directory_path() / ("bandwatch-outbox-" + std::to_string(::getpid()));
     fs::remove_all(dir_);
+    fs::create_directories(dir_);  // the daemon's Store makes it before the outbox opens
     std::string error;
     outbox_ = Outbox::open(dir_.string(), SyncMode::normal, error);
     ASSERT_TRUE(outbox_) << error;
