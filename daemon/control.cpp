@@ -114,6 +114,9 @@ json ControlHandlers::notify(const json& request) {
     return error_json("notify needs \"route\": the route whose members to tell");
   if (!request.value("digest", false))
     return error_json("notify needs \"digest\": true (red alerts go out by themselves; a digest is sent on demand)");
+  // The writer is settled: the digest covers every date closed so far, not only those the last
+  // heartbeat told the notifier of.
+  if (std::optional<Date> closed = state_.engine.last_as_of()) state_.notifier->note_closed(*closed);
   return state_.notifier->digest_now(route->get<std::string>(), std::chrono::seconds(10));
 }
 
