@@ -140,8 +140,9 @@ void Notifier::compose_loop() {
     }
     try {
       catch_up(*routes);
-      digests_due(*routes, closed);
+      // A digest asked for takes what has gathered before a cadence digest could: one mail, not two.
       for (DigestRequest& request : requests) request.answer.set_value(digest(request.route, *routes, closed));
+      digests_due(*routes, closed);
     } catch (const std::exception& error) {  // out of memory; the cursor has not moved past what failed
       log_->error("notifications: {}", error.what());
       for (DigestRequest& request : requests)
