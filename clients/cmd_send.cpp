@@ -19,7 +19,7 @@ int run_send(const Arguments& args) {
   options.endpoint = std::string(protocol::kDefaultIngest);
   std::string format = "text";
   Command command("send", "[--to EP] [--as-of DATE] [--strict] [--close] FILE...  (- for standard input)",
-                  "Sends sample files to bandwatchd, one acknowledged batch per as-of date, in date order.\n"
+                  "Sends sample files to bandwatchd in acknowledged batches by as-of date, in date order.\n"
                   "A line the daemon refuses or doubts is reported as file:line:col and the good lines are\n"
                   "applied (exit 4); with --strict a batch with a bad line is refused whole (exit 1).\n"
                   "A date's batches add up until the date closes: --close closes the last date sent, so\n"
@@ -32,6 +32,9 @@ int run_send(const Arguments& args) {
        "close the last date once sent: its alerts are decided now (without it the date stays open for "
        "other batches of that date, until a later date, `bandwatch close`, or the daemon's --close-after)")
       ("format", format_choice(&format, {"text", "json"})->default_value(format), "text or json (one object per batch)")
+      ("batch-lines", po::value<std::size_t>(&options.batch_lines)->default_value(options.batch_lines),
+       "most lines in one batch: a date with more is sent as several (they add up until it closes); "
+       "with --strict, each batch is refused or applied whole")
       ("quiet,q", po::bool_switch(&options.quiet), "print errors only");
   command.add(connection_group(options.connection));
   command.add(curve_group(options.curve));
@@ -39,6 +42,7 @@ int run_send(const Arguments& args) {
   if (auto stop = command.parse(args)) return *stop;
   if (!command.has("files")) return command.usage_error("no sample files given");
   options.json = format == "json";
+  if (options.batch_lines == 0) return command.usage_error("--batch-lines must be positive");
 
   std::vector<SampleSource> sources;
   for (const std::string& path : command.get<std::vector<std::string>>("files")) {

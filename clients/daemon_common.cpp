@@ -99,7 +99,7 @@ constexpr std::size_t kFrameBytes = 1 << 20;  // body frames of at most ~1 MiB, 
 }  // namespace
 
 std::optional<std::vector<Batch>> plan_batches(const std::vector<SampleSource>& sources, std::optional<Date> as_of,
-                                               std::string& error) {
+                                               std::size_t max_lines, std::string& error) {
   std::map<Date, Batch> batches;
   std::vector<std::string> undated;
   engine::ParsedSample parsed;
@@ -164,7 +164,21 @@ std::optional<std::vector<Batch>> plan_batches(const std::vector<SampleSource>& 
     first.origins = std::move(origins);
   }
   std::vector<Batch> planned;
-  for (auto& [date, batch] : batches) planned.push_back(std::move(batch));
+  for (auto& [date, whole] : batches) {
+    std::size_t line = 0, at = 0;
+    while (line < whole.origins.size()) {
+      Batch& part = planned.emplace_back();
+      part.as_of = date;
+      std::size_t start = at;
+      while (line < whole.origins.size() && part.origins.size() < max_lines) {
+        std::size_t end = whole.body.find('\n', at) + 1;
+        if (!part.origins.empty() && end - start > kMaxBatchBytes) break;
+        part.origins.push_back(whole.origins[line++]);
+        at = end;
+      }
+      part.body = whole.body.substr(start, at - start);
+    }
+  }
   return planned;
 }
 
@@ -276,7 +290,7 @@ void print_answer(const BatchAnswer& answer, const SendOptions& options, const C
 
 int send_samples(const Command& command, const std::vector<SampleSource>& sources, const SendOptions& options) {
   std::string error;
-  std::optional<std::vector<Batch>> batches = plan_batches(sources, options.as_of, error);
+  std::optional<std::vector<Batch>> batches = plan_batches(sources, options.as_of, options.batch_lines, error);
   if (!batches) return command.usage_error(error);
   if (batches->empty()) {
     if (!options.quiet && !options.json) std::printf("nothing to send: no sample lines\n");

@@ -47,13 +47,20 @@ struct Batch {
   std::vector<Origin> origins;  // per line of body
 };
 
-/// The sample lines of `sources` grouped into batches, one per as-of date in date order. Lines
+/// Bounds on one batch as `send` and `import --to` make it: a date with more lines is sent as
+/// several batches (a date's batches add up until it closes), each well inside bandwatchd's
+/// --max-batch-lines and --max-batch-bytes defaults, so no one batch keeps the daemon busy long.
+inline constexpr std::size_t kDefaultBatchLines = 50'000;
+inline constexpr std::size_t kMaxBatchBytes = 8u << 20;
+
+/// The sample lines of `sources` grouped into batches per as-of date, in date order, a date's
+/// lines split into batches of at most `max_lines` lines and kMaxBatchBytes bytes. Lines
 /// with a date go to that date's batch, lines without one to `as_of`; a line that cannot be read
 /// goes with the line before it (so the daemon names it). Only the dates are read: the daemon is
 /// the one judge of a sample. nullopt with `error` set when lines have no date to go with (a
 /// usage error: --as-of is missing).
 std::optional<std::vector<Batch>> plan_batches(const std::vector<SampleSource>& sources, std::optional<Date> as_of,
-                                               std::string& error);
+                                               std::size_t max_lines, std::string& error);
 
 /// A line the daemon refused (or took with a warning), placed in its file.
 struct RejectedLine {
@@ -105,6 +112,7 @@ struct SendOptions {
   bool close = false;         // close the last date once sent: its alerts are decided now
   bool json = false;          // one JSON object per batch on stdout
   bool quiet = false;         // no progress lines (errors are still printed)
+  std::size_t batch_lines = kDefaultBatchLines;  // most lines in one batch
 };
 
 /// plan_batches, send_batches, and each answer printed: progress to stdout (or one JSON object

@@ -47,9 +47,9 @@ void ControlHandlers::on_control() {
     } else if (frames.size() != envelope + 1) {
       answer = error_json("malformed request: expected one JSON frame, got " +
                           std::to_string(frames.size() - envelope));
-    } else if (frames[envelope].size() > protocol::kMaxControlBytes) {
-      answer = error_json("request of " + std::to_string(frames[envelope].size()) +
-                          " bytes is over the limit of " + std::to_string(protocol::kMaxControlBytes));
+    } else if (frames[envelope].size() > state_.options.max_control_bytes) {
+      answer = error_json("a request of " + std::to_string(frames[envelope].size()) + " bytes is over the limit of " +
+                          std::to_string(state_.options.max_control_bytes) + " (--max-control-bytes)");
     } else {
       std::string_view text(static_cast<const char*>(frames[envelope].data()), frames[envelope].size());
       json request = json::parse(text.begin(), text.end(), nullptr, false);

@@ -48,6 +48,7 @@ struct IngestPipeline::Work {
   int same_as = -1;        // repeat of a batch earlier in the same group
   protocol::IngestHeader header;
   std::string body;
+  std::string digest;  // of header and body (protocol::content_batch_id)
 };
 
 struct IngestPipeline::InFlight {
@@ -214,14 +215,43 @@ void IngestPipeline::process_group(std::vector<Incoming> group) {
       std::size_t body_bytes = 0;
       for (std::size_t f = w.envelope + 2; f < frames.size(); ++f) body_bytes += frames[f].size();
       if (body_bytes > state_.options.max_batch_bytes) {
-        refuse(w, "batch of " + std::to_string(body_bytes) + " bytes is over the limit of " +
-                      std::to_string(state_.options.max_batch_bytes) + " bytes: split it");
+        refuse(w, "a batch of " + std::to_string(body_bytes) + " bytes is over the limit of " +
+                      std::to_string(state_.options.max_batch_bytes) +
+                      " (--max-batch-bytes): split it (a date's batches add up until it closes)");
         state_.log->warn("ingest: batch {} refused: {} bytes over the limit", w.reply.batch_id, body_bytes);
+        continue;
+      }
+      // The lines, whole: frames hold whole lines, joined with a newline where one is missing.
+      w.body.reserve(body_bytes + frames.size());
+      for (std::size_t f = w.envelope + 2; f < frames.size(); ++f) {
+        w.body.append(static_cast<const char*>(frames[f].data()), frames[f].size());
+        if (!w.body.empty() && w.body.back() != '\n' && f + 1 < frames.size()) w.body.push_back('\n');
+      }
+      // An id names one content: a different batch under a used id is refused, never dropped as a
+      // repeat (a client reusing ids would lose it without knowing).
+      w.digest = protocol::content_batch_id(w.header, w.body);
+      auto refuse_reused = [&] {
+        refuse(w, "batch id '" + w.reply.batch_id + "' was used before for different content: nothing of this "
+                  "batch was applied; give each batch its own id (bandwatch send derives it from the content)");
+        state_.log->warn("ingest: batch {} refused: its id was used before for different content", w.reply.batch_id);
+      };
+      if (auto earlier = applied_ids.find(id); earlier != applied_ids.end()) {
+        if (work[earlier->second].digest != w.digest) {
+          refuse_reused();
+          continue;
+        }
+        w.same_as = static_cast<int>(earlier->second);
         continue;
       }
       std::optional<std::string> stored = state_.reader->batch_reply(id);
       if (StoreStatus read = state_.reader->take_status(); !read.ok()) throw std::runtime_error(read.error);
       if (stored) {
+        std::optional<std::string> digest = state_.reader->batch_digest(id);
+        if (StoreStatus read = state_.reader->take_status(); !read.ok()) throw std::runtime_error(read.error);
+        if (digest && *digest != w.digest) {
+          refuse_reused();
+          continue;
+        }
         json answer = json::parse(*stored, nullptr, false);
         if (!answer.is_object()) {
           protocol::IngestReply repeat;
@@ -234,20 +264,15 @@ void IngestPipeline::process_group(std::vector<Incoming> group) {
         state_.log->debug("ingest: batch {} is a repeat: not applied again", w.reply.batch_id);
         continue;
       }
-      if (auto earlier = applied_ids.find(id); earlier != applied_ids.end()) {
-        w.same_as = static_cast<int>(earlier->second);
-        continue;
-      }
       if (std::optional<std::string> why = date_refusal(state_, w.header.as_of)) {
         refuse(w, *why);
         state_.log->warn("ingest: batch {} refused: {}", w.reply.batch_id, w.reply.error);
         continue;
       }
-      // The lines, whole: frames hold whole lines, joined with a newline where one is missing.
-      w.body.reserve(body_bytes + frames.size());
-      for (std::size_t f = w.envelope + 2; f < frames.size(); ++f) {
-        w.body.append(static_cast<const char*>(frames[f].data()), frames[f].size());
-        if (!w.body.empty() && w.body.back() != '\n' && f + 1 < frames.size()) w.body.push_back('\n');
+      if (std::optional<std::string> why = engine::batch_size_problem(w.body, state_.options.limits)) {
+        refuse(w, *why);
+        state_.log->warn("ingest: batch {} refused: {}", w.reply.batch_id, w.reply.error);
+        continue;
       }
       if (w.header.strict) {
         std::vector<protocol::LineError> rejected;
@@ -304,6 +329,7 @@ void IngestPipeline::process_group(std::vector<Incoming> group) {
         row.body = std::move(w.body);
         row.reply = w.reply_json;
         row.received_at = now;
+        row.digest = w.digest;
         commit->batches.push_back(std::move(row));
       }
       commit->events = state_.events.take_writes();

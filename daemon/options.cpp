@@ -70,7 +70,11 @@ ParseOutcome parse_daemon_options(int argc, char** argv, DaemonOptions& out) {
        "full: every answered batch survives power loss (fsync per commit); normal: survives a "
        "crash of the daemon, not of the machine")
       ("max-batch-bytes", po::value<std::size_t>(&max_batch_bytes)->default_value(max_batch_bytes),
-       "largest batch accepted, all frames together")
+       "largest batch accepted, all frames together; a larger one is refused whole")
+      ("max-batch-lines", po::value<std::size_t>(&server.limits.max_lines)->default_value(server.limits.max_lines),
+       "most lines in one batch; a batch with more is refused whole")
+      ("max-control-bytes", po::value<std::size_t>(&server.max_control_bytes)->default_value(server.max_control_bytes),
+       "largest control request accepted")
       ("max-group", po::value<std::size_t>(&server.max_group)->default_value(server.max_group),
        "waiting batches committed in one transaction")
       ("heartbeat-ms", po::value<int>(&heartbeat_ms)->default_value(heartbeat_ms),
@@ -218,6 +222,8 @@ ParseOutcome parse_daemon_options(int argc, char** argv, DaemonOptions& out) {
   if (out.watch_interval_ms < 0) problems.push_back("--watch-interval-ms must be 0 or more");
   if (server.max_group == 0) problems.push_back("--max-group must be positive");
   if (max_batch_bytes < 1024) problems.push_back("--max-batch-bytes must be at least 1024");
+  if (server.limits.max_lines == 0) problems.push_back("--max-batch-lines must be positive");
+  if (server.max_control_bytes < 1024) problems.push_back("--max-control-bytes must be at least 1024");
   if (close_after < 0) problems.push_back("--close-after must be 0 or more seconds");
   std::string why;
   if (std::optional<Date> date = parse_date(earliest_date, &why)) server.earliest_date = *date;

@@ -98,7 +98,7 @@ std::optional<std::string> Server::bind_sockets() {
   secure(publish);
   publish.set(zmq::sockopt::sndhwm, options.publish_hwm);
   secure(control);
-  control.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(protocol::kMaxControlBytes * 4));
+  control.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(options.max_control_bytes * 4));
   Endpoints& endpoints = state_->endpoints;
   endpoints.ingest = bind(ingest, options.ingest_endpoint, "ingest");
   endpoints.publish = bind(publish, options.publish_endpoint, "alerts");

@@ -42,7 +42,9 @@ struct ServerOptions {
   std::string control_endpoint{protocol::kDefaultControl};
   std::optional<protocol::CurveKeys> curve;          // the server's key pair: CURVE on every socket
   SyncMode sync = SyncMode::full;
-  std::size_t max_batch_bytes = 128u << 20;  // whole batch, all frames
+  // Bounds on what one client can make the daemon do; each breach is refused naming its option.
+  std::size_t max_batch_bytes = 16u << 20;   // whole batch, all frames (--max-batch-bytes)
+  std::size_t max_control_bytes = 64u << 10;  // one control request (--max-control-bytes)
   std::size_t max_group = 64;                // batches committed together
   std::chrono::milliseconds heartbeat{1000};
   std::size_t checkpoint_samples = 2'000'000;  // write a checkpoint after this many samples...
@@ -53,8 +55,16 @@ struct ServerOptions {
   std::chrono::seconds close_after{600};
   Date earliest_date = Date::from_ymd(2000, 1, 1);  // no batch or line dated before it
   int future_days = 3;                       // no batch dated more than this after today (UTC)
-  engine::BatchLimits limits;                // per line, label and batch report
+  engine::BatchLimits limits = default_limits();  // per batch, line, label and batch report
   notify::NotifyOptions notify;              // mail relay and webhooks (docs/notifications.md)
+
+  /// bandwatchd's: the engine's per-line bounds, and at most 100,000 lines a batch, which the
+  /// serving thread evaluates in well under a second while control requests wait.
+  static engine::BatchLimits default_limits() {
+    engine::BatchLimits limits;
+    limits.max_lines = 100'000;
+    return limits;
+  }
 };
 
 /// Messages on the pipe from the main thread.

@@ -22,7 +22,8 @@ CREATE TABLE IF NOT EXISTS batches(
   body BLOB,
   reply TEXT NOT NULL,
   received_at TEXT NOT NULL,
-  closes INTEGER NOT NULL DEFAULT 0);
+  closes INTEGER NOT NULL DEFAULT 0,
+  digest TEXT);
 CREATE TABLE IF NOT EXISTS checkpoint(
   id INTEGER PRIMARY KEY CHECK (id = 1),
   through_batch INTEGER NOT NULL,
@@ -47,7 +48,7 @@ INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '1');
 
 // Statement slots: each prepared once, reused (the hot path must not re-prepare).
 enum Slot : int {
-  kMetaGet, kMetaSet, kBatchReply, kBatchInsert, kBatchCount, kBatchLast, kBatchBySeq, kBatchesAfter,
+  kMetaGet, kMetaSet, kBatchReply, kBatchDigest, kBatchInsert, kBatchCount, kBatchLast, kBatchBySeq, kBatchesAfter,
   kDropBodies, kCheckpointWrite, kCheckpointRead, kBlockInsert, kBlocksFrom, kBlocksAfter, kEventCount,
   kRouteSet, kRoutesGet, kAckUpsert, kAckDelete, kAcksGet,
   kSilenceInsert, kSilenceUpdate, kSilenceRemove, kSilencesGet, kBegin, kCommit, kSlotCount
@@ -166,17 +167,22 @@ void Store::fail(const std::string& what) {
 bool Store::add_missing_columns() {
   // Databases written before a date's batches added up: their batches each closed their date
   // when evaluated, so the column reads as 0 for them and replay closes them implicitly as the
-  // next date arrives, which gives the same alerts.
-  bool has_closes = false;
+  // next date arrives, which gives the same alerts. Before batches kept their digest: NULL, and
+  // a repeat of such an id is taken as the same batch, as it was then.
+  bool has_closes = false, has_digest = false;
   sqlite3_stmt* info = nullptr;
   if (sqlite3_prepare_v2(db_, "PRAGMA table_info(batches)", -1, &info, nullptr) != SQLITE_OK) {
     fail("cannot read the batches table");
     return false;
   }
-  while (sqlite3_step(info) == SQLITE_ROW)
-    if (std::string_view(reinterpret_cast<const char*>(sqlite3_column_text(info, 1))) == "closes") has_closes = true;
+  while (sqlite3_step(info) == SQLITE_ROW) {
+    std::string_view column(reinterpret_cast<const char*>(sqlite3_column_text(info, 1)));
+    has_closes |= column == "closes";
+    has_digest |= column == "digest";
+  }
   sqlite3_finalize(info);
-  return has_closes || exec("ALTER TABLE batches ADD COLUMN closes INTEGER NOT NULL DEFAULT 0");
+  return (has_closes || exec("ALTER TABLE batches ADD COLUMN closes INTEGER NOT NULL DEFAULT 0")) &&
+         (has_digest || exec("ALTER TABLE batches ADD COLUMN digest TEXT"));
 }
 
 bool Store::exec(const char* sql) {
@@ -247,14 +253,26 @@ std::optional<std::string> Store::batch_reply(std::string_view batch_id) {
   return reply;
 }
 
+std::optional<std::string> Store::batch_digest(std::string_view batch_id) {
+  Statement& s = statement(kBatchDigest, "SELECT digest FROM batches WHERE batch_id = ?1 AND digest IS NOT NULL");
+  s.bind(1, batch_id);
+  std::optional<std::string> digest;
+  if (s.step()) digest = s.text(0);
+  s.reset();
+  return digest;
+}
+
 std::int64_t Store::insert_batch(const BatchRow& row) {
   Statement& s = statement(kBatchInsert,
-                           "INSERT INTO batches(batch_id, as_of, strict, samples, body, reply, received_at, closes) "
-                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+                           "INSERT INTO batches(batch_id, as_of, strict, samples, body, reply, received_at, closes, "
+                           "digest) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
   s.bind(1, row.batch_id).bind(2, row.as_of).bind(3, row.strict ? 1 : 0).bind(4, row.samples);
   if (row.body) s.bind_blob(5, *row.body);
   else s.bind_null(5);
-  s.bind(6, row.reply).bind(7, row.received_at).bind(8, row.closes ? 1 : 0).run();
+  s.bind(6, row.reply).bind(7, row.received_at).bind(8, row.closes ? 1 : 0);
+  if (row.digest.empty()) s.bind_null(9);
+  else s.bind(9, row.digest);
+  s.run();
   return sqlite3_last_insert_rowid(db_);
 }
 

@@ -63,6 +63,7 @@ struct BatchRow {
   std::string received_at;
   bool closes = false;        // its date was closed (evaluated) once it was applied; a row with
                               // no samples and this set is a close on its own (`close:DATE`)
+  std::string digest;         // of its header and lines (protocol::content_batch_id); empty: none
 };
 
 struct Checkpoint {
@@ -109,6 +110,8 @@ class Store {
   // ---- batches ----
   /// The answer stored for a batch id, if that batch was applied.
   std::optional<std::string> batch_reply(std::string_view batch_id);
+  /// The digest of what was applied under a batch id, if known (rows from before digests: none).
+  std::optional<std::string> batch_digest(std::string_view batch_id);
   /// Appends a batch; returns its seq.
   std::int64_t insert_batch(const BatchRow& row);
   std::int64_t batch_count();

@@ -85,7 +85,6 @@ inline constexpr std::size_t kMaxBatchIdBytes = 128;
 /// Batch ids the daemon gives its own record of a date closed without a batch ("close:2020-02-04").
 inline constexpr std::string_view kCloseBatchPrefix = "close:";
 inline constexpr std::size_t kMaxHeaderBytes = 4096;
-inline constexpr std::size_t kMaxControlBytes = 64 * 1024;
 inline constexpr std::string_view kUnroutedRoute = "unrouted";
 
 /// The feeds an alert or event goes to: its routes, or "unrouted" when it has none.
