@@ -249,6 +249,10 @@ int run_status(const Arguments& args) {
                 reload.value("ok", false) ? "ok" : "refused, rules in force kept");
     for (const json& error : reload["errors"]) std::printf("                 %s\n", text(error).c_str());
   }
+  if (a["store_failure"].is_object())
+    std::printf("store:           cannot write since %s: %s; batches are refused until it can (free space, then "
+                "send them again)\n",
+                text(a["store_failure"]["at"]).c_str(), text(a["store_failure"]["error"]).c_str());
   std::printf("uptime:          %s s%s\n", text(a["uptime_seconds"]).c_str(), a.value("curve", false) ? ", CURVE on" : "");
   print_notifications(a["notifications"]);
   return kExitOk;

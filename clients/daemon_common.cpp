@@ -220,6 +220,7 @@ SendOutcome send_batches(const std::vector<Batch>& batches, const std::vector<Sa
       return outcome;
     }
     ++outcome.answered;
+    if (reply->ok) ++outcome.applied;
     answer.reply = std::move(*reply);
     auto place = [&](const std::vector<protocol::LineError>& lines, std::vector<RejectedLine>& into) {
       for (const protocol::LineError& line : lines) {
@@ -319,8 +320,9 @@ int send_samples(const Command& command, const std::vector<SampleSource>& source
       });
   if (outcome.status != protocol::RequestStatus::ok) {
     command.fail(outcome.error);
-    return command.fail("gave up: " + std::to_string(outcome.answered) + " of " + std::to_string(batches->size()) +
-                            " batch(es) acknowledged; not acknowledged from as-of " + outcome.unanswered->iso() +
+    return command.fail("gave up: " + std::to_string(outcome.applied) + " of " + std::to_string(batches->size()) +
+                            " batch(es) applied, " + std::to_string(outcome.answered - outcome.applied) +
+                            " refused; not answered from as-of " + outcome.unanswered->iso() +
                             " on (sending again is safe: repeats are not applied twice)",
                         exit_status_of(outcome.status));
   }

@@ -93,6 +93,7 @@ struct SendOutcome {
   protocol::RequestStatus status = protocol::RequestStatus::ok;
   std::string error;
   std::size_t answered = 0;
+  std::size_t applied = 0;  // answered `ok` (refused batches are answered, not applied)
   std::optional<Date> unanswered;
 };
 

@@ -251,6 +251,7 @@ json ControlHandlers::status(const json&) {
           {"close_after_seconds", state_.options.close_after.count()},
           {"uptime_seconds", uptime.count()},
           {"last_reload", state_.last_reload},
+          {"store_failure", state_.store_failure},
           {"curve", state_.options.curve.has_value()},
           {"notifications", state_.notifier->status()},
           {"endpoints",

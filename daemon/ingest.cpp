@@ -401,6 +401,9 @@ void IngestPipeline::finish_group(InFlight& flight) {
         w.same_as = -1;
       }
   } else if (commit) {
+    if (!state_.store_failure.is_null())
+      state_.log->info("state store writes again (it failed at {}): batches are taken", state_.store_failure["at"].get<std::string>());
+    state_.store_failure = nullptr;
     state_.progress.last_batch_seq = commit->last_batch_seq;
     const BatchRow& row = commit->batches.back();
     state_.progress.last_batch = {{"id", row.batch_id}, {"as_of", row.as_of}, {"samples", row.samples},

@@ -176,8 +176,10 @@ std::optional<std::string> recover(ServerState& state) {
     if (StoreStatus committed = store.commit(); !committed.ok()) return cannot_restore(committed);
     state.events.publish(publications);  // before bind at startup: the event log keeps them
   }
+  // Not fatal (a full disk): the batches stay in the store and the next checkpoint covers them.
   if (replayed > 0)
-    if (StoreStatus written = write_checkpoint(state); !written.ok()) return cannot_restore(written);
+    if (StoreStatus written = write_checkpoint(state); !written.ok())
+      log.error("cannot write a checkpoint: {}", written.error);
   log.info("state restored from {}: {} series, {} open alerts, sequence {} (checkpoint through "
            "batch {}, {} batch(es) replayed)",
            store.path(), state.engine.series_count(), open.size(), state.events.sequence(), through, replayed);
@@ -215,6 +217,7 @@ void maybe_checkpoint(ServerState& state) {
 
 void after_store_failure(ServerState& state, const std::string& what) {
   state.log->error("state store failed: {}; rebuilding the engine from the store", what);
+  state.store_failure = {{"at", protocol::utc_now_iso()}, {"error", what}};
   std::optional<std::string> error;
   try {
     error = recover(state);

@@ -62,6 +62,9 @@ struct ServerState {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   nlohmann::json last_reload = nullptr;
   std::unique_ptr<notify::Notifier> notifier;  // mails and Teams posts, on threads of its own
+  // The last write that failed ({"at", "error"}; a full disk), until a batch is stored again:
+  // meanwhile reads are served and batches refused (`status` shows it).
+  nlohmann::json store_failure = nullptr;
   bool failed = false;  // the state could not be rebuilt after a store failure: stop
 };
 

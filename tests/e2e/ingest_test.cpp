@@ -285,7 +285,7 @@ TEST(LazyPirate, GivesUpWithAClearErrorAndExit3) {
   EXPECT_NE(result.err.find("no reply from " + endpoint + " after 3 attempts of 200 ms"), std::string::npos)
       << result.err;
   EXPECT_NE(result.err.find("sending again (attempt 2 of 3)"), std::string::npos) << result.err;
-  EXPECT_NE(result.err.find("gave up: 0 of 1 batch(es) acknowledged"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("gave up: 0 of 1 batch(es) applied, 0 refused; not answered from as-of"), std::string::npos) << result.err;
 }
 
 TEST(LazyPirate, RetriesUntilTheDaemonComesUp) {

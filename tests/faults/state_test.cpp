@@ -3,6 +3,7 @@
 // OS lock; what is wrong is named, with the way to recover; `bandwatch verify` and `backup`.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 
 #include "faults.hpp"
@@ -121,6 +122,57 @@ TEST_F(StateTest, AReadOnlyFilesystemIsNamed) {
                             "(remount it read-write, or give another --state-dir)"),
             std::string::npos)
       << result.err;
+}
+
+// A full disk: the batch is refused saying why, reads go on (status says writes fail), and once
+// there is room the same batch is taken. The daemon used to stop and not start again.
+TEST(DiskFull, ReadsGoOnWritesAreRefusedThenResume) {
+  TempDir dir;
+  Tmpfs disk(dir / "d/state", 4 << 20);
+  if (!disk.mounted()) GTEST_SKIP() << disk.why_not();
+  Daemon daemon(dir / "d", {testdata("rules.bw")}, {"--sync", "normal"});
+  daemon.start();
+  write_text(dir / "first.txt", kSamples);
+  ASSERT_EQ(daemon.send_open({dir / "first.txt"}).code, 0);
+
+  // Fill what is left of the disk.
+  std::string filler = dir / "d/state/filler";
+  std::FILE* out = std::fopen(filler.c_str(), "wb");
+  ASSERT_NE(out, nullptr);
+  std::string block(4096, 'x');
+  while (std::fwrite(block.data(), 1, block.size(), out) == block.size() && std::fflush(out) == 0) {
+  }
+  std::fclose(out);
+
+  std::string lines;
+  for (int worker = 1; worker <= 3000; ++worker)
+    lines += "caseload{worker=\"W" + std::to_string(worker) + "\",team=\"Hunts 2\"} 5 2020-03-03\n";
+  write_text(dir / "second.txt", lines);
+  Result refused = daemon.send_open({dir / "second.txt"});
+  EXPECT_EQ(refused.code, 1);
+  EXPECT_NE(refused.err.find("bandwatch send: batch for 2020-03-03 refused: the daemon could not store the batch (" +
+                             daemon.state_dir() + "/bandwatch.db: statement failed: database or disk is full): "
+                             "nothing of it was applied; send it again"),
+            std::string::npos)
+      << refused.err;
+  Result status = daemon.control("status");
+  EXPECT_EQ(status.code, 0) << status.err;
+  EXPECT_NE(status.out.find("store:           cannot write since "), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find(": " + daemon.state_dir() + "/bandwatch.db: statement failed: database or disk is full; "
+                            "batches are refused until it can (free space, then send them again)\n"),
+            std::string::npos)
+      << status.out;
+  EXPECT_EQ(daemon.status()["series"], 2);
+  EXPECT_TRUE(daemon.running());
+
+  std::filesystem::remove(filler);
+  Result taken = daemon.send_open({dir / "second.txt"});
+  EXPECT_EQ(taken.code, 0) << taken.err;
+  EXPECT_EQ(taken.out.substr(0, taken.out.find(" [")), "2020-03-03: ok, 3000 sample(s); closed 2020-02-18");
+  EXPECT_TRUE(daemon.status()["store_failure"].is_null());
+  EXPECT_EQ(daemon.status()["series"], 3002);
+  EXPECT_NE(daemon.log().find("info state store writes again (it failed at "), std::string::npos);
+  EXPECT_EQ(daemon.stop(), 0);
 }
 
 TEST_F(StateTest, VerifyAndBackupWhileTheDaemonRuns) {
