@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <set>
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
@@ -21,6 +22,7 @@
 
 #include "loader/rule_files.hpp"
 #include "options.hpp"
+#include "protocol/curve_keys.hpp"
 #include "server.hpp"
 #include "state/state_dir.hpp"
 #include "zap.hpp"
@@ -181,6 +183,14 @@ int main(int argc, char** argv) {
     server_done = true;
   });
 
+  // A key taken out of the authorized folder is refused at the next handshake by ZAP; the
+  // connections it already has are cut here, within a tick, so a revoked watcher stops hearing.
+  auto authorized_keys = [&] {
+    std::vector<std::string> problems;
+    std::vector<std::string> keys = protocol::read_authorized_keys(options.authorized_keys, problems);
+    return std::set<std::string>(keys.begin(), keys.end());
+  };
+
   const long tick_ms = options.watch_interval_ms > 0 ? std::min(options.watch_interval_ms, 500) : 500;
   auto next_watch = std::chrono::steady_clock::now() + std::chrono::milliseconds(options.watch_interval_ms);
   bool stopping = false;
@@ -196,6 +206,15 @@ int main(int argc, char** argv) {
       std::string message = std::string(kPipeReload) + " SIGHUP";
       pipe.send(zmq::buffer(message), zmq::send_flags::none);
       signature = rule_files_signature(options.server.rule_paths);
+    }
+    if (!stopping && zap) {
+      std::vector<std::string> revoked = zap->take_revoked(authorized_keys());
+      if (!revoked.empty()) {
+        log->warn("{} admitted client key(s) left {} ({}...): cutting every connection so each client is admitted "
+                  "again by its key",
+                  revoked.size(), options.authorized_keys, revoked.front());
+        pipe.send(zmq::buffer(kPipeCutConnections), zmq::send_flags::none);
+      }
     }
     if (!stopping && options.watch_interval_ms > 0 && std::chrono::steady_clock::now() >= next_watch) {
       next_watch = std::chrono::steady_clock::now() + std::chrono::milliseconds(options.watch_interval_ms);

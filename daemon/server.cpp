@@ -1,5 +1,8 @@
 #include "server.hpp"
 
+#include <thread>
+
+#include "connection_log.hpp"
 #include "control.hpp"
 #include "ingest.hpp"
 #include "open_date.hpp"
@@ -99,12 +102,53 @@ std::optional<std::string> Server::bind_sockets() {
   publish.set(zmq::sockopt::sndhwm, options.publish_hwm);
   secure(control);
   control.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(options.max_control_bytes * 4));
+  // With CURVE, a plain client is refused on the mechanism, before ZAP could log it: log it here.
+  if (options.curve) {
+    connections_ = std::make_unique<ConnectionLog>(context_, state_->log);
+    connections_->watch(ingest, "ingest");
+    connections_->watch(publish, "alerts");
+    connections_->watch(control, "control");
+    connections_->start();
+  }
   Endpoints& endpoints = state_->endpoints;
   endpoints.ingest = bind(ingest, options.ingest_endpoint, "ingest");
   endpoints.publish = bind(publish, options.publish_endpoint, "alerts");
   endpoints.control = bind(control, options.control_endpoint, "control");
   if (!failure) state_->events.open_feed();
   return failure;
+}
+
+void Server::cut_connections() {
+  // ZAP admits a client at its handshake only; libzmq has no call to drop one connection. A
+  // bound endpoint unbound closes every connection made through it, so each client reconnects
+  // (on its own, within its reconnect interval) and is admitted again, or not, by its key.
+  ServerState& state = *state_;
+  for (auto [socket, endpoint] : {std::pair{&ingest_->socket(), state.endpoints.ingest},
+                                  std::pair{&state.events.socket(), state.endpoints.publish},
+                                  std::pair{&control_->socket(), state.endpoints.control}}) {
+    try {
+      socket->unbind(endpoint);
+    } catch (const zmq::error_t& error) {
+      state.log->error("cannot unbind {}: {}", endpoint, error.what());
+      continue;
+    }
+    // The listener closes on libzmq's I/O thread: the port may be busy a moment longer.
+    for (int attempt = 0;; ++attempt) {
+      try {
+        socket->bind(endpoint);
+        break;
+      } catch (const zmq::error_t& error) {
+        if (error.num() != EADDRINUSE || attempt == 500) {
+          state.log->critical("cannot bind {} again after cutting its connections: {}; stopping", endpoint,
+                              error.what());
+          state.failed = true;
+          return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    }
+  }
+  state.log->info("client keys revoked: every connection cut; clients are admitted again by their keys");
 }
 
 const Server::Endpoints& Server::endpoints() const { return state_->endpoints; }
@@ -142,6 +186,10 @@ int Server::run(const std::string& pipe_endpoint) {
         (void)pipe.recv(message, zmq::recv_flags::none);
         std::string text = message.to_string();
         if (text == kPipeStop) break;
+        if (text == kPipeCutConnections) {
+          ingest_->settle();  // the writer publishes: it must be idle while the PUB socket rebinds
+          cut_connections();
+        }
         if (text.rfind(kPipeReload, 0) == 0) {
           std::string reason = text.size() > kPipeReload.size() + 1 ? text.substr(kPipeReload.size() + 1) : "reload";
           ingest_->settle();

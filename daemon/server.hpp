@@ -70,10 +70,12 @@ struct ServerOptions {
 /// Messages on the pipe from the main thread.
 inline constexpr std::string_view kPipeStop = "stop";
 inline constexpr std::string_view kPipeReload = "reload";  // followed by " <reason>"
+inline constexpr std::string_view kPipeCutConnections = "cut";  // a client key was revoked
 
 struct ServerState;
 class IngestPipeline;
 class ControlHandlers;
+class ConnectionLog;
 
 class Server {
  public:
@@ -100,9 +102,11 @@ class Server {
   Server(zmq::context_t& context, ServerOptions options, std::shared_ptr<spdlog::logger> log);
   std::optional<std::string> start();
   std::optional<std::string> bind_sockets();
+  void cut_connections();
   void heartbeat();
 
   zmq::context_t& context_;
+  std::unique_ptr<ConnectionLog> connections_;  // declared first: it outlives the sockets it follows
   std::unique_ptr<ServerState> state_;
   std::unique_ptr<IngestPipeline> ingest_;    // declared after state_: its writer stops before the store closes
   std::unique_ptr<ControlHandlers> control_;

@@ -30,6 +30,20 @@ void ZapHandler::join() {
   if (thread_.joinable()) thread_.join();
 }
 
+std::vector<std::string> ZapHandler::take_revoked(const std::set<std::string>& authorized) {
+  std::lock_guard lock(admitted_mutex_);
+  std::vector<std::string> revoked;
+  for (auto it = admitted_.begin(); it != admitted_.end();) {
+    if (authorized.count(*it)) {
+      ++it;
+      continue;
+    }
+    revoked.push_back(*it);
+    it = admitted_.erase(it);
+  }
+  return revoked;
+}
+
 void ZapHandler::refresh_keys() {
   // A key added to or removed from the directory takes effect on the next handshake: the
   // directory's and its files' modification times are cheap to compare.
@@ -82,6 +96,8 @@ void ZapHandler::run() {
           status = "200";
           text = "OK";
           log_->debug("admitted {} with key {}", address, client_key);
+          std::lock_guard lock(admitted_mutex_);
+          admitted_.insert(client_key);
         } else {
           text = "unknown client key";
           log_->warn("refused {}: client key {} is not in {}", address, client_key, directory_);

@@ -8,9 +8,11 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <spdlog/logger.h>
 #include <zmq.hpp>
@@ -30,6 +32,10 @@ class ZapHandler {
   /// The thread ends when the context shuts down (ETERM); join it.
   void join();
 
+  /// The keys admitted so far that `authorized` no longer holds (their `.pub` left the folder);
+  /// forgotten once told. Any thread.
+  std::vector<std::string> take_revoked(const std::set<std::string>& authorized);
+
   static constexpr const char* kDomain = "bandwatch";
 
  private:
@@ -41,6 +47,8 @@ class ZapHandler {
   std::shared_ptr<spdlog::logger> log_;
   std::set<std::string> keys_;    // Z85 public keys
   long long directory_stamp_ = -1;  // re-read the directory when its contents change
+  std::mutex admitted_mutex_;
+  std::set<std::string> admitted_;  // keys admitted since they were last told revoked
   std::thread thread_;
 };
 

@@ -69,11 +69,40 @@ TEST_F(CurveTest, UnlistedKeyIsRefusedAndLogged) {
   EXPECT_EQ(daemon_->status()["batches"], 0);
 }
 
+// A key taken out of the folder cuts the connections it has (ZAP alone admits at handshakes):
+// the watcher is refused when it reconnects and says so; a listed client carries on.
+TEST_F(CurveTest, ARevokedKeyLosesItsLiveSubscription) {
+  std::filesystem::copy_file(dir_ / "keys/stranger.pub", dir_ / "authorized/stranger.pub");
+  daemon_->client_security = {"--curve-server-key", dir_ / "keys/server.pub", "--curve-secret-key",
+                              dir_ / "keys/stranger.key"};
+  Watch watch(*daemon_, dir_.path());
+  std::filesystem::remove(dir_ / "authorized/stranger.pub");
+  std::optional<int> ended = watch.process().wait(30s);
+  ASSERT_TRUE(ended.has_value()) << daemon_->log() << watch.process().err();
+  EXPECT_EQ(*ended, 3);
+  EXPECT_NE(watch.process().err().find("refused our CURVE key"), std::string::npos) << watch.process().err();
+  std::string stranger = public_key(dir_ / "keys/stranger.pub");
+  EXPECT_NE(daemon_->log().find("1 admitted client key(s) left " + dir_ / "authorized" + " (" + stranger +
+                                "...): cutting every connection so each client is admitted again by its key"),
+            std::string::npos)
+      << daemon_->log();
+  EXPECT_NE(daemon_->log().find("client key " + stranger + " is not in"), std::string::npos) << daemon_->log();
+  daemon_->client_security = {"--curve-server-key", dir_ / "keys/server.pub", "--curve-secret-key",
+                              dir_ / "keys/meeting.key"};
+  EXPECT_EQ(daemon_->status()["batches"], 0);
+}
+
 TEST_F(CurveTest, PlainClientGetsNoAnswer) {
   daemon_->client_security = {"--timeout", "500", "--retries", "1"};
   Result status = daemon_->control("status");
   EXPECT_EQ(status.code, 3);
   EXPECT_FALSE(status.err.empty());
+  // Refused on the mechanism, before ZAP is asked: logged with the peer's address all the same.
+  EXPECT_TRUE(wait_until([&] {
+    return daemon_->log().find("warning refused 127.0.0.1:") != std::string::npos &&
+           daemon_->log().find(" on the control socket: it offered no CURVE key (a plain connection; CURVE is "
+                               "required)") != std::string::npos;
+  })) << daemon_->log();
 }
 
 TEST_F(CurveTest, HalfAConfigurationIsAnError) {
