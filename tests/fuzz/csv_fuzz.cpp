@@ -44,7 +44,7 @@ struct Extracts {
 const Extracts& extracts() {
   static const Extracts loaded = [] {
     Extracts out;
-    out.rules = loader::load_rules({BANDWATCH_FUZZ_EXTRACTS});
+    out.rules = loader::load_rules({BANDWATCH_FUZZ_EXTRACTS, BANDWATCH_FUZZ_ROUTES});  // the extracts route to these
     loader::check_program(out.rules);
     if (has_errors(out.rules.diagnostics)) __builtin_trap();
     for (const ast::File& file : out.rules.files)
