@@ -20,6 +20,8 @@
 #include <spdlog/spdlog.h>
 #include <zmq.hpp>
 
+#include "http/board_hub.hpp"
+#include "http/http_server.hpp"
 #include "loader/rule_files.hpp"
 #include "options.hpp"
 #include "protocol/curve_keys.hpp"
@@ -62,11 +64,12 @@ std::string rule_files_signature(const std::vector<std::string>& paths) {
 
 /// Writes the bound endpoints to STATE_DIR/endpoints.json (atomically), so tools and tests that
 /// bound wildcard ports (tcp://127.0.0.1:*) can find them.
-void write_endpoints(const std::string& directory, const Server::Endpoints& endpoints) {
+void write_endpoints(const std::string& directory, const Server::Endpoints& endpoints, const std::string& http) {
   nlohmann::json json = {{"ingest", endpoints.ingest},
                          {"publish", endpoints.publish},
                          {"control", endpoints.control},
                          {"pid", ::getpid()}};
+  if (!http.empty()) json["http"] = http;
   fs::path path = fs::path(directory) / "endpoints.json";
   fs::path temporary = path;
   temporary += ".tmp";
@@ -168,10 +171,38 @@ int main(int argc, char** argv) {
     if (zap) zap->join();
     return 1;
   }
+  // The live board: a client of the daemon on threads of its own (bw-board, bw-http).
+  std::unique_ptr<http::BoardHub> hub;
+  std::unique_ptr<http::BoardServer> board;
+  if (options.board.enabled()) {
+    hub = std::make_unique<http::BoardHub>(context, log);
+    board = http::BoardServer::start(options.board, *hub, log, failure);
+    if (!board) {
+      log->critical("cannot start: {}", failure);
+      hub.reset();
+      server.reset();
+      pipe.close();
+      context.shutdown();
+      if (zap) zap->join();
+      return 1;
+    }
+    hub->start();
+  }
+  auto stop_board = [&] {
+    if (hub) hub->stop();  // first: its requests are answered while the server still serves
+    if (board) board->stop();
+    board.reset();
+    hub.reset();
+  };
   const Server::Endpoints& endpoints = server->endpoints();
-  write_endpoints(options.server.state_dir, endpoints);
+  write_endpoints(options.server.state_dir, endpoints, board ? board->address() : "");
   log->info("bandwatchd started: ingest {}, alerts {}, control {}{}", endpoints.ingest, endpoints.publish,
             endpoints.control, options.server.curve ? " (CURVE)" : "");
+  if (board)
+    log->info("live board on http://{}/ ({})", board->address(),
+              !options.board.accounts_file.empty() ? "sign-in with " + options.board.accounts_file
+              : !options.board.trusted_header.empty() ? "users named by the proxy's " + options.board.trusted_header
+                                                      : std::string("read-only, loopback"));
   if (options.insecure_public && !options.server.curve)
     log->warn("--insecure-public: sockets beyond loopback without CURVE; anyone who reaches them is served");
 
@@ -199,6 +230,7 @@ int main(int argc, char** argv) {
     int received = sigtimedwait(&signals, nullptr, &timeout);
     if (received == SIGTERM || received == SIGINT) {
       log->info("{}: stopping", received == SIGTERM ? "SIGTERM" : "SIGINT");
+      stop_board();
       pipe.send(zmq::buffer(kPipeStop), zmq::send_flags::none);
       stopping = true;
     } else if (received == SIGHUP) {
@@ -228,6 +260,7 @@ int main(int argc, char** argv) {
     }
   }
   thread.join();
+  stop_board();
   server.reset();
   pipe.close();
   context.shutdown();  // the ZAP thread sees ETERM

@@ -1,11 +1,14 @@
 #include "options.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 
+#include <boost/asio/ip/address.hpp>
 #include <boost/program_options.hpp>
 
 #include "protocol/endpoint.hpp"
@@ -122,6 +125,37 @@ ParseOutcome parse_daemon_options(int argc, char** argv, DaemonOptions& out) {
        "the wait after a first failed attempt; it doubles with each failure up to --notify-retry-max");
   general.add(notifications);
 
+  http::BoardOptions& board = out.board;
+  std::string http_address;
+  std::string proxy_role = "viewer";
+  long session_minutes = board.session_lifetime.count();
+  long http_timeout = board.request_timeout.count();
+  po::options_description live_board("The live board (docs/board.md)");
+  live_board.add_options()
+      ("http", po::value<std::string>(&http_address),
+       "serve the live board on ADDRESS:PORT (e.g. 127.0.0.1:8080; port 0: a free one, written to "
+       "endpoints.json); beyond loopback only with --http-accounts or --http-trusted-header")
+      ("http-accounts", po::value<std::string>(), "the accounts file (bandwatch passwd) people sign in with")
+      ("http-trusted-header", po::value<std::string>(&board.trusted_header),
+       "the header a single sign-on reverse proxy names the user in (e.g. X-Remote-User); believed only "
+       "from --http-trusted-proxy addresses")
+      ("http-trusted-proxy", po::value<std::vector<std::string>>(&board.trusted_proxies)->multitoken(),
+       "the proxy's address (repeat for several); its X-Forwarded-Proto https makes cookies Secure")
+      ("http-proxy-role", po::value<std::string>(&proxy_role)->default_value(proxy_role),
+       "the role, on every forum, of a user the proxy names who is not in the accounts file: none, viewer, "
+       "member or chair")
+      ("http-secure-cookies", po::bool_switch(&board.secure_cookies),
+       "mark cookies Secure (the board is reached over https through a proxy)")
+      ("http-session-minutes", po::value<long>(&session_minutes)->default_value(session_minutes),
+       "a sign-in lasts this long")
+      ("http-max-connections", po::value<std::size_t>(&board.max_connections)->default_value(board.max_connections),
+       "open board connections at most (page streams included); one more is answered 503")
+      ("http-max-request-bytes", po::value<std::size_t>(&board.max_request_bytes)->default_value(board.max_request_bytes),
+       "largest request (header and body) the board reads; a larger one is answered 413")
+      ("http-timeout-seconds", po::value<long>(&http_timeout)->default_value(http_timeout),
+       "to read a request or write an answer");
+  general.add(live_board);
+
   po::variables_map command_line;
   try {
     po::store(po::command_line_parser(argc, argv).options(general).run(), command_line);
@@ -192,6 +226,7 @@ ParseOutcome parse_daemon_options(int argc, char** argv, DaemonOptions& out) {
   out.curve_secret_key = path_option("curve-secret-key");
   out.authorized_keys = path_option("authorized-keys");
   std::string password_file = path_option("smtp-password-file");
+  board.accounts_file = path_option("http-accounts");
 
   std::vector<std::string> problems;
   // A new history is a decision for the moment, never a standing setting a restart repeats.
@@ -218,6 +253,54 @@ ParseOutcome parse_daemon_options(int argc, char** argv, DaemonOptions& out) {
                          "who reaches it is served");
     }
   }
+  if (!http_address.empty()) {
+    // ADDRESS:PORT, [IPv6]:PORT; an address, not a name, so what is bound is what was checked.
+    std::size_t colon = http_address.rfind(':');
+    std::string host = colon == std::string::npos ? "" : http_address.substr(0, colon);
+    std::string port = colon == std::string::npos ? "" : http_address.substr(colon + 1);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    boost::system::error_code bad_address;
+    boost::asio::ip::address address = boost::asio::ip::make_address(host, bad_address);
+    char* end = nullptr;
+    long number = std::strtol(port.c_str(), &end, 10);
+    if (host.empty() || port.empty() || bad_address || *end != '\0' || number < 0 || number > 65535) {
+      problems.push_back("--http " + http_address + ": expected ADDRESS:PORT with an IP address (127.0.0.1:8080, [::1]:8080) "
+                         "and a port 0 to 65535");
+    } else {
+      board.address = host;
+      board.port = static_cast<std::uint16_t>(number);
+      if (!address.is_loopback() && board.accounts_file.empty() && board.trusted_header.empty() && !out.insecure_public)
+        problems.push_back("--http " + http_address + " is reachable beyond this machine and no one would sign in: set "
+                           "--http-accounts FILE (bandwatch passwd) or --http-trusted-header with --http-trusted-proxy "
+                           "(docs/board.md), or --insecure-public to let anyone who reaches it read the board");
+    }
+    board.insecure_public = out.insecure_public;
+  }
+  if (!board.trusted_header.empty() && board.trusted_proxies.empty())
+    problems.push_back("--http-trusted-header needs --http-trusted-proxy: the addresses whose header is believed");
+  if (board.trusted_header.empty() && !board.trusted_proxies.empty())
+    problems.push_back("--http-trusted-proxy needs --http-trusted-header: the header the proxy names the user in");
+  for (const std::string& proxy : board.trusted_proxies) {
+    boost::system::error_code bad_proxy;
+    (void)boost::asio::ip::make_address(proxy, bad_proxy);
+    if (bad_proxy) problems.push_back("--http-trusted-proxy " + proxy + ": not an IP address");
+  }
+  if (!board.trusted_header.empty())
+    for (char c : board.trusted_header)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') {
+        problems.push_back("--http-trusted-header " + board.trusted_header + ": not a header name");
+        break;
+      }
+  if (proxy_role == "none") board.proxy_role = protocol::Role::none;
+  else if (auto role = protocol::parse_role(proxy_role)) board.proxy_role = *role;
+  else problems.push_back("--http-proxy-role must be none, viewer, member or chair, not '" + proxy_role + "'");
+  if (session_minutes < 1) problems.push_back("--http-session-minutes must be at least 1");
+  if (board.max_connections < 1) problems.push_back("--http-max-connections must be positive");
+  if (board.max_request_bytes < 1024) problems.push_back("--http-max-request-bytes must be at least 1024");
+  if (http_timeout < 1) problems.push_back("--http-timeout-seconds must be at least 1");
+  board.session_lifetime = std::chrono::minutes(session_minutes);
+  board.request_timeout = std::chrono::seconds(http_timeout);
+  server.board = board.enabled();
   if (heartbeat_ms <= 0) problems.push_back("--heartbeat-ms must be positive");
   if (out.watch_interval_ms < 0) problems.push_back("--watch-interval-ms must be 0 or more");
   if (server.max_group == 0) problems.push_back("--max-group must be positive");

@@ -8,12 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "http/board_options.hpp"
 #include "server.hpp"
 
 namespace bandwatch::daemon {
 
 struct DaemonOptions {
   ServerOptions server;
+  http::BoardOptions board;             // --http: the live board (docs/board.md)
   std::string config_file;
   std::string log_level = "info";
   std::string log_file;                 // empty: stderr only

@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "connection_log.hpp"
+#include "http/board_hub.hpp"
 #include "control.hpp"
 #include "ingest.hpp"
 #include "open_date.hpp"
@@ -114,6 +115,11 @@ std::optional<std::string> Server::bind_sockets() {
   endpoints.ingest = bind(ingest, options.ingest_endpoint, "ingest");
   endpoints.publish = bind(publish, options.publish_endpoint, "alerts");
   endpoints.control = bind(control, options.control_endpoint, "control");
+  if (!failure && options.board) {
+    // In-process endpoints: no network and no ZAP; only this process reaches them.
+    (void)bind(control, http::kBoardControlEndpoint, "board's control");
+    (void)bind(publish, http::kBoardFeedEndpoint, "board's alerts");
+  }
   if (!failure) state_->events.open_feed();
   return failure;
 }

@@ -57,6 +57,9 @@ struct ServerOptions {
   int future_days = 3;                       // no batch dated more than this after today (UTC)
   engine::BatchLimits limits = default_limits();  // per batch, line, label and batch report
   notify::NotifyOptions notify;              // mail relay and webhooks (docs/notifications.md)
+  // The live board is on: the control and alerts sockets also bind in-process endpoints it
+  // reads the daemon through (http/board_hub.hpp), as a client, without keys.
+  bool board = false;
 
   /// bandwatchd's: the engine's per-line bounds, and at most 100,000 lines a batch, which the
   /// serving thread evaluates in well under a second while control requests wait.

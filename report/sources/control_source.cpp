@@ -51,21 +51,23 @@ std::optional<Source> fetch_source(const ControlOptions& options, std::string& e
   if (!security) return std::nullopt;
   zmq::context_t context;
   protocol::LazyPirateClient client(context, options.endpoint, *security, options.timeout, options.retries);
-  auto ask = [&](const json& request) {
+  ControlAsk ask = [&](const json& request, std::string& failure) {
     protocol::RequestStatus status = protocol::RequestStatus::ok;
-    std::optional<json> answer = protocol::control_request(client, request, error, &status);
+    std::optional<json> answer = protocol::control_request(client, request, failure, &status);
     if (no_reply)
       *no_reply = status == protocol::RequestStatus::no_reply || status == protocol::RequestStatus::refused;
+    if (!answer && failure.find("unknown command") != std::string::npos && request.value("command", "") == "report")
+      failure = "the daemon at " + options.endpoint + " does not answer `report` (an older bandwatchd?): " + failure;
     return answer;
   };
+  ControlSourceReader reader;
+  return reader.read(ask, error);
+}
 
+std::optional<Source> ControlSourceReader::read(const ControlAsk& ask, std::string& error) {
   // What the rules and the engine know: routes, indicators, values, history.
-  std::optional<json> state = ask({{"command", "report"}});
-  if (!state) {
-    if (error.find("unknown command") != std::string::npos)
-      error = "the daemon at " + options.endpoint + " does not answer `report` (an older bandwatchd?): " + error;
-    return std::nullopt;
-  }
+  std::optional<json> state = ask({{"command", "report"}}, error);
+  if (!state) return std::nullopt;
   Source source;
   std::map<std::string, std::string> titles;
   if (!read_report_state(*state, source, titles, error)) return std::nullopt;
@@ -74,16 +76,13 @@ std::optional<Source> fetch_source(const ControlOptions& options, std::string& e
     return it != titles.end() ? it->second : rule;
   };
 
-  // Every alert's life from the event log, read in pages.
-  std::map<std::uint64_t, AlertHistory> alerts;
-  std::uint64_t from = 1;
+  // Every alert's life from the event log, read in pages from where the last read stopped.
   for (;;) {
-    std::optional<json> page =
-        ask({{"command", "events"}, {"from", from}, {"limit", 10000}});
+    std::optional<json> page = ask({{"command", "events"}, {"from", next_}, {"limit", 10000}}, error);
     if (!page) return std::nullopt;
     const json& events = field(*page, "events", kEmptyArray);
     if (!events.is_array() || events.empty()) break;
-    std::uint64_t last = from;
+    std::uint64_t from = next_, last = next_;
     for (const json& event : events) {
       if (!event.is_object()) continue;
       if (field(event, "sequence", kNull).is_number_unsigned())
@@ -91,13 +90,12 @@ std::optional<Source> fetch_source(const ControlOptions& options, std::string& e
       std::optional<ChangeKind> kind = change_of(event.value("kind", ""));
       std::uint64_t id = event.value("alert_id", std::uint64_t{0});
       if (!kind || id == 0) continue;
-      auto [it, added] = alerts.try_emplace(id);
+      auto [it, added] = alerts_.try_emplace(id);
       AlertHistory& alert = it->second;
       std::optional<Date> as_of = date_of(field(event, "as_of", kNull));
       if (added) {
         alert.id = id;
         alert.rule = event.value("rule", "");
-        alert.title = title_of(alert.rule);
         alert.labels = labels_of(field(event, "labels", kEmptyObject));
         alert.since = as_of.value_or(Date{});
       }
@@ -109,14 +107,18 @@ std::optional<Source> fetch_source(const ControlOptions& options, std::string& e
       alert.changes.push_back({*kind, as_of.value_or(Date{}), alert.severity});
     }
     std::uint64_t newest = (*page).value("sequence", std::uint64_t{0});
+    next_ = last + 1;
     if (last < from || last >= newest) break;
-    from = last + 1;
   }
 
   // The snapshot is the authority on what is open now, and carries the acknowledgements.
-  std::optional<json> snapshot = ask({{"command", "snapshot"}, {"detail", true}});
+  std::optional<json> snapshot = ask({{"command", "snapshot"}, {"detail", true}}, error);
   if (!snapshot) return std::nullopt;
-  for (auto& [id, alert] : alerts) alert.open = false;
+  std::map<std::uint64_t, AlertHistory> alerts = alerts_;
+  for (auto& [id, alert] : alerts) {
+    alert.open = false;
+    alert.title = title_of(alert.rule);
+  }
   for (const json& item : field(*snapshot, "alerts", kEmptyArray)) {
     std::uint64_t id = item.value("id", std::uint64_t{0});
     auto [it, added] = alerts.try_emplace(id);
