@@ -335,4 +335,47 @@ int run_close(const Arguments& args) {
   return kExitOk;
 }
 
+int run_withdraw(const Arguments& args) {
+  ControlCommand control("withdraw", "[--control EP] (BATCH-ID | --date DATE) --reason TEXT [--by WHO]",
+                         "Undoes a batch that should not have been applied (a mistyped date, the wrong file): the\n"
+                         "daemon rebuilds its state without it, publishes the alerts that change with the reason,\n"
+                         "and keeps who and why. --date withdraws every batch of that date, its close included, so\n"
+                         "the date can be sent again. `bandwatch send` prints each batch's id.");
+  std::string by, reason;
+  std::optional<Date> date;
+  const char* user = std::getenv("USER");
+  control.command.options()
+      ("date", date_value("date", &date), "withdraw every batch dated DATE (2020-02-04 or 04/02/2020)")
+      ("by", po::value<std::string>(&by), "who withdraws (default: $USER)")
+      ("reason", po::value<std::string>(&reason), "why: kept in the event log with the alerts that change");
+  control.command.positional("batch", 1, po::value<std::string>());
+  if (auto stop = control.parse(args)) return *stop;
+  bool batch = control.command.has("batch");
+  if (batch == date.has_value()) return control.command.usage_error("give a batch id or --date, not both");
+  if (reason.empty()) return control.command.usage_error("--reason is required (it goes into the event log)");
+  if (by.empty() && user) by = user;
+  if (by.empty()) return control.command.usage_error("--by is required (who withdraws)");
+  json request = {{"command", "withdraw"}, {"by", by}, {"reason", reason}};
+  if (batch) request["batch"] = control.command.get<std::string>("batch");
+  else request["date"] = date->iso();
+  int status = kExitOk;
+  auto answer = control.ask(request, status);
+  if (!answer) return status;
+  if (control.json_output()) {
+    std::printf("%s\n", answer->dump().c_str());
+    return kExitOk;
+  }
+  for (const json& row : (*answer)["withdrawn"])
+    std::printf("withdrawn: batch %s dated %s (%s sample(s))\n", printable(text(row["batch"])).c_str(),
+                text(row["as_of"]).c_str(), text(row["samples"]).c_str());
+  std::printf("%s batch(es) replayed; alerts: %s resolved, %s open again, %s changed colour\n",
+              text((*answer)["replayed"]).c_str(), text((*answer)["resolved"]).c_str(),
+              text((*answer)["reopened"]).c_str(), text((*answer)["changed"]).c_str());
+  const json& closed = (*answer)["last_closed"];
+  const json& open = (*answer)["open_date"];
+  std::printf("last closed date: %s; open date: %s\n", closed.is_string() ? text(closed).c_str() : "none",
+              open.is_string() ? text(open).c_str() : "none");
+  return kExitOk;
+}
+
 }  // namespace bandwatch::cli

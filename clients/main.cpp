@@ -32,6 +32,7 @@ constexpr Command kCommands[] = {
     {"keygen", bandwatch::cli::run_keygen, "write a CURVE key pair for bandwatchd or a client"},
     {"reload", bandwatch::cli::run_reload, "reload bandwatchd's rules now (kept as they are if the new ones have errors)"},
     {"close", bandwatch::cli::run_close, "close the open date now: its alerts are decided and published"},
+    {"withdraw", bandwatch::cli::run_withdraw, "undo a wrong batch (a mistyped date): state rebuilt without it, audited"},
     {"verify", bandwatch::cli::run_verify, "verify bandwatchd's state directory: integrity, sequence numbers, checkpoint"},
     {"backup", bandwatch::cli::run_backup, "back bandwatchd's database up to a file while it runs"},
     {"notify", bandwatch::cli::run_notify, "send a route's digest to its members now (mail, Teams)"},

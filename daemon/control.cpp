@@ -5,6 +5,7 @@
 #include "frames.hpp"
 #include "open_date.hpp"
 #include "recovery.hpp"
+#include "withdraw.hpp"
 #include "report/daemon_state.hpp"
 
 namespace bandwatch::daemon {
@@ -30,6 +31,7 @@ const ControlHandlers::Entry ControlHandlers::kHandlers[] = {
     {"status", &ControlHandlers::status},     {"events", &ControlHandlers::events},
     {"probe", &ControlHandlers::probe},       {"close", &ControlHandlers::close},
     {"report", &ControlHandlers::report},     {"notify", &ControlHandlers::notify},
+    {"withdraw", &ControlHandlers::withdraw},
 };
 
 ControlHandlers::ControlHandlers(ServerState& state, IngestPipeline& ingest, zmq::context_t& context)
@@ -103,6 +105,9 @@ json ControlHandlers::close(const json& request) {
   }
   return close_open_date(state_, "control request");
 }
+
+// For `bandwatch withdraw`: a wrong batch undone (withdraw.hpp).
+json ControlHandlers::withdraw(const json& request) { return withdraw_batches(state_, request); }
 
 // For `bandwatch report --control`: indicators, values and history (report/daemon_state.hpp).
 json ControlHandlers::report(const json&) { return report::report_state_json(state_.engine, state_.program.rules.files); }

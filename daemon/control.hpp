@@ -53,6 +53,7 @@ class ControlHandlers {
   nlohmann::json close(const nlohmann::json& request);
   nlohmann::json report(const nlohmann::json& request);
   nlohmann::json notify(const nlohmann::json& request);
+  nlohmann::json withdraw(const nlohmann::json& request);
   /// The answer to a request whose transaction failed; rebuilds the engine from the store.
   nlohmann::json store_failed(const StoreStatus& status, std::string_view what = "state store failed");
 

@@ -246,6 +246,16 @@ void IngestPipeline::process_group(std::vector<Incoming> group) {
       std::optional<std::string> stored = state_.reader->batch_reply(id);
       if (StoreStatus read = state_.reader->take_status(); !read.ok()) throw std::runtime_error(read.error);
       if (stored) {
+        if (std::optional<std::string> withdrawn = state_.reader->batch_withdrawn(id)) {
+          json audit = json::parse(*withdrawn, nullptr, false);
+          refuse(w, "batch '" + w.reply.batch_id + "' was withdrawn" +
+                        (audit.is_object() ? " by " + audit.value("by", std::string("?")) + " (" +
+                                                 audit.value("reason", std::string()) + ")"
+                                           : std::string()) +
+                        ": nothing of it was applied again; correct the data (a corrected file is a new batch)");
+          state_.log->warn("ingest: batch {} refused: it was withdrawn", w.reply.batch_id);
+          continue;
+        }
         std::optional<std::string> digest = state_.reader->batch_digest(id);
         if (StoreStatus read = state_.reader->take_status(); !read.ok()) throw std::runtime_error(read.error);
         if (digest && *digest != w.digest) {

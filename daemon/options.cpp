@@ -88,6 +88,9 @@ ParseOutcome parse_daemon_options(int argc, char** argv, DaemonOptions& out) {
        "write the engine state after this many samples")
       ("checkpoint-seconds", po::value<long>(&checkpoint_seconds)->default_value(checkpoint_seconds),
        "... or after this many seconds with new samples")
+      ("keep-checkpoints", po::value<std::size_t>(&server.keep_checkpoints)->default_value(server.keep_checkpoints),
+       "earlier checkpoints kept, with the samples since the oldest: how far back `bandwatch withdraw` can "
+       "undo a batch (0: a batch a checkpoint covers cannot be withdrawn)")
       ("publish-hwm", po::value<int>(&server.publish_hwm)->default_value(server.publish_hwm),
        "messages queued per subscriber before the PUB socket drops (subscribers see the gap)")
       ("close-after", po::value<long>(&close_after)->default_value(close_after),

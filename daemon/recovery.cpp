@@ -45,6 +45,47 @@ std::string cannot_restore(const StoreStatus& status) { return "cannot restore s
 
 }  // namespace
 
+std::size_t replay_batches(ServerState& state, engine::Engine& engine, std::int64_t after, OpenDate& open_date) {
+  Store& store = *state.store;
+  spdlog::logger& log = *state.log;
+  // The date open when the checkpoint was written: its last batch is the checkpoint's.
+  open_date.date.reset();
+  open_date.batches = 0;
+  if (auto row = store.batch_by_seq(after)) {
+    std::optional<Date> date = parse_iso_date(row->as_of);
+    std::optional<Date> closed = engine.last_as_of();
+    if (date && !row->closes && (!closed || *date > *closed)) open_date.date = date;
+  }
+  std::size_t replayed = 0;
+  // Every batch after the checkpoint was answered `ok` and its events logged: replay it into the
+  // engine (same rules, same order, same closes: the same state) and drop the events it yields
+  // again. A withdrawn batch is as if it had never come, its close too.
+  auto close_quietly = [&](Date date, const std::string& batch) {
+    engine::Evaluation evaluation = engine.evaluate(date);
+    if (!evaluation.ok) log.warn("replaying batch {}: {}", batch, evaluation.error);
+    engine.recycle(std::move(evaluation.events));
+    open_date.date.reset();
+    open_date.batches = 0;
+  };
+  store.for_each_batch_after(after, [&](const BatchRow& row) {
+    if (row.withdrawn) return;
+    std::optional<Date> as_of = parse_iso_date(row.as_of);
+    if (!as_of) {
+      log.error("batch {} has an unreadable as-of date '{}': skipped", row.batch_id, row.as_of);
+      return;
+    }
+    if (open_date.date && *as_of > *open_date.date) close_quietly(*open_date.date, row.batch_id);
+    if (row.body) apply_body(engine, state.options, *row.body, *as_of, nullptr);
+    else log.error("batch {} is after the checkpoint but its samples were dropped", row.batch_id);
+    open_date.date = *as_of;
+    ++open_date.batches;
+    if (row.closes) close_quietly(*as_of, row.batch_id);
+    ++replayed;
+  });
+  open_date.since = std::chrono::steady_clock::now();
+  return replayed;
+}
+
 std::optional<std::string> recover(ServerState& state) {
   Store& store = *state.store;
   spdlog::logger& log = *state.log;
@@ -69,42 +110,7 @@ std::optional<std::string> recover(ServerState& state) {
   Progress& progress = state.progress;
   progress.checkpoint_through = through;
   progress.last_batch_seq = through;
-  // The date open when the checkpoint was written: its last batch is the checkpoint's.
-  OpenDate& open_date = state.open;
-  open_date.date.reset();
-  open_date.batches = 0;
-  if (auto row = store.batch_by_seq(through)) {
-    std::optional<Date> date = parse_iso_date(row->as_of);
-    std::optional<Date> closed = state.engine.last_as_of();
-    if (date && !row->closes && (!closed || *date > *closed)) open_date.date = date;
-  }
-  std::size_t replayed = 0;
-  // Every batch after the checkpoint was answered `ok` and its events logged: replay it into the
-  // engine (same rules, same order, same closes: the same state) and drop the events it yields
-  // again.
-  auto close_quietly = [&](Date date, const std::string& batch) {
-    engine::Evaluation evaluation = state.engine.evaluate(date);
-    if (!evaluation.ok) log.warn("replaying batch {}: {}", batch, evaluation.error);
-    state.engine.recycle(std::move(evaluation.events));
-    open_date.date.reset();
-    open_date.batches = 0;
-  };
-  store.for_each_batch_after(through, [&](const BatchRow& row) {
-    progress.last_batch_seq = row.seq;
-    std::optional<Date> as_of = parse_iso_date(row.as_of);
-    if (!as_of) {
-      log.error("batch {} has an unreadable as-of date '{}': skipped", row.batch_id, row.as_of);
-      return;
-    }
-    if (open_date.date && *as_of > *open_date.date) close_quietly(*open_date.date, row.batch_id);
-    if (row.body) apply_body(state.engine, state.options, *row.body, *as_of, nullptr);
-    else log.error("batch {} is after the checkpoint but its samples were dropped", row.batch_id);
-    open_date.date = *as_of;
-    ++open_date.batches;
-    if (row.closes) close_quietly(*as_of, row.batch_id);
-    ++replayed;
-  });
-  open_date.since = std::chrono::steady_clock::now();
+  std::size_t replayed = replay_batches(state, state.engine, through, state.open);
   if (auto last = store.last_batch()) {
     progress.last_batch_seq = std::max(progress.last_batch_seq, last->seq);
     progress.last_batch = {{"id", last->batch_id}, {"as_of", last->as_of}, {"samples", last->samples},
@@ -191,8 +197,12 @@ StoreStatus write_checkpoint(ServerState& state) {
   std::string encoded = engine::encode_state(state.engine.export_state());
   Store& store = *state.store;
   store.begin();
+  // The checkpoint replaced is kept among the earlier ones, with the samples after the oldest of
+  // them, so a wrongly dated batch can still be withdrawn (withdraw.hpp).
+  store.keep_checkpoint_for_undo(state.options.keep_checkpoints);
   store.write_checkpoint({progress.last_batch_seq, store.last_event_block(), encoded, protocol::utc_now_iso()});
-  store.drop_bodies_through(progress.last_batch_seq);
+  if (state.options.keep_checkpoints == 0) store.drop_bodies_through(progress.last_batch_seq);
+  else if (std::optional<std::int64_t> oldest = store.oldest_kept_checkpoint()) store.drop_bodies_through(*oldest);
   StoreStatus status = store.commit();
   if (!status.ok()) return status;
   progress.checkpoint_through = progress.last_batch_seq;

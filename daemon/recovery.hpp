@@ -12,6 +12,11 @@
 
 namespace bandwatch::daemon {
 
+/// Replays into `engine` every batch stored after batch `after` that was not withdrawn, closing
+/// dates where they were closed; leaves in `open` the date still adding up. Returns how many.
+/// Needs the store.
+std::size_t replay_batches(ServerState& state, engine::Engine& engine, std::int64_t after, OpenDate& open);
+
 /// Rebuilds `state.engine` and the numbering, acknowledgements and silences from the store,
 /// with the program in force. nullopt on success; otherwise what went wrong, for the operator.
 /// Needs the store (the writer idle).

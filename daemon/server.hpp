@@ -49,6 +49,9 @@ struct ServerOptions {
   std::chrono::milliseconds heartbeat{1000};
   std::size_t checkpoint_samples = 2'000'000;  // write a checkpoint after this many samples...
   std::chrono::seconds checkpoint_interval{300};  // ...or this long, whichever comes first
+  // Checkpoints kept before the one in force, with the samples since the oldest: how far back
+  // `bandwatch withdraw` can undo a batch. 0: none kept, no batch can be withdrawn once covered.
+  std::size_t keep_checkpoints = 4;
   int publish_hwm = 100'000;                 // messages queued per subscriber before PUB drops
   // A date's batches add up until it closes; with no batch for it this long, it closes itself.
   // 0: only by `close`, a closing batch, or a later date.

@@ -30,6 +30,11 @@ CREATE TABLE IF NOT EXISTS checkpoint(
   through_event_block INTEGER NOT NULL,
   state BLOB NOT NULL,
   written_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS earlier_checkpoints(
+  through_batch INTEGER PRIMARY KEY,
+  through_event_block INTEGER NOT NULL,
+  state BLOB NOT NULL,
+  written_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS event_blocks(
   id INTEGER PRIMARY KEY,
   first_sequence INTEGER,
@@ -51,7 +56,9 @@ enum Slot : int {
   kMetaGet, kMetaSet, kBatchReply, kBatchDigest, kBatchInsert, kBatchCount, kBatchLast, kBatchBySeq, kBatchesAfter,
   kDropBodies, kCheckpointWrite, kCheckpointRead, kBlockInsert, kBlocksFrom, kBlocksAfter, kEventCount,
   kRouteSet, kRoutesGet, kAckUpsert, kAckDelete, kAcksGet,
-  kSilenceInsert, kSilenceUpdate, kSilenceRemove, kSilencesGet, kBegin, kCommit, kSlotCount
+  kSilenceInsert, kSilenceUpdate, kSilenceRemove, kSilencesGet, kBegin, kCommit,
+  kCheckpointKeep, kCheckpointPrune, kCheckpointsEarlier, kCheckpointsDiscard, kCheckpointDelete, kOldestKept,
+  kBatchById, kBatchesDated, kBatchWithdraw, kBatchWithdrawn, kSlotCount
 };
 
 }  // namespace
@@ -169,7 +176,8 @@ bool Store::add_missing_columns() {
   // when evaluated, so the column reads as 0 for them and replay closes them implicitly as the
   // next date arrives, which gives the same alerts. Before batches kept their digest: NULL, and
   // a repeat of such an id is taken as the same batch, as it was then.
-  bool has_closes = false, has_digest = false;
+  // Before batches could be withdrawn: NULL, none was.
+  bool has_closes = false, has_digest = false, has_withdrawn = false;
   sqlite3_stmt* info = nullptr;
   if (sqlite3_prepare_v2(db_, "PRAGMA table_info(batches)", -1, &info, nullptr) != SQLITE_OK) {
     fail("cannot read the batches table");
@@ -179,10 +187,12 @@ bool Store::add_missing_columns() {
     std::string_view column(reinterpret_cast<const char*>(sqlite3_column_text(info, 1)));
     has_closes |= column == "closes";
     has_digest |= column == "digest";
+    has_withdrawn |= column == "withdrawn";
   }
   sqlite3_finalize(info);
   return (has_closes || exec("ALTER TABLE batches ADD COLUMN closes INTEGER NOT NULL DEFAULT 0")) &&
-         (has_digest || exec("ALTER TABLE batches ADD COLUMN digest TEXT"));
+         (has_digest || exec("ALTER TABLE batches ADD COLUMN digest TEXT")) &&
+         (has_withdrawn || exec("ALTER TABLE batches ADD COLUMN withdrawn TEXT"));
 }
 
 bool Store::exec(const char* sql) {
@@ -311,6 +321,7 @@ BatchRow read_batch(auto& s) {
   row.reply = s.text(6);
   row.received_at = s.text(7);
   row.closes = s.integer(8) != 0;
+  if (!s.is_null(9)) row.withdrawn = s.text(9);
   return row;
 }
 
@@ -318,7 +329,7 @@ BatchRow read_batch(auto& s) {
 
 std::optional<BatchRow> Store::last_batch() {
   Statement& s = statement(kBatchLast,
-                           "SELECT seq, batch_id, as_of, strict, samples, NULL, reply, received_at, closes "
+                           "SELECT seq, batch_id, as_of, strict, samples, NULL, reply, received_at, closes, withdrawn "
                            "FROM batches ORDER BY seq DESC LIMIT 1");
   std::optional<BatchRow> row;
   if (s.step()) row = read_batch(s);
@@ -328,7 +339,7 @@ std::optional<BatchRow> Store::last_batch() {
 
 std::optional<BatchRow> Store::batch_by_seq(std::int64_t seq) {
   Statement& s = statement(kBatchBySeq,
-                           "SELECT seq, batch_id, as_of, strict, samples, NULL, reply, received_at, closes "
+                           "SELECT seq, batch_id, as_of, strict, samples, NULL, reply, received_at, closes, withdrawn "
                            "FROM batches WHERE seq = ?1");
   s.bind(1, seq);
   std::optional<BatchRow> row;
@@ -339,7 +350,7 @@ std::optional<BatchRow> Store::batch_by_seq(std::int64_t seq) {
 
 void Store::for_each_batch_after(std::int64_t after, const std::function<void(const BatchRow&)>& visit) {
   Statement& s = statement(kBatchesAfter,
-                           "SELECT seq, batch_id, as_of, strict, samples, body, reply, received_at, closes "
+                           "SELECT seq, batch_id, as_of, strict, samples, body, reply, received_at, closes, withdrawn "
                            "FROM batches WHERE seq > ?1 ORDER BY seq");
   s.bind(1, after);
   try {
@@ -379,6 +390,76 @@ std::optional<Checkpoint> Store::read_checkpoint() {
   if (s.step()) checkpoint = Checkpoint{s.integer(0), s.integer(1), s.text(2), s.text(3)};
   s.reset();
   return checkpoint;
+}
+
+void Store::keep_checkpoint_for_undo(std::size_t keep) {
+  statement(kCheckpointKeep,
+            "INSERT OR REPLACE INTO earlier_checkpoints(through_batch, through_event_block, state, written_at) "
+            "SELECT through_batch, through_event_block, state, written_at FROM checkpoint WHERE id = 1")
+      .run();
+  statement(kCheckpointPrune,
+            "DELETE FROM earlier_checkpoints WHERE through_batch NOT IN "
+            "(SELECT through_batch FROM earlier_checkpoints ORDER BY through_batch DESC LIMIT ?1)")
+      .bind(1, static_cast<std::int64_t>(keep))
+      .run();
+}
+
+std::optional<std::int64_t> Store::oldest_kept_checkpoint() {
+  Statement& s = statement(kOldestKept, "SELECT min(through_batch) FROM earlier_checkpoints");
+  std::optional<std::int64_t> oldest;
+  if (s.step() && !s.is_null(0)) oldest = s.integer(0);
+  s.reset();
+  return oldest;
+}
+
+std::vector<Checkpoint> Store::earlier_checkpoints() {
+  Statement& s = statement(kCheckpointsEarlier,
+                           "SELECT through_batch, through_event_block, state, written_at FROM earlier_checkpoints "
+                           "ORDER BY through_batch");
+  std::vector<Checkpoint> checkpoints;
+  while (s.step()) checkpoints.push_back(Checkpoint{s.integer(0), s.integer(1), s.text(2), s.text(3)});
+  s.reset();
+  return checkpoints;
+}
+
+void Store::discard_checkpoints_from(std::int64_t seq) {
+  statement(kCheckpointsDiscard, "DELETE FROM earlier_checkpoints WHERE through_batch >= ?1").bind(1, seq).run();
+  statement(kCheckpointDelete, "DELETE FROM checkpoint WHERE through_batch >= ?1").bind(1, seq).run();
+}
+
+std::optional<BatchRow> Store::batch_by_id(std::string_view batch_id) {
+  Statement& s = statement(kBatchById,
+                           "SELECT seq, batch_id, as_of, strict, samples, NULL, reply, received_at, closes, withdrawn "
+                           "FROM batches WHERE batch_id = ?1");
+  s.bind(1, batch_id);
+  std::optional<BatchRow> row;
+  if (s.step()) row = read_batch(s);
+  s.reset();
+  return row;
+}
+
+std::vector<BatchRow> Store::batches_dated(std::string_view as_of) {
+  Statement& s = statement(kBatchesDated,
+                           "SELECT seq, batch_id, as_of, strict, samples, NULL, reply, received_at, closes, withdrawn "
+                           "FROM batches WHERE as_of = ?1 ORDER BY seq");
+  s.bind(1, as_of);
+  std::vector<BatchRow> rows;
+  while (s.step()) rows.push_back(read_batch(s));
+  s.reset();
+  return rows;
+}
+
+void Store::mark_withdrawn(std::int64_t seq, std::string_view audit) {
+  statement(kBatchWithdraw, "UPDATE batches SET withdrawn = ?2 WHERE seq = ?1").bind(1, seq).bind(2, audit).run();
+}
+
+std::optional<std::string> Store::batch_withdrawn(std::string_view batch_id) {
+  Statement& s = statement(kBatchWithdrawn, "SELECT withdrawn FROM batches WHERE batch_id = ?1 AND withdrawn IS NOT NULL");
+  s.bind(1, batch_id);
+  std::optional<std::string> audit;
+  if (s.step()) audit = s.text(0);
+  s.reset();
+  return audit;
 }
 
 std::int64_t Store::append_event_block(std::optional<std::uint64_t> first, std::optional<std::uint64_t> last,

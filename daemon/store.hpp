@@ -4,8 +4,10 @@
 //                    (until a checkpoint covers them), the answer given, and whether it closed
 //                    its date (a close on its own is a row without samples)
 //   checkpoint       the engine state (engine::encode_state) after a given batch; restart loads it
-//                    and replays the batches after it, so every batch that was answered `ok` is
-//                    in the engine exactly once
+//                    and replays the batches after it, so every batch that was answered `ok` (and
+//                    not withdrawn since) is in the engine exactly once
+//   earlier_checkpoints  the few checkpoints before it (--keep-checkpoints), with the samples of
+//                    the batches after the oldest: what `bandwatch withdraw` rebuilds from
 //   event_blocks     the event log, one row per transaction: its events as records (read back
 //                    as JSON lines), each with its sequence number (null when a silence kept it
 //                    from being published), and the range of sequence numbers it holds. One row per transaction, not per event:
@@ -64,6 +66,7 @@ struct BatchRow {
   bool closes = false;        // its date was closed (evaluated) once it was applied; a row with
                               // no samples and this set is a close on its own (`close:DATE`)
   std::string digest;         // of its header and lines (protocol::content_batch_id); empty: none
+  std::optional<std::string> withdrawn;  // JSON {by, reason, at} once an operator withdrew it
 };
 
 struct Checkpoint {
@@ -123,9 +126,27 @@ class Store {
   /// Drops the sample text of batches a checkpoint covers (their ids stay, for repeats).
   void drop_bodies_through(std::int64_t seq);
 
+  /// The batch stored under an id (without its samples), if any.
+  std::optional<BatchRow> batch_by_id(std::string_view batch_id);
+  /// The batches dated `as_of` (ISO), in order, without their samples.
+  std::vector<BatchRow> batches_dated(std::string_view as_of);
+  /// Records that a batch was withdrawn (`audit`: JSON {by, reason, at}); replay skips it since.
+  void mark_withdrawn(std::int64_t seq, std::string_view audit);
+  /// The withdrawal of the batch stored under an id, if it was withdrawn.
+  std::optional<std::string> batch_withdrawn(std::string_view batch_id);
+
   // ---- checkpoint ----
   void write_checkpoint(const Checkpoint& checkpoint);
   std::optional<Checkpoint> read_checkpoint();
+  /// Keeps the checkpoint in force among the earlier ones (before a new one replaces it), and
+  /// only the newest `keep` of those.
+  void keep_checkpoint_for_undo(std::size_t keep);
+  /// The batch the oldest earlier checkpoint covers through: samples after it are kept.
+  std::optional<std::int64_t> oldest_kept_checkpoint();
+  /// The earlier checkpoints, oldest first.
+  std::vector<Checkpoint> earlier_checkpoints();
+  /// Drops every checkpoint (in force or earlier) that covers batch `seq` (an undo of it).
+  void discard_checkpoints_from(std::int64_t seq);
 
   // ---- events ----
   /// Appends the events of one transaction, as records (event_records.hpp); returns the block's

@@ -29,14 +29,19 @@ void for_each_line(std::string_view body, Visit&& visit) {
   }
 }
 
-/// The reason of a message without its particulars (numbers become N), to count unreported
-/// problems by.
+/// The reason of a message without its particulars (numbers become N; bytes that are not
+/// printable ASCII, ?), to count unreported problems by. Reasons are keys of the reply's JSON:
+/// two reasons differing only in invalid UTF-8 from the input would become one key there.
 std::string reason_of(const std::string& message) {
   std::string reason;
   for (std::size_t i = 0; i < message.size() && reason.size() < 100; ++i) {
     char c = message[i];
     if (c >= '0' && c <= '9') {
       if (reason.empty() || reason.back() != 'N') reason += 'N';
+      continue;
+    }
+    if (c < ' ' || c > '~') {
+      if (reason.empty() || reason.back() != '?') reason += '?';
       continue;
     }
     reason += c;

@@ -291,6 +291,10 @@ std::vector<Diagnostic> Engine::import_state(const EngineState& state) {
 }
 
 std::optional<Date> Engine::last_as_of() const { return impl_->loaded() ? impl_->state->last_as_of : std::nullopt; }
+std::uint64_t Engine::next_alert_id() const { return impl_->loaded() ? impl_->state->alerts.next_id : 1; }
+void Engine::reserve_alert_ids(std::uint64_t next) {
+  if (impl_->loaded()) impl_->state->alerts.next_id = std::max<AlertId>(impl_->state->alerts.next_id, next);
+}
 std::size_t Engine::series_count() const { return impl_->loaded() ? impl_->state->store.series.size() : 0; }
 
 std::size_t Engine::memory_bytes() const {

@@ -185,6 +185,59 @@ TEST_F(DatesTest, MistypedYearsAreRefusedAndBlockNothing) {
             "dated 2020-03-01, after the batch's date 2020-01-21: a batch holds figures up to its own date");
 }
 
+// Case 6, the way back: a batch dated November for January (inside the daemon's horizon, so not
+// refused) resolved a genuine alert and closed its date; every real batch after it was refused.
+// `bandwatch withdraw` undoes it: the alert is open again under its own id, the withdrawal is in
+// the event log with who and why, the real figures go in, the same file is refused if sent again,
+// and a restart keeps all of it.
+TEST_F(DatesTest, AWronglyDatedBatchIsWithdrawnAndTheRealOneGoesIn) {
+  ASSERT_EQ(daemon_->send({file("workload{worker=\"a\"} 60 2020-01-07\n")}).code, 0);
+  ASSERT_EQ(alert_of(daemon_->snapshot(), "workload_high", "worker", "a")["id"], 1);
+  std::string wrong = file("workload{worker=\"a\"} 10 2020-11-21\n");
+  ASSERT_EQ(daemon_->send({wrong}).code, 0);
+  EXPECT_EQ(alert_of(daemon_->snapshot(), "workload_high", "worker", "a"), nullptr);
+  Result blocked = daemon_->send({file("workload{worker=\"a\"} 62 2020-01-21\n")});
+  EXPECT_EQ(blocked.code, 1);
+
+  Result missing = daemon_->control("withdraw", {"--date", "2020-11-22", "--by", "Data team", "--reason", "typo"});
+  EXPECT_EQ(missing.code, 1);
+  EXPECT_NE(missing.err.find("nothing withdrawn: no batch dated 2020-11-22 was applied"), std::string::npos) << missing.err;
+  Result undone = daemon_->control(
+      "withdraw", {"--date", "21/11/2020", "--by", "Data team", "--reason", "month typed 11 for 01"});
+  ASSERT_EQ(undone.code, 0) << undone.err;
+  EXPECT_NE(undone.out.find("1 batch(es) replayed; alerts: 0 resolved, 1 open again, 0 changed colour\n"
+                            "last closed date: 2020-01-07; open date: none\n"),
+            std::string::npos)
+      << undone.out;
+  json alert = alert_of(daemon_->snapshot(), "workload_high", "worker", "a");
+  ASSERT_NE(alert, nullptr);
+  EXPECT_EQ(alert["id"], 1);
+  std::vector<json> log = daemon_->event_log();
+  ASSERT_FALSE(log.empty());
+  EXPECT_EQ(log.back()["kind"], "fired");
+  EXPECT_EQ(log.back()["alert_id"], 1);
+  EXPECT_EQ(log.back()["message"],
+            "a holds 60 cases (open again: the batches dated 2020-11-21 withdrawn by Data team: month typed 11 for 01)");
+
+  Result again = daemon_->send({wrong});
+  EXPECT_EQ(again.code, 1);
+  EXPECT_NE(again.err.find("was withdrawn by Data team (month typed 11 for 01): nothing of it was applied again"),
+            std::string::npos)
+      << again.err;
+  ASSERT_EQ(daemon_->send({file("workload{worker=\"a\"} 62 2020-01-21\n")}).code, 0);
+  EXPECT_EQ(daemon_->status()["last_as_of"], "2020-01-21");
+  EXPECT_EQ(alert_of(daemon_->snapshot(), "workload_high", "worker", "a")["id"], 1);
+
+  // Withdrawn is withdrawn after a restart too, from a checkpoint or from the batches.
+  ASSERT_EQ(daemon_->stop(), 0);
+  daemon_->start(true);
+  EXPECT_EQ(daemon_->status()["last_as_of"], "2020-01-21");
+  EXPECT_EQ(alert_of(daemon_->snapshot(), "workload_high", "worker", "a")["id"], 1);
+  Result twice = daemon_->control("withdraw", {"--date", "2020-11-21", "--by", "Data team", "--reason", "again"});
+  EXPECT_EQ(twice.code, 1);
+  EXPECT_NE(twice.err.find("nothing withdrawn: it was withdrawn before"), std::string::npos) << twice.err;
+}
+
 // Case 7: wrong data is named, and the exit status says so.
 TEST_F(DatesTest, WrongDataIsNamedAndTheExitStatusSaysSo) {
   ASSERT_EQ(daemon_->send({file("assessment_timeliness{team=\"A\"} 92.5 2020-02-04\n")}).code, 0);

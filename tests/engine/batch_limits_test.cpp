@@ -44,5 +44,19 @@ TEST(BatchLimits, ProblemsQuoteBoundedTextAndCountUnderBoundedReasons) {
   EXPECT_EQ(outcome.unreported.count("other problems"), 1u);
 }
 
+// Found by the ingest fuzzer: reasons that differ only in bytes that are not UTF-8 became one
+// key of the reply's JSON, so the reply read back counted fewer reasons than were sent.
+TEST(BatchLimits, UnreportedReasonsAreAsciiSoTheyStayApartOnTheWire) {
+  Engine engine;
+  load(engine, "metric caseload { unit count  labels worker }");
+  BatchOptions options;
+  options.as_of = day("2020-02-04");
+  options.limits.max_reported = 1;
+  std::string body = "first 1\ncaseload{worker=\"a\"} 1 x\xd0\ncaseload{worker=\"a\"} 1 x\xcd\ncaseload{worker=\"a\"} 1 x\x01\x02\n";
+  BatchOutcome outcome = ingest_batch(engine, body, options);
+  const std::string reason = "error: the date after the value: expected a date such as N-N-N or N/N/N, found ";
+  EXPECT_EQ(outcome.unreported, (std::map<std::string, std::size_t>{{reason + "'x?'", 2}, {reason + "'x??'", 1}}));
+}
+
 }  // namespace
 }  // namespace bandwatch::engine::testing

@@ -405,6 +405,11 @@ class Engine {
 
   /// The last date closed by evaluate().
   std::optional<Date> last_as_of() const;
+  /// The id the next alert will get. After an undo rebuilds the state from an earlier point,
+  /// reserve_alert_ids(the old engine's next id) keeps ids already published from being given
+  /// to other alerts.
+  std::uint64_t next_alert_id() const;
+  void reserve_alert_ids(std::uint64_t next);
   std::size_t series_count() const;
   /// Approximate bytes held by the series store and alert state (for the benchmark).
   std::size_t memory_bytes() const;

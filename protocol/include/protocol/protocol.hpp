@@ -60,6 +60,11 @@
 //                              must be the open one)
 //     {"command":"notify", "route":R, "digest":true} -> {"ok":true, "route":R, "items":N,
 //                              "messages":M}: R's digest queued now for its members
+//     {"command":"withdraw", "batch":ID | "date":"YYYY-MM-DD", "by":S, "reason":S}
+//         -> {"ok":true, "withdrawn":[{"batch","as_of","samples"}], "replayed":N, "resolved":N,
+//             "reopened":N, "changed":N, "last_closed", "open_date"}: the batch (or every batch
+//             of the date, its close included) undone; the alerts that change are published
+//             with the withdrawal in their message
 //     {"command":"report"}  -> routes, indicators, their values and history, for the meeting
 //                              pack (the shape is in report/daemon_state.hpp)
 //
