@@ -23,6 +23,7 @@ constexpr Command kCommands[] = {
     {"test", bandwatch::cli::run_test, "run the rule tests (`test` blocks) of rule files"},
     {"eval", bandwatch::cli::run_eval, "replay sample files through the rules: RAG table and alerts"},
     {"report", bandwatch::cli::run_report, "the meeting pack: agenda per forum and RAG tables (HTML, Markdown, PDF)"},
+    {"lsp", bandwatch::cli::run_lsp, "the language server editors start: diagnostics, hover, completion, formatting"},
     {"send", bandwatch::cli::run_send, "send sample files to bandwatchd (acknowledged, retried, idempotent)"},
     {"watch", bandwatch::cli::run_watch, "follow the alerts feed: snapshot, then events as they happen"},
     {"snapshot", bandwatch::cli::run_snapshot, "the open alerts held by bandwatchd"},
