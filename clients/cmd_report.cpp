@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -109,13 +108,6 @@ std::optional<report::Source> daemon_source(const Command& command, const std::s
   return fetched;
 }
 
-Date today() {
-  std::time_t now = std::time(nullptr);
-  std::tm parts{};
-  localtime_r(&now, &parts);
-  return Date::from_ymd(parts.tm_year + 1900, static_cast<unsigned>(parts.tm_mon + 1), static_cast<unsigned>(parts.tm_mday));
-}
-
 bool write_file(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
@@ -145,7 +137,7 @@ std::optional<int> parse_report(Command& command, const Arguments& args, ReportR
       ("control,c", endpoint_value("control", &control), "the daemon's control endpoint, e.g. tcp://127.0.0.1:7612")
       ("route", po::value<std::string>(&route), "only this forum (a route name)")
       ("since", date_value("since", &request.options.since), "changes after this date are news (default: each route's cadence back from the latest data)")
-      ("meeting", date_value("meeting", &request.options.meeting_date), "the meeting's date: reviews due before it are overdue (default: the latest data's date offline, today with --control)")
+      ("meeting", date_value("meeting", &request.options.meeting_date), "the meeting's date: ages run to it and reviews due before it are overdue (default: the as-of date of the latest data)")
       ("format,f", format_choice(&request.format, {"html", "markdown", "md", "pdf", "xlsx", "csv"})->default_value(request.format),
        "html | markdown | pdf | xlsx (an Excel workbook: the RAG tables as cells, bands as fills) | csv (the RAG tables)")
       ("out,o", po::value<std::string>(&out), "write here instead of standard output (required for pdf and xlsx)")
@@ -231,9 +223,10 @@ int run_report(const Arguments& args) {
     std::optional<report::Source> fetched = daemon_source(command, *request.control, request.connection, request.curve, failed);
     if (!fetched) return failed;
     source = std::move(*fetched);
-    // From a live daemon the meeting is today: reviews due before today are overdue.
-    if (!request.options.meeting_date) request.options.meeting_date = today();
   }
+  // Ages, "open for" and overdue reviews run to the meeting date, which is the data's as-of date
+  // unless given: never the wall clock, so a pack made today from 2020's data says what the
+  // meeting of 2020 saw (build_model's default).
 
   report::BuildResult built = report::build_model(source, request.options);
   if (!built.ok()) return command.usage_error(built.error);

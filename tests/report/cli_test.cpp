@@ -183,6 +183,23 @@ TEST_F(LiveDaemon, ReportFromTheDaemonMatchesTheReportFromFiles) {
     EXPECT_EQ(lines_with(live.out, part), lines_with(files.out, part)) << part;
 }
 
+TEST_F(LiveDaemon, AgesRunToTheDataNotTheWallClock) {
+  // The figures are of 2016; the pack is made years later. Without --meeting the meeting is the
+  // data's as-of date, so ages are those the meeting of 30/09/2016 saw (not thousands of days).
+  Result sent = run({bandwatch_path(), "send", "--close", "--to", ingest_, "-q", examples("meeting_pack/stockton_2016_q2.samples")});
+  ASSERT_EQ(sent.code, 0) << sent.err;
+  Result live = run({bandwatch_path(), "report", "--control", control_, "--format", "markdown"});
+  ASSERT_EQ(live.code, 0) << live.err;
+  EXPECT_TRUE(contains(live.out, "Data as at 30/09/2016. Dates are dd/mm/yyyy.")) << live.out;
+  EXPECT_TRUE(contains(live.out, "| open since 19/08/2016 | 42 days |")) << live.out;
+  EXPECT_TRUE(contains(live.out, "| open since 30/04/2016 | 153 days |")) << live.out;
+  // A meeting date given moves every age with it.
+  Result later = run({bandwatch_path(), "report", "--control", control_, "--meeting", "07/10/2016", "--format", "markdown"});
+  ASSERT_EQ(later.code, 0) << later.err;
+  EXPECT_TRUE(contains(later.out, "Data as at 30/09/2016; meeting on 07/10/2016.")) << later.out;
+  EXPECT_TRUE(contains(later.out, "| open since 19/08/2016 | 49 days |")) << later.out;
+}
+
 TEST(ReportCommand, NoDaemonIsAClearError) {
   Result r = run({bandwatch_path(), "report", "--control", "tcp://127.0.0.1:1", "--timeout", "200", "--retries", "0"});
   EXPECT_EQ(r.code, 3);  // the daemon did not answer, as for every command
