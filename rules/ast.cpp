@@ -220,6 +220,7 @@ std::string dump(const File& file) {
       field(out, "better", indicator->better, [](Better b) { return std::string(to_string(b)); });
       field(out, "frame", indicator->frame, [](Frame f) { return std::string(to_string(f)); });
       field(out, "round", indicator->round, integer);
+      field(out, "decimals", indicator->decimals, integer);
       field(out, "cohort", indicator->cohort,
             [](const Cohort& c) { return c.metric + ">=" + std::to_string(c.minimum); });
       field(out, "last_year", indicator->last_year, [](const Quantity& q) { return quantity(q); });

@@ -1008,6 +1008,19 @@ class Checker {
       error(file, decl.round->loc,
             "`round` is a number of decimal places, 0 or more, not " +
                 std::to_string(decl.round->value));
+    // Every output shows the value as classified: more places than `round` keeps would print
+    // zeros that pretend to a precision the band was not judged at (96.6% judged as 97% and
+    // shown as 97.0%). Fewer are fine: a value near an edge is shown with the places it needs.
+    if (decl.decimals && decl.decimals->value > 6)
+      error(file, decl.decimals->loc,
+            "`decimals` is the number of decimal places shown, at most 6, not " +
+                std::to_string(decl.decimals->value));
+    else if (decl.decimals && decl.round && decl.round->value >= 0 && decl.decimals->value > decl.round->value)
+      error(file, decl.decimals->loc,
+            "`decimals " + std::to_string(decl.decimals->value) + "` shows more decimal places than `round " +
+                std::to_string(decl.round->value) + "` keeps: the value is shown as it is classified, so the extra " +
+                "places would always be 0; write `decimals " + std::to_string(decl.round->value) +
+                "` or less, or `round " + std::to_string(decl.decimals->value) + "`");
     if (decl.cohort) {
       const ast::Cohort& cohort = decl.cohort->value;
       if (!metric(cohort.metric)) {

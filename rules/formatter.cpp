@@ -530,6 +530,7 @@ Line indicator_line(const ast::IndicatorDecl& indicator) {
   add_text(line, indicator.frame, "frame",
            [](ast::Frame f) { return std::string(ast::to_string(f)); });
   add_text(line, indicator.round, "round", [](std::int64_t n) { return std::to_string(n); });
+  add_text(line, indicator.decimals, "decimals", [](std::int64_t n) { return std::to_string(n); });
   add_text(line, indicator.cohort, "cohort", [](const ast::Cohort& c) {
     return c.metric + " minimum " + std::to_string(c.minimum);
   });

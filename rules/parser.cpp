@@ -740,7 +740,7 @@ auto const cohort_def =
 
 x3::rule<class indicator_id, ast::IndicatorDecl> const indicator = "an indicator";
 x3::rule<class indicator_end_id> const indicator_end =
-    "an indicator property (title, group, unit, better, frame, bands, round, cohort, last_year, "
+    "an indicator property (title, group, unit, better, frame, bands, round, decimals, cohort, last_year, "
     "note, expect every, route) or '}'";
 auto const indicator_end_def = x3::lit('}');
 
@@ -752,6 +752,7 @@ auto const indicator_property =
     here[(kw("frame") > frame)[set(&ast::IndicatorDecl::frame, "frame")]] |
     here[band_set[([](auto& ctx) { x3::_val(ctx).band_sets.push_back(std::move(x3::_attr(ctx))); })]] |
     here[(kw("round") > whole_number)[set(&ast::IndicatorDecl::round, "round")]] |
+    here[(kw("decimals") > whole_number)[set(&ast::IndicatorDecl::decimals, "decimals")]] |
     here[(kw("cohort") > cohort)[set(&ast::IndicatorDecl::cohort, "cohort")]] |
     here[(kw("last_year") > quantity)[set(&ast::IndicatorDecl::last_year, "last_year")]] |
     here[(kw("note") > string_literal)[set(&ast::IndicatorDecl::note, "note")]] |

@@ -137,6 +137,7 @@ struct IndicatorDecl {
   std::optional<Located<Frame>> frame;
   std::vector<BandSet> band_sets;
   std::optional<Located<std::int64_t>> round;  // decimal places before classifying
+  std::optional<Located<std::int64_t>> decimals;  // decimal places shown (at most `round`'s)
   std::optional<Located<Cohort>> cohort;
   std::optional<Located<Quantity>> last_year;  // last year's value, for the meeting pack
   std::optional<Located<std::string>> note;    // free text shown beside the value (e.g. target source)
