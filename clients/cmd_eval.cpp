@@ -151,7 +151,7 @@ class TextPrinter : public EvalPrinter {
     std::map<std::string, std::string> titles;
     for (const IndicatorInfo& info : engine.indicators()) titles[info.name] = info.title;
     engine.for_each_indicator_value([&](const IndicatorValueView& v) {
-      rows.push_back({clip(titles[std::string(v.indicator)], 60), clip(labels_text(v.labels), 60), format_value(v.value, v.unit),
+      rows.push_back({clip(titles[std::string(v.indicator)], 60), clip(labels_text(v.labels), 60), engine.format_indicator_value(v.indicator, v.value),
                       std::string(to_string(v.band)), std::string(arrow(v.trend)), std::string(v.target)});
     });
     std::array<std::size_t, 6> width{};
@@ -211,7 +211,7 @@ class JsonPrinter : public EvalPrinter {
       out_ += ",\"raw_value\":";
       protocol::append_json_number(out_, v.raw_value);
       out_ += ",\"formatted_value\":";
-      protocol::append_json_string(out_, format_value(v.value, v.unit));
+      protocol::append_json_string(out_, engine.format_indicator_value(v.indicator, v.value));
       out_ += ",\"band\":";
       protocol::append_json_string(out_, to_string(v.band));
       out_ += ",\"trend\":";

@@ -156,6 +156,8 @@ std::optional<int> parse_report(Command& command, const Arguments& args, ReportR
   if (offline == request.control.has_value() || (offline && (request.rules.empty() || request.samples.empty())) ||
       (request.control && request.acknowledgements))
     return command.usage_error("give either --rules and --samples, or --control");
+  if (request.control && request.as_of)
+    return command.usage_error("--as-of dates sample lines without a date (offline); for the meeting's date, give --meeting");
   if ((request.format == "pdf" || request.format == "xlsx") && !request.out)
     return command.usage_error("--format " + request.format + " needs --out FILE");
   return std::nullopt;

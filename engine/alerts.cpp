@@ -108,15 +108,26 @@ void AlertPresenter::message(const LiveAlert& a, Band band, std::string_view for
         text += formatted;
         return;
       }
+      bool after_one = false;  // the part before was a {value} of 1: a plural noun agrees with it
       for (const MessagePart& part : rule.message) {
+        bool one = after_one;
+        after_one = false;
         switch (part.kind) {
-          case Segment::value: text += formatted; break;
+          case Segment::value:
+            text += formatted;
+            after_one = formatted == "1" || formatted == "-1";
+            break;
           case Segment::label: {
             std::uint32_t v = label_value(labels, part.label);
             if (v != kNone) text += store_.strings.str(v);
             break;
           }
-          case Segment::text: text += part.text; break;
+          case Segment::text: {
+            std::string_view rest = part.text;
+            if (one) rest.remove_prefix(singular_after_one(rest, text));
+            text += rest;
+            break;
+          }
         }
       }
       return;
@@ -145,6 +156,11 @@ void AlertPresenter::message(const LiveAlert& a, Band band, std::string_view for
   }
 }
 
+std::string AlertPresenter::formatted(const LiveAlert& a) const {
+  if (a.source == AlertSource::indicator) return format_indicator_value(program_.indicators[a.owner], a.value);
+  return format_value(a.value, unit(a));
+}
+
 Alert AlertPresenter::to_alert(const LiveAlert& a) const {
   Alert out;
   out.id = a.id;
@@ -156,7 +172,7 @@ Alert AlertPresenter::to_alert(const LiveAlert& a) const {
   out.severity = a.severity;
   out.value = a.value;
   out.unit = unit(a);
-  out.formatted_value = format_value(a.value, out.unit);
+  out.formatted_value = formatted(a);
   message(a, band_of(a), out.formatted_value, out.message);
   routes(a, out.routes);
   out.since = a.since;
@@ -186,7 +202,7 @@ void EventList::emit(EventKind kind, const LiveAlert& a, std::optional<Band> ban
   e.severity = a.severity;
   e.value = a.value;
   e.unit = presenter_.unit(a);
-  e.formatted_value = format_value(a.value, e.unit);
+  e.formatted_value = presenter_.formatted(a);
   presenter_.message(a, band.value_or(AlertPresenter::band_of(a)), e.formatted_value, e.message);
   presenter_.routes(a, e.routes);
   e.as_of = as_of_;

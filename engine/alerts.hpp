@@ -30,6 +30,12 @@ class EventRecycler {
   std::size_t spare_count_ = 0;
 };
 
+/// A message's text right after a `{value}` of 1: when it starts with a plural noun the
+/// language knows ("children", "cases", "young people", "looked after children"), appends the
+/// text up to and including that noun made singular to `out` and returns how much of `text` it
+/// stands for; 0 (nothing appended) when it does not. "1 children" reads "1 child".
+std::size_t singular_after_one(std::string_view text, std::string& out);
+
 /// Reads a live alert's presentation out of the program and the store.
 class AlertPresenter {
  public:
@@ -42,6 +48,8 @@ class AlertPresenter {
   void routes(const LiveAlert& a, std::vector<std::string>& out) const;
   /// The message with placeholders filled, into `text` (cleared first).
   void message(const LiveAlert& a, Band band, std::string_view formatted, std::string& text) const;
+  /// The value as shown: an indicator's with its places (format_indicator_value).
+  std::string formatted(const LiveAlert& a) const;
   Alert to_alert(const LiveAlert& a) const;
   static Band band_of(const LiveAlert& a) { return a.severity == ast::Colour::red ? Band::red : Band::amber; }
 

@@ -746,6 +746,8 @@ class Compiler {
     ind.metric = metric;
     ind.unit = decl.unit ? decl.unit->value : p_.metrics[metric].unit;
     ind.round = decl.round ? static_cast<int>(decl.round->value) : -1;
+    ind.fixed_decimals = decl.decimals.has_value();
+    ind.decimals = decl.decimals ? static_cast<int>(decl.decimals->value) : ind.round;
     ind.program.driver = metric;
     owner_ = decl.name;
     for (const auto& route : decl.routes) {

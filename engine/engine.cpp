@@ -235,6 +235,20 @@ bool BandInfo::contains(double value) const {
   return true;
 }
 
+std::string Engine::format_indicator_value(std::string_view indicator, double value) const {
+  if (impl_->loaded())
+    if (auto it = impl_->program->indicator_ids.find(indicator); it != impl_->program->indicator_ids.end())
+      return detail::format_indicator_value(impl_->program->indicators[it->second], value);
+  return format_value(value, ast::Unit::none);
+}
+
+double Engine::classified_value(std::string_view indicator, double raw) const {
+  if (impl_->loaded())
+    if (auto it = impl_->program->indicator_ids.find(indicator); it != impl_->program->indicator_ids.end())
+      if (int round = impl_->program->indicators[it->second].round; round >= 0) return round_decimal(raw, round);
+  return raw;
+}
+
 std::vector<IndicatorInfo> Engine::indicators() const {
   std::vector<IndicatorInfo> out;
   if (!impl_->loaded()) return out;
@@ -242,6 +256,7 @@ std::vector<IndicatorInfo> Engine::indicators() const {
     if (item.kind != ItemKind::indicator) continue;
     const IndicatorDef& ind = impl_->program->indicators[item.index];
     IndicatorInfo info{ind.name, ind.title, ind.group, ind.unit, ind.better, ind.frame, ind.round, ind.routes, {}};
+    info.decimals = ind.decimals;
     for (const BandSetDef& set : ind.band_sets) {
       BandSetInfo data;
       if (set.has_from) data.from = set.from;

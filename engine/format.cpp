@@ -70,7 +70,9 @@ std::string_view to_string(AlertSource source) {
 
 namespace detail {
 
-std::string format_number(double value, int max_decimals) {
+std::string format_number(double value, int max_decimals) { return format_number(value, max_decimals, false); }
+
+std::string format_number(double value, int max_decimals, bool keep_zeros) {
   // Integer arithmetic for the common case (fast: reports and every event format values);
   // snprintf for magnitudes where that would overflow.
   static constexpr double kScale[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
@@ -83,7 +85,7 @@ std::string format_number(double value, int max_decimals) {
     char* end = buffer + sizeof buffer;
     char* p = end;
     int decimals = max_decimals;
-    while (decimals > 0 && fraction % 10 == 0) {  // drop trailing zeros
+    while (!keep_zeros && decimals > 0 && fraction % 10 == 0) {  // drop trailing zeros
       fraction /= 10;
       --decimals;
     }
@@ -102,7 +104,7 @@ std::string format_number(double value, int max_decimals) {
   char buffer[64];
   std::snprintf(buffer, sizeof buffer, "%.*f", max_decimals, value);
   std::string text = buffer;
-  if (text.find('.') != std::string::npos) {
+  if (!keep_zeros && text.find('.') != std::string::npos) {
     while (text.back() == '0') text.pop_back();
     if (text.back() == '.') text.pop_back();
   }
@@ -122,30 +124,66 @@ double round_decimal(double value, int decimals) {
 
 }  // namespace detail
 
-std::string format_value(double value, ast::Unit unit) {
-  using detail::format_number;
-  if (std::isnan(value)) return "n/a";
+namespace {
+
+/// How a unit prints a magnitude: the figure is value / divisor, between prefix and suffix, with
+/// `places` decimal places at most by default.
+struct Scale {
+  double divisor = 1;
+  const char* prefix = "";
+  const char* suffix = "";
+  int places = 3;
+};
+
+Scale scale_of(double value, ast::Unit unit) {
   switch (unit) {
-    case ast::Unit::percent: return format_number(value, 1) + "%";
+    case ast::Unit::percent: return {1, "", "%", 1};
     case ast::Unit::gbp: {
       double magnitude = std::fabs(value);
-      std::string sign = value < 0 ? "-" : "";
-      if (magnitude >= 1e9) return sign + "£" + format_number(magnitude / 1e9, 3) + "bn";
-      if (magnitude >= 1e6) return sign + "£" + format_number(magnitude / 1e6, 3) + "m";
-      if (magnitude >= 1e3) return sign + "£" + format_number(magnitude / 1e3, 1) + "k";
-      return sign + "£" + format_number(magnitude, 2);
+      if (magnitude >= 1e9) return {1e9, "£", "bn", 3};
+      if (magnitude >= 1e6) return {1e6, "£", "m", 3};
+      if (magnitude >= 1e3) return {1e3, "£", "k", 1};
+      return {1, "£", "", 2};
     }
-    case ast::Unit::days: {
-      std::string n = format_number(value, 1);
-      return n + (n == "1" ? " day" : " days");
-    }
-    case ast::Unit::count: return format_number(value, 2);
+    case ast::Unit::days: return {1, "", " days", 1};
+    case ast::Unit::count: return {1, "", "", 2};
     case ast::Unit::rate_per_10k:
-    case ast::Unit::fte: return format_number(value, 1);
+    case ast::Unit::fte: return {1, "", "", 1};
     case ast::Unit::number:
-    case ast::Unit::none: return format_number(value, 3);
+    case ast::Unit::none: return {1, "", "", 3};
   }
-  return format_number(value, 3);
+  return {};
+}
+
+}  // namespace
+
+namespace detail {
+
+int usual_places(double value, ast::Unit unit) { return scale_of(value, unit).places; }
+
+double shown_number(double value, ast::Unit unit, int places) {
+  if (!std::isfinite(value)) return value;
+  Scale scale = scale_of(value, unit);
+  if (places < 0) places = scale.places;
+  return round_decimal(value / scale.divisor, places) * scale.divisor;
+}
+
+}  // namespace detail
+
+std::string format_value(double value, ast::Unit unit) { return format_value(value, unit, -1, false); }
+
+std::string format_value(double value, ast::Unit unit, int places, bool keep_zeros) {
+  using detail::format_number;
+  if (std::isnan(value)) return "n/a";
+  Scale scale = scale_of(value, unit);
+  if (places < 0) places = scale.places;
+  if (unit == ast::Unit::gbp) {
+    std::string sign = value < 0 ? "-" : "";
+    return sign + scale.prefix + format_number(std::fabs(value) / scale.divisor, places, keep_zeros) + scale.suffix;
+  }
+  std::string n = format_number(value / scale.divisor, places, keep_zeros);
+  if (unit == ast::Unit::days && n == "1") return "1 day";
+  return scale.prefix + n + scale.suffix;
 }
 
 }  // namespace bandwatch::engine

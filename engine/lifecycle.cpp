@@ -110,15 +110,19 @@ bool Decider::indicator(std::uint32_t index) {
           break;
         }
     }
-    // Short trend against the previous value of this series, compared as classified.
+    // Short trend against the previous value of this series, compared as both are shown (as
+    // classified, at the places shown), so the word agrees with the figures beside it: 4.62%
+    // after 4.64% is "unchanged" when both read 4.6%.
     Trend trend = Trend::none;
     if (ind.better != ast::Better::unspecified) {
       const Point* cur = s.at(ctx.date);
       if (cur && cur != s.history.data()) {
         double prev = (cur - 1)->value;
         if (ind.round >= 0) prev = round_decimal(prev, ind.round);
-        if (value == prev) trend = Trend::unchanged;
-        else if ((value > prev) == (ind.better == ast::Better::higher)) trend = Trend::improving;
+        prev = shown_indicator_value(ind, prev);
+        double now = shown_indicator_value(ind, value);
+        if (now == prev) trend = Trend::unchanged;
+        else if ((now > prev) == (ind.better == ast::Better::higher)) trend = Trend::improving;
         else trend = Trend::declining;
       }
     }

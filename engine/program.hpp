@@ -119,6 +119,8 @@ struct IndicatorDef {
   ast::Frame frame = ast::Frame::unspecified;
   std::uint32_t metric = 0;
   int round = -1;
+  int decimals = -1;         // places shown: `decimals`, else `round`; -1: the unit's usual
+  bool fixed_decimals = false;  // `decimals` given: shown with exactly that many (96.0%)
   ExprProgram program;       // driver: the indicator's metric (where clauses, cohort)
   std::uint32_t cohort = kNone;  // root node reading the cohort metric
   double cohort_minimum = 0;
@@ -202,9 +204,24 @@ std::vector<Diagnostic> compile(const std::vector<ast::File>& files, Program& pr
 
 /// Unit-aware formatting shared by events and reports.
 std::string format_number(double value, int max_decimals);
+/// The same with exactly `decimals` places when `keep_zeros` (96.0).
+std::string format_number(double value, int decimals, bool keep_zeros);
+/// The decimal places `unit` prints `value` with by default (percent 1, £7.711m 3, £639k 1).
+int usual_places(double value, ast::Unit unit);
+/// The number `format_value(value, unit, places)` prints, in the unit's base (£7.711m: 7711000).
+double shown_number(double value, ast::Unit unit, int places);
 
 /// Rounds half away from zero at `decimals` places, forgiving binary representation error
 /// (2.675 rounds to 2.68 as written).
 double round_decimal(double value, int decimals);
+
+/// How an indicator's value (as classified) is shown everywhere (alerts, eval, the meeting
+/// pack, the trend): with the indicator's places, and more where those would print a number that
+/// some block of its bands puts in another band than the value (89.96% against `green >= 90%`
+/// is shown 89.96%, not 90%). shown_places says how many, shown_indicator_value the number
+/// printed, format_indicator_value the text.
+int shown_places(const IndicatorDef& ind, double value);
+double shown_indicator_value(const IndicatorDef& ind, double value);
+std::string format_indicator_value(const IndicatorDef& ind, double value);
 
 }  // namespace bandwatch::engine::detail

@@ -111,6 +111,22 @@ bool has_route(const AlertHistory& alert, const std::string& route) {
   return std::find(alert.routes.begin(), alert.routes.end(), route) != alert.routes.end();
 }
 
+/// What a resolved item says. The firing message filled with the resolved value ("children in
+/// care up -4.6% on a year earlier") reads as if it still fired: unless the source marks the
+/// message as written for the resolution, the pack says it in its own words, with what was raised.
+std::string resolved_wording(const AlertHistory& alert, const std::string& title) {
+  if (alert.resolved_message && !alert.message.empty()) return alert.message;
+  // An indicator's own message ("Health of CiC: 93% is green") names its band.
+  bool indicator = alert.message.starts_with(title + ": ") || alert.message.starts_with(title + " (");
+  if (indicator && alert.message.ends_with(" is green"))
+    return "Back in green" + (alert.value_text.empty() ? std::string() : " at " + alert.value_text);
+  std::string out = "No longer raised";
+  if (!alert.value_text.empty()) out += " (now " + alert.value_text + ")";
+  if (!alert.raised_message.empty() && alert.raised_message != alert.message)
+    out += "; raised as: " + alert.raised_message;
+  return out;
+}
+
 /// Places one alert on an agenda whose news starts after `since`; nullopt when it is not news
 /// and not open (resolved before the period).
 std::optional<AgendaItem> agenda_item(const AlertHistory& alert, Date since, Date meeting_date) {
@@ -135,6 +151,7 @@ std::optional<AgendaItem> agenda_item(const AlertHistory& alert, Date since, Dat
     if (!resolved_on || *resolved_on <= since) return std::nullopt;
     item.kind = AgendaKind::resolved;
     item.changed_on = resolved_on;
+    item.message = resolved_wording(alert, item.title);
     item.age_days = resolved_on->days_since_epoch - alert.since.days_since_epoch;
     item.review_overdue = false;  // nothing left to review
     return item;
@@ -234,6 +251,39 @@ RagRow rag_row(const IndicatorInfo& info) {
   return row;
 }
 
+/// The figure of `benchmark` for `indicator` in force on `date`: the latest dated on or before it,
+/// else an undated one.
+const BenchmarkValue* benchmark_at(const BenchmarkInfo& benchmark, const std::string& indicator, Date date) {
+  const BenchmarkValue* found = nullptr;
+  for (const BenchmarkValue& v : benchmark.values) {
+    if (v.indicator != indicator) continue;
+    if (v.from && *v.from > date) continue;
+    if (!found || (v.from && (!found->from || *found->from < *v.from))) found = &v;
+  }
+  return found;
+}
+
+/// A column per benchmark with a figure for some row of the table, and each row's cell.
+void benchmark_columns(RagGroup& group, const std::vector<BenchmarkInfo>& benchmarks) {
+  for (const BenchmarkInfo& benchmark : benchmarks) {
+    std::vector<BenchmarkCell> cells;
+    bool any = false;
+    for (const RagRow& row : group.rows) {
+      BenchmarkCell cell;
+      if (const BenchmarkValue* v = benchmark_at(benchmark, row.indicator, row.date)) {
+        cell.has_value = true;
+        cell.value = v->value;
+        cell.text = v->text;
+        any = true;
+      }
+      cells.push_back(std::move(cell));
+    }
+    if (!any) continue;
+    group.benchmarks.push_back({benchmark.name, benchmark.title.empty() ? benchmark.name : benchmark.title});
+    for (std::size_t i = 0; i < group.rows.size(); ++i) group.rows[i].benchmarks.push_back(std::move(cells[i]));
+  }
+}
+
 std::vector<RagGroup> rag_groups(const Source& source, BandCounts& counts, std::vector<std::string>& no_data) {
   std::map<std::string, std::vector<const SeriesInfo*>> series_of;
   for (const SeriesInfo& series : source.series) series_of[series.indicator].push_back(&series);
@@ -242,14 +292,14 @@ std::vector<RagGroup> rag_groups(const Source& source, BandCounts& counts, std::
                      [](const SeriesInfo* a, const SeriesInfo* b) { return a->labels < b->labels; });
 
   std::vector<RagGroup> groups;
-  RagGroup ungrouped{"Other indicators", {}};
+  RagGroup ungrouped{"Other indicators", {}, {}};
   for (const IndicatorInfo& info : source.indicators) {
     RagGroup* group = &ungrouped;
     if (!info.group.empty()) {
       auto found = std::find_if(groups.begin(), groups.end(),
                                 [&](const RagGroup& g) { return g.title == info.group; });
       if (found == groups.end()) {
-        groups.push_back({info.group, {}});
+        groups.push_back({info.group, {}, {}});
         found = std::prev(groups.end());
       }
       group = &*found;
@@ -267,7 +317,9 @@ std::vector<RagGroup> rag_groups(const Source& source, BandCounts& counts, std::
       row.target = series->target;
       row.has_value = true;
       row.value_text = series->value_text;
-      if (!series->history.empty()) row.value = series->history.back().value;
+      if (!series->history.empty()) row.raw_value = series->history.back().value;
+      row.value = series->value.value_or(row.raw_value);
+      row.previous_value_text = series->previous_value_text;
       row.date = series->date;
       row.band = series->band;
       row.trend = series->trend;
@@ -280,6 +332,7 @@ std::vector<RagGroup> rag_groups(const Source& source, BandCounts& counts, std::
   }
   if (!ungrouped.rows.empty()) groups.push_back(std::move(ungrouped));
   std::erase_if(groups, [](const RagGroup& g) { return g.rows.empty(); });
+  for (RagGroup& group : groups) benchmark_columns(group, source.benchmarks);
   return groups;
 }
 

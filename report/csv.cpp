@@ -1,5 +1,6 @@
 // The RAG tables as CSV, for analysts who work in a spreadsheet: one row per indicator series,
 // numbers as numbers (no unit signs), dates ISO, bands as words.
+#include <algorithm>
 #include <cstdio>
 
 #include "report/render.hpp"
@@ -30,7 +31,19 @@ std::string number(double value) {
 }  // namespace
 
 std::string render_csv(const ReportModel& model) {
-  std::string out = "group,indicator,title,labels,frame,target,value,unit,value_text,date,band,trend,last_year,note\r\n";
+  // One column per benchmark declared for any table (a row without a figure leaves it empty),
+  // named by the benchmark, after the columns every pack has.
+  std::vector<std::string> benchmarks;
+  for (const RagGroup& group : model.groups)
+    for (const BenchmarkColumn& column : group.benchmarks)
+      if (std::find(benchmarks.begin(), benchmarks.end(), column.name) == benchmarks.end())
+        benchmarks.push_back(column.name);
+  std::string out = "group,indicator,title,labels,frame,target,value,unit,value_text,date,band,trend,last_year,note";
+  for (const std::string& name : benchmarks) {
+    out += ',';
+    cell(out, name);
+  }
+  out += "\r\n";
   for (const RagGroup& group : model.groups) {
     for (const RagRow& row : group.rows) {
       std::string target;
@@ -54,6 +67,11 @@ std::string render_csv(const ReportModel& model) {
       for (std::size_t i = 0; i < std::size(fields); ++i) {
         if (i) out += ',';
         cell(out, fields[i]);
+      }
+      for (const std::string& name : benchmarks) {
+        out += ',';
+        for (std::size_t b = 0; b < group.benchmarks.size() && b < row.benchmarks.size(); ++b)
+          if (group.benchmarks[b].name == name && row.benchmarks[b].has_value) out += number(row.benchmarks[b].value);
       }
       out += "\r\n";
     }

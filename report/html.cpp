@@ -24,8 +24,8 @@ p{margin:.3rem 0}
 .small,.labels,.note{font-size:.85em}
 .labels,.note{display:block;font-weight:normal}
 table.agenda,table.rag{table-layout:fixed}
-col.c-item{width:2.8em}col.c-sev{width:6.5em}col.c-value{width:5em}col.c-dates{width:8.5em}col.c-age{width:4.6em}col.c-ack{width:28%}
-col.c-frame{width:3.8em}col.c-target{width:9.5em}col.c-latest{width:6em}col.c-band{width:6.8em}col.c-trend{width:7em}col.c-last{width:4.6em}col.c-spark{width:134px}
+col.c-item{width:3.4em}col.c-sev{width:6.5em}col.c-value{width:5.6em}col.c-dates{width:8.5em}col.c-age{width:5.6em}col.c-ack{width:28%}
+col.c-frame{width:4.3em}col.c-target{width:9.5em}col.c-latest{width:6.6em}col.c-band{width:7.2em}col.c-trend{width:8em}col.c-last{width:5.2em}col.c-bench{width:4.8em}col.c-spark{width:134px}
 nav ul{margin:.3rem 0;padding-left:1.2rem}
 a{color:#1d70b8}
 .counts{display:flex;flex-wrap:wrap;gap:.4rem 1rem;list-style:none;padding:0;margin:.6rem 0}
@@ -33,7 +33,7 @@ a{color:#1d70b8}
 .counts strong{font-size:1.2em;margin-left:.3rem}
 table{border-collapse:collapse;width:100%;margin:.4rem 0 1rem}
 caption{text-align:left;font-weight:bold;font-size:1.05rem;padding:.3rem 0}
-th,td{border:1px solid #b1b4b6;padding:.3rem .45rem;vertical-align:top;text-align:left}
+th,td{border:1px solid #b1b4b6;padding:.3rem .45rem;vertical-align:top;text-align:left;overflow-wrap:break-word}
 thead th{background:#f3f2f1}
 .band{display:inline-block;min-width:4.6em;padding:.1rem .4rem;border-radius:3px;font-weight:bold;text-align:center;white-space:nowrap}
 .band-green{background:#00703c;color:#fff}
@@ -42,9 +42,15 @@ thead th{background:#f3f2f1}
 .band-unbanded{background:#fff;color:#0b0c0c;border:2px dashed #0b0c0c}
 .band-small_cohort{background:#fff;color:#505a5f;border:1px solid #505a5f}
 .band-none{background:#fff;color:#505a5f;border:1px dotted #505a5f}
-.value,.lastyear{white-space:nowrap;text-align:right}
+.value,.lastyear{text-align:right;overflow-wrap:anywhere}
 .value strong{font-size:1.1em}
-.target span{display:block;white-space:nowrap}
+.target span{display:block;padding-left:1em;text-indent:-1em;overflow-wrap:anywhere}
+td .band{white-space:normal;max-width:100%}
+th.benchmark{font-size:.85em}
+table.rag.with-benchmarks{table-layout:auto}
+table.rag.with-benchmarks col{width:auto}
+table.rag.with-benchmarks td.target{min-width:9.5em}
+table.rag.with-benchmarks tbody th{min-width:11em}
 .trend{white-space:nowrap}
 .trend svg{vertical-align:-2px;margin-right:.2rem}
 .trend-improving{color:#00703c;font-weight:bold}
@@ -72,6 +78,10 @@ footer{margin-top:2rem;font-size:.85em;color:#505a5f;border-top:1px solid #b1b4b
   col{width:auto!important}
   .spark{width:88px;height:auto}
 }
+@media screen and (min-width:40.01rem) and (max-width:68rem){
+  table.agenda,table.rag{table-layout:auto}
+  col{width:auto!important}
+}
 @media screen and (max-width:40rem){
   body{padding:.6rem;font-size:16px}
   table.stack{table-layout:auto}
@@ -93,6 +103,19 @@ std::string esc(std::string_view text) { return html_escape(text); }
 
 std::string time_tag(Date date) {
   return "<time datetime=\"" + date.iso() + "\">" + date.uk() + "</time>";
+}
+
+/// A band line with each comparison kept with its number ("Red: <=&nbsp;89%"): a line that must
+/// wrap breaks between limits, never between `<=` and its figure.
+std::string target_html(std::string_view line) {
+  std::string out = esc(line);
+  for (std::string_view op : {"&lt;= ", "&gt;= ", "&lt; ", "&gt; "}) {
+    for (std::size_t at = 0; (at = out.find(op, at)) != std::string::npos;) {
+      out.replace(at + op.size() - 1, 1, "&nbsp;");
+      at += op.size() + 5;
+    }
+  }
+  return out;
 }
 
 std::string band_badge(std::string_view css, std::string_view text) {
@@ -229,13 +252,17 @@ void rag_table(std::string& out, const RagGroup& group, std::size_t index) {
     else if (*common != row.date) same_date = false;
   }
   std::string value_header = same_date && common ? "Value at " + common->uk() : "Latest value";
-  out += "<table class=\"rag stack\" id=\"rag-" + std::to_string(index) + "\">\n<caption>" + esc(group.title) +
+  out += "<table class=\"rag stack" + std::string(group.benchmarks.empty() ? "" : " with-benchmarks") + "\" id=\"rag-" + std::to_string(index) + "\">\n<caption>" + esc(group.title) +
          "</caption>\n<colgroup><col class=\"c-measure\"><col class=\"c-frame\"><col class=\"c-target\">"
          "<col class=\"c-latest\"><col class=\"c-band\"><col class=\"c-trend\"><col class=\"c-last\">"
-         "<col class=\"c-spark\"></colgroup>\n<thead><tr><th scope=\"col\">Performance measure</th><th scope=\"col\">Frame</th>"
+         "";
+  for (std::size_t b = 0; b < group.benchmarks.size(); ++b) out += "<col class=\"c-bench\">";
+  out += "<col class=\"c-spark\"></colgroup>\n<thead><tr><th scope=\"col\">Performance measure</th><th scope=\"col\">Frame</th>"
          "<th scope=\"col\">Target bands</th><th scope=\"col\">" + esc(value_header) + "</th>"
-         "<th scope=\"col\">Band</th><th scope=\"col\">Short trend</th><th scope=\"col\">Last year</th>"
-         "<th scope=\"col\">History</th></tr></thead>\n<tbody>\n";
+         "<th scope=\"col\">Band</th><th scope=\"col\">Short trend</th><th scope=\"col\">Last year</th>";
+  for (const BenchmarkColumn& column : group.benchmarks)
+    out += "<th scope=\"col\" class=\"benchmark\">" + esc(column.title) + "</th>";
+  out += "<th scope=\"col\">History</th></tr></thead>\n<tbody>\n";
   for (const RagRow& row : group.rows) {
     std::string band_css = row.has_value ? std::string(to_string(row.band)) : "none";
     out += "<tr class=\"rag-row band-row-" + band_css + "\" data-indicator=\"" + esc(row.indicator) + "\">";
@@ -248,7 +275,7 @@ void rag_table(std::string& out, const RagGroup& group, std::size_t index) {
     if (!code.empty()) out += "<abbr title=\"" + esc(frame_name(row.frame)) + "\">" + esc(code) + "</abbr>";
     out += "</td>";
     out += "<td data-label=\"Target bands\" class=\"target\">";
-    for (const std::string& line : target_lines(row.target)) out += "<span>" + esc(line) + "</span>";
+    for (const std::string& line : target_lines(row.target)) out += "<span>" + target_html(line) + "</span>";
     out += "</td>";
     if (row.has_value) {
       out += "<td data-label=\"Value\" class=\"value\"><strong>" + esc(row.value_text) + "</strong>";
@@ -260,10 +287,18 @@ void rag_table(std::string& out, const RagGroup& group, std::size_t index) {
       out += "<td data-label=\"Band\">" + band_badge("none", "No data") + "</td>";
     }
     out += "<td data-label=\"Short trend\">" + trend_cell(row.trend, row.better);
+    // The figure the word compares with, shown as the value is: the word agrees with both.
     if (row.trend != Trend::none && row.previous_date)
-      out += "<span class=\"small labels\">against " + time_tag(*row.previous_date) + "</span>";
+      out += "<span class=\"small labels\">" +
+             (row.previous_value_text.empty() ? std::string("against ") : "was " + esc(row.previous_value_text) + " on ") +
+             time_tag(*row.previous_date) + "</span>";
     out += "</td>";
     out += "<td data-label=\"Last year\" class=\"lastyear\">" + (row.last_year.empty() ? "&ndash;" : esc(row.last_year)) + "</td>";
+    for (std::size_t b = 0; b < group.benchmarks.size(); ++b) {
+      const BenchmarkCell* cell = b < row.benchmarks.size() ? &row.benchmarks[b] : nullptr;
+      out += "<td data-label=\"" + esc(group.benchmarks[b].title) + "\" class=\"benchmark value\">" +
+             (cell && cell->has_value ? esc(cell->text) : "&ndash;") + "</td>";
+    }
     out += "<td data-label=\"History\">" + render_sparkline(row) + "</td>";
     out += "</tr>\n";
   }

@@ -103,18 +103,28 @@ std::string render_markdown(const ReportModel& model) {
   if (model.groups.empty() && model.no_data.empty()) out += "No indicators are declared.\n\n";
   for (const RagGroup& group : model.groups) {
     out += "### " + md(group.title) + "\n\n";
-    out += "| Performance measure | Frame | Target bands | Value | Date | Band | Short trend | Last year |\n"
-           "|---|---|---|---:|---|---|---|---:|\n";
+    out += "| Performance measure | Frame | Target bands | Value | Date | Band | Short trend | Last year |";
+    for (const BenchmarkColumn& column : group.benchmarks) out += " " + md(column.title) + " |";
+    out += "\n|---|---|---|---:|---|---|---|---:|";
+    for (std::size_t b = 0; b < group.benchmarks.size(); ++b) out += "---:|";
+    out += "\n";
     for (const RagRow& row : group.rows) {
       std::string measure = md(row.title);
       if (!row.labels.empty()) measure += " (" + md(labels_text(row.labels)) + ")";
       std::string target;
       for (const std::string& line : target_lines(row.target)) target += (target.empty() ? "" : "; ") + md(line);
       std::string band = row.has_value ? "**" + std::string(band_label(row.band)) + "**" : "no data";
+      std::string trend = row.trend == Trend::none ? "-" : trend_text(row.trend, row.better);
+      if (row.trend != Trend::none && !row.previous_value_text.empty())
+        trend += " (was " + md(row.previous_value_text) + ")";
       out += "| " + measure + " | " + md(frame_code(row.frame)) + " | " + target + " | " +
              (row.has_value ? md(row.value_text) : "-") + " | " + (row.has_value ? row.date.uk() : "-") + " | " +
-             band + " | " + (row.trend == Trend::none ? "-" : trend_text(row.trend, row.better)) + " | " +
-             (row.last_year.empty() ? "-" : md(row.last_year)) + " |\n";
+             band + " | " + trend + " | " + (row.last_year.empty() ? "-" : md(row.last_year)) + " |";
+      for (std::size_t b = 0; b < group.benchmarks.size(); ++b) {
+        bool has = b < row.benchmarks.size() && row.benchmarks[b].has_value;
+        out += " " + (has ? md(row.benchmarks[b].text) : std::string("-")) + " |";
+      }
+      out += "\n";
     }
     out += "\n";
   }

@@ -154,6 +154,11 @@ void rag_sheet(Workbook& book, const ReportModel& model) {
   for (const RagGroup& group : model.groups) {
     worksheet_write_string(sheet, row++, 0, group.title.c_str(), book.bold_);
     for (lxw_col_t c = 0; c < std::size(headers); ++c) worksheet_write_string(sheet, row, c, headers[c], book.header_);
+    for (std::size_t b = 0; b < group.benchmarks.size(); ++b) {
+      auto col = static_cast<lxw_col_t>(std::size(headers) + b);
+      worksheet_set_column(sheet, col, col, 14, nullptr);
+      worksheet_write_string(sheet, row, col, group.benchmarks[b].title.c_str(), book.header_);
+    }
     ++row;
     for (const RagRow& r : group.rows) {
       std::string target;
@@ -178,6 +183,17 @@ void rag_sheet(Workbook& book, const ReportModel& model) {
       }
       worksheet_write_string(sheet, row, 8, r.last_year.c_str(), book.text_);
       worksheet_write_string(sheet, row, 9, r.note.c_str(), book.text_);
+      // Benchmarks after the columns every pack has, as numbers in the indicator's format.
+      for (std::size_t b = 0; b < group.benchmarks.size() && b < r.benchmarks.size(); ++b) {
+        const BenchmarkCell& cell = r.benchmarks[b];
+        auto col = static_cast<lxw_col_t>(std::size(headers) + b);
+        if (!cell.has_value) {
+          worksheet_write_string(sheet, row, col, "", book.text_);
+          continue;
+        }
+        double value = r.unit == ast::Unit::percent ? cell.value / 100 : cell.value;
+        worksheet_write_number(sheet, row, col, value, book.number(r.unit, decimals_of(cell.text)));
+      }
       ++row;
     }
     ++row;

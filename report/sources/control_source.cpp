@@ -103,6 +103,7 @@ std::optional<Source> ControlSourceReader::read(const ControlAsk& ask, std::stri
       alert.open = *kind != ChangeKind::resolved;
       alert.value_text = event.value("formatted_value", "");
       alert.message = event.value("message", "");
+      if (*kind != ChangeKind::resolved) alert.raised_message = alert.message;
       alert.routes = event.value("routes", std::vector<std::string>{});
       alert.changes.push_back({*kind, as_of.value_or(Date{}), alert.severity});
     }

@@ -108,12 +108,17 @@ json report_state_json(const engine::Engine& engine, const std::vector<ast::File
         if (date <= v.date) history.push_back(json::array({date.iso(), number(value)}));
     }
     if (history.empty()) history.push_back(json::array({v.date.iso(), number(v.raw_value)}));
+    std::vector<Point> points;
+    for (const json& point : history)
+      if (auto date = date_of(point.at(0)); date && point.at(1).is_number()) points.push_back({*date, point.at(1).get<double>()});
     std::optional<int> round;
     if (auto it = facts.indicators.find(v.indicator); it != facts.indicators.end()) round = it->second.round;
     series.push_back({{"indicator", std::string(v.indicator)},
                       {"labels", std::move(labels_json)},
-                      {"value", number(v.raw_value)},
-                      {"formatted_value", engine::format_value(v.raw_value, v.unit)},
+                      {"value", number(v.value)},
+                      {"raw_value", number(v.raw_value)},
+                      {"formatted_value", engine.format_indicator_value(v.indicator, v.value)},
+                      {"previous_formatted_value", previous_value_text(engine, v.indicator, points, v.date)},
                       {"band", std::string(engine::to_string(v.band))},
                       {"trend", std::string(engine::to_string(v.trend))},
                       {"date", v.date.iso()},
@@ -122,6 +127,17 @@ json report_state_json(const engine::Engine& engine, const std::vector<ast::File
                       {"history", std::move(history)}});
   });
   out["series"] = std::move(series);
+  json benchmarks = json::array();
+  for (const BenchmarkInfo& benchmark : benchmarks_shown(facts, engine)) {
+    json values = json::array();
+    for (const BenchmarkValue& v : benchmark.values)
+      values.push_back({{"indicator", v.indicator},
+                        {"value", number(v.value)},
+                        {"formatted_value", v.text},
+                        {"from", v.from ? json(v.from->iso()) : json(nullptr)}});
+    benchmarks.push_back({{"name", benchmark.name}, {"title", benchmark.title}, {"values", std::move(values)}});
+  }
+  out["benchmarks"] = std::move(benchmarks);
   return out;
 }
 
@@ -170,6 +186,8 @@ bool read_report_state(const json& reply, Source& source, std::map<std::string, 
         series.labels.emplace_back(name, value.get<std::string>());
       std::sort(series.labels.begin(), series.labels.end());
       series.value_text = item.value("formatted_value", "");
+      series.previous_value_text = item.value("previous_formatted_value", "");
+      if (const json& value = field(item, "value", kNull); value.is_number()) series.value = value.get<double>();
       std::string band = item.value("band", "unbanded");
       for (Band b : {Band::green, Band::amber, Band::red, Band::unbanded, Band::small_cohort})
         if (to_string(b) == band) series.band = b;
@@ -194,6 +212,17 @@ bool read_report_state(const json& reply, Source& source, std::map<std::string, 
     for (const json& date : field(reply, "dates", kEmptyArray))
       if (auto d = date_of(date)) dates.insert(*d);
     source.evaluations.assign(dates.begin(), dates.end());
+    for (const json& item : field(reply, "benchmarks", kEmptyArray)) {
+      BenchmarkInfo benchmark;
+      benchmark.name = item.at("name").get<std::string>();
+      benchmark.title = item.value("title", benchmark.name);
+      for (const json& v : field(item, "values", kEmptyArray)) {
+        if (!field(v, "value", kNull).is_number()) continue;
+        benchmark.values.push_back({v.at("indicator").get<std::string>(), v["value"].get<double>(),
+                                    v.value("formatted_value", ""), date_of(field(v, "from", kNull))});
+      }
+      source.benchmarks.push_back(std::move(benchmark));
+    }
     if (source.as_of == Date{} && !dates.empty()) source.as_of = *dates.rbegin();
     return true;
   } catch (const json::exception& e) {

@@ -2,6 +2,7 @@
 #include "report/engine_source.hpp"
 
 #include <algorithm>
+#include <map>
 
 #include "report/bands.hpp"
 
@@ -53,12 +54,46 @@ ProgramFacts program_facts(const std::vector<ast::File>& files) {
         if (indicator->note) facts_of.note = indicator->note->value;
         if (indicator->round) facts_of.round = static_cast<int>(indicator->round->value);
         if (indicator->title) facts.titles[indicator->name] = indicator->title->value;
+      } else if (const auto* benchmark = std::get_if<ast::BenchmarkDecl>(&item)) {
+        BenchmarkInfo info;
+        info.name = benchmark->name;
+        info.title = benchmark->title ? benchmark->title->value : benchmark->name;
+        for (const ast::BenchmarkEntry& entry : benchmark->entries)
+          info.values.push_back({entry.indicator, entry.quantity.value, "", std::nullopt});
+        facts.benchmarks.push_back(std::move(info));
       } else if (const auto* rule = std::get_if<ast::RuleDecl>(&item)) {
         if (rule->title) facts.titles[rule->name] = rule->title->value;
       }
     }
   }
   return facts;
+}
+
+std::vector<BenchmarkInfo> benchmarks_shown(const ProgramFacts& facts, const engine::Engine& engine) {
+  std::map<std::string, ast::Unit, std::less<>> indicators;
+  for (const engine::IndicatorInfo& info : engine.indicators()) indicators[info.name] = info.unit;
+  std::vector<BenchmarkInfo> out;
+  for (const BenchmarkInfo& benchmark : facts.benchmarks) {
+    BenchmarkInfo shown{benchmark.name, benchmark.title, {}};
+    for (const BenchmarkValue& v : benchmark.values) {
+      auto unit = indicators.find(v.indicator);
+      if (unit == indicators.end()) continue;
+      // As published, in the unit's usual places: a comparator is not judged, so the
+      // indicator's `round` does not apply to it.
+      BenchmarkValue value = v;
+      value.text = engine::format_value(v.value, unit->second);
+      shown.values.push_back(std::move(value));
+    }
+    if (!shown.values.empty()) out.push_back(std::move(shown));
+  }
+  return out;
+}
+
+std::string previous_value_text(const engine::Engine& engine, std::string_view indicator,
+                                const std::vector<Point>& history, Date date) {
+  auto at = std::find_if(history.rbegin(), history.rend(), [&](const Point& p) { return p.date < date; });
+  if (at == history.rend()) return {};
+  return engine.format_indicator_value(indicator, engine.classified_value(indicator, at->value));
 }
 
 SourceRecorder::SourceRecorder(ProgramFacts facts) : facts_(std::move(facts)) {}
@@ -90,6 +125,7 @@ void SourceRecorder::record(const engine::Engine& engine, const engine::Evaluati
     alert.open = kind != ChangeKind::resolved;
     alert.value_text = event.formatted_value;
     alert.message = event.message;
+    if (kind != ChangeKind::resolved) alert.raised_message = event.message;
     alert.routes = event.routes;
     alert.changes.push_back({kind, event.as_of, event.severity});
   }
@@ -129,7 +165,10 @@ Source SourceRecorder::finish(const engine::Engine& engine) const {
     for (const engine::LabelView& l : v.labels) series.labels.emplace_back(std::string(l.name), std::string(l.value));
     if (auto it = history_.find(SeriesKey{series.indicator, series.labels}); it != history_.end())
       series.history = it->second;
-    series.value_text = engine::format_value(v.raw_value, v.unit);
+    // One number everywhere: the value as classified, shown as alerts and `eval` show it.
+    series.value = v.value;
+    series.value_text = engine.format_indicator_value(v.indicator, v.value);
+    series.previous_value_text = previous_value_text(engine, v.indicator, series.history, v.date);
     series.band = to_band(v.band);
     series.trend = to_trend(v.trend);
     series.date = v.date;
@@ -139,6 +178,7 @@ Source SourceRecorder::finish(const engine::Engine& engine) const {
     series.shades = shades_from_target(series.target, round);
     source.series.push_back(std::move(series));
   });
+  source.benchmarks = benchmarks_shown(facts_, engine);
   for (const auto& [id, alert] : alerts_) source.alerts.push_back(alert);
   // The engine's view of open alerts is the authority on what is open now.
   for (const engine::Alert& open : engine.open_alerts()) {

@@ -180,8 +180,8 @@ TEST_F(NotifyTest, ThousandAlertsOfOneEvaluationAreOneMail) {
   EXPECT_EQ(mails[0]["subject"], "[Workload Pressures meeting] Red: 1000 alerts (data of 4 February 2020)");
   std::string text = mails[0]["text"];
   EXPECT_NE(text.find("\nNew red alerts (1000)\n"), std::string::npos);
-  EXPECT_NE(text.find("  * Team 1: 1 unallocated cases\n"), std::string::npos);
-  EXPECT_NE(text.find("  * Team 1000: 1 unallocated cases\n"), std::string::npos);
+  EXPECT_NE(text.find("  * Team 1: 1 unallocated case\n"), std::string::npos);
+  EXPECT_NE(text.find("  * Team 1000: 1 unallocated case\n"), std::string::npos);
 }
 
 TEST_F(NotifyTest, DigestOnDemandGathersAmberAndResolved) {
@@ -347,7 +347,7 @@ TEST_F(NotifyTest, TeamsChannelGetsAnAdaptiveCard) {
             json::parse(R"([{"title":"Band","value":"Red"},{"title":"Rule","value":"cases_unallocated"},)"
                         R"({"title":"Value","value":"3"},{"title":"Open since","value":"04/02/2020"},)"
                         R"({"title":"Alert","value":"1"}])"));
-  EXPECT_EQ(body[4]["items"][0]["text"], "Hunts 2: 1 unallocated cases");
+  EXPECT_EQ(body[4]["items"][0]["text"], "Hunts 2: 1 unallocated case");
   // Mail members without a relay: the daemon says so in its log.
   EXPECT_NE(daemon->log().find("route workload_pressures lists mail members but bandwatchd has no --smtp-url"),
             std::string::npos);

@@ -105,6 +105,22 @@ class Browser : public ::testing::Test {
     return image.value_or(Image{});
   }
 
+
+ public:
+  /// The `spills` list of `page` laid out `width` pixels wide (see spills below).
+  std::string spill_check(const std::string& page, int width) {
+    fs::path path = dir_ / ("spill-" + std::to_string(width) + ".html");
+    std::ofstream(path) << page;
+    ChromiumRun result = run_chromium(chromium_, {"--window-size=" + std::to_string(width) + ",1800", "--dump-dom",
+                                                  file_url(path.string())},
+                                      std::chrono::seconds(90));
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    std::smatch found;
+    if (!std::regex_search(result.out, found, std::regex("<pre id=\"spills\">([^<]*)</pre>"))) return "no result";
+    return found[1];
+  }
+
+ protected:
   std::string chromium_;
   fs::path dir_, page_;
 };
@@ -138,9 +154,9 @@ TEST_F(Browser, DomHasTheRagTableRowsAndTheAgenda) {
 }
 
 TEST_F(Browser, DesktopScreenshotShowsTheRagColours) {
-  Image image = screenshot(1280, 1800, "desktop.png");
+  Image image = screenshot(1280, 2200, "desktop.png");
   ASSERT_EQ(image.width, 1280u);
-  ASSERT_EQ(image.height, 1800u);
+  ASSERT_EQ(image.height, 2200u);
   std::map<Rgb, std::size_t> histogram = image.histogram();
   // A band badge is about 60 x 20 pixels; each colour appears in several.
   EXPECT_GT(pixels_near(histogram, kGreen), 1500u);
@@ -169,6 +185,37 @@ TEST_F(Browser, PhoneScreenshotStacksTheTables) {
       if (p[0] != 255 || p[1] != 255 || p[2] != 255) ++ink;
     }
   EXPECT_EQ(ink, 0u);
+}
+
+/// What a browser lays out past the edge of its cell on a page `width` pixels wide: each cell
+/// of the agenda and RAG tables whose content is wider than the cell ("text of the cell"), found
+/// by a script added to a copy of the page (the pack itself runs none) and read from the DOM.
+std::string spills(Browser& test, const std::string& html, int width) {
+  std::string page = html;
+  std::size_t end = page.rfind("</body>");
+  page.insert(end, "<pre id=\"spills\"></pre><script>var out=[];"
+                   "document.querySelectorAll('table td, table th').forEach(function(c){"
+                   "if(c.scrollWidth>c.clientWidth+1)out.push(c.textContent.trim());});"
+                   "document.getElementById('spills').textContent='['+out.join('|')+']';</script>");
+  return test.spill_check(page, width);
+}
+
+TEST_F(Browser, NothingSpillsOutOfItsCell) {
+  // The hardest page the pack makes: three benchmark columns, a small cohort's badge, band lines
+  // with two limits, a four-digit age.
+  Source source = testing::stockton_source();
+  source.series[1].target = "green >= 95%, amber > 90.5% and < 94.5%, red <= 90.5%";
+  source.series[3].band = Band::small_cohort;
+  source.benchmarks = {
+      {"england", "England average", {{"single_assessment_timeliness", 83, "83%", std::nullopt}, {"care_leavers_eet", 53, "53%", std::nullopt}}},
+      {"neighbours", "Statistical neighbours", {{"single_assessment_timeliness", 85.2, "85.2%", std::nullopt}}},
+      {"eastern", "Eastern region", {{"care_leavers_eet", 49.9, "49.9%", std::nullopt}}},
+  };
+  source.alerts[2].since = testing::ymd(2009, 9, 1);  // open for 2,586 days
+  std::string html = render_html(build_model(source, {}).model);
+  ASSERT_NE(html.find("Small cohort</span>"), std::string::npos);
+  ASSERT_NE(html.find("2586 days"), std::string::npos);
+  for (int width : {1280, 1024, 800}) EXPECT_EQ(spills(*this, html, width), "[]") << "at " << width << " px";
 }
 
 TEST_F(Browser, PrintsToA4Pdf) {

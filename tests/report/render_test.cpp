@@ -126,7 +126,7 @@ TEST(Html, TargetBandsPrintedLikeTheSeedTables) {
   EXPECT_EQ(target_lines("green <= 20, red > 20"), (std::vector<std::string>{"Green: <= 20", "Red: > 20"}));
   EXPECT_EQ(target_lines(""), std::vector<std::string>{});
   std::string html = render_html(model());
-  EXPECT_TRUE(contains(html, "<td data-label=\"Target bands\" class=\"target\"><span>Green: &gt;= 95%</span><span>Amber: 90% - 94%</span><span>Red: &lt;= 89%</span></td>"));
+  EXPECT_TRUE(contains(html, "<td data-label=\"Target bands\" class=\"target\"><span>Green: &gt;=&nbsp;95%</span><span>Amber: 90% - 94%</span><span>Red: &lt;=&nbsp;89%</span></td>"));
 }
 
 TEST(Markdown, SameContentAsWords) {

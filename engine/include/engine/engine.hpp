@@ -242,6 +242,7 @@ struct IndicatorInfo {
   int round = -1;                      // decimal places it is classified at; -1: as computed
   std::vector<std::string> routes;
   std::vector<BandSetInfo> band_sets;  // in priority order (IndicatorValue::band_set indexes it)
+  int decimals = -1;                   // places shown (`decimals`, else `round`); -1: the unit's usual
 };
 
 /// Something an evaluation could not decide and says so: a rule whose look-back found no figure
@@ -392,6 +393,13 @@ class Engine {
   void for_each_indicator_value(const std::function<void(const IndicatorValueView&)>& visit) const;
   std::vector<IndicatorValue> indicator_values() const;
   std::vector<IndicatorInfo> indicators() const;
+  /// An indicator's value (as classified: IndicatorValueView::value) as every output shows it:
+  /// with the indicator's `decimals` (else its `round`, else the unit's usual places), and more
+  /// places where fewer would print a number its bands put in another band (89.96%, not 90%,
+  /// against `green >= 90%`). The unit's usual text for an unknown indicator.
+  std::string format_indicator_value(std::string_view indicator, double value) const;
+  /// The value an indicator classifies for a value as computed: rounded when it has `round`.
+  double classified_value(std::string_view indicator, double raw) const;
 
   /// The series of `metric` in the snapshot the last evaluation read, label sets sorted; empty
   /// for an unknown metric or before the first evaluation.
@@ -422,5 +430,8 @@ class Engine {
 /// A number in a unit the way reports print it: count 22 (23.6 if fractional), percent 96.6%,
 /// gbp £7.711m / £639k / £950, days 731 days, rate_per_10k 528, fte 15.5.
 std::string format_value(double value, ast::Unit unit);
+/// The same with `places` decimal places (of the figure before a £ suffix: £7.711m has 3), at
+/// most that many unless `keep_zeros`; -1: the unit's usual places (as above).
+std::string format_value(double value, ast::Unit unit, int places, bool keep_zeros);
 
 }  // namespace bandwatch::engine

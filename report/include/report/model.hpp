@@ -56,12 +56,30 @@ struct IndicatorInfo {
   std::string note;
 };
 
+/// A comparator's figure for one indicator (a `benchmark` block's entry).
+struct BenchmarkValue {
+  std::string indicator;
+  double value = 0;          // in the indicator's unit's base (77 for 77%)
+  std::string text;          // as the indicator's values are shown: "77%"
+  std::optional<Date> from;  // in force from this date; none: always
+};
+
+/// A `benchmark` block: the England average, statistical neighbours, the region.
+struct BenchmarkInfo {
+  std::string name;
+  std::string title;  // the name when the block has no title
+  std::vector<BenchmarkValue> values;
+};
+
 /// One indicator series (one label set) with its history.
 struct SeriesInfo {
   std::string indicator;
   Labels labels;
   std::vector<Point> history;  // oldest first; the value as computed, before `round`
-  std::string value_text;      // latest value in its unit: "96.6%"
+  std::optional<double> value;  // the latest value as classified (after `round`); none: the
+                                // latest history point's
+  std::string value_text;      // latest value as classified, as every output shows it: "97%"
+  std::string previous_value_text;  // the value the trend compares with, shown the same way
   Band band = Band::unbanded;
   Trend trend = Trend::none;
   Date date;                   // the as-of date of the latest value
@@ -94,7 +112,9 @@ struct AlertHistory {
   bool open = true;
   Date since;                // when it opened
   std::string value_text;    // latest value in its unit
-  std::string message;
+  std::string message;       // the latest event's (resolved: the resolution's)
+  std::string raised_message;  // the message when it last fired or changed severity; empty: unknown
+  bool resolved_message = false;  // `message` was written for the resolution (not the firing text)
   std::vector<std::string> routes;
   std::vector<AlertChange> changes;  // in date order; may be empty when only the state is known
   std::optional<Acknowledgement> acknowledgement;
@@ -107,6 +127,7 @@ struct Source {
   std::vector<IndicatorInfo> indicators;  // in declaration order
   std::vector<SeriesInfo> series;
   std::vector<AlertHistory> alerts;
+  std::vector<BenchmarkInfo> benchmarks;  // in declaration order
 };
 
 // ---- what a report shows ------------------------------------------------------------------
@@ -127,7 +148,8 @@ struct AgendaItem {
   std::optional<Date> changed_on;  // escalated on / resolved on
   bool escalated_in_period = false;  // a new alert that has also escalated since it opened
   std::string value_text;
-  std::string message;
+  std::string message;  // resolved: what the resolution says ("Back in green at 93%"), never the
+                        // firing text with the resolved value ("up -4.6%")
   std::optional<Acknowledgement> acknowledgement;
   bool review_overdue = false;  // acknowledged with a review date before the meeting date
 };
@@ -141,6 +163,13 @@ struct RouteReport {
   std::size_t count(AgendaKind kind) const;
 };
 
+/// One benchmark's figure beside a RAG row (RagGroup::benchmarks gives the columns).
+struct BenchmarkCell {
+  bool has_value = false;  // false: this benchmark has no figure for the indicator (then)
+  double value = 0;
+  std::string text;        // "77%"
+};
+
 struct RagRow {
   std::string indicator;
   std::string title;
@@ -149,9 +178,11 @@ struct RagRow {
   ast::Better better = ast::Better::unspecified;
   std::string target;
   bool has_value = false;  // false: no data yet (shown as such, not counted in a band)
-  double value = 0;        // the latest value as computed (before `round`), in the unit's base
+  double value = 0;        // the latest value as classified (after `round`), in the unit's base:
+                           // the number value_text shows
+  double raw_value = 0;    // the same as computed, before `round`
   ast::Unit unit = ast::Unit::none;
-  std::string value_text;
+  std::string value_text;  // as every output shows it (the indicator's places): "97%"
   Date date;
   Band band = Band::unbanded;
   Trend trend = Trend::none;
@@ -160,11 +191,21 @@ struct RagRow {
   std::vector<Point> history;
   std::vector<BandShade> shades;
   std::optional<Date> previous_date;  // of the value the trend compares with
+  std::string previous_value_text;    // that value, shown as value_text is ("5%")
+  std::vector<BenchmarkCell> benchmarks;  // one per RagGroup::benchmarks column
+};
+
+/// A benchmark column of a RAG table.
+struct BenchmarkColumn {
+  std::string name;
+  std::string title;
 };
 
 struct RagGroup {
   std::string title;
   std::vector<RagRow> rows;
+  /// The benchmarks with a figure for some row of this table, in declaration order.
+  std::vector<BenchmarkColumn> benchmarks;
 };
 
 struct BandCounts {

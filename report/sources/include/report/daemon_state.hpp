@@ -8,8 +8,10 @@
 //      "routes":[{"name","title","cadence":{"amount":14,"unit":"days"}|null}],
 //      "titles":{"rule or indicator":"title"},
 //      "indicators":[{"name","title","group","unit","better","frame","last_year","note"}],
-//      "series":[{"indicator","labels":{..},"value","formatted_value","band","trend","date",
-//                 "target","round":N|null,"history":[["2016-06-30",94.1],...]}]}
+//      "series":[{"indicator","labels":{..},"value" (as classified),"raw_value","formatted_value",
+//                 "previous_formatted_value","band","trend","date","target","round":N|null,
+//                 "history":[["2016-06-30",94.1],...]}],
+//      "benchmarks":[{"name","title","values":[{"indicator","value","formatted_value","from"}]}]}
 //
 // History is the engine's bounded series history of the indicator's metric (a derived metric
 // has none kept: its series carry the latest value only). `dates` are the as-of dates of the

@@ -24,6 +24,7 @@ struct ProgramFacts {
   };
   std::map<std::string, Indicator, std::less<>> indicators;
   std::map<std::string, std::string, std::less<>> titles;  // rule and indicator name -> title
+  std::vector<BenchmarkInfo> benchmarks;  // values as written; `text` filled by benchmarks_shown
 };
 ProgramFacts program_facts(const std::vector<ast::File>& files);
 
@@ -50,6 +51,16 @@ class SourceRecorder {
   std::map<std::uint64_t, AlertHistory> alerts_;
   std::map<SeriesKey, std::vector<Point>> history_;
 };
+
+/// The benchmarks of `facts` with each figure as published, in its indicator's unit (entries
+/// naming a metric that is no indicator are left out: the RAG tables have no row for them).
+std::vector<BenchmarkInfo> benchmarks_shown(const ProgramFacts& facts, const engine::Engine& engine);
+
+/// The text of the value a series' trend compares with: the point of `history` (values as
+/// computed) before the one dated `date`, classified and shown as the indicator shows values.
+/// Empty when there is none.
+std::string previous_value_text(const engine::Engine& engine, std::string_view indicator,
+                                const std::vector<Point>& history, Date date);
 
 Labels to_labels(const engine::Labels& labels);
 Band to_band(engine::Band band);
