@@ -113,6 +113,7 @@ std::string indicator_hover(const ast::IndicatorDecl& indicator, const engine::E
                                    : std::string("no polarity (no `better`)"));
   if (indicator.frame) facts.push_back("frame " + std::string(ast::to_string(indicator.frame->value)));
   if (indicator.round) facts.push_back("round " + std::to_string(indicator.round->value));
+  if (indicator.decimals) facts.push_back("decimals " + std::to_string(indicator.decimals->value));
   if (indicator.cohort)
     facts.push_back("cohort " + indicator.cohort->value.metric + " minimum " + std::to_string(indicator.cohort->value.minimum));
   if (indicator.group) facts.push_back("group " + quoted(indicator.group->value));
@@ -221,7 +222,7 @@ const std::vector<std::string_view> kKeywords = {
     // blocks
     "metric", "indicator", "benchmark", "route", "rule", "extract", "test",
     // properties
-    "title", "unit", "labels", "label", "key", "sample", "better", "frame", "group", "round", "cohort", "minimum",
+    "title", "unit", "labels", "label", "key", "sample", "better", "frame", "group", "round", "decimals", "cohort", "minimum",
     "last_year", "note", "bands", "where", "from", "when", "unless", "clear", "for", "severity", "escalate",
     "after", "to", "message", "expect", "every", "cadence", "email", "teams", "date_format",
     // tests
