@@ -14,6 +14,7 @@ int run_test(const Arguments& args);
 int run_report(const Arguments& args);
 int run_targets(const Arguments& args);
 int run_lsp(const Arguments& args);
+int run_explain(const Arguments& args);
 
 int run_send(const Arguments& args);
 int run_watch(const Arguments& args);

@@ -22,6 +22,7 @@ constexpr Command kCommands[] = {
     {"targets", bandwatch::cli::run_targets, "target bands kept in a spreadsheet: import a sheet as indicator blocks, export them"},
     {"test", bandwatch::cli::run_test, "run the rule tests (`test` blocks) of rule files"},
     {"eval", bandwatch::cli::run_eval, "replay sample files through the rules: RAG table and alerts"},
+    {"explain", bandwatch::cli::run_explain, "why one series of a rule or indicator is in its state at a date"},
     {"report", bandwatch::cli::run_report, "the meeting pack: agenda per forum and RAG tables (HTML, Markdown, PDF)"},
     {"lsp", bandwatch::cli::run_lsp, "the language server editors start: diagnostics, hover, completion, formatting"},
     {"send", bandwatch::cli::run_send, "send sample files to bandwatchd (acknowledged, retried, idempotent)"},

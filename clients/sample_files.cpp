@@ -111,10 +111,11 @@ bool SampleFiles::read(const engine::Engine& engine, const std::vector<std::stri
 }
 
 bool SampleFiles::replay(engine::Engine& engine, const std::function<void(const engine::Evaluation&)>& visit,
-                         std::string& error) {
+                         std::string& error, std::optional<Date> until) {
   for (std::size_t i = 0; i < records_.size();) {
     std::size_t j = i;
     Date date = records_[i].date;
+    if (until && *until < date) break;
     std::uint16_t file = records_[i].file;
     engine.begin_batch();  // each file's lines of a date are one batch, as `send` makes them
     for (; j < records_.size() && records_[j].date == date; ++j) {

@@ -35,9 +35,10 @@ class SampleFiles {
 
   /// Ingests and evaluates each distinct date in order (within a date, file order), calling
   /// `visit` after each evaluation. A sample the engine refuses is added to errors(). Returns
-  /// false, with `error` set, when the engine refuses an evaluation.
+  /// false, with `error` set, when the engine refuses an evaluation. With `until`, stops before
+  /// the first date after it (`bandwatch explain --at`).
   bool replay(engine::Engine& engine, const std::function<void(const engine::Evaluation&)>& visit,
-              std::string& error);
+              std::string& error, std::optional<Date> until = std::nullopt);
 
   /// Bad lines so far, in file and line order.
   std::vector<SampleLineError> errors() const;
