@@ -23,7 +23,7 @@ if [[ "${1:-}" == "--screenshot" ]]; then
   trap 'rm -rf "$profile"' EXIT
   chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
     --disable-background-networking --disable-component-update --disable-sync \
-    --user-data-dir="$profile" --hide-scrollbars --window-size=1100,4720 \
+    --user-data-dir="$profile" --hide-scrollbars --window-size=1100,4880 \
     --screenshot="$PWD/docs/report-example.png" "file://$PWD/build/meeting-pack.html" >/dev/null 2>&1
   echo "wrote docs/report-example.png"
 fi
