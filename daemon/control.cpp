@@ -164,6 +164,13 @@ json ControlHandlers::acknowledge(const json& request) {
   std::vector<engine::Alert> open = state_.engine.open_alerts();
   auto alert = std::find_if(open.begin(), open.end(), [&](const engine::Alert& a) { return a.id == id; });
   if (alert == open.end()) return error_json("no open alert with id " + std::to_string(id));
+  // The acknowledgement is made on the date the forum sees: the latest figures' as-of date. A
+  // review before it would show as overdue at once (the pack compares it with the meeting).
+  Date acknowledged_on = state_.engine.last_as_of().value_or(alert->last_seen);
+  if (ack.review && *ack.review < acknowledged_on)
+    return error_json("review date " + ack.review->iso() + " is before the acknowledgement's date " +
+                      acknowledged_on.iso() + " (the as-of date of the latest figures), so it would be overdue at "
+                      "once; give a review date on or after " + acknowledged_on.iso());
 
   engine::Event event = event_from_alert(*alert, state_.engine.last_as_of().value_or(alert->last_seen));
   std::vector<Publication> publications;

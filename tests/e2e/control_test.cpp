@@ -92,6 +92,24 @@ TEST_F(ControlTest, AcknowledgeIsPublishedKeptAndClearedByEscalation) {
   EXPECT_NE(unknown.err.find("no open alert with id 9999"), std::string::npos) << unknown.err;
 }
 
+TEST_F(ControlTest, AReviewDateBeforeTheAcknowledgementIsRefused) {
+  ASSERT_EQ(daemon_->send({file("s1.txt", "caseload{worker=\"W1\",team=\"Hunts 1\"} 22 2020-02-04\n")}).code, 0);
+  std::string id = std::to_string(daemon_->snapshot()["alerts"].at(0)["id"].get<std::uint64_t>());
+  // A day before the figures the forum is looking at: it would read "review overdue" at once.
+  Result early = daemon_->control("ack", {id, "--by", "Team manager", "--review", "03/02/2020"});
+  EXPECT_EQ(early.code, 1);
+  EXPECT_NE(early.err.find("review date 2020-02-03 is before the acknowledgement's date 2020-02-04 (the as-of date "
+                           "of the latest figures), so it would be overdue at once; give a review date on or after "
+                           "2020-02-04"),
+            std::string::npos)
+      << early.err;
+  EXPECT_TRUE(daemon_->snapshot()["alerts"].at(0)["acknowledgement"].is_null());
+  // The same day is not overdue: accepted.
+  Result same_day = daemon_->control("ack", {id, "--by", "Team manager", "--review", "2020-02-04"});
+  ASSERT_EQ(same_day.code, 0) << same_day.err;
+  EXPECT_EQ(daemon_->snapshot()["alerts"].at(0)["acknowledgement"]["review"], "2020-02-04");
+}
+
 TEST_F(ControlTest, SilencedAlertsAreKeptAndReportedNotPublished) {
   Watch watch(*daemon_, dir_.path());
   Result silence = daemon_->control("silence", {"rule=cases_unallocated", "team=Hunts 2", "--until", "2020-02-28",
