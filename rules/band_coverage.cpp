@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <set>
 #include <tuple>
 
 namespace bandwatch {
@@ -268,9 +269,48 @@ std::vector<CoverageFinding> band_coverage(const std::vector<BandInterval>& band
     i = j + 1;
   }
 
-  // Overlaps: for every pair of bands, the maximal runs of pieces both cover.
+  // First match wins. A band whose every value an earlier band takes is never used: that is a
+  // mistake. A later band that contains an earlier one is a cascade (`green >= 90%  amber >=
+  // 85%`: amber is 85% up to 90%), which is what first match is for: no warning. Only bands that
+  // partly overlap (`amber 75% .. 84%  red <= 75%`) are reported, saying which one takes the values.
+  auto covered_by = [&](std::size_t band) {
+    std::vector<std::size_t> out;
+    for (std::size_t i = 0; i < pieces.size(); ++i)
+      if (covers(pieces[i], band)) out.push_back(i);
+    return out;
+  };
+  std::vector<bool> shadowed(bands.size(), false);
+  for (std::size_t b = 1; b < bands.size(); ++b) {
+    std::vector<std::size_t> own = covered_by(b);
+    if (own.empty()) continue;  // reported below as covering no value
+    bool all_taken = std::all_of(own.begin(), own.end(), [&](std::size_t i) { return pieces[i].cover.front() < b; });
+    if (!all_taken) continue;
+    shadowed[b] = true;
+    std::set<std::size_t> takers;
+    for (std::size_t i : own) takers.insert(pieces[i].cover.front());
+    const BandInterval& band = bands[b];
+    Endpoint lo, hi;
+    if (band.lower) lo = {*band.lower, band.lower_inclusive};
+    if (band.upper) hi = {*band.upper, band.upper_inclusive};
+    std::string who = takers.size() == 1
+                          ? "the " + std::string(ast::to_string(bands[*takers.begin()].colour)) +
+                                " band written before it takes"
+                          : "the bands written before it take";
+    found.push_back({own.front(), 2,
+                     {CoverageFinding::Kind::empty_band, b,
+                      std::string(ast::to_string(band.colour)) + " band " + describe(lo, hi, unit) +
+                          " is never used: " + who + " every value it covers (the first band that covers a value "
+                          "gives its colour)"}});
+  }
+  auto inside = [](const std::vector<std::size_t>& part, const std::vector<std::size_t>& whole) {
+    return std::includes(whole.begin(), whole.end(), part.begin(), part.end());
+  };
+
+  // Overlaps: for every pair of bands that partly overlap, the maximal runs of pieces both cover.
   for (std::size_t a = 0; a < bands.size(); ++a) {
     for (std::size_t b = a + 1; b < bands.size(); ++b) {
+      if (shadowed[b] || shadowed[a]) continue;
+      if (inside(covered_by(a), covered_by(b))) continue;  // a cascade
       for (std::size_t i = 0; i < pieces.size();) {
         if (!(covers(pieces[i], a) && covers(pieces[i], b))) {
           ++i;
@@ -278,14 +318,17 @@ std::vector<CoverageFinding> band_coverage(const std::vector<BandInterval>& band
         }
         std::size_t j = i;
         while (j + 1 < pieces.size() && covers(pieces[j + 1], a) && covers(pieces[j + 1], b)) ++j;
-        std::string who =
-            bands[a].colour == bands[b].colour
-                ? "two " + std::string(ast::to_string(bands[a].colour)) + " bands"
-                : std::string(ast::to_string(bands[a].colour)) + " and " +
-                      std::string(ast::to_string(bands[b].colour));
+        bool same = bands[a].colour == bands[b].colour;
+        std::string first(ast::to_string(bands[a].colour));
+        std::string who = same ? "two " + first + " bands" : first + " and " + std::string(ast::to_string(bands[b].colour));
+        std::string taken = same ? "" : "; " + first + ", written first, takes " +
+                                            (i == j && pieces[i].lo.value && pieces[i].hi.value &&
+                                                     *pieces[i].lo.value == *pieces[i].hi.value
+                                                 ? "it"
+                                                 : "them");
         found.push_back({i, 1,
                          {CoverageFinding::Kind::overlap, b,
-                          who + " both cover " + describe(pieces[i].lo, pieces[j].hi, unit)}});
+                          who + " both cover " + describe(pieces[i].lo, pieces[j].hi, unit) + taken}});
         i = j + 1;
       }
     }

@@ -605,8 +605,8 @@ indicator icpc_timeliness {
 }
 )")),
             (Lines{"10:24: warning: no band covers 20 < v <= 21",
-                   "11:58: warning: green and red both cover 25",
-                   "15:59: warning: amber and red both cover 75%"}));
+                   "11:58: warning: green and red both cover 25; green, written first, takes it",
+                   "15:59: warning: amber and red both cover 75%; amber, written first, takes it"}));
 }
 
 // ---------------------------------------------------------------------------------------------
