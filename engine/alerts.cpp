@@ -73,6 +73,7 @@ const std::vector<std::string>& AlertPresenter::declared_routes(AlertSource sour
   static const std::vector<std::string> kNoRoutes;
   if (source == AlertSource::rule) return program_.rules[owner].routes;
   if (source == AlertSource::indicator) return program_.indicators[owner].routes;
+  if (source == AlertSource::stale && owner < program_.stale.size()) return program_.stale[owner].routes;
   return kNoRoutes;
 }
 
@@ -82,9 +83,12 @@ void AlertPresenter::routes(const LiveAlert& a, std::vector<std::string>& out) c
     if (std::find(out.begin(), out.end(), r) == out.end()) out.push_back(r);
 }
 
-void AlertPresenter::message(const LiveAlert& a, Band band, std::string_view formatted, std::string& text) const {
+void AlertPresenter::message(const LiveAlert& a, Band band, std::string_view formatted, std::string& text,
+                             bool resolved, Closing closing) const {
   text.clear();
-  auto append_labels = [&](std::span<const LabelPair> labels, bool with_names) {
+  std::span<const LabelPair> labels;
+  if (a.source != AlertSource::stale) labels = store_.label_sets.get(labelset(a));
+  auto append_labels = [&](bool with_names) {
     if (labels.empty()) return;
     text.append(" (", 2);
     for (std::size_t i = 0; i < labels.size(); ++i) {
@@ -97,45 +101,65 @@ void AlertPresenter::message(const LiveAlert& a, Band band, std::string_view for
     }
     text += ')';
   };
+  auto fill = [&](const std::vector<MessagePart>& parts) {
+    bool after_one = false;  // the part before was a {value} of 1: a plural noun agrees with it
+    for (const MessagePart& part : parts) {
+      bool one = after_one;
+      after_one = false;
+      switch (part.kind) {
+        case Segment::value:
+          text += formatted;
+          after_one = formatted == "1" || formatted == "-1";
+          break;
+        case Segment::label: {
+          std::uint32_t v = label_value(labels, part.label);
+          if (v != kNone) text += store_.strings.str(v);
+          break;
+        }
+        case Segment::text: {
+          std::string_view rest = part.text;
+          if (one) rest.remove_prefix(singular_after_one(rest, text));
+          text += rest;
+          break;
+        }
+        case Segment::band:
+          // An indicator's band (green once resolved); a rule's severity.
+          text += a.source == AlertSource::indicator ? to_string(band) : ast::to_string(a.severity);
+          break;
+      }
+    }
+  };
+  // An entity gone from the data, or a rule gone from the rules, says so whatever the messages:
+  // its last value is no news.
+  if (resolved && closing != Closing::condition && a.source != AlertSource::stale) {
+    text += a.source == AlertSource::rule ? program_.rules[a.owner].title : program_.indicators[a.owner].title;
+    append_labels(a.source == AlertSource::rule);
+    text += closing == Closing::gone ? ": no longer in the return" : ": no longer in the rules";
+    return;
+  }
   switch (a.source) {
     case AlertSource::rule: {
       const RuleDef& rule = program_.rules[a.owner];
-      std::span<const LabelPair> labels = store_.label_sets.get(labelset(a));
-      if (rule.message.empty()) {
-        text += rule.title;
-        append_labels(labels, true);
-        text.append(": ", 2);
+      const std::vector<MessagePart>& parts = resolved ? rule.resolved_message : rule.message;
+      if (!parts.empty()) return fill(parts);
+      text += rule.title;
+      append_labels(true);
+      if (resolved) {
+        text.append(": back within limits (", 22);
         text += formatted;
+        text += ')';
         return;
       }
-      bool after_one = false;  // the part before was a {value} of 1: a plural noun agrees with it
-      for (const MessagePart& part : rule.message) {
-        bool one = after_one;
-        after_one = false;
-        switch (part.kind) {
-          case Segment::value:
-            text += formatted;
-            after_one = formatted == "1" || formatted == "-1";
-            break;
-          case Segment::label: {
-            std::uint32_t v = label_value(labels, part.label);
-            if (v != kNone) text += store_.strings.str(v);
-            break;
-          }
-          case Segment::text: {
-            std::string_view rest = part.text;
-            if (one) rest.remove_prefix(singular_after_one(rest, text));
-            text += rest;
-            break;
-          }
-        }
-      }
+      text.append(": ", 2);
+      text += formatted;
       return;
     }
     case AlertSource::indicator: {
       const IndicatorDef& ind = program_.indicators[a.owner];
+      const std::vector<MessagePart>& parts = resolved ? ind.resolved_message : ind.message;
+      if (!parts.empty()) return fill(parts);
       text += ind.title;
-      append_labels(store_.label_sets.get(labelset(a)), false);
+      append_labels(false);
       text.append(": ", 2);
       text += formatted;
       text.append(" is ", 4);
@@ -144,11 +168,17 @@ void AlertPresenter::message(const LiveAlert& a, Band band, std::string_view for
     }
     case AlertSource::stale: {
       const StaleDef& stale = program_.stale[a.owner];
-      text += "no data for ";
-      text += stale.name;
-      text += " for ";
-      text += formatted;
-      text += " (expected every ";
+      if (resolved) {
+        text += "data for ";
+        text += stale.name;
+        text += closing == Closing::removed ? " is no longer watched (expected every " : " arrived again (expected every ";
+      } else {
+        text += "no data for ";
+        text += stale.name;
+        text += " for ";
+        text += formatted;
+        text += " (expected every ";
+      }
       text += to_string(stale.every);
       text += ')';
       return;
@@ -189,7 +219,7 @@ EventList::EventList(const AlertPresenter& presenter, const SeriesStore& store, 
     : presenter_(presenter), store_(store), recycler_(recycler), as_of_(as_of),
       events_(recycler.take_storage(expected)) {}
 
-void EventList::emit(EventKind kind, const LiveAlert& a, std::optional<Band> band) {
+void EventList::emit(EventKind kind, const LiveAlert& a, std::optional<Band> band, Closing closing) {
   // Built in place, in a recycled event when there is one; every member is set.
   recycler_.append_to(events_);
   Event& e = events_.back();
@@ -203,7 +233,8 @@ void EventList::emit(EventKind kind, const LiveAlert& a, std::optional<Band> ban
   e.value = a.value;
   e.unit = presenter_.unit(a);
   e.formatted_value = presenter_.formatted(a);
-  presenter_.message(a, band.value_or(AlertPresenter::band_of(a)), e.formatted_value, e.message);
+  presenter_.message(a, band.value_or(AlertPresenter::band_of(a)), e.formatted_value, e.message,
+                     kind == EventKind::resolved, closing);
   presenter_.routes(a, e.routes);
   e.as_of = as_of_;
   e.since = a.since;

@@ -36,6 +36,10 @@ class EventRecycler {
 /// stands for; 0 (nothing appended) when it does not. "1 children" reads "1 child".
 std::size_t singular_after_one(std::string_view text, std::string& out);
 
+/// Why an alert closes, for the text of its `resolved` event: its condition (or band) says so,
+/// its entity is gone from the newest return, or its rule or indicator is gone from the rules.
+enum class Closing : std::uint8_t { condition, gone, removed };
+
 /// Reads a live alert's presentation out of the program and the store.
 class AlertPresenter {
  public:
@@ -46,8 +50,10 @@ class AlertPresenter {
   std::uint32_t labelset(const LiveAlert& a) const;
   const std::vector<std::string>& declared_routes(AlertSource source, std::uint32_t owner) const;
   void routes(const LiveAlert& a, std::vector<std::string>& out) const;
-  /// The message with placeholders filled, into `text` (cleared first).
-  void message(const LiveAlert& a, Band band, std::string_view formatted, std::string& text) const;
+  /// The message with placeholders filled, into `text` (cleared first): the firing text, or
+  /// with `resolved`, the text of its resolution (`resolved message` or the default).
+  void message(const LiveAlert& a, Band band, std::string_view formatted, std::string& text, bool resolved = false,
+               Closing closing = Closing::condition) const;
   /// The value as shown: an indicator's with its places (format_indicator_value).
   std::string formatted(const LiveAlert& a) const;
   Alert to_alert(const LiveAlert& a) const;
@@ -65,7 +71,8 @@ class EventList {
             std::size_t expected, Date as_of);
 
   /// Appends the event of `kind` for `a`; `band` overrides the band named in an indicator's message.
-  void emit(EventKind kind, const LiveAlert& a, std::optional<Band> band = std::nullopt);
+  void emit(EventKind kind, const LiveAlert& a, std::optional<Band> band = std::nullopt,
+            Closing closing = Closing::condition);
   std::size_t size() const { return events_.size(); }
   /// Orders the events from `from` on by label set (stable: kinds keep their order per series).
   void order_from(std::size_t from);

@@ -815,7 +815,9 @@ class Compiler {
     });
     MetricDef& m = p_.metrics[metric];
     m.keep_points = std::max(m.keep_points, 2);  // the short trend reads the previous value
-    if (decl.expect_every) stale_sources_.push_back({decl.name, {metric}, decl.expect_every->value});
+    if (decl.expect_every) stale_sources_.push_back({decl.name, {metric}, decl.expect_every->value, ind.routes});
+    if (decl.message) ind.message = parse_message(decl.message->value, ind.program);
+    if (decl.resolved_message) ind.resolved_message = parse_message(decl.resolved_message->value, ind.program);
     p_.indicator_ids[ind.name] = static_cast<std::uint32_t>(p_.indicators.size());
     p_.indicators.push_back(std::move(ind));
   }
@@ -883,6 +885,7 @@ class Compiler {
       rule.routes.push_back(route.value);
     }
     if (decl.message) rule.message = parse_message(decl.message->value, rule.program);
+    if (decl.resolved_message) rule.resolved_message = parse_message(decl.resolved_message->value, rule.program);
     p_.rule_ids[rule.name] = static_cast<std::uint32_t>(p_.rules.size());
     p_.rules.push_back(std::move(rule));
   }
@@ -909,6 +912,7 @@ class Compiler {
       std::string name = text.substr(open + 1, close - open - 1);
       std::uint32_t label = strings_.find(name);
       if (name == "value") parts.push_back({Segment::value, "", kNone});
+      else if (name == "band") parts.push_back({Segment::band, "", kNone});
       else if (label != kNone && driver_has_label(program, label)) parts.push_back({Segment::label, "", label});
       else literal(std::string_view(text).substr(open, close - open + 1));
       at = close + 1;
@@ -918,16 +922,26 @@ class Compiler {
   }
 
   // ---- stale, order, retention ----
+  static std::vector<std::string> route_names(const std::vector<ast::Located<std::string>>& routes) {
+    std::vector<std::string> out;
+    for (const auto& route : routes)
+      if (std::find(out.begin(), out.end(), route.value) == out.end()) out.push_back(route.value);
+    return out;
+  }
+
   void compile_stale() {
+    // Metrics first, in the order written; then the indicators' and the extracts'.
+    std::vector<StaleDef> metrics;
     for (const std::string& name : metric_order_) {
       auto [file, decl] = metric_decls_.at(name);
       if (!decl->expect_every) continue;
       std::uint32_t id = metric_named(name);
-      if (id != kNone) stale_sources_.insert(stale_sources_.begin(), {name, {id}, decl->expect_every->value});
+      if (id != kNone) metrics.push_back({name, {id}, decl->expect_every->value, route_names(decl->routes)});
     }
+    stale_sources_.insert(stale_sources_.begin(), metrics.begin(), metrics.end());
     for (const auto& [file, decl] : extract_decls_) {
       if (!decl->expect_every) continue;
-      StaleDef stale{decl->name, {}, decl->expect_every->value};
+      StaleDef stale{decl->name, {}, decl->expect_every->value, route_names(decl->routes)};
       for (const ast::Binding& b : decl->bindings)
         if (b.kind == ast::BindingKind::sample)
           if (std::uint32_t id = metric_named(b.name); id != kNone) stale.metrics.push_back(id);

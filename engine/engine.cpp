@@ -64,7 +64,7 @@ LoadResult Engine::reload(const std::vector<ast::File>& files, std::vector<Event
         bool exists = a.source == AlertSource::rule        ? program->rule_ids.count(name) > 0
                       : a.source == AlertSource::indicator ? program->indicator_ids.count(name) > 0
                                                            : program->stale_ids.count(name) > 0;
-        if (!exists) events.emit(EventKind::resolved, a);
+        if (!exists) events.emit(EventKind::resolved, a, std::nullopt, Closing::removed);
       });
       for (Event& e : events.take()) resolved->push_back(std::move(e));
     }

@@ -26,8 +26,8 @@ Decider::Decider(const Program& program, State& state, ExpressionEvaluator& expr
     : program_(program), state_(state), store_(state.store), expressions_(expressions), events_(events),
       as_of_(as_of), out_(out) {}
 
-void Decider::resolve(std::uint32_t& slot, std::optional<Band> band) {
-  events_.emit(EventKind::resolved, state_.alerts[slot], band);
+void Decider::resolve(std::uint32_t& slot, std::optional<Band> band, Closing closing) {
+  events_.emit(EventKind::resolved, state_.alerts[slot], band, closing);
   state_.alerts.close(slot);
   slot = kNone;
 }
@@ -145,7 +145,7 @@ bool Decider::indicator(std::uint32_t index) {
     slot.has = false;
     slot.banded = false;
     if (slot.alert != kNone) {
-      resolve(slot.alert);
+      resolve(slot.alert, std::nullopt, Closing::gone);
       in_label_order = false;
     }
   }
@@ -368,7 +368,7 @@ void Decider::rule(std::uint32_t index) {
   }
   // Entities missing from the driver's newest return: their alerts resolve.
   for (std::uint32_t& slot : slots)
-    if (slot != kNone && state_.alerts[slot].stamp != state_.stamp) resolve(slot);
+    if (slot != kNone && state_.alerts[slot].stamp != state_.stamp) resolve(slot, std::nullopt, Closing::gone);
 }
 
 }  // namespace bandwatch::engine::detail

@@ -39,7 +39,7 @@ class Decider {
   /// severity or the routes changed.
   bool apply_escalations(const RuleDef& rule, LiveAlert& a, const Ctx& ctx, Date data_date);
   void note_undecided(const RuleDef& rule, const Ctx& ctx, bool holds_alert);
-  void resolve(std::uint32_t& slot, std::optional<Band> band = std::nullopt);
+  void resolve(std::uint32_t& slot, std::optional<Band> band = std::nullopt, Closing closing = Closing::condition);
 
   const Program& program_;
   State& state_;

@@ -96,6 +96,13 @@ struct MetricDef {
   std::int32_t keep_days = 0;           // and every point within this many days of the newest
 };
 
+enum class Segment : std::uint8_t { text, value, label, band };
+struct MessagePart {
+  Segment kind = Segment::text;
+  std::string text;
+  std::uint32_t label = kNone;
+};
+
 struct BandDef {
   ast::Colour colour = ast::Colour::green;
   bool has_lower = false, lower_inclusive = true, has_upper = false, upper_inclusive = true;
@@ -125,6 +132,7 @@ struct IndicatorDef {
   std::uint32_t cohort = kNone;  // root node reading the cohort metric
   double cohort_minimum = 0;
   std::vector<std::string> routes;    // forums told when a value leaves green
+  std::vector<MessagePart> message, resolved_message;  // empty: the default texts
   std::vector<BandSetDef> band_sets;  // in priority order: scoped first, later `from` first, source order
 };
 
@@ -145,13 +153,6 @@ struct EscalationDef {
   std::string to_route;
 };
 
-enum class Segment : std::uint8_t { text, value, label };
-struct MessagePart {
-  Segment kind = Segment::text;
-  std::string text;
-  std::uint32_t label = kNone;
-};
-
 struct RuleDef {
   std::string name, title;
   ExprProgram program;
@@ -162,6 +163,7 @@ struct RuleDef {
   std::vector<EscalationDef> escalations;
   std::vector<std::string> routes;
   std::vector<MessagePart> message;  // empty: the default message
+  std::vector<MessagePart> resolved_message;  // empty: the default text on resolving
 };
 
 /// `expect every`: a metric, indicator or extract whose data must keep arriving.
@@ -169,6 +171,7 @@ struct StaleDef {
   std::string name;
   std::vector<std::uint32_t> metrics;
   Duration every;
+  std::vector<std::string> routes;  // the metric's, extract's or indicator's `route`s
 };
 
 enum class ItemKind : std::uint8_t { indicator, rule };

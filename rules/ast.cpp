@@ -213,6 +213,7 @@ std::string dump(const File& file) {
       });
       if (metric->derived) out << " = " << dump(*metric->derived);
       field(out, "expect_every", metric->expect_every, duration);
+      for (const auto& route_name : metric->routes) out << " route=" << route_name.value;
     } else if (auto* indicator = std::get_if<IndicatorDecl>(&item)) {
       field(out, "title", indicator->title, text);
       field(out, "group", indicator->group, text);
@@ -227,6 +228,8 @@ std::string dump(const File& file) {
       field(out, "note", indicator->note, text);
       field(out, "expect_every", indicator->expect_every, duration);
       for (const auto& route_name : indicator->routes) out << " route=" << route_name.value;
+      field(out, "message", indicator->message, text);
+      field(out, "resolved_message", indicator->resolved_message, text);
       for (const BandSet& set : indicator->band_sets) {
         out << "\n  bands";
         if (set.where) out << " where " << dump(*set.where);
@@ -256,6 +259,7 @@ std::string dump(const File& file) {
             << (e.when ? "when " + dump(*e.when) : to_string(e.after)) << "/" << e.to_route.value_or("");
       for (const auto& route_name : rule->routes) out << " route=" << route_name.value;
       field(out, "message", rule->message, text);
+      field(out, "resolved_message", rule->resolved_message, text);
     } else if (auto* extract = std::get_if<ExtractDecl>(&item)) {
       field(out, "title", extract->title, text);
       field(out, "date_format", extract->date_format, text);
@@ -265,6 +269,7 @@ std::string dump(const File& file) {
             << dump(binding.value);
       for (const Expr& filter : extract->filters) out << "\n  where " << dump(filter);
       field(out, "expect_every", extract->expect_every, duration);
+      for (const auto& route_name : extract->routes) out << " route=" << route_name.value;
     } else if (auto* test = std::get_if<TestDecl>(&item)) {
       for (const auto& step : test->steps) {
         if (auto* at = std::get_if<AtStep>(&step)) {

@@ -917,6 +917,7 @@ class Checker {
       }
     }
     check_expect_every(decl.expect_every, file);
+    check_stale_routes(decl.routes, decl.expect_every, "metric " + quoted(decl.name), file);
     if (!decl.derived) return;
     auto it = metrics_.find(decl.name);
     if (it == metrics_.end() || it->second.decl != &decl) return;  // a duplicate: reported
@@ -948,6 +949,17 @@ class Checker {
   void check_expect_every(const std::optional<ast::Located<Duration>>& every, std::size_t file) {
     if (every && every->value.amount <= 0)
       error(file, every->loc, "`expect every` needs a positive duration, such as `1 month`");
+  }
+
+  /// `route` on a metric or an extract: where its stale alerts go, its only alerts.
+  void check_stale_routes(const std::vector<ast::Located<std::string>>& routes,
+                          const std::optional<ast::Located<Duration>>& every, const std::string& owner,
+                          std::size_t file) {
+    for (const auto& route : routes) check_route(route.value, route.loc, file);
+    if (!routes.empty() && !every)
+      warning(file, routes.front().loc,
+              owner + " has a `route` but no `expect every`: its only alerts are stale alerts, so the route "
+                      "hears nothing (add `expect every 1 month`, say)");
   }
 
   /// A band bound or benchmark value in the indicator's unit base, or nullopt after an error.
@@ -1045,6 +1057,16 @@ class Checker {
 
     Labels labels = info ? info->labels : Labels{};
     bool labels_open = info ? info->labels_open : true;
+    {
+      Scope scope;
+      scope.context = Context::band_scope;
+      scope.owner = owner;
+      scope.file = file;
+      scope.labels = labels;
+      scope.labels_open = labels_open;
+      if (decl.message) check_message(*decl.message, scope, file);
+      if (decl.resolved_message) check_message(*decl.resolved_message, scope, file);
+    }
     std::map<std::string, const ast::BandSet*> seen;
     for (const ast::BandSet& set : decl.band_sets) {
       if (set.where) {
@@ -1223,6 +1245,7 @@ class Checker {
     }
     for (const auto& route : decl.routes) check_route(route.value, route.loc, file);
     if (decl.message) check_message(*decl.message, scope, file);
+    if (decl.resolved_message) check_message(*decl.resolved_message, scope, file);
   }
 
   /// `{value}` and `{label}` placeholders. The tree locates the `message` keyword, not the
@@ -1235,7 +1258,7 @@ class Checker {
       std::size_t close = text.find('}', open);
       if (close == std::string::npos) break;
       std::string name = text.substr(open + 1, close - open - 1);
-      if (name == "value" || scope.labels_open || has(scope.labels, name)) continue;
+      if (name == "value" || name == "band" || scope.labels_open || has(scope.labels, name)) continue;
       Location at = message.loc;
       Labels candidates = scope.labels;
       candidates.push_back("value");
@@ -1252,6 +1275,7 @@ class Checker {
 
   void check_item(const ast::ExtractDecl& decl, std::size_t file) {
     std::string owner = "extract " + quoted(decl.name);
+    check_stale_routes(decl.routes, decl.expect_every, owner, file);
     std::map<std::string, const ast::Binding*> provided;
     std::map<std::string, const ast::Binding*> sampled;
     for (const ast::Binding& binding : decl.bindings) {

@@ -503,6 +503,8 @@ Line metric_line(const ast::MetricDecl& metric) {
   add_text(line, metric.labels, "labels",
            [](const std::vector<std::string>& labels) { return join(labels, ", "); });
   add_expect_every(line, metric.expect_every);
+  for (const ast::Located<std::string>& route : metric.routes)
+    line.children.push_back(make_line(route.loc, "route " + route.value));
   return line;
 }
 
@@ -538,6 +540,8 @@ Line indicator_line(const ast::IndicatorDecl& indicator) {
   add_text(line, indicator.last_year, "last_year",
            [](const ast::Quantity& q) { return quantity_text(q); });
   add_string(line, indicator.note, "note");
+  add_string(line, indicator.message, "message");
+  add_string(line, indicator.resolved_message, "resolved message");
   for (const ast::Located<std::string>& route : indicator.routes)
     line.children.push_back(make_line(route.loc, "route " + route.value));
   for (const ast::BandSet& set : indicator.band_sets) line.children.push_back(band_set_line(set));
@@ -579,6 +583,7 @@ Line rule_line(const ast::RuleDecl& rule) {
   for (const ast::Located<std::string>& route : rule.routes)
     line.children.push_back(make_line(route.loc, "route " + route.value));
   add_string(line, rule.message, "message");
+  add_string(line, rule.resolved_message, "resolved message");
   return line;
 }
 
@@ -596,6 +601,8 @@ Line extract_line(const ast::ExtractDecl& extract) {
   add_string(line, extract.title, "title");
   add_string(line, extract.date_format, "date_format");
   add_expect_every(line, extract.expect_every);
+  for (const ast::Located<std::string>& route : extract.routes)
+    line.children.push_back(make_line(route.loc, "route " + route.value));
   for (const ast::Binding& binding : extract.bindings) {
     std::string_view kind = binding_keyword(binding.kind);
     // A binding is positioned at its name, after the keyword.

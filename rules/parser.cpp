@@ -234,6 +234,7 @@ BANDWATCH_KEYWORD(every)
 BANDWATCH_KEYWORD(after)
 BANDWATCH_KEYWORD(alert)
 BANDWATCH_KEYWORD(when)
+BANDWATCH_KEYWORD(message)
 #undef BANDWATCH_KEYWORD
 
 x3::rule<class identifier_id, std::string> const identifier = "a name";
@@ -661,7 +662,7 @@ auto const match_expression_def =
 x3::rule<class metric_id, ast::MetricDecl> const metric = "a metric";
 x3::rule<class metric_body_id> const metric_body = "'{' or '='";
 x3::rule<class metric_end_id> const metric_end =
-    "a metric property (unit, labels, title, expect every) or '}'";
+    "a metric property (unit, labels, title, expect every, route) or '}'";
 x3::rule<class label_list_id, std::vector<std::string>> const label_list = "label names separated by commas";
 auto const label_list_def = identifier % ',';
 auto const metric_end_def = x3::lit('}');
@@ -671,7 +672,10 @@ auto const metric_property =
     here[(kw("unit") > unit_name)[set(&ast::MetricDecl::unit, "unit")]] |
     here[(kw("labels") > label_list)[set(&ast::MetricDecl::labels, "labels")]] |
     here[(kw("title") > string_literal)[set(&ast::MetricDecl::title, "title")]] |
-    here[(kw("expect") > every_keyword > duration)[set(&ast::MetricDecl::expect_every, "expect every")]];
+    here[(kw("expect") > every_keyword > duration)[set(&ast::MetricDecl::expect_every, "expect every")]] |
+    here[(kw("route") > identifier)[([](auto& ctx) {
+      x3::_val(ctx).routes.push_back({std::move(x3::_attr(ctx)), location(ctx)});
+    })]];
 
 auto const metric_def =
     kw("metric") > here[identifier[name_block]] >
@@ -741,7 +745,7 @@ auto const cohort_def =
 x3::rule<class indicator_id, ast::IndicatorDecl> const indicator = "an indicator";
 x3::rule<class indicator_end_id> const indicator_end =
     "an indicator property (title, group, unit, better, frame, bands, round, decimals, cohort, last_year, "
-    "note, expect every, route) or '}'";
+    "note, expect every, route, message, resolved message) or '}'";
 auto const indicator_end_def = x3::lit('}');
 
 auto const indicator_property =
@@ -759,7 +763,10 @@ auto const indicator_property =
     here[(kw("expect") > every_keyword > duration)[set(&ast::IndicatorDecl::expect_every, "expect every")]] |
     here[(kw("route") > identifier)[([](auto& ctx) {
       x3::_val(ctx).routes.push_back({std::move(x3::_attr(ctx)), location(ctx)});
-    })]];
+    })]] |
+    here[(kw("message") > string_literal)[set(&ast::IndicatorDecl::message, "message")]] |
+    here[(kw("resolved") > message_keyword > string_literal)[set(&ast::IndicatorDecl::resolved_message,
+                                                                  "resolved message")]];
 
 auto const indicator_def =
     kw("indicator") > here[identifier[name_block]] > '{' > *indicator_property > indicator_end;
@@ -829,8 +836,8 @@ auto const escalation_def =
 
 x3::rule<class rule_id, ast::RuleDecl> const rule = "a rule";
 x3::rule<class rule_end_id> const rule_end =
-    "a rule property (title, when, unless, clear when, severity, for, escalate, route, message) "
-    "or '}'";
+    "a rule property (title, when, unless, clear when, severity, for, escalate, route, message, "
+    "resolved message) or '}'";
 auto const rule_end_def = x3::lit('}');
 
 auto const rule_property =
@@ -846,7 +853,9 @@ auto const rule_property =
     here[(kw("route") > identifier)[([](auto& ctx) {
       x3::_val(ctx).routes.push_back({std::move(x3::_attr(ctx)), location(ctx)});
     })]] |
-    here[(kw("message") > string_literal)[set(&ast::RuleDecl::message, "message")]];
+    here[(kw("message") > string_literal)[set(&ast::RuleDecl::message, "message")]] |
+    here[(kw("resolved") > message_keyword > string_literal)[set(&ast::RuleDecl::resolved_message,
+                                                                  "resolved message")]];
 
 auto const rule_def = kw("rule") > here[identifier[name_block]] > '{' > *rule_property > rule_end;
 
@@ -869,7 +878,7 @@ auto const binding_def =
 
 x3::rule<class extract_id, ast::ExtractDecl> const extract = "an extract";
 x3::rule<class extract_end_id> const extract_end =
-    "an extract property (title, date_format, key, label, where, sample, expect every) or '}'";
+    "an extract property (title, date_format, key, label, where, sample, expect every, route) or '}'";
 auto const extract_end_def = x3::lit('}');
 auto const extract_property =
     here[(kw("title") > string_literal)[set(&ast::ExtractDecl::title, "title")]] |
@@ -878,7 +887,10 @@ auto const extract_property =
     here[(kw("where") > expression)[([](auto& ctx) {
       x3::_val(ctx).filters.push_back(std::move(x3::_attr(ctx)));
     })]] |
-    here[(kw("expect") > every_keyword > duration)[set(&ast::ExtractDecl::expect_every, "expect every")]];
+    here[(kw("expect") > every_keyword > duration)[set(&ast::ExtractDecl::expect_every, "expect every")]] |
+    here[(kw("route") > identifier)[([](auto& ctx) {
+      x3::_val(ctx).routes.push_back({std::move(x3::_attr(ctx)), location(ctx)});
+    })]];
 auto const extract_def = kw("extract") > here[identifier[name_block]] > '{' > *extract_property > extract_end;
 
 // ---------------------------------------------------------------------------------------------
@@ -948,7 +960,7 @@ BOOST_SPIRIT_DEFINE(list_items, date_expression, number_expression, string_expre
 BOOST_SPIRIT_DEFINE(identifier, dotted_name, string_literal, quantity_text, date_text, typed_date_text, whole_number, colour, severity, better, frame, outcome, comparison, unit_name, quantity, duration, date, expression, and_expression, not_expression, comparison_expression)
 BOOST_SPIRIT_DEFINE(additive_expression, multiplicative_expression, unary_expression, primary, call, reference, match_expression, matcher, matchers, matchers_end, arm_end, parenthesised_list, by_labels, metric, metric_body, metric_end, label_list, band, band_set, band_end)
 BOOST_SPIRIT_DEFINE(band_bounds, cohort, indicator, indicator_end, benchmark_entry, benchmark, benchmark_end, route, route_end, escalation_trigger, escalation, rule, rule_end, binding, extract, extract_end, label_value, sample_line, sample_labels_end, at_step)
-BOOST_SPIRIT_DEFINE(at_end, expect_step, expect_what, test, test_end, minimum_keyword, every_keyword, after_keyword, alert_keyword, when_keyword)
+BOOST_SPIRIT_DEFINE(at_end, expect_step, expect_what, test, test_end, minimum_keyword, every_keyword, after_keyword, alert_keyword, when_keyword, message_keyword)
 
 auto const skipper = x3::char_(" \t\r\n\f\v") | x3::lexeme['#' >> *(x3::char_ - x3::eol)];
 

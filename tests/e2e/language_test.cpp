@@ -94,5 +94,81 @@ TEST(Language, FmtCheckPrintsWhatWouldChangeAsAUnifiedDiff) {
   EXPECT_EQ(again.out, "");
 }
 
+/// Each event of `bandwatch eval --format json` as "as_of kind rule [routes]: message".
+std::vector<std::string> eval_events(const std::string& rules, const std::string& samples, const TempDir& dir) {
+  write_text(dir / "r.bw", rules);
+  write_text(dir / "s.samples", samples);
+  Result r = run({bandwatch_path(), "eval", "--rules", dir / "r.bw", "--samples", dir / "s.samples", "--format", "json"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  std::vector<std::string> out;
+  json parsed = json::parse(r.out);
+  for (const json& evaluation : parsed["evaluations"])
+    for (const json& event : evaluation["events"]) {
+      std::string routes;
+      for (const json& route : event["routes"]) routes += (routes.empty() ? "" : ",") + route.get<std::string>();
+      out.push_back(event["as_of"].get<std::string>() + " " + event["kind"].get<std::string>() + " " +
+                    event["rule"].get<std::string>() + " [" + routes + "]: " + event["message"].get<std::string>());
+    }
+  return out;
+}
+
+TEST(Language, StaleAlertsReachTheRouteTheirBlockNames) {
+  TempDir dir;
+  EXPECT_EQ(eval_events("route data_quality { title \"Performance and data team\" }\n"
+                        "metric looked_after_children { unit count  expect every 6 weeks  route data_quality }\n"
+                        "metric other { unit count }\n",
+                        "looked_after_children 400 2020-01-01\nother 1 2020-01-01\nother 2 2020-02-12\n"
+                        "looked_after_children 401 2020-02-20\n",
+                        dir),
+            (std::vector<std::string>{
+                "2020-02-12 stale looked_after_children [data_quality]: no data for looked_after_children for 42 days "
+                "(expected every 6 weeks)",
+                "2020-02-20 resolved looked_after_children [data_quality]: data for looked_after_children arrived again "
+                "(expected every 6 weeks)"}));
+}
+
+TEST(Language, AResolvedAlertSaysSoInItsOwnWords) {
+  TempDir dir;
+  std::string rules =
+      "metric caseload { unit count  labels worker }\n"
+      "metric looked_after_children { unit count }\n"
+      "rule caseload_high {\n"
+      "  title \"Caseload above 20\"\n"
+      "  when caseload > 20\n"
+      "  severity amber\n"
+      "  message \"caseload for {worker} is {value}\"\n"
+      "}\n"
+      "rule lac_rising {\n"
+      "  when looked_after_children > 400\n"
+      "  severity amber\n"
+      "  message \"children in care up: {value}\"\n"
+      "  resolved message \"children in care back to {value}\"\n"
+      "}\n"
+      "indicator icpc {\n"
+      "  title \"ICPCs in time\"\n"
+      "  unit percent\n"
+      "  bands { green >= 85%  amber 75% .. 84%  red < 75% }\n"
+      "  round 0\n"
+      "  message \"{value} of ICPCs in time: {band}\"\n"
+      "  resolved message \"ICPCs back on target at {value}\"\n"
+      "}\n";
+  EXPECT_EQ(eval_events(rules,
+                        "caseload{worker=\"W1\"} 22 2020-01-01\ncaseload{worker=\"W2\"} 23 2020-01-01\n"
+                        "looked_after_children 410 2020-01-01\nicpc 80% 2020-01-01\n"
+                        "caseload{worker=\"W1\"} 18 2020-02-01\nlooked_after_children 395 2020-02-01\n"
+                        "icpc 86% 2020-02-01\n",
+                        dir),
+            (std::vector<std::string>{
+                "2020-01-01 fired caseload_high []: caseload for W1 is 22",
+                "2020-01-01 fired caseload_high []: caseload for W2 is 23",
+                "2020-01-01 fired lac_rising []: children in care up: 410",
+                "2020-01-01 fired icpc []: 80% of ICPCs in time: amber",
+                // W1 under 20 again: the default; W2 gone from the return: said so, not "back within limits".
+                "2020-02-01 resolved caseload_high []: Caseload above 20 (worker=W1): back within limits (18)",
+                "2020-02-01 resolved caseload_high []: Caseload above 20 (worker=W2): no longer in the return",
+                "2020-02-01 resolved lac_rising []: children in care back to 395",
+                "2020-02-01 resolved icpc []: ICPCs back on target at 86%"}));
+}
+
 }  // namespace
 }  // namespace bandwatch::e2e

@@ -217,7 +217,7 @@ TEST_F(NotifyTest, DigestOnDemandGathersAmberAndResolved) {
             "\n"
             "Resolved (1)\n"
             "\n"
-            "  * W1 (Hunts 1) holds 18 cases\n"
+            "  * practitioner_caseload (team=Hunts 1, worker=W1): back within limits (18)\n"
             "    Amber. Rule practitioner_caseload, value 18, resolved on the data of 18/02/2020 (open since "
             "04/02/2020) (alert 1).\n");
 

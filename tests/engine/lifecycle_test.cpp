@@ -195,6 +195,28 @@ extract annex_a_list7 {
   EXPECT_EQ(describe(engine.evaluate(day("2020-02-11")).events), std::vector<std::string>{"stale amber annex_a_list7"});
 }
 
+TEST(Stale, StaleAlertsGoToTheRoutesOfTheirBlock) {
+  Engine engine;
+  load(engine, R"(
+route data_quality { title "Performance and data team" }
+route panel { title "Corporate Parenting Panel" }
+metric looked_after_children { unit count  expect every 6 weeks  route data_quality  route panel }
+metric open_case { unit count  labels child }
+extract annex_a_list7 { key child = "ID"  sample open_case = 1  expect every 3 weeks  route data_quality }
+indicator icpc_timeliness { unit percent  bands { green >= 0% }  expect every 4 weeks  route panel }
+metric other { unit count  expect every 2 weeks }
+)");
+  step(engine, "looked_after_children 400\nopen_case{child=\"C1\"} 1\nicpc_timeliness 80%\nother 1", "2020-01-01");
+  Evaluation stale = engine.evaluate(day("2020-02-12"));
+  ASSERT_EQ(describe(stale.events), (std::vector<std::string>{"stale amber looked_after_children", "stale amber other",
+                                                              "stale amber icpc_timeliness", "stale amber annex_a_list7"}));
+  EXPECT_EQ(stale.events[0].routes, (std::vector<std::string>{"data_quality", "panel"}));
+  EXPECT_TRUE(stale.events[1].routes.empty());  // no route: unrouted
+  EXPECT_EQ(stale.events[2].routes, std::vector<std::string>{"panel"});  // the indicator's routes
+  EXPECT_EQ(stale.events[3].routes, std::vector<std::string>{"data_quality"});
+  EXPECT_EQ(engine.open_alerts().at(0).routes, (std::vector<std::string>{"data_quality", "panel"}));
+}
+
 TEST(Stale, AFeedThatNeverDeliveredIsNotStale) {
   Engine engine;
   load(engine, R"(

@@ -308,6 +308,28 @@ TEST(Checker, UnknownRouteInRouteAndEscalation) {
                    "12:3: error: unknown route 'nowhere': declare it (`route nowhere { title \"...\" }`)"}));
 }
 
+TEST(Checker, StaleRoutesOfMetricsAndExtracts) {
+  EXPECT_EQ(check_text(with_prelude(R"(metric lac { unit count  expect every 6 weeks  route clinc }
+metric cin { unit count  route clinic }
+extract list7 { key child = "ID"  label worker = "W"  label team = "T"  label team_kind = "K"
+  sample open_case = 1  expect every 3 weeks  route clinic  route nowhere }
+)")),
+            (Lines{"7:48: error: unknown route 'clinc'; did you mean 'clinic'?",
+                   "8:26: warning: metric 'cin' has a `route` but no `expect every`: its only alerts are stale "
+                   "alerts, so the route hears nothing (add `expect every 1 month`, say)",
+                   "10:61: error: unknown route 'nowhere': declare it (`route nowhere { title \"...\" }`)"}));
+}
+
+TEST(Checker, ResolvedMessagesAndIndicatorMessagesHaveTheirPlaceholdersChecked) {
+  EXPECT_EQ(check_text(with_prelude(R"(rule a { when caseload > 20  severity amber  resolved message "{wroker} back to {value}" }
+indicator icpc_timeliness { bands { green >= 0% }  message "{value} is {band}"  resolved message "{team} ok" }
+)")),
+            (Lines{"7:46: error: message placeholder {wroker} is neither {value} nor a label of rule 'a'; did you "
+                   "mean {worker}?",
+                   "8:81: error: message placeholder {team} is neither {value} nor a label of indicator "
+                   "'icpc_timeliness' (its alerts carry no labels)"}));
+}
+
 TEST(Checker, UnknownBenchmarkOrBenchmarkValue) {
   EXPECT_EQ(check_text(with_prelude(R"(benchmark england { icpc_timeliness 77% }
 rule a { when icpc_timeliness < englnd.icpc_timeliness  severity amber  route clinic }

@@ -176,6 +176,42 @@ TEST(Format, RulesBenchmarksAndRoutes) {
             "}\n");
 }
 
+TEST(Format, StaleRoutesOfMetricsAndExtracts) {
+  EXPECT_EQ(formatted("metric looked_after_children { route data_quality expect every 6 weeks unit count route panel }\n"
+                      "extract list7 { sample open_case = 1 route data_quality expect every 3 weeks }"),
+            "metric looked_after_children {\n"
+            "  unit count\n"
+            "  expect every 6 weeks\n"
+            "  route data_quality\n"
+            "  route panel\n"
+            "}\n"
+            "\n"
+            "extract list7 {\n"
+            "  expect every 3 weeks\n"
+            "  route data_quality\n"
+            "  sample open_case = 1\n"
+            "}\n");
+}
+
+TEST(Format, MessagesAndResolvedMessages) {
+  EXPECT_EQ(formatted("rule r { resolved message \"back to {value}\" message \"up {value}\" when x > 1 severity amber }\n"
+                      "indicator i { resolved message \"green again\" bands { green >= 1 } message \"{value} is {band}\" }"),
+            "rule r {\n"
+            "  when x > 1\n"
+            "  severity amber\n"
+            "  message \"up {value}\"\n"
+            "  resolved message \"back to {value}\"\n"
+            "}\n"
+            "\n"
+            "indicator i {\n"
+            "  message \"{value} is {band}\"\n"
+            "  resolved message \"green again\"\n"
+            "  bands {\n"
+            "    green >= 1\n"
+            "  }\n"
+            "}\n");
+}
+
 TEST(Format, QuantitiesKeepTheirSpellingAndStringsAreEscaped) {
   EXPECT_EQ(formatted("rule placements_overspend {\n"
                       "  when placements_outturn > placements_budget * 1.05 and "

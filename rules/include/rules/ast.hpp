@@ -98,6 +98,7 @@ struct MetricDecl {
   std::optional<Located<std::vector<std::string>>> labels;
   std::optional<Expr> derived;  // `metric x = expr`
   std::optional<Located<Duration>> expect_every;
+  std::vector<Located<std::string>> routes;  // forums told of its stale alerts
 };
 
 struct Bound {
@@ -143,6 +144,8 @@ struct IndicatorDecl {
   std::optional<Located<std::string>> note;    // free text shown beside the value (e.g. target source)
   std::optional<Located<Duration>> expect_every;
   std::vector<Located<std::string>> routes;  // forums told when the indicator leaves green
+  std::optional<Located<std::string>> message;           // its alerts' text, with placeholders
+  std::optional<Located<std::string>> resolved_message;  // the text when it is green again
 };
 
 struct BenchmarkEntry {
@@ -192,6 +195,7 @@ struct RuleDecl {
   std::vector<Escalation> escalations;
   std::vector<Located<std::string>> routes;
   std::optional<Located<std::string>> message;
+  std::optional<Located<std::string>> resolved_message;  // the text when its condition stops holding
 };
 
 enum class BindingKind : std::uint8_t { key, label, sample };
@@ -212,6 +216,7 @@ struct ExtractDecl {
   std::vector<Binding> bindings;  // in source order
   std::vector<Expr> filters;      // `where` clauses: all must hold
   std::optional<Located<Duration>> expect_every;
+  std::vector<Located<std::string>> routes;  // forums told of its stale alerts
 };
 
 /// `caseload{worker="W1", team="T"} 22` inside a test's `at` block.
