@@ -126,6 +126,27 @@ void AlertPresenter::message(const LiveAlert& a, Band band, std::string_view for
           // An indicator's band (green once resolved); a rule's severity.
           text += a.source == AlertSource::indicator ? to_string(band) : ast::to_string(a.severity);
           break;
+        case Segment::target: {
+          // An indicator's green band in the block in force for this series.
+          std::uint32_t set = kNone;
+          if (slots_ && a.source == AlertSource::indicator && a.series != kNone && a.owner < slots_->size()) {
+            const std::vector<IndicatorSlot>& slots = (*slots_)[a.owner];
+            std::uint32_t index = store_.series[a.series].index_in_metric;
+            if (index < slots.size()) set = slots[index].band_set;
+          }
+          const IndicatorDef& ind = program_.indicators[a.owner];
+          if (set != kNone && set < ind.band_sets.size())
+            text += ind.band_sets[set].green.empty() ? ind.band_sets[set].target : ind.band_sets[set].green;
+          else
+            text += "none";
+          break;
+        }
+        case Segment::previous: text += previous_figure(a); break;
+        case Segment::benchmark: {
+          double v = program_.benchmarks[part.label].at(a.decided);
+          text += v == v ? format_value(v, unit(a)) : "none";
+          break;
+        }
       }
     }
   };
@@ -189,6 +210,19 @@ void AlertPresenter::message(const LiveAlert& a, Band band, std::string_view for
 std::string AlertPresenter::formatted(const LiveAlert& a) const {
   if (a.source == AlertSource::indicator) return format_indicator_value(program_.indicators[a.owner], a.value);
   return format_value(a.value, unit(a));
+}
+
+std::string AlertPresenter::previous_figure(const LiveAlert& a) const {
+  if (a.series == kNone) return "none";
+  const std::vector<Point>& history = store_.series[a.series].history;
+  std::size_t i = history.size();
+  while (i > 0 && a.decided < history[i - 1].date) --i;  // the figure it was decided on is history[i - 1]
+  if (i < 2) return "none";
+  double v = history[i - 2].value;
+  if (a.source == AlertSource::indicator && program_.indicators[a.owner].round >= 0)
+    v = round_decimal(v, program_.indicators[a.owner].round);
+  if (a.source == AlertSource::indicator) return format_indicator_value(program_.indicators[a.owner], v);
+  return format_value(v, unit(a));
 }
 
 Alert AlertPresenter::to_alert(const LiveAlert& a) const {

@@ -43,7 +43,10 @@ enum class Closing : std::uint8_t { condition, gone, removed };
 /// Reads a live alert's presentation out of the program and the store.
 class AlertPresenter {
  public:
-  AlertPresenter(const Program& program, const SeriesStore& store) : program_(program), store_(store) {}
+  /// `slots` (the state's indicator slots) give an indicator's {target}: the band set in force.
+  AlertPresenter(const Program& program, const SeriesStore& store,
+                 const std::vector<std::vector<IndicatorSlot>>* slots = nullptr)
+      : program_(program), store_(store), slots_(slots) {}
 
   const std::string& name(const LiveAlert& a) const;
   ast::Unit unit(const LiveAlert& a) const;
@@ -60,8 +63,12 @@ class AlertPresenter {
   static Band band_of(const LiveAlert& a) { return a.severity == ast::Colour::red ? Band::red : Band::amber; }
 
  private:
+  /// The figure of the alert's series before the one it was decided on, formatted; "none".
+  std::string previous_figure(const LiveAlert& a) const;
+
   const Program& program_;
   const SeriesStore& store_;
+  const std::vector<std::vector<IndicatorSlot>>* slots_;
 };
 
 /// An evaluation's events, built in place.

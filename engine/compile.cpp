@@ -150,7 +150,16 @@ class Compiler {
                 source_order_.push_back({ItemKind::rule, decl.name});
               } else if constexpr (std::is_same_v<T, ast::BenchmarkDecl>) {
                 auto& entries = benchmarks_[decl.name];
-                for (const ast::BenchmarkEntry& entry : decl.entries) entries[entry.indicator] = entry.quantity.value;
+                for (const ast::BenchmarkEntry& entry : decl.entries) {
+                  BenchmarkValues& values = entries[entry.indicator];
+                  values.name = decl.name + "." + entry.indicator;
+                  if (!entry.from) {
+                    values.undated = entry.quantity.value;
+                  } else {
+                    values.dated.emplace_back(*entry.from, entry.quantity.value);
+                    std::sort(values.dated.begin(), values.dated.end());
+                  }
+                }
               } else if constexpr (std::is_same_v<T, ast::RouteDecl>) {
                 routes_.insert(decl.name);
               } else if constexpr (std::is_same_v<T, ast::ExtractDecl>) {
@@ -558,13 +567,20 @@ class Compiler {
   Compiled compile_ref(const ast::File& file, ExprProgram& program, const ast::Expr& expr) {
     if (auto dot = expr.name.find('.'); dot != std::string::npos) {
       std::string bench = expr.name.substr(0, dot), entry = expr.name.substr(dot + 1);
-      auto it = benchmarks_.find(bench);
-      if (it == benchmarks_.end() || !it->second.count(entry)) {
+      std::uint32_t index = benchmark_index(bench, entry);
+      if (index == kNone) {
         error(file, expr.loc, "no benchmark value " + quoted(expr.name));
         return {};
       }
+      // One undated value is a constant; dated values are looked up at the series' date.
       ExprNode node;
-      node.number = it->second.at(entry);
+      const BenchmarkValues& values = p_.benchmarks[index];
+      if (values.dated.empty()) {
+        node.number = *values.undated;
+      } else {
+        node.op = Node::benchmark;
+        node.a = index;
+      }
       ast::Unit unit = ast::Unit::none;
       if (auto m = p_.metric_ids.find(entry); m != p_.metric_ids.end()) unit = p_.metrics[m->second].unit;
       return {add_node(program, std::move(node)), unit, false};
@@ -801,6 +817,7 @@ class Compiler {
         out.bands.push_back(b);
         if (!out.target.empty()) out.target += ", ";
         out.target += std::string(ast::to_string(band.colour)) + " " + bound_text(band);
+        if (band.colour == ast::Colour::green) out.green += (out.green.empty() ? "" : " or ") + bound_text(band);
       }
       ind.band_sets.push_back(std::move(out));
     }
@@ -816,8 +833,13 @@ class Compiler {
     MetricDef& m = p_.metrics[metric];
     m.keep_points = std::max(m.keep_points, 2);  // the short trend reads the previous value
     if (decl.expect_every) stale_sources_.push_back({decl.name, {metric}, decl.expect_every->value, ind.routes});
-    if (decl.message) ind.message = parse_message(decl.message->value, ind.program);
-    if (decl.resolved_message) ind.resolved_message = parse_message(decl.resolved_message->value, ind.program);
+    MessageSource source;
+    source.indicator = true;
+    source.previous = true;
+    source.entry = decl.name;
+    if (decl.message) ind.message = parse_message(decl.message->value, ind.program, source);
+    if (decl.resolved_message) ind.resolved_message = parse_message(decl.resolved_message->value, ind.program, source);
+    if (!source.problem.empty()) error(file, decl.loc, source.problem);
     p_.indicator_ids[ind.name] = static_cast<std::uint32_t>(p_.indicators.size());
     p_.indicators.push_back(std::move(ind));
   }
@@ -884,8 +906,30 @@ class Compiler {
       }
       rule.routes.push_back(route.value);
     }
-    if (decl.message) rule.message = parse_message(decl.message->value, rule.program);
-    if (decl.resolved_message) rule.resolved_message = parse_message(decl.resolved_message->value, rule.program);
+    MessageSource source;
+    if (const ast::Expr* comparison = ast::first_comparison(*decl.when)) {
+      const ast::Expr& left = comparison->args[0];
+      const ast::Expr& right = comparison->args[1];
+      if (right.kind == ast::ExprKind::number) source.target_text = quantity_text(right.quantity);
+      else if (right.kind == ast::ExprKind::ref && right.name.find('.') != std::string::npos)
+        source.target_benchmark = benchmark_index(right.name.substr(0, right.name.find('.')),
+                                                  right.name.substr(right.name.find('.') + 1));
+      if (left.kind == ast::ExprKind::ref && left.name.find('.') == std::string::npos && left.matchers.empty()) {
+        source.entry = left.name;
+        std::uint32_t metric = metric_named(left.name);
+        if (metric != kNone && metric == rule.program.driver) rule.previous_metric = metric;
+      }
+    }
+    source.previous = rule.previous_metric != kNone;
+    for (const auto* text : {&decl.message, &decl.resolved_message}) {
+      if (!*text) continue;
+      std::vector<MessagePart> parts = parse_message((*text)->value, rule.program, source);
+      if (!source.problem.empty()) {
+        error(file, (*text)->loc, source.problem);
+        return;
+      }
+      (text == &decl.message ? rule.message : rule.resolved_message) = std::move(parts);
+    }
     p_.rule_ids[rule.name] = static_cast<std::uint32_t>(p_.rules.size());
     p_.rules.push_back(std::move(rule));
   }
@@ -895,7 +939,19 @@ class Compiler {
     return best.empty() ? "" : "; did you mean " + quoted(best) + "?";
   }
 
-  std::vector<MessagePart> parse_message(const std::string& text, const ExprProgram& program) {
+  /// What a message's {target}, {previous} and {benchmark.NAME} read; `problem` is set when a
+  /// placeholder cannot be filled (the checker says so first, in its own words).
+  struct MessageSource {
+    bool indicator = false;
+    std::string target_text;                 // a rule's constant right-hand side, as written
+    std::uint32_t target_benchmark = kNone;  // or a benchmark value
+    bool previous = false;
+    std::string entry;                       // the metric or indicator of {benchmark.NAME}
+    std::string problem;
+  };
+
+  std::vector<MessagePart> parse_message(const std::string& text, const ExprProgram& program,
+                                         MessageSource& source) {
     std::vector<MessagePart> parts;
     auto literal = [&](std::string_view s) {
       if (s.empty()) return;
@@ -913,6 +969,19 @@ class Compiler {
       std::uint32_t label = strings_.find(name);
       if (name == "value") parts.push_back({Segment::value, "", kNone});
       else if (name == "band") parts.push_back({Segment::band, "", kNone});
+      else if (name == "target" && source.indicator) parts.push_back({Segment::target, "", kNone});
+      else if (name == "target" && source.target_benchmark != kNone)
+        parts.push_back({Segment::benchmark, "", source.target_benchmark});
+      else if (name == "target" && !source.target_text.empty()) literal(source.target_text);
+      else if (name == "previous" && source.previous) parts.push_back({Segment::previous, "", kNone});
+      else if (name.starts_with("benchmark.") &&
+               benchmark_index(name.substr(10), source.entry) != kNone)
+        parts.push_back({Segment::benchmark, "", benchmark_index(name.substr(10), source.entry)});
+      else if (name == "previous")
+        source.problem = "message placeholder {previous}: the metric on the left of the first comparison in `when` "
+                         "must be the one whose series the alerts follow";
+      else if (name == "target" || name.starts_with("benchmark."))
+        source.problem = "message placeholder {" + name + "} cannot be filled here (bandwatch check says why)";
       else if (label != kNone && driver_has_label(program, label)) parts.push_back({Segment::label, "", label});
       else literal(std::string_view(text).substr(open, close - open + 1));
       at = close + 1;
@@ -986,7 +1055,20 @@ class Compiler {
   std::vector<std::pair<const ast::File*, const ast::ExtractDecl*>> extract_decls_;
   std::vector<std::pair<ItemKind, std::string>> source_order_;
   std::set<std::string> alert_names_;
-  std::map<std::string, std::map<std::string, double>> benchmarks_;
+  std::map<std::string, std::map<std::string, BenchmarkValues>> benchmarks_;
+
+  /// The program's index of a benchmark's values for `entry`, adding them on first use; kNone
+  /// when there are none.
+  std::uint32_t benchmark_index(const std::string& bench, const std::string& entry) {
+    auto it = benchmarks_.find(bench);
+    if (it == benchmarks_.end() || !it->second.count(entry)) return kNone;
+    std::string name = bench + "." + entry;
+    if (auto found = p_.benchmark_ids.find(name); found != p_.benchmark_ids.end()) return found->second;
+    auto index = static_cast<std::uint32_t>(p_.benchmarks.size());
+    p_.benchmark_ids[name] = index;
+    p_.benchmarks.push_back(it->second.at(entry));
+    return index;
+  }
   std::set<std::string> routes_;
   std::set<std::string> visiting_, failed_;
   std::map<const ast::Expr*, std::uint32_t> anonymous_;

@@ -144,7 +144,7 @@ void Engine::recycle(std::vector<Event>&& spent) { impl_->recycler.give_back(std
 std::vector<Alert> Engine::open_alerts(bool include_pending) const {
   std::vector<Alert> out;
   if (!impl_->loaded()) return out;
-  AlertPresenter presenter(*impl_->program, impl_->state->store);
+  AlertPresenter presenter(*impl_->program, impl_->state->store, &impl_->state->indicator_slots);
   impl_->state->alerts.slots.for_each([&](const LiveAlert& a) {
     if (a.in_use && (include_pending || a.state == AlertState::firing)) out.push_back(presenter.to_alert(a));
   });

@@ -26,7 +26,7 @@ Evaluation evaluate(const Program& program, State& state, EventRecycler& recycle
   ExpressionEvaluator expressions(program, state.store);
   refresh_snapshots(program, state, expressions, as_of);
 
-  AlertPresenter presenter(program, state.store);
+  AlertPresenter presenter(program, state.store, &state.indicator_slots);
   EventList events(presenter, state.store, recycler, state.last_event_count, as_of);
   Decider decide(program, state, expressions, events, as_of, out);
   decide.stale();

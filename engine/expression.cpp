@@ -216,6 +216,7 @@ double ExpressionEvaluator::eval(const ExprProgram& prog, std::uint32_t n, const
     }
     case Node::negate: return -eval(prog, node.a, ctx);
     case Node::abs_value: return std::fabs(eval(prog, node.a, ctx));
+    case Node::benchmark: return program_.benchmarks[node.a].at(ctx.date);
     case Node::min2: return std::min(eval(prog, node.a, ctx), eval(prog, node.b, ctx));
     case Node::max2: return std::max(eval(prog, node.a, ctx), eval(prog, node.b, ctx));
     case Node::age_compare: {

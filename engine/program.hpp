@@ -31,6 +31,7 @@ enum class Node : std::uint8_t {
   logical_and, logical_or, logical_not, negate,
   age_compare,    // child `a` (an age in days) compared (cmp) with a calendar duration
   history,        // fn over the history of ref
+  benchmark,      // the value in force of program.benchmarks[a] at the series' date
   abs_value,
   min2, max2,
 };
@@ -96,11 +97,26 @@ struct MetricDef {
   std::int32_t keep_days = 0;           // and every point within this many days of the newest
 };
 
-enum class Segment : std::uint8_t { text, value, label, band };
+/// A benchmark's values for one indicator or metric (`england.icpc_timeliness`): undated, or
+/// each in force from its date until the next.
+struct BenchmarkValues {
+  std::string name;                             // "england.icpc_timeliness"
+  std::optional<double> undated;                // in force before the first date
+  std::vector<std::pair<Date, double>> dated;   // sorted by date
+  double at(Date date) const {
+    for (auto it = dated.rbegin(); it != dated.rend(); ++it)
+      if (it->first <= date) return it->second;
+    return undated ? *undated : kMissing;
+  }
+};
+
+// {value}, {band}, {target} (an indicator's green band in force; a rule's constant is text),
+// {previous}, {benchmark.NAME} (index into program.benchmarks), {LABEL}.
+enum class Segment : std::uint8_t { text, value, label, band, target, previous, benchmark };
 struct MessagePart {
   Segment kind = Segment::text;
   std::string text;
-  std::uint32_t label = kNone;
+  std::uint32_t label = kNone;  // label name id, or benchmark index
 };
 
 struct BandDef {
@@ -116,6 +132,7 @@ struct BandSetDef {
   Date from;
   std::size_t source_index = 0;
   std::string target;           // as written: "green >= 95%, amber 90% .. 94%, red <= 89%"
+  std::string green;            // its green bands' limits: ">= 95%" ({target} in messages)
   std::string where_text;       // the `where` as written, empty when unscoped
 };
 
@@ -164,6 +181,7 @@ struct RuleDef {
   std::vector<std::string> routes;
   std::vector<MessagePart> message;  // empty: the default message
   std::vector<MessagePart> resolved_message;  // empty: the default text on resolving
+  std::uint32_t previous_metric = kNone;  // {previous}: the metric whose series' figure before is shown
 };
 
 /// `expect every`: a metric, indicator or extract whose data must keep arriving.
@@ -197,8 +215,9 @@ struct Program {
   std::vector<IndicatorDef> indicators;
   std::vector<RuleDef> rules;
   std::vector<StaleDef> stale;
+  std::vector<BenchmarkValues> benchmarks;  // those read by expressions and messages
   std::vector<ItemRef> order;           // indicators and rules in source order
-  NameMap indicator_ids, rule_ids, stale_ids;
+  NameMap indicator_ids, rule_ids, stale_ids, benchmark_ids;
 };
 
 /// Compiles `files` into `program`. Returns diagnostics (errors mean the program must not be

@@ -240,8 +240,10 @@ std::string dump(const File& file) {
       }
     } else if (auto* benchmark = std::get_if<BenchmarkDecl>(&item)) {
       field(out, "title", benchmark->title, text);
-      for (const BenchmarkEntry& entry : benchmark->entries)
+      for (const BenchmarkEntry& entry : benchmark->entries) {
         out << " " << entry.indicator << "=" << quantity(entry.quantity);
+        if (entry.from) out << "@" << entry.from->iso();
+      }
     } else if (auto* route = std::get_if<RouteDecl>(&item)) {
       field(out, "title", route->title, text);
       field(out, "cadence", route->cadence, duration);
@@ -289,6 +291,22 @@ std::string dump(const File& file) {
     out << "\n";
   }
   return out.str();
+}
+
+const Expr* first_comparison(const Expr& expr) {
+  if (expr.kind == ExprKind::binary) {
+    bool comparison = expr.op == Op::less || expr.op == Op::less_equal || expr.op == Op::greater ||
+                      expr.op == Op::greater_equal || expr.op == Op::equal || expr.op == Op::not_equal;
+    if (comparison && expr.args.size() == 2) {
+      bool text = expr.args[0].kind == ExprKind::string || expr.args[1].kind == ExprKind::string;
+      if (!text) return &expr;
+      return nullptr;
+    }
+  }
+  if (expr.kind != ExprKind::binary && expr.kind != ExprKind::unary) return nullptr;
+  for (const Expr& arg : expr.args)
+    if (const Expr* found = first_comparison(arg)) return found;
+  return nullptr;
 }
 
 }  // namespace bandwatch::ast

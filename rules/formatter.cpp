@@ -552,7 +552,8 @@ Line benchmark_line(const ast::BenchmarkDecl& benchmark) {
   Line line = make_item(benchmark.loc, "benchmark " + benchmark.name);
   add_string(line, benchmark.title, "title");
   for (const ast::BenchmarkEntry& entry : benchmark.entries)
-    line.children.push_back(make_line(entry.loc, entry.indicator + " " + quantity_text(entry.quantity)));
+    line.children.push_back(make_line(entry.loc, entry.indicator + " " + quantity_text(entry.quantity) +
+                                                     (entry.from ? " from " + entry.from->iso() : "")));
   return line;
 }
 

@@ -780,10 +780,12 @@ auto const benchmark_entry_def =
       x3::_val(ctx).indicator = x3::_attr(ctx);
       x3::_val(ctx).loc = location(ctx);
     })]] >
-    here[quantity[([](auto& ctx) { x3::_val(ctx).quantity = std::move(x3::_attr(ctx)); })]];
+    here[quantity[([](auto& ctx) { x3::_val(ctx).quantity = std::move(x3::_attr(ctx)); })]] >>
+    -(kw("from") > here[date[([](auto& ctx) { x3::_val(ctx).from = x3::_attr(ctx); })]]);
 
 x3::rule<class benchmark_id, ast::BenchmarkDecl> const benchmark = "a benchmark";
-x3::rule<class benchmark_end_id> const benchmark_end = "an indicator name and value, 'title', or '}'";
+x3::rule<class benchmark_end_id> const benchmark_end =
+    "an indicator name and value (and 'from DATE'), 'title', or '}'";
 auto const benchmark_end_def = x3::lit('}');
 auto const benchmark_def =
     kw("benchmark") > here[identifier[name_block]] > '{' >

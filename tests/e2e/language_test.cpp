@@ -170,5 +170,17 @@ TEST(Language, AResolvedAlertSaysSoInItsOwnWords) {
                 "2020-02-01 resolved icpc []: ICPCs back on target at 86%"}));
 }
 
+TEST(Language, DatedBenchmarksAreComparedAndNamedThroughEval) {
+  TempDir dir;
+  EXPECT_EQ(eval_events("metric re_referrals { unit percent }\n"
+                        "benchmark sn {\n  re_referrals 9.5% from 2018-04-01\n  re_referrals 9.9% from 01/04/2020\n}\n"
+                        "rule high {\n  when re_referrals > sn.re_referrals\n  severity amber\n"
+                        "  message \"re-referrals {value}, neighbours {benchmark.sn}\"\n}\n",
+                        "re_referrals 9.7% 2019-09-30\nre_referrals 9.8% 2020-09-30\nre_referrals 10% 2021-03-31\n", dir),
+            (std::vector<std::string>{"2019-09-30 fired high []: re-referrals 9.7%, neighbours 9.5%",
+                                      "2020-09-30 resolved high []: high: back within limits (9.8%)",
+                                      "2021-03-31 fired high []: re-referrals 10%, neighbours 9.9%"}));
+}
+
 }  // namespace
 }  // namespace bandwatch::e2e

@@ -217,6 +217,56 @@ metric other { unit count  expect every 2 weeks }
   EXPECT_EQ(engine.open_alerts().at(0).routes, (std::vector<std::string>{"data_quality", "panel"}));
 }
 
+TEST(Benchmarks, TheValueInForceAtTheFiguresDateIsTheOneComparedAndNamed) {
+  Engine engine;
+  load(engine, R"bw(
+metric re_referrals { unit percent }
+benchmark statistical_neighbours {
+  re_referrals 9.5% from 2018-04-01
+  re_referrals 9.9% from 2020-04-01
+}
+rule re_referrals_high {
+  when re_referrals > statistical_neighbours.re_referrals
+  severity amber
+  message "re-referrals {value} against neighbours' {target} ({benchmark.statistical_neighbours}), was {previous}, {band}"
+  resolved message "re-referrals {value}, neighbours {target}"
+}
+)bw");
+  // Before any value is in force the rule cannot be decided.
+  EXPECT_TRUE(step(engine, "re_referrals 12%", "2018-03-31").events.empty());
+  Evaluation y2019 = step(engine, "re_referrals 9.7%", "2019-09-30");  // above 9.5%
+  ASSERT_EQ(y2019.events.size(), 1u);
+  EXPECT_EQ(y2019.events[0].message, "re-referrals 9.7% against neighbours' 9.5% (9.5%), was 12%, amber");
+  Evaluation y2020 = step(engine, "re_referrals 9.8%", "2020-09-30");  // below 2020's 9.9%
+  ASSERT_EQ(y2020.events.size(), 1u);
+  EXPECT_EQ(y2020.events[0].kind, EventKind::resolved);
+  EXPECT_EQ(y2020.events[0].message, "re-referrals 9.8%, neighbours 9.9%");
+}
+
+TEST(Benchmarks, IndicatorMessagesNameTargetPreviousAndBenchmark) {
+  Engine engine;
+  load(engine, R"bw(
+benchmark england { icpc 77% from 2019-04-01  icpc 79% from 2020-04-01 }
+indicator icpc {
+  title "ICPCs in time"
+  unit percent
+  bands from 2019-04-01 { green >= 85%  amber 75% .. 84%  red < 75% }
+  bands from 2020-04-01 { green >= 90%  amber 80% .. 89%  red < 80% }
+  round 0
+  message "{value} ({band}) against {target}, was {previous}, England {benchmark.england}"
+  resolved message "{value}: on target ({target})"
+}
+)bw");
+  EXPECT_TRUE(step(engine, "icpc 86.4%", "2019-09-30").events.empty());
+  Evaluation amber = step(engine, "icpc 84.6%", "2020-09-30");
+  ASSERT_EQ(amber.events.size(), 1u);
+  EXPECT_EQ(amber.events[0].message, "85% (amber) against >= 90%, was 86%, England 79%");
+  EXPECT_EQ(engine.open_alerts().at(0).message, "85% (amber) against >= 90%, was 86%, England 79%");
+  Evaluation green = step(engine, "icpc 91%", "2020-12-31");
+  ASSERT_EQ(green.events.size(), 1u);
+  EXPECT_EQ(green.events[0].message, "91%: on target (>= 90%)");
+}
+
 TEST(Stale, AFeedThatNeverDeliveredIsNotStale) {
   Engine engine;
   load(engine, R"(

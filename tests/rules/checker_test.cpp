@@ -324,10 +324,48 @@ TEST(Checker, ResolvedMessagesAndIndicatorMessagesHaveTheirPlaceholdersChecked) 
   EXPECT_EQ(check_text(with_prelude(R"(rule a { when caseload > 20  severity amber  resolved message "{wroker} back to {value}" }
 indicator icpc_timeliness { bands { green >= 0% }  message "{value} is {band}"  resolved message "{team} ok" }
 )")),
-            (Lines{"7:46: error: message placeholder {wroker} is neither {value} nor a label of rule 'a'; did you "
+            (Lines{"7:46: error: message placeholder {wroker} is neither {value}, {band}, {target}, {previous}, {benchmark.NAME} nor a label of rule 'a'; did you "
                    "mean {worker}?",
-                   "8:81: error: message placeholder {team} is neither {value} nor a label of indicator "
+                   "8:81: error: message placeholder {team} is neither {value}, {band}, {target}, {previous}, {benchmark.NAME} nor a label of indicator "
                    "'icpc_timeliness' (its alerts carry no labels)"}));
+}
+
+TEST(Checker, DatedBenchmarksOneValuePerDate) {
+  EXPECT_EQ(check_text(with_prelude(R"(benchmark sn {
+  icpc_timeliness 75% from 2018-04-01
+  icpc_timeliness 77% from 2020-04-01
+  icpc_timeliness 78% from 2020-04-01
+  icpc_timeliness 70%
+}
+)")),
+            (Lines{"10:3: error: benchmark 'sn' already has a value for 'icpc_timeliness' from 2020-04-01; give each "
+                   "value of another year its own `from DATE`",
+                   "9:3: note: the first value is here"}));
+}
+
+TEST(Checker, MessagePlaceholdersSayWhatTheyCannotRead) {
+  EXPECT_EQ(check_text(with_prelude(R"(benchmark england { icpc_timeliness 77% }
+rule a { when icpc_timeliness < england.icpc_timeliness  severity amber
+  message "{value} against {target}, was {previous}, England {benchmark.england}" }
+rule b { when caseload > caseload{team="X"}  severity amber  message "{value} over {target}" }
+rule c { when abs(icpc_timeliness) < 50%  severity amber  message "{previous} {benchmark.england}" }
+rule d { when icpc_timeliness < 50%  severity amber  message "{benchmark.englnd} {benchmark.scotland}" }
+rule e { when budget > £1m  severity amber  message "{benchmark.england} {valeu}" }
+)")),
+            (Lines{"10:62: error: message placeholder {target}: {target} is the right-hand side of the first comparison "
+                   "in `when` when that is a number or a benchmark value, such as `20` or `england.icpc_timeliness`",
+                   "11:59: error: message placeholder {previous}: {previous} is the previous figure of the metric on the "
+                   "left of the first comparison in `when`, which here is not a metric on its own",
+                   "11:59: error: message placeholder {benchmark.england}: {benchmark.NAME} is the benchmark's value for "
+                   "the metric on the left of the first comparison in `when`, which here is not a metric on its own",
+                   "12:54: error: message placeholder {benchmark.englnd} names no benchmark; did you mean "
+                   "{benchmark.england}?",
+                   "12:54: error: message placeholder {benchmark.scotland} names no benchmark: declare it (`benchmark "
+                   "scotland { icpc_timeliness VALUE }`)",
+                   "13:46: error: message placeholder {benchmark.england}: benchmark 'england' has no value for 'budget': "
+                   "add `budget VALUE` to it",
+                   "13:46: error: message placeholder {valeu} is neither {value}, {band}, {target}, {previous}, "
+                   "{benchmark.NAME} nor a label of rule 'e' (its alerts carry no labels)"}));
 }
 
 TEST(Checker, UnknownBenchmarkOrBenchmarkValue) {
@@ -346,7 +384,8 @@ TEST(Checker, BenchmarkEntriesNameKnownSeriesInTheirUnit) {
             (Lines{"7:21: error: benchmark value 77 has no unit, but metric 'icpc_timeliness' is in "
                    "percent: write 77%",
                    "7:41: error: unknown indicator or metric 'caseloda'; did you mean 'caseload'?",
-                   "7:54: error: benchmark 'england' already has a value for 'icpc_timeliness'",
+                   "7:54: error: benchmark 'england' already has a value for 'icpc_timeliness' without a date; give "
+                   "each value of another year its own `from DATE`",
                    "7:21: note: the first value is here"}));
 }
 
@@ -401,11 +440,11 @@ TEST(Checker, MessagePlaceholders) {
 }
 rule s { when icpc_timeliness < 80%  severity amber  route clinic  message "{team}: {value}" }
 )")),
-            (Lines{"9:3: error: message placeholder {tem} is neither {value} nor a label of rule 'r'; "
+            (Lines{"9:3: error: message placeholder {tem} is neither {value}, {band}, {target}, {previous}, {benchmark.NAME} nor a label of rule 'r'; "
                    "did you mean {team}?",
-                   "9:3: error: message placeholder {child} is neither {value} nor a label of rule 'r' "
+                   "9:3: error: message placeholder {child} is neither {value}, {band}, {target}, {previous}, {benchmark.NAME} nor a label of rule 'r' "
                    "(its labels: worker, team, team_kind)",
-                   "11:68: error: message placeholder {team} is neither {value} nor a label of rule 's' "
+                   "11:68: error: message placeholder {team} is neither {value}, {band}, {target}, {previous}, {benchmark.NAME} nor a label of rule 's' "
                    "(its alerts carry no labels)"}));
 }
 

@@ -212,6 +212,15 @@ TEST(Format, MessagesAndResolvedMessages) {
             "}\n");
 }
 
+TEST(Format, DatedBenchmarkValues) {
+  EXPECT_EQ(formatted("benchmark statistical_neighbours { re_referrals 9.5% from 01/04/2018  re_referrals 9.9%   from 2020-04-01 cin 300 }"),
+            "benchmark statistical_neighbours {\n"
+            "  re_referrals 9.5% from 2018-04-01\n"
+            "  re_referrals 9.9% from 2020-04-01\n"
+            "  cin 300\n"
+            "}\n");
+}
+
 TEST(Format, QuantitiesKeepTheirSpellingAndStringsAreEscaped) {
   EXPECT_EQ(formatted("rule placements_overspend {\n"
                       "  when placements_outturn > placements_budget * 1.05 and "

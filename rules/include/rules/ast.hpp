@@ -152,7 +152,12 @@ struct BenchmarkEntry {
   std::string indicator;
   Quantity quantity;
   Location loc;
+  std::optional<Date> from;  // in force from this as-of date (until the entry's next `from`)
 };
+
+/// The first comparison of numbers in a condition, left to right (a rule's `{value}` is its left
+/// side, `{target}` its right): nullptr when there is none. Comparisons of text are passed over.
+const Expr* first_comparison(const Expr& expr);
 
 struct BenchmarkDecl {
   std::string name;
