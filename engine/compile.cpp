@@ -756,6 +756,8 @@ class Compiler {
     ind.title = decl.title ? decl.title->value : decl.name;
     ind.group = decl.group ? decl.group->value : "";
     ind.better = decl.better ? decl.better->value : ast::Better::unspecified;
+    if (decl.closer_to) ind.closer_to = decl.closer_to->value;
+    if (decl.tolerance) ind.tolerance = decl.tolerance->value;
     ind.frame = decl.frame ? decl.frame->value : ast::Frame::unspecified;
     std::uint32_t metric = metric_named(decl.name);
     if (metric == kNone) return;  // its derived metric failed and was reported
@@ -804,14 +806,34 @@ class Compiler {
       for (const ast::Band& band : set.bands) {
         BandDef b;
         b.colour = band.colour;
+        // A limit: a number (days and weeks as days), a benchmark, or months and years.
+        auto limit = [&](const ast::Bound& bound, double& value, std::uint32_t& benchmark,
+                         std::optional<Duration>& calendar) {
+          if (!bound.benchmark.empty()) {
+            benchmark = benchmark_index(bound.benchmark, decl.name);
+            if (benchmark == kNone) error(file, band.loc, "no benchmark value " + quoted(bound.benchmark + "." + decl.name));
+            return benchmark != kNone;
+          }
+          value = bound.quantity.value;
+          if (const auto& d = bound.quantity.duration) {
+            if (d->unit == DurationUnit::days) value = static_cast<double>(d->amount);
+            else if (d->unit == DurationUnit::weeks) value = 7.0 * static_cast<double>(d->amount);
+            else if (d->unit == DurationUnit::months || d->unit == DurationUnit::years) calendar = *d;
+            else {
+              error(file, band.loc, "a band limit of " + to_string(*d) + " has no length in days");
+              return false;
+            }
+          }
+          return true;
+        };
         if (band.lower) {
           b.has_lower = true;
-          b.lower = band.lower->quantity.value;
+          if (!limit(*band.lower, b.lower, b.lower_benchmark, b.lower_calendar)) return;
           b.lower_inclusive = band.lower->inclusive || band.range;
         }
         if (band.upper) {
           b.has_upper = true;
-          b.upper = band.upper->quantity.value;
+          if (!limit(*band.upper, b.upper, b.upper_benchmark, b.upper_calendar)) return;
           b.upper_inclusive = band.upper->inclusive || band.range;
         }
         out.bands.push_back(b);

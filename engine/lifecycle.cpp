@@ -5,13 +5,34 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cmath>
 
 namespace bandwatch::engine::detail {
 namespace {
 
-bool in_band(const BandDef& b, double v) {
-  if (b.has_lower && (b.lower_inclusive ? v < b.lower : v <= b.lower)) return false;
-  if (b.has_upper && (b.upper_inclusive ? v > b.upper : v >= b.upper)) return false;
+/// A limit in force for a value dated `date`: fixed, a benchmark's value then, or months or
+/// years as days: the length of that much calendar time ending on `date` for an age `v` (a plan
+/// begun on 4 February 2019 is 2 years old on 4 February 2021, 731 days). NaN when it has none.
+double limit_of(const Program& program, double fixed, std::uint32_t benchmark, const std::optional<Duration>& calendar,
+                double v, Date date) {
+  if (benchmark != kNone) return program.benchmarks[benchmark].at(date);
+  if (!calendar) return fixed;
+  if (v != v) return kMissing;
+  Date start{date.days_since_epoch - static_cast<std::int32_t>(std::llround(v))};
+  std::optional<Date> reached = add(start, *calendar);
+  if (!reached) return kMissing;
+  return static_cast<double>(reached->days_since_epoch - start.days_since_epoch);
+}
+
+bool in_band(const Program& program, const BandDef& b, double v, Date date) {
+  if (b.has_lower) {
+    double lower = limit_of(program, b.lower, b.lower_benchmark, b.lower_calendar, v, date);
+    if (lower != lower || (b.lower_inclusive ? v < lower : v <= lower)) return false;
+  }
+  if (b.has_upper) {
+    double upper = limit_of(program, b.upper, b.upper_benchmark, b.upper_calendar, v, date);
+    if (upper != upper || (b.upper_inclusive ? v > upper : v >= upper)) return false;
+  }
   return true;
 }
 
@@ -105,7 +126,7 @@ bool Decider::indicator(std::uint32_t index) {
       band = Band::small_cohort;
     } else if (set != kNone) {
       for (const BandDef& b : ind.band_sets[set].bands)
-        if (in_band(b, value)) {
+        if (in_band(program_, b, value, ctx.date)) {
           band = band_of_colour(b.colour);
           break;
         }
@@ -121,9 +142,18 @@ bool Decider::indicator(std::uint32_t index) {
         if (ind.round >= 0) prev = round_decimal(prev, ind.round);
         prev = shown_indicator_value(ind, prev);
         double now = shown_indicator_value(ind, value);
-        if (now == prev) trend = Trend::unchanged;
-        else if ((now > prev) == (ind.better == ast::Better::higher)) trend = Trend::improving;
-        else trend = Trend::declining;
+        if (ind.better == ast::Better::closer) {
+          // Nearer the target is better; within the tolerance is on it.
+          auto off = [&](double v) { return std::max(0.0, std::fabs(v - ind.closer_to) - ind.tolerance); };
+          double distance = off(now), before = off(prev);
+          trend = distance == before ? Trend::unchanged : distance < before ? Trend::improving : Trend::declining;
+        } else if (now == prev) {
+          trend = Trend::unchanged;
+        } else if ((now > prev) == (ind.better == ast::Better::higher)) {
+          trend = Trend::improving;
+        } else {
+          trend = Trend::declining;
+        }
       }
     }
     std::optional<Band> previous = slot.banded ? std::optional<Band>(slot.band) : std::nullopt;

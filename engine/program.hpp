@@ -123,6 +123,10 @@ struct BandDef {
   ast::Colour colour = ast::Colour::green;
   bool has_lower = false, lower_inclusive = true, has_upper = false, upper_inclusive = true;
   double lower = 0, upper = 0;
+  // Limits that move: a benchmark's value in force (index into program.benchmarks), or a length
+  // of months or years, measured back on the calendar from the value's date.
+  std::uint32_t lower_benchmark = kNone, upper_benchmark = kNone;
+  std::optional<Duration> lower_calendar, upper_calendar;
 };
 
 struct BandSetDef {
@@ -140,6 +144,7 @@ struct IndicatorDef {
   std::string name, title, group;
   ast::Unit unit = ast::Unit::none;
   ast::Better better = ast::Better::unspecified;
+  double closer_to = 0, tolerance = 0;  // better closer: the target and how near counts as on it
   ast::Frame frame = ast::Frame::unspecified;
   std::uint32_t metric = 0;
   int round = -1;

@@ -24,6 +24,7 @@ std::string_view to_string(Better better) {
     case Better::unspecified: return "unspecified";
     case Better::higher: return "higher";
     case Better::lower: return "lower";
+    case Better::closer: return "closer";
   }
   return "unspecified";
 }
@@ -152,7 +153,7 @@ void field(std::ostringstream& out, std::string_view key, const std::optional<Lo
 
 std::string bound(const std::optional<Bound>& b, bool lower) {
   if (!b) return lower ? "(-inf" : "+inf)";
-  std::string q = quantity(b->quantity);
+  std::string q = b->benchmark.empty() ? quantity(b->quantity) : "benchmark:" + b->benchmark;
   return lower ? (b->inclusive ? "[" : "(") + q : q + (b->inclusive ? "]" : ")");
 }
 
@@ -219,6 +220,8 @@ std::string dump(const File& file) {
       field(out, "group", indicator->group, text);
       field(out, "unit", indicator->unit, unit);
       field(out, "better", indicator->better, [](Better b) { return std::string(to_string(b)); });
+      if (indicator->closer_to) out << " closer_to=" << quantity(*indicator->closer_to);
+      if (indicator->tolerance) out << " within=" << quantity(*indicator->tolerance);
       field(out, "frame", indicator->frame, [](Frame f) { return std::string(to_string(f)); });
       field(out, "round", indicator->round, integer);
       field(out, "decimals", indicator->decimals, integer);

@@ -1056,6 +1056,14 @@ class Checker {
     }
     if (decl.last_year)
       in_unit(decl.last_year->value, unit, "last year's value", owner, file, decl.last_year->loc);
+    if (decl.closer_to) {
+      in_unit(*decl.closer_to, unit, "the value to be closer to", owner, file, decl.better->loc);
+      if (decl.tolerance) {
+        std::optional<double> tolerance = in_unit(*decl.tolerance, unit, "the tolerance", owner, file, decl.better->loc);
+        if (tolerance && *tolerance < 0)
+          error(file, decl.better->loc, "the tolerance of `better closer to` cannot be negative: " + decl.tolerance->text);
+      }
+    }
     check_expect_every(decl.expect_every, file);
     if (decl.band_sets.empty()) {
       error(file, decl.loc, owner + " has no bands; add `bands { green ... amber ... red ... }`");
@@ -1116,6 +1124,26 @@ class Checker {
             unit = (*bound)->quantity.unit;
     std::vector<BandInterval> intervals;
     bool sound = true;
+    // Limits that move (a benchmark's value, months and years measured on the calendar) leave the
+    // coverage of a block to the values themselves: it is not checked.
+    bool fixed = true;
+    for (const ast::Band& band : set.bands)
+      for (const auto* bound : {&band.lower, &band.upper}) {
+        if (!*bound) continue;
+        const ast::Bound& limit = **bound;
+        if (!limit.benchmark.empty()) {
+          fixed = false;
+          check_benchmark_limit(limit.benchmark, decl.name, band.loc, file);
+        } else if (limit.quantity.duration && (limit.quantity.duration->unit == DurationUnit::months ||
+                                               limit.quantity.duration->unit == DurationUnit::years)) {
+          fixed = false;
+          if (unit != Unit::days && unit != Unit::none)
+            error(file, band.loc,
+                  "band limit " + limit.quantity.text + " is a length of time, but " + owner + " is in " +
+                      std::string(ast::to_string(unit)) + " (ages are in days: `unit days`)");
+        }
+      }
+    if (!fixed) return;
     for (const ast::Band& band : set.bands) {
       BandInterval interval;
       interval.colour = band.colour;
@@ -1142,6 +1170,25 @@ class Checker {
       Location at = finding.band < set.bands.size() ? set.bands[finding.band].loc : set.loc;
       warning(file, at, finding.message);
     }
+  }
+
+  /// `green >= england`: benchmark `england` must have a value for the indicator.
+  void check_benchmark_limit(const std::string& name, const std::string& indicator, Location at, std::size_t file) {
+    auto it = benchmarks_.find(name);
+    if (it == benchmarks_.end()) {
+      std::string hint = suggestion(name, benchmark_list_);
+      error(file, at, "band limit " + quoted(name) + " is neither a number nor a benchmark" +
+                          (hint.empty() ? ": write a number such as 95%, or declare `benchmark " + name + " { " +
+                                              indicator + " VALUE }`"
+                                        : hint));
+      return;
+    }
+    const auto* benchmark = static_cast<const ast::BenchmarkDecl*>(it->second.decl);
+    bool has = std::any_of(benchmark->entries.begin(), benchmark->entries.end(),
+                           [&](const ast::BenchmarkEntry& e) { return e.indicator == indicator; });
+    if (!has)
+      error(file, at, "benchmark " + quoted(name) + " has no value for " + quoted(indicator) + ": add `" + indicator +
+                          " VALUE` to it");
   }
 
   void check_item(const ast::BenchmarkDecl& decl, std::size_t file) {

@@ -527,8 +527,11 @@ Line indicator_line(const ast::IndicatorDecl& indicator) {
   add_string(line, indicator.title, "title");
   add_string(line, indicator.group, "group");
   add_text(line, indicator.unit, "unit", [](ast::Unit u) { return std::string(ast::to_string(u)); });
-  add_text(line, indicator.better, "better",
-           [](ast::Better b) { return std::string(ast::to_string(b)); });
+  add_text(line, indicator.better, "better", [&indicator](ast::Better b) {
+    if (b != ast::Better::closer || !indicator.closer_to) return std::string(ast::to_string(b));
+    return "closer to " + quantity_text(*indicator.closer_to) +
+           (indicator.tolerance ? " within " + quantity_text(*indicator.tolerance) : "");
+  });
   add_text(line, indicator.frame, "frame",
            [](ast::Frame f) { return std::string(ast::to_string(f)); });
   add_text(line, indicator.round, "round", [](std::int64_t n) { return std::to_string(n); });

@@ -235,6 +235,7 @@ BANDWATCH_KEYWORD(after)
 BANDWATCH_KEYWORD(alert)
 BANDWATCH_KEYWORD(when)
 BANDWATCH_KEYWORD(message)
+BANDWATCH_KEYWORD(to)
 #undef BANDWATCH_KEYWORD
 
 x3::rule<class identifier_id, std::string> const identifier = "a name";
@@ -694,7 +695,8 @@ auto const band_end_def = x3::lit('}');
 x3::rule<class band_bounds_id, ast::Band> const band_bounds =
     "a band condition such as '>= 95%', '90% .. 94%' or '>= 90% and < 95%'";
 
-void apply_comparison(ast::Band& band, ast::Op op, ast::Quantity q, Iterator where) {
+void apply_comparison(ast::Band& band, ast::Op op, ast::Bound limit, Iterator where) {
+  ast::Quantity& q = limit.quantity;
   bool lower = op == ast::Op::greater || op == ast::Op::greater_equal;
   bool inclusive = op == ast::Op::greater_equal || op == ast::Op::less_equal;
   if (op == ast::Op::equal || op == ast::Op::not_equal)
@@ -704,7 +706,8 @@ void apply_comparison(ast::Band& band, ast::Op op, ast::Quantity q, Iterator whe
   if (slot)
     fail(where, std::string(lower ? "this band already has a lower limit" : "this band already has an upper limit") +
                     ": a band has at most one of each, as in `>= 90% and < 95%`");
-  slot = ast::Bound{std::move(q), inclusive};
+  limit.inclusive = inclusive;
+  slot = std::move(limit);
 }
 
 auto const band_comparison = [](auto& ctx) {
@@ -723,13 +726,24 @@ auto const band_def =
       x3::_val(ctx).range = x3::_attr(ctx).range;
     })]];
 
+// A limit is a number, or a benchmark's name: `green >= england` is "at or above England's
+// value for this indicator", in force at the value's date.
+x3::rule<class band_limit_id, ast::Bound> const band_limit = "a number";
+auto const band_limit_def =
+    here[quantity[([](auto& ctx) { x3::_val(ctx).quantity = std::move(x3::_attr(ctx)); })]] |
+    here[identifier[([](auto& ctx) {
+      x3::_val(ctx).benchmark = x3::_attr(ctx);
+      x3::_val(ctx).quantity.text = x3::_attr(ctx);
+    })]];
+
 auto const band_bounds_def =
-    here[((quantity >> "..") > quantity)[([](auto& ctx) {
+    here[((band_limit >> "..") > band_limit)[([](auto& ctx) {
       x3::_val(ctx).range = true;
-      x3::_val(ctx).lower = ast::Bound{std::move(fusion::at_c<0>(x3::_attr(ctx))), true};
-      x3::_val(ctx).upper = ast::Bound{std::move(fusion::at_c<1>(x3::_attr(ctx))), true};
+      x3::_val(ctx).lower = std::move(fusion::at_c<0>(x3::_attr(ctx)));
+      x3::_val(ctx).upper = std::move(fusion::at_c<1>(x3::_attr(ctx)));
+      x3::_val(ctx).lower->inclusive = x3::_val(ctx).upper->inclusive = true;
     })]] |
-    (here[(comparison > quantity)[band_comparison]] >> -here[(kw("and") > comparison > quantity)[band_comparison]]);
+    (here[(comparison > band_limit)[band_comparison]] >> -here[(kw("and") > comparison > band_limit)[band_comparison]]);
 
 auto const band_set_def =
     (here[kw("bands")[([](auto& ctx) { x3::_val(ctx).loc = location(ctx); })]] >>
@@ -752,6 +766,13 @@ auto const indicator_property =
     here[(kw("title") > string_literal)[set(&ast::IndicatorDecl::title, "title")]] |
     here[(kw("group") > string_literal)[set(&ast::IndicatorDecl::group, "group")]] |
     here[(kw("unit") > unit_name)[set(&ast::IndicatorDecl::unit, "unit")]] |
+    here[((kw("better") >> kw("closer")) > to_keyword > quantity > -(kw("within") > quantity))[([](auto& ctx) {
+      auto& decl = x3::_val(ctx);
+      if (decl.better) fail(start_of(ctx), "'better' is given twice");
+      decl.better = ast::Located<ast::Better>{ast::Better::closer, location(ctx)};
+      decl.closer_to = std::move(fusion::at_c<0>(x3::_attr(ctx)));
+      if (auto& tolerance = fusion::at_c<1>(x3::_attr(ctx))) decl.tolerance = std::move(*tolerance);
+    })]] |
     here[(kw("better") > better)[set(&ast::IndicatorDecl::better, "better")]] |
     here[(kw("frame") > frame)[set(&ast::IndicatorDecl::frame, "frame")]] |
     here[band_set[([](auto& ctx) { x3::_val(ctx).band_sets.push_back(std::move(x3::_attr(ctx))); })]] |
@@ -961,6 +982,7 @@ BOOST_SPIRIT_DEFINE(escaped_char, matcher_operator)
 BOOST_SPIRIT_DEFINE(list_items, date_expression, number_expression, string_expression)
 BOOST_SPIRIT_DEFINE(identifier, dotted_name, string_literal, quantity_text, date_text, typed_date_text, whole_number, colour, severity, better, frame, outcome, comparison, unit_name, quantity, duration, date, expression, and_expression, not_expression, comparison_expression)
 BOOST_SPIRIT_DEFINE(additive_expression, multiplicative_expression, unary_expression, primary, call, reference, match_expression, matcher, matchers, matchers_end, arm_end, parenthesised_list, by_labels, metric, metric_body, metric_end, label_list, band, band_set, band_end)
+BOOST_SPIRIT_DEFINE(band_limit, to_keyword)
 BOOST_SPIRIT_DEFINE(band_bounds, cohort, indicator, indicator_end, benchmark_entry, benchmark, benchmark_end, route, route_end, escalation_trigger, escalation, rule, rule_end, binding, extract, extract_end, label_value, sample_line, sample_labels_end, at_step)
 BOOST_SPIRIT_DEFINE(at_end, expect_step, expect_what, test, test_end, minimum_keyword, every_keyword, after_keyword, alert_keyword, when_keyword, message_keyword)
 

@@ -182,5 +182,57 @@ TEST(Language, DatedBenchmarksAreComparedAndNamedThroughEval) {
                                       "2021-03-31 fired high []: re-referrals 10%, neighbours 9.9%"}));
 }
 
+TEST(Language, NewKindsOfTargetThroughBandwatchTest) {
+  TempDir dir;
+  // In the canonical layout, so `fmt --check` has nothing to say.
+  write_text(dir / "targets.bw",
+             "benchmark england {\n"
+             "  re_referrals 22% from 2019-04-01\n"
+             "}\n"
+             "\n"
+             "indicator re_referrals {\n"
+             "  unit percent\n"
+             "  better closer to 22% within 2%\n"
+             "  bands {\n"
+             "    green <= england\n"
+             "    red > england\n"
+             "  }\n"
+             "}\n"
+             "\n"
+             "metric cp_plan_age {\n"
+             "  unit days\n"
+             "  labels child\n"
+             "}\n"
+             "\n"
+             "indicator cp_plan_age {\n"
+             "  unit days\n"
+             "  better lower\n"
+             "  bands {\n"
+             "    green < 18 months\n"
+             "    amber 18 months .. 2 years\n"
+             "    red > 2 years\n"
+             "  }\n"
+             "}\n"
+             "\n"
+             "test \"targets\" {\n"
+             "  at 2021-02-05 {\n"
+             "    re_referrals 23%\n"
+             "    cp_plan_age{child=\"A\"} 732\n"
+             "    cp_plan_age{child=\"B\"} 551\n"
+             "  }\n"
+             "  expect re_referrals red\n"
+             "  expect cp_plan_age{child=\"A\"} red\n"
+             "  expect cp_plan_age{child=\"B\"} amber\n"
+             "}\n");
+  Result check = run({bandwatch_path(), "check", dir / "targets.bw"});
+  EXPECT_EQ(check.code, 0) << check.err;
+  EXPECT_EQ(check.out, "1 file checked: 0 errors, 0 warnings\n");
+  Result fmt = run({bandwatch_path(), "fmt", "--check", dir / "targets.bw"});
+  EXPECT_EQ(fmt.code, 0) << fmt.out;
+  Result test = run({bandwatch_path(), "test", dir / "targets.bw"});
+  EXPECT_EQ(test.code, 0) << test.out << test.err;
+  EXPECT_EQ(test.out, "1 test, 1 passed, 0 failed (0 expectations not met)\n");
+}
+
 }  // namespace
 }  // namespace bandwatch::e2e

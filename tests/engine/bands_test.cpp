@@ -13,6 +13,8 @@ indicator single_assessment_timeliness {
 }
 )";
 
+// ---- item 4 of issue 17: closer, benchmark limits, months and years -----------------------
+
 TEST(Bands, ClassifiesAsPrintedWithRound) {
   Engine engine;
   load(engine, kTimeliness);
@@ -200,4 +202,75 @@ indicator cic_health {
 }
 
 }  // namespace
+TEST(Bands, BetterCloserTrendsTowardsTheTargetWithinItsTolerance) {
+  Engine engine;
+  load(engine, R"(
+indicator re_referrals {
+  unit percent
+  better closer to 22% within 2%
+  bands { green 20% .. 24%  amber 15% .. 29%  red < 15%  red > 29% }
+}
+)");
+  auto trend = [&](const char* value, const char* date) {
+    step(engine, std::string("re_referrals ") + value, date);
+    return std::string(to_string(engine.indicator_values().at(0).trend));
+  };
+  trend("30%", "2020-01-31");
+  EXPECT_EQ(trend("26%", "2020-02-29"), "improving");   // 6 points off, then 2 (less the tolerance)
+  EXPECT_EQ(trend("18%", "2020-03-31"), "unchanged");   // 2 off on the other side: as near
+  EXPECT_EQ(trend("21%", "2020-04-30"), "improving");   // within the tolerance: on target
+  EXPECT_EQ(trend("23.5%", "2020-05-31"), "unchanged"); // still within it
+  EXPECT_EQ(trend("12%", "2020-06-30"), "declining");
+  EXPECT_EQ(to_string(engine.indicator_values().at(0).band), "red");
+}
+
+TEST(Bands, ALimitNamingABenchmarkMovesWithItsDatedValues) {
+  Engine engine;
+  load(engine, R"(
+benchmark england { re_referrals 22% from 2019-04-01  re_referrals 20% from 2020-04-01 }
+indicator re_referrals {
+  unit percent
+  better lower
+  bands { green <= england  red > england }
+}
+)");
+  step(engine, "re_referrals 21%", "2019-09-30");
+  EXPECT_EQ(to_string(engine.indicator_values().at(0).band), "green");  // at or better than 22%
+  step(engine, "re_referrals 21%", "2020-09-30");
+  EXPECT_EQ(to_string(engine.indicator_values().at(0).band), "red");    // worse than 20%
+}
+
+TEST(Bands, MonthsAndYearsAsLimitsAreMeasuredOnTheCalendar) {
+  Engine engine;
+  load(engine, R"(
+metric cp_plan_age { unit days  labels child }
+indicator cp_plan_age {
+  unit days
+  better lower
+  bands { green < 18 months  amber 18 months .. 2 years  red > 2 years }
+}
+)");
+  // A's plan began on 4 February 2019 (2 years: 731 days, 2020 being a leap year); B's on
+  // 4 August 2019 (18 months: 550 days). Seen on the days around those anniversaries.
+  auto bands = [&](const char* a, const char* b, const char* date) {
+    step(engine, std::string("cp_plan_age{child=\"A\"} ") + a + "\ncp_plan_age{child=\"B\"} " + b, date);
+    return std::string(to_string(*band_of(engine, "cp_plan_age", {{"child", "A"}}))) + " " +
+           std::string(to_string(*band_of(engine, "cp_plan_age", {{"child", "B"}})));
+  };
+  EXPECT_EQ(bands("730", "549", "2021-02-03"), "amber green");
+  EXPECT_EQ(bands("731", "550", "2021-02-04"), "amber amber");  // two years to the day: still amber
+  EXPECT_EQ(bands("732", "551", "2021-02-05"), "red amber");
+}
+
+TEST(Bands, WeeksAsLimitsAreSevenDays) {
+  Engine engine;
+  load(engine, R"(
+indicator days_since_visit { unit days  bands { green <= 6 weeks  red > 6 weeks } }
+)");
+  step(engine, "days_since_visit 42", "2020-01-31");
+  EXPECT_EQ(to_string(engine.indicator_values().at(0).band), "green");
+  step(engine, "days_since_visit 43", "2020-02-29");
+  EXPECT_EQ(to_string(engine.indicator_values().at(0).band), "red");
+}
+
 }  // namespace bandwatch::engine::testing

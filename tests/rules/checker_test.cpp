@@ -368,6 +368,19 @@ rule e { when budget > £1m  severity amber  message "{benchmark.england} {valeu
                    "{benchmark.NAME} nor a label of rule 'e' (its alerts carry no labels)"}));
 }
 
+TEST(Checker, BenchmarkLimitsCloserTargetsAndCalendarLimits) {
+  EXPECT_EQ(check_text(with_prelude(R"(benchmark england { icpc_timeliness 77% }
+indicator icpc_timeliness { better closer to 80 within -2%  bands { green >= englnd  amber >= england  red < england } }
+indicator plan_age { unit days  bands { green < 18 months  red >= 18 months } }
+indicator budget { bands { green <= 2 years  red > 2 years } }
+)")),
+            (Lines{"8:29: error: the value to be closer to 80 has no unit, but indicator 'icpc_timeliness' is in percent: write 80%",
+                   "8:29: error: the tolerance of `better closer to` cannot be negative: -2%",
+                   "8:69: error: band limit 'englnd' is neither a number nor a benchmark; did you mean 'england'?",
+                   "10:28: error: band limit 2 years is a length of time, but indicator 'budget' is in gbp (ages are in days: `unit days`)",
+                   "10:46: error: band limit 2 years is a length of time, but indicator 'budget' is in gbp (ages are in days: `unit days`)"}));
+}
+
 TEST(Checker, UnknownBenchmarkOrBenchmarkValue) {
   EXPECT_EQ(check_text(with_prelude(R"(benchmark england { icpc_timeliness 77% }
 rule a { when icpc_timeliness < englnd.icpc_timeliness  severity amber  route clinic }

@@ -221,6 +221,28 @@ TEST(Format, DatedBenchmarkValues) {
             "}\n");
 }
 
+TEST(Format, CloserTargetsBenchmarkLimitsAndCalendarLimits) {
+  EXPECT_EQ(formatted("indicator re_referrals { better closer to 22% within   2% bands { green <= england  amber england .. 30% } }\n"
+                      "indicator cp_plan_age { unit days better closer to 0 bands { green < 18 months amber 18 months .. 2 years red > 2 years } }"),
+            "indicator re_referrals {\n"
+            "  better closer to 22% within 2%\n"
+            "  bands {\n"
+            "    green <= england\n"
+            "    amber england .. 30%\n"
+            "  }\n"
+            "}\n"
+            "\n"
+            "indicator cp_plan_age {\n"
+            "  unit days\n"
+            "  better closer to 0\n"
+            "  bands {\n"
+            "    green < 18 months\n"
+            "    amber 18 months .. 2 years\n"
+            "    red > 2 years\n"
+            "  }\n"
+            "}\n");
+}
+
 TEST(Format, QuantitiesKeepTheirSpellingAndStringsAreEscaped) {
   EXPECT_EQ(formatted("rule placements_overspend {\n"
                       "  when placements_outturn > placements_budget * 1.05 and "

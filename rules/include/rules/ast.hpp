@@ -27,7 +27,8 @@ struct Located {
 };
 
 enum class Unit : std::uint8_t { none, percent, count, days, rate_per_10k, gbp, fte, number };
-enum class Better : std::uint8_t { unspecified, higher, lower };
+/// `better closer to 22% within 2%`: the nearer the target (less the tolerance), the better.
+enum class Better : std::uint8_t { unspecified, higher, lower, closer };
 enum class Frame : std::uint8_t {
   unspecified, year_to_date, rolling_year, quarter, month, end_of_period, snapshot
 };
@@ -104,6 +105,7 @@ struct MetricDecl {
 struct Bound {
   Quantity quantity;
   bool inclusive = true;
+  std::string benchmark;  // `green >= england`: the limit is that benchmark's value for the indicator
 };
 
 /// A band's interval. `range` is `a .. b` (inclusive both ends); otherwise one or two
@@ -135,6 +137,8 @@ struct IndicatorDecl {
   std::optional<Located<std::string>> group;  // the report table it belongs to
   std::optional<Located<Unit>> unit;
   std::optional<Located<Better>> better;
+  std::optional<Quantity> closer_to;  // `better closer to 22%`
+  std::optional<Quantity> tolerance;  // `... within 2%`
   std::optional<Located<Frame>> frame;
   std::vector<BandSet> band_sets;
   std::optional<Located<std::int64_t>> round;  // decimal places before classifying
