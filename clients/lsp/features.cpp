@@ -224,7 +224,7 @@ const std::vector<std::string_view> kKeywords = {
     // properties
     "title", "unit", "labels", "label", "key", "sample", "better", "frame", "group", "round", "decimals", "cohort", "minimum",
     "last_year", "note", "bands", "where", "from", "when", "unless", "clear", "for", "severity", "escalate",
-    "after", "to", "message", "expect", "every", "cadence", "email", "teams", "date_format",
+    "after", "to", "message", "resolved", "expect", "every", "cadence", "email", "teams", "date_format", "closer", "within",
     // tests
     "at", "alert", "no", "value",
     // expressions
