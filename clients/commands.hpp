@@ -23,6 +23,7 @@ int run_ack(const Arguments& args);
 int run_silence(const Arguments& args);
 int run_status(const Arguments& args);
 int run_keygen(const Arguments& args);
+int run_passwd(const Arguments& args);
 int run_reload(const Arguments& args);
 int run_close(const Arguments& args);
 int run_withdraw(const Arguments& args);

@@ -32,6 +32,7 @@ constexpr Command kCommands[] = {
     {"silence", bandwatch::cli::run_silence, "keep matching alerts from being published until a date"},
     {"status", bandwatch::cli::run_status, "what bandwatchd holds: rules, series, alerts, last batch"},
     {"keygen", bandwatch::cli::run_keygen, "write a CURVE key pair for bandwatchd or a client"},
+    {"passwd", bandwatch::cli::run_passwd, "set a person's password and roles for the live board (bandwatchd --http)"},
     {"reload", bandwatch::cli::run_reload, "reload bandwatchd's rules now (kept as they are if the new ones have errors)"},
     {"close", bandwatch::cli::run_close, "close the open date now: its alerts are decided and published"},
     {"withdraw", bandwatch::cli::run_withdraw, "undo a wrong batch (a mistyped date): state rebuilt without it, audited"},

@@ -34,6 +34,13 @@ inline std::string board_address(const Daemon& daemon) {
   return endpoints.value("http", "");
 }
 
+/// The address the tests' connections come from (another loopback address to be a peer that is
+/// not the configured proxy); empty: the system's choice.
+inline std::string& board_source_address() {
+  static std::string source;
+  return source;
+}
+
 inline int board_connect(const std::string& address) {
   std::size_t colon = address.rfind(':');
   sockaddr_in where{};
@@ -41,6 +48,12 @@ inline int board_connect(const std::string& address) {
   where.sin_port = htons(static_cast<std::uint16_t>(std::stoi(address.substr(colon + 1))));
   ::inet_pton(AF_INET, address.substr(0, colon).c_str(), &where.sin_addr);
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (!board_source_address().empty()) {
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    ::inet_pton(AF_INET, board_source_address().c_str(), &from.sin_addr);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from);
+  }
   if (::connect(fd, reinterpret_cast<sockaddr*>(&where), sizeof where) != 0) {
     ::close(fd);
     return -1;
