@@ -36,13 +36,22 @@ trap 'kill "$smtp_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 100); do [ -s "$demo/smtp.port" ] && break; sleep 0.1; done
 echo "  mails to the routes' members go to smtp://127.0.0.1:$(cat "$demo/smtp.port"), kept in $demo/mails/"
 
-step "Operator: bandwatchd on loopback with the example rules"
+step "Operator: an account for the live board (bandwatch passwd; Argon2id hashes in a 0600 file)"
+rm -f "$demo/accounts.json"
+printf 'demo-chair-1\n' | "$bin" passwd chair --accounts "$demo/accounts.json" --name "Demo Chair" --role '*=chair' | sed 's/^/  /'
+
+step "Operator: bandwatchd on loopback with the example rules, the mail relay and the live board"
+rm -f "$demo/state/endpoints.json"
 "$daemon" --rules examples --state-dir "$demo/state" --ingest "$ingest" --publish "$publish" \
   --control "$control" --log-file "$demo/bandwatchd.log" --log-level error \
-  --smtp-url "smtp://127.0.0.1:$(cat "$demo/smtp.port")" --smtp-from bandwatch@council.example &
+  --smtp-url "smtp://127.0.0.1:$(cat "$demo/smtp.port")" --smtp-from bandwatch@council.example \
+  --http "${BANDWATCH_DEMO_HTTP:-127.0.0.1:0}" --http-accounts "$demo/accounts.json" &
 daemon_pid=$!
 trap 'kill "${watch_pid:-}" "$daemon_pid" "$smtp_pid" 2>/dev/null || true' EXIT
 "$bin" status --control "$control" --retries 10
+for _ in $(seq 100); do [ -s "$demo/state/endpoints.json" ] && break; sleep 0.1; done
+board="http://$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["http"])' "$demo/state/endpoints.json")"
+echo "  live board: $board/ (open it now to watch the alerts arrive; sign in as chair / demo-chair-1 to acknowledge)"
 
 step "Meetings: bandwatch watch (snapshot on join, then the live feed)"
 "$bin" watch --from "$publish" --control "$control" > >(tee "$demo/watch.log") &
@@ -94,3 +103,9 @@ for mail in "$demo"/mails/mail-*.json; do
   python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print("  %s  to %s: %s" % (sys.argv[1].rsplit("/",1)[1], ", ".join(m["rcpt_tos"]), m["subject"]))' "$mail"
 done
 echo "Mails are in $demo/mails/ (each as JSON: envelope, subject, text and HTML parts)."
+
+step "The live board"
+echo "  $board/  (forums: $board/route/workload_pressures, ...; sign in as chair / demo-chair-1)"
+if [ -t 0 ]; then
+  read -r -p "  The daemon keeps serving the board until you press Enter. " _ || true
+fi

@@ -17,6 +17,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev            # tests and benchmarks
   clang-14 libclang-rt-14-dev                           # libFuzzer for the parser fuzz target
   chromium                                              # renders the meeting pack in tests, prints PDFs
+  chromium-driver python3-selenium                      # the live board's browser test (Selenium drives Chromium)
   fonts-liberation                                      # the pack's typeface (only recommended by chromium)
   libpng-dev                                            # the browser test reads Chromium's screenshots
 )

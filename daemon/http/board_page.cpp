@@ -62,7 +62,7 @@ h2{font-size:1.3rem;margin:1.4rem 0 .6rem;padding-bottom:.25rem;border-bottom:3p
 .ack.none{color:#505a5f;font-style:italic}
 .overdue{display:inline-block;background:#d4351c;color:#fff;font-weight:bold;padding:0 .35rem;border-radius:3px;font-style:normal}
 .actions{display:flex;flex-wrap:wrap;gap:.4rem;margin-top:.2rem}
-.actions details{flex:1 1 100%}
+.actions details{flex:0 1 auto}.actions details[open]{flex:1 1 100%}
 .actions summary{display:inline-block;cursor:pointer;background:#00703c;color:#fff;font-weight:bold;padding:.3rem .8rem;border-radius:3px;box-shadow:0 2px 0 #002d18;list-style:none}
 .actions summary::-webkit-details-marker{display:none}
 .actions details.silence summary{background:#f3f2f1;color:#0b0c0c;box-shadow:0 2px 0 #929191}
@@ -97,11 +97,14 @@ td.num{text-align:right;white-space:nowrap}
 footer{color:#505a5f;font-size:.85rem;margin-top:2rem;border-top:1px solid #b1b4b6;padding-top:.5rem}
 @media (min-width:100rem){html{font-size:19px}.cards{grid-template-columns:repeat(auto-fill,minmax(24rem,1fr))}}
 @media (max-width:40rem){
+  .bar{padding:.45rem .6rem;gap:.3rem .6rem}
+  .bar .forum-name{display:none}
+  .who{margin-left:0;width:100%;font-size:.85rem;gap:.4rem}
+  .counts li{min-width:0;flex:1 1 28%;padding:.25rem .5rem}
+  .counts strong{font-size:1.25rem}
   .wrap{padding:.6rem}
   h1{font-size:1.4rem}
-  .who{margin-left:0;width:100%}
   .cards,.forums{grid-template-columns:1fr}
-  .counts li{min-width:0;flex:1 1 40%}
   table.stack,table.stack tbody,table.stack tr,table.stack td,table.stack th{display:block;width:100%}
   table.stack thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
   table.stack tr{border:1px solid #b1b4b6;margin-bottom:.6rem;background:#fff}
@@ -133,7 +136,7 @@ std::string page_head(const std::string& title) {
 
 std::string top_bar(const std::string& forum, const Viewer& viewer, const std::string& here) {
   std::string out = "<header class=\"bar\"><a class=\"brand\" href=\"/\">bandwatch <span>live board</span></a>";
-  if (!forum.empty()) out += "<span>" + esc(forum) + "</span>";
+  if (!forum.empty()) out += "<span class=\"forum-name\">" + esc(forum) + "</span>";
   out += "<span class=\"live\" id=\"live\" role=\"status\" aria-live=\"polite\">Connecting</span><div class=\"who\">";
   if (!viewer.user.empty()) {
     out += "<span>Signed in as <strong id=\"who\">" + esc(viewer.name) + "</strong></span>";
