@@ -136,6 +136,10 @@ void BoardHub::run() {
       if (error_ != error) log_->warn("board: cannot read the daemon's state: {}", error);
       error_ = error;
       dirty_ = true;
+      // Not handed on before a read that reflects them: kept for the next attempt.
+      pending.insert(pending.end(), std::make_move_iterator(pending_.begin()), std::make_move_iterator(pending_.end()));
+      pending_ = std::move(pending);
+      continue;
     } else {
       auto view = std::make_shared<BoardView>();
       view->source = std::move(*source);

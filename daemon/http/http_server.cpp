@@ -215,9 +215,10 @@ void BoardServer::Impl::accept() {
     if (error == net::error::operation_aborted) return;
     if (!error) {
       if (connections >= options.max_connections) {
-        static constexpr std::string_view kBusy =
-            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nRetry-After: 5\r\nConnection: close\r\n"
-            "Content-Length: 50\r\n\r\ntoo many connections (--http-max-connections)\r\n\r\n";
+        static const std::string kBody = "too many connections (--http-max-connections)\n";
+        static const std::string kBusy =
+            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nRetry-After: 5\r\n"
+            "Connection: close\r\nContent-Length: " + std::to_string(kBody.size()) + "\r\n\r\n" + kBody;
         beast::error_code ignored;
         socket.non_blocking(true, ignored);
         socket.write_some(net::buffer(kBusy), ignored);

@@ -114,6 +114,21 @@ TEST_F(BoardTest, RequestsOverTheLimitAreRefused) {
   EXPECT_NE(answer.body.find("--http-max-request-bytes"), std::string::npos);
 }
 
+class BoardLimitTest : public DaemonTest {
+ protected:
+  BoardLimitTest() : DaemonTest({"--http", "127.0.0.1:0", "--http-max-connections", "2"}) {}
+};
+
+TEST_F(BoardLimitTest, ConnectionsOverTheLimitAreAnswered503) {
+  std::string address = board_address(*daemon_);
+  BoardStream first(address, "/events"), second(address, "/events");
+  ASSERT_TRUE(first.wait_for("retry: 2000"));
+  ASSERT_TRUE(second.wait_for("retry: 2000"));
+  HttpAnswer third = board_http(address, "GET", "/");
+  EXPECT_EQ(third.status, 503);
+  EXPECT_EQ(third.body, "too many connections (--http-max-connections)\n");
+}
+
 TEST(BoardOptions, ABindBeyondLoopbackNeedsSignIn) {
   TempDir dir;
   Result result = run({bandwatchd_path(), "--rules", testdata("rules.bw"), "--state-dir", dir / "state", "--http",
