@@ -123,13 +123,20 @@ int run_snapshot(const Arguments& args) {
   return kExitOk;
 }
 
+/// `by` as given, else the login name; nullopt (after a usage error naming `who`) when neither.
+std::optional<int> default_by_to_user(ControlCommand& control, std::string& by, std::string_view who) {
+  if (by.empty())
+    if (const char* user = std::getenv("USER")) by = user;
+  if (by.empty()) return control.command.usage_error("--by is required (" + std::string(who) + ")");
+  return std::nullopt;
+}
+
 int run_ack(const Arguments& args) {
   ControlCommand control("ack", "[--control EP] ALERT-ID --by WHO [--note TEXT] [--review DATE]",
                          "Acknowledges an open alert: who, a note, a date to look at it again. An escalation\n"
                          "clears it.");
   std::string by, note;
   std::optional<Date> review;
-  const char* user = std::getenv("USER");
   control.command.options()
       ("by", po::value<std::string>(&by), "who acknowledges (default: $USER)")
       ("note", po::value<std::string>(&note), "what is being done about it")
@@ -138,8 +145,7 @@ int run_ack(const Arguments& args) {
   if (auto stop = control.parse(args)) return *stop;
   if (!control.command.has("alert"))
     return control.command.usage_error("give the alert id (bandwatch snapshot lists them)");
-  if (by.empty() && user) by = user;
-  if (by.empty()) return control.command.usage_error("--by is required (who acknowledges)");
+  if (auto stop = default_by_to_user(control, by, "who acknowledges")) return *stop;
   json request = {{"command", "ack"}, {"alert", control.command.get<std::uint64_t>("alert")}, {"by", by}, {"note", note}};
   if (review) request["review"] = review->iso();
   int status = kExitOk;
@@ -163,7 +169,6 @@ int run_silence(const Arguments& args) {
   std::optional<Date> until;
   bool list = false;
   std::int64_t remove = 0;
-  const char* user = std::getenv("USER");
   control.command.options()
       ("until", date_value("until", &until), "last as-of date the silence covers (2020-02-04 or 04/02/2020)")
       ("by", po::value<std::string>(&by), "who silences (default: $USER)")
@@ -189,8 +194,7 @@ int run_silence(const Arguments& args) {
       matchers[matcher.substr(0, equals)] = value;
     }
     if (!until) return control.command.usage_error("--until DATE is required");
-    if (by.empty() && user) by = user;
-    if (by.empty()) return control.command.usage_error("--by is required (who silences)");
+    if (auto stop = default_by_to_user(control, by, "who silences")) return *stop;
     request = {{"command", "silence"}, {"matchers", matchers}, {"until", until->iso()}, {"by", by}, {"note", note}};
   }
   int status = kExitOk;
@@ -343,7 +347,6 @@ int run_withdraw(const Arguments& args) {
                          "the date can be sent again. `bandwatch send` prints each batch's id.");
   std::string by, reason;
   std::optional<Date> date;
-  const char* user = std::getenv("USER");
   control.command.options()
       ("date", date_value("date", &date), "withdraw every batch dated DATE (2020-02-04 or 04/02/2020)")
       ("by", po::value<std::string>(&by), "who withdraws (default: $USER)")
@@ -353,8 +356,7 @@ int run_withdraw(const Arguments& args) {
   bool batch = control.command.has("batch");
   if (batch == date.has_value()) return control.command.usage_error("give a batch id or --date, not both");
   if (reason.empty()) return control.command.usage_error("--reason is required (it goes into the event log)");
-  if (by.empty() && user) by = user;
-  if (by.empty()) return control.command.usage_error("--by is required (who withdraws)");
+  if (auto stop = default_by_to_user(control, by, "who withdraws")) return *stop;
   json request = {{"command", "withdraw"}, {"by", by}, {"reason", reason}};
   if (batch) request["batch"] = control.command.get<std::string>("batch");
   else request["date"] = date->iso();

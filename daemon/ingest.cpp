@@ -246,8 +246,9 @@ void IngestPipeline::process_group(std::vector<Incoming> group) {
       std::optional<std::string> stored = state_.reader->batch_reply(id);
       if (StoreStatus read = state_.reader->take_status(); !read.ok()) throw std::runtime_error(read.error);
       if (stored) {
-        if (std::optional<std::string> withdrawn = state_.reader->batch_withdrawn(id)) {
-          json audit = json::parse(*withdrawn, nullptr, false);
+        std::optional<BatchRow> applied = state_.reader->batch_by_id(id);
+        if (applied && applied->withdrawn) {
+          json audit = json::parse(*applied->withdrawn, nullptr, false);
           refuse(w, "batch '" + w.reply.batch_id + "' was withdrawn" +
                         (audit.is_object() ? " by " + audit.value("by", std::string("?")) + " (" +
                                                  audit.value("reason", std::string()) + ")"

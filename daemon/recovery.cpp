@@ -86,27 +86,34 @@ std::size_t replay_batches(ServerState& state, engine::Engine& engine, std::int6
   return replayed;
 }
 
+std::optional<std::string> engine_from_checkpoint(ServerState& state, engine::Engine& engine,
+                                                  const std::optional<Checkpoint>& checkpoint,
+                                                  std::vector<engine::AlertRecord>* alerts) {
+  spdlog::logger& log = *state.log;
+  engine::LoadResult loaded = engine.load(state.program.rules.files);
+  for (const Diagnostic& diagnostic : loaded.diagnostics) log.warn("{}", one_line(diagnostic));
+  if (!loaded.ok()) return "the engine refused the rules (see the errors above)";
+  if (!checkpoint) return std::nullopt;
+  std::string error;
+  std::optional<engine::EngineState> decoded = engine::decode_state(checkpoint->state, &error);
+  if (!decoded)
+    return state.store->path() + ": the state checkpoint through batch " + std::to_string(checkpoint->through_batch) +
+           " is unreadable: " + error;
+  for (const Diagnostic& diagnostic : engine.import_state(*decoded)) log.warn("restoring state: {}", one_line(diagnostic));
+  if (alerts) *alerts = std::move(decoded->alerts);
+  return std::nullopt;
+}
+
 std::optional<std::string> recover(ServerState& state) {
   Store& store = *state.store;
   spdlog::logger& log = *state.log;
   state.engine = engine::Engine();
   state.validator.reset();
-  engine::LoadResult loaded = state.engine.load(state.program.rules.files);
-  for (const Diagnostic& diagnostic : loaded.diagnostics) log.warn("{}", one_line(diagnostic));
-  if (!loaded.ok()) return "the engine refused the rules (see the errors above)";
-
-  std::int64_t through = 0, through_event_block = 0;
+  std::optional<Checkpoint> checkpoint = store.read_checkpoint();
   std::vector<engine::AlertRecord> checkpoint_alerts;
-  if (auto checkpoint = store.read_checkpoint()) {
-    std::string error;
-    std::optional<engine::EngineState> decoded = engine::decode_state(checkpoint->state, &error);
-    if (!decoded) return store.path() + ": the state checkpoint is unreadable: " + error;
-    for (const Diagnostic& diagnostic : state.engine.import_state(*decoded))
-      log.warn("restoring state: {}", one_line(diagnostic));
-    through = checkpoint->through_batch;
-    through_event_block = checkpoint->through_event_block;
-    checkpoint_alerts = std::move(decoded->alerts);
-  }
+  if (auto error = engine_from_checkpoint(state, state.engine, checkpoint, &checkpoint_alerts)) return error;
+  const std::int64_t through = checkpoint ? checkpoint->through_batch : 0;
+  const std::int64_t through_event_block = checkpoint ? checkpoint->through_event_block : 0;
   Progress& progress = state.progress;
   progress.checkpoint_through = through;
   progress.last_batch_seq = through;

@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "server_state.hpp"
 
@@ -16,6 +17,12 @@ namespace bandwatch::daemon {
 /// dates where they were closed; leaves in `open` the date still adding up. Returns how many.
 /// Needs the store.
 std::size_t replay_batches(ServerState& state, engine::Engine& engine, std::int64_t after, OpenDate& open);
+
+/// Loads `engine` with the program in force and, when given, the checkpoint's state (its alert
+/// records into `alerts`, if asked). nullopt on success; otherwise what went wrong.
+std::optional<std::string> engine_from_checkpoint(ServerState& state, engine::Engine& engine,
+                                                  const std::optional<Checkpoint>& checkpoint,
+                                                  std::vector<engine::AlertRecord>* alerts);
 
 /// Rebuilds `state.engine` and the numbering, acknowledgements and silences from the store,
 /// with the program in force. nullopt on success; otherwise what went wrong, for the operator.

@@ -51,6 +51,10 @@ CREATE TABLE IF NOT EXISTS silences(
 INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '1');
 )sql";
 
+// A batches row as read_batch reads it, with its samples or (NULL) without: macros, so each
+// statement's text stays one literal (statements are prepared from const char*).
+#define SELECT_BATCH_ROW(body) "SELECT seq, batch_id, as_of, strict, samples, " body ", reply, received_at, closes, withdrawn "
+
 // Statement slots: each prepared once, reused (the hot path must not re-prepare).
 enum Slot : int {
   kMetaGet, kMetaSet, kBatchReply, kBatchDigest, kBatchInsert, kBatchCount, kBatchLast, kBatchBySeq, kBatchesAfter,
@@ -58,7 +62,7 @@ enum Slot : int {
   kRouteSet, kRoutesGet, kAckUpsert, kAckDelete, kAcksGet,
   kSilenceInsert, kSilenceUpdate, kSilenceRemove, kSilencesGet, kBegin, kCommit,
   kCheckpointKeep, kCheckpointPrune, kCheckpointsEarlier, kCheckpointsDiscard, kCheckpointDelete, kOldestKept,
-  kBatchById, kBatchesDated, kBatchWithdraw, kBatchWithdrawn, kSlotCount
+  kBatchById, kBatchesDated, kBatchWithdraw, kBatchesWithoutSamples, kSlotCount
 };
 
 }  // namespace
@@ -310,6 +314,16 @@ std::optional<std::string> event_lines(auto& s, int column) {
   return lines;
 }
 
+BatchRow read_batch(auto& s);
+
+/// The one row a bound statement selects, if any; the statement reset for its next use.
+std::optional<BatchRow> one_batch(auto& s) {
+  std::optional<BatchRow> row;
+  if (s.step()) row = read_batch(s);
+  s.reset();
+  return row;
+}
+
 BatchRow read_batch(auto& s) {
   BatchRow row;
   row.seq = s.integer(0);
@@ -329,28 +343,22 @@ BatchRow read_batch(auto& s) {
 
 std::optional<BatchRow> Store::last_batch() {
   Statement& s = statement(kBatchLast,
-                           "SELECT seq, batch_id, as_of, strict, samples, NULL, reply, received_at, closes, withdrawn "
+                           SELECT_BATCH_ROW("NULL")
                            "FROM batches ORDER BY seq DESC LIMIT 1");
-  std::optional<BatchRow> row;
-  if (s.step()) row = read_batch(s);
-  s.reset();
-  return row;
+  return one_batch(s);
 }
 
 std::optional<BatchRow> Store::batch_by_seq(std::int64_t seq) {
   Statement& s = statement(kBatchBySeq,
-                           "SELECT seq, batch_id, as_of, strict, samples, NULL, reply, received_at, closes, withdrawn "
+                           SELECT_BATCH_ROW("NULL")
                            "FROM batches WHERE seq = ?1");
   s.bind(1, seq);
-  std::optional<BatchRow> row;
-  if (s.step()) row = read_batch(s);
-  s.reset();
-  return row;
+  return one_batch(s);
 }
 
 void Store::for_each_batch_after(std::int64_t after, const std::function<void(const BatchRow&)>& visit) {
   Statement& s = statement(kBatchesAfter,
-                           "SELECT seq, batch_id, as_of, strict, samples, body, reply, received_at, closes, withdrawn "
+                           SELECT_BATCH_ROW("body")
                            "FROM batches WHERE seq > ?1 ORDER BY seq");
   s.bind(1, after);
   try {
@@ -429,18 +437,15 @@ void Store::discard_checkpoints_from(std::int64_t seq) {
 
 std::optional<BatchRow> Store::batch_by_id(std::string_view batch_id) {
   Statement& s = statement(kBatchById,
-                           "SELECT seq, batch_id, as_of, strict, samples, NULL, reply, received_at, closes, withdrawn "
+                           SELECT_BATCH_ROW("NULL")
                            "FROM batches WHERE batch_id = ?1");
   s.bind(1, batch_id);
-  std::optional<BatchRow> row;
-  if (s.step()) row = read_batch(s);
-  s.reset();
-  return row;
+  return one_batch(s);
 }
 
 std::vector<BatchRow> Store::batches_dated(std::string_view as_of) {
   Statement& s = statement(kBatchesDated,
-                           "SELECT seq, batch_id, as_of, strict, samples, NULL, reply, received_at, closes, withdrawn "
+                           SELECT_BATCH_ROW("NULL")
                            "FROM batches WHERE as_of = ?1 ORDER BY seq");
   s.bind(1, as_of);
   std::vector<BatchRow> rows;
@@ -453,13 +458,14 @@ void Store::mark_withdrawn(std::int64_t seq, std::string_view audit) {
   statement(kBatchWithdraw, "UPDATE batches SET withdrawn = ?2 WHERE seq = ?1").bind(1, seq).bind(2, audit).run();
 }
 
-std::optional<std::string> Store::batch_withdrawn(std::string_view batch_id) {
-  Statement& s = statement(kBatchWithdrawn, "SELECT withdrawn FROM batches WHERE batch_id = ?1 AND withdrawn IS NOT NULL");
-  s.bind(1, batch_id);
-  std::optional<std::string> audit;
-  if (s.step()) audit = s.text(0);
+std::int64_t Store::batches_without_samples_after(std::int64_t seq) {
+  Statement& s = statement(kBatchesWithoutSamples,
+                           "SELECT count(*) FROM batches WHERE seq > ?1 AND withdrawn IS NULL AND body IS NULL "
+                           "AND samples > 0");
+  s.bind(1, seq);
+  std::int64_t count = s.step() ? s.integer(0) : 0;
   s.reset();
-  return audit;
+  return count;
 }
 
 std::int64_t Store::append_event_block(std::optional<std::uint64_t> first, std::optional<std::uint64_t> last,

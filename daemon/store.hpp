@@ -132,8 +132,9 @@ class Store {
   std::vector<BatchRow> batches_dated(std::string_view as_of);
   /// Records that a batch was withdrawn (`audit`: JSON {by, reason, at}); replay skips it since.
   void mark_withdrawn(std::int64_t seq, std::string_view audit);
-  /// The withdrawal of the batch stored under an id, if it was withdrawn.
-  std::optional<std::string> batch_withdrawn(std::string_view batch_id);
+  /// How many batches after `seq`, not withdrawn, have lost their samples to a checkpoint: a
+  /// replay from `seq` cannot rebuild them.
+  std::int64_t batches_without_samples_after(std::int64_t seq);
 
   // ---- checkpoint ----
   void write_checkpoint(const Checkpoint& checkpoint);

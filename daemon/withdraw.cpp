@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
 
 #include "protocol/protocol.hpp"
 #include "recovery.hpp"
@@ -61,33 +60,20 @@ json withdraw_batches(ServerState& state, const json& request) {
   for (Checkpoint& checkpoint : kept)
     if (checkpoint.through_batch < first) base = std::move(checkpoint);
   const std::int64_t replay_from = base ? base->through_batch : 0;
-  std::set<std::int64_t> withdrawing;
-  for (const BatchRow& row : targets) withdrawing.insert(row.seq);
-  bool samples_lost = false;
-  store.for_each_batch_after(replay_from, [&](const BatchRow& row) {
-    if (!row.withdrawn && !withdrawing.count(row.seq) && !row.body && row.samples > 0) samples_lost = true;
-  });
-  if (StoreStatus read = store.take_status(); !read.ok()) return {{"error", "cannot read the store: " + read.error}};
-  if (samples_lost)
-    return refusal("batch " + targets.front().batch_id + " is older than the state kept for undoing (the " +
-                   std::to_string(state.options.keep_checkpoints) +
-                   " earlier checkpoint(s) of --keep-checkpoints): restore a backup from before it instead");
 
   // The engine as if the batches had never come.
   engine::Engine rebuilt;
-  engine::LoadResult loaded = rebuilt.load(state.program.rules.files);
-  if (!loaded.ok()) return {{"error", "the engine refused the rules in force"}};
-  if (base) {
-    std::string error;
-    std::optional<engine::EngineState> decoded = engine::decode_state(base->state, &error);
-    if (!decoded) return refusal("the checkpoint through batch " + std::to_string(base->through_batch) +
-                                 " is unreadable: " + error);
-    for (const Diagnostic& diagnostic : rebuilt.import_state(*decoded))
-      state.log->warn("withdraw: restoring state: {}", one_line(diagnostic));
-  }
+  if (auto error = engine_from_checkpoint(state, rebuilt, base, nullptr)) return refusal(*error);
   const std::string audit = protocol::dump_json(json{{"by", by}, {"reason", reason}, {"at", protocol::utc_now_iso()}});
   store.begin();
   for (const BatchRow& row : targets) store.mark_withdrawn(row.seq, audit);
+  // A batch after the base whose samples a later checkpoint dropped cannot be replayed.
+  if (store.batches_without_samples_after(replay_from) > 0) {
+    store.rollback();
+    return refusal("batch " + targets.front().batch_id + " is older than the state kept for undoing (the " +
+                   std::to_string(state.options.keep_checkpoints) +
+                   " earlier checkpoint(s) of --keep-checkpoints): restore a backup from before it instead");
+  }
   OpenDate open;
   std::size_t replayed = replay_batches(state, rebuilt, replay_from, open);  // inside: sees the marks
   rebuilt.reserve_alert_ids(state.engine.next_alert_id());

@@ -1072,13 +1072,18 @@ class Checker {
 
     Labels labels = info ? info->labels : Labels{};
     bool labels_open = info ? info->labels_open : true;
-    {
+    // Messages and band scopes read the indicator's labels alike.
+    auto band_scope = [&] {
       Scope scope;
       scope.context = Context::band_scope;
       scope.owner = owner;
       scope.file = file;
       scope.labels = labels;
       scope.labels_open = labels_open;
+      return scope;
+    };
+    {
+      Scope scope = band_scope();
       MessageContext context;
       context.entry = decl.name;
       if (decl.message) check_message(*decl.message, scope, context, file);
@@ -1087,12 +1092,7 @@ class Checker {
     std::map<std::string, const ast::BandSet*> seen;
     for (const ast::BandSet& set : decl.band_sets) {
       if (set.where) {
-        Scope scope;
-        scope.context = Context::band_scope;
-        scope.owner = owner;
-        scope.file = file;
-        scope.labels = labels;
-        scope.labels_open = labels_open;
+        Scope scope = band_scope();
         Info where = walk(*set.where, scope);
         expect_condition(*set.where, where.type, scope, "a band scope is a condition on labels");
       }

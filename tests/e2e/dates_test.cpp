@@ -238,6 +238,27 @@ TEST_F(DatesTest, AWronglyDatedBatchIsWithdrawnAndTheRealOneGoesIn) {
   EXPECT_NE(twice.err.find("nothing withdrawn: it was withdrawn before"), std::string::npos) << twice.err;
 }
 
+// A batch whose samples the kept checkpoints no longer cover cannot be withdrawn: refused,
+// naming the option, and nothing changes.
+TEST_F(DatesTest, ABatchOlderThanTheKeptStateIsNotWithdrawn) {
+  TempDir other;
+  Daemon daemon(other.path(), {testdata("dates.bw")}, {"--sync", "normal", "--close-after", "0", "--keep-checkpoints", "0"});
+  daemon.start();
+  ASSERT_EQ(daemon.send({file("workload{worker=\"a\"} 60 2020-01-07\n")}).code, 0);
+  ASSERT_EQ(daemon.send({file("workload{worker=\"a\"} 61 2020-01-21\n")}).code, 0);
+  ASSERT_EQ(daemon.stop(), 0);  // a checkpoint at shutdown: with none kept, the samples go
+  daemon.start(true);
+  Result refused = daemon.control("withdraw", {"--date", "2020-01-21", "--by", "Data team", "--reason", "late"});
+  EXPECT_EQ(refused.code, 1);
+  EXPECT_NE(refused.err.find("nothing withdrawn: batch "), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find(" is older than the state kept for undoing (the 0 earlier checkpoint(s) of "
+                             "--keep-checkpoints): restore a backup from before it instead"),
+            std::string::npos)
+      << refused.err;
+  EXPECT_EQ(daemon.status()["last_as_of"], "2020-01-21");
+  EXPECT_EQ(alert_of(daemon.snapshot(), "workload_high", "worker", "a")["id"], 1);
+}
+
 // Case 7: wrong data is named, and the exit status says so.
 TEST_F(DatesTest, WrongDataIsNamedAndTheExitStatusSaysSo) {
   ASSERT_EQ(daemon_->send({file("assessment_timeliness{team=\"A\"} 92.5 2020-02-04\n")}).code, 0);
