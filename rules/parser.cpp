@@ -1,71 +1,24 @@
-// The `.bw` grammar (Boost Spirit X3) and the parse driver. This is the only translation unit
-// that instantiates the grammar, which keeps the build fast; everything outside sees parser.hpp.
+// The `.bw` grammar (Boost Spirit X3). This is the only translation unit that includes X3 and
+// instantiates the grammar, which keeps the build fast; everything outside sees parser.hpp, and
+// the parser's other files (parser_internal.hpp) see only parse_block and parse_one_expression.
 //
 // The grammar builds the public AST directly through semantic actions, so there is no second,
 // Boost-flavoured tree to convert. Positions come from `_where` and a line table carried in the
 // parse context. Errors are X3 expectation failures (the grammar commits with `>` after each
-// keyword) or SemanticError thrown by an action; the driver turns both into Diagnostics and
-// resumes at the next top-level block.
-#include "rules/parser.hpp"
-
-#include <algorithm>
+// keyword) or SemanticError thrown by an action; both are handed back as a GrammarError, which
+// the driver (parser_driver.cpp) turns into a Diagnostic before resuming at the next block.
 #include <boost/fusion/include/at_c.hpp>
 #include <boost/spirit/home/x3.hpp>
-#include <charconv>
-#include <cmath>
-#include <regex>
+#include <functional>
+#include <utility>
 
-#include "syntax_hints.hpp"
+#include "parser_internal.hpp"
 
-namespace bandwatch {
+namespace bandwatch::parsing {
 namespace {
 
 namespace x3 = boost::spirit::x3;
 namespace fusion = boost::fusion;
-using Iterator = const char*;
-
-// ---------------------------------------------------------------------------------------------
-// Positions
-
-/// Maps byte positions to 1-based line and column; carried through the parse in the context.
-class Locator {
- public:
-  explicit Locator(std::string_view source) : source_(source) {
-    line_starts_.push_back(0);
-    for (std::size_t i = 0; i < source.size(); ++i)
-      if (source[i] == '\n') line_starts_.push_back(static_cast<std::uint32_t>(i + 1));
-  }
-
-  /// The location of the first token at or after `where` (skipping blanks and comments, since
-  /// X3 reports positions before its pre-skip).
-  ast::Location at(Iterator where) const {
-    Iterator end = source_.data() + source_.size();
-    while (where < end) {
-      if (*where == '#') {
-        while (where < end && *where != '\n') ++where;
-      } else if (std::isspace(static_cast<unsigned char>(*where))) {
-        ++where;
-      } else {
-        break;
-      }
-    }
-    return exact(where);
-  }
-
-  ast::Location exact(Iterator where) const {
-    auto offset = static_cast<std::uint32_t>(where - source_.data());
-    auto next = std::upper_bound(line_starts_.begin(), line_starts_.end(), offset);
-    auto line = static_cast<std::uint32_t>(next - line_starts_.begin());
-    return {line, offset - line_starts_[line - 1] + 1};
-  }
-
-  Iterator begin() const { return source_.data(); }
-  Iterator end() const { return source_.data() + source_.size(); }
-
- private:
-  std::string_view source_;
-  std::vector<std::uint32_t> line_starts_;
-};
 
 struct locator_tag;
 struct start_tag;
@@ -103,13 +56,13 @@ struct HereGenerator {
 constexpr HereGenerator here{};
 
 }  // namespace
-}  // namespace bandwatch
+}  // namespace bandwatch::parsing
 
 // An expectation failure names what was expected; `here` is transparent to that.
 template <typename Subject>
-struct boost::spirit::x3::get_info<bandwatch::HereDirective<Subject>> {
+struct boost::spirit::x3::get_info<bandwatch::parsing::HereDirective<Subject>> {
   using result_type = std::string;
-  std::string operator()(const bandwatch::HereDirective<Subject>& parser) const {
+  std::string operator()(const bandwatch::parsing::HereDirective<Subject>& parser) const {
     return what(parser.subject);
   }
 };
@@ -121,15 +74,8 @@ struct boost::spirit::x3::get_info<boost::spirit::x3::action<Subject, Action>> {
   }
 };
 
-namespace bandwatch {
+namespace bandwatch::parsing {
 namespace {
-
-/// A mistake the grammar can only see in an action (a date that does not exist, an unknown
-/// unit, a property given twice). Thrown through X3 and caught by the driver.
-struct SemanticError {
-  Iterator where;
-  std::string message;
-};
 
 template <typename Context>
 Iterator start_of(const Context& ctx) {
@@ -141,58 +87,8 @@ ast::Location location(const Context& ctx) {
   return x3::get<locator_tag>(ctx).get().at(start_of(ctx));
 }
 
-[[noreturn]] void fail(Iterator where, std::string message) {
-  throw SemanticError{where, std::move(message)};
-}
-
 // ---------------------------------------------------------------------------------------------
-// Literals
-
-
-/// Builds a Quantity from the text the grammar matched: `95%`, `£5.293m`, `-3.5`, `2 years`.
-ast::Quantity make_quantity(std::string text, Iterator where) {
-  ast::Quantity q;
-  q.text = text;
-  std::string_view rest = text;
-  bool negative = false;
-  if (!rest.empty() && rest.front() == '-') {
-    negative = true;
-    rest.remove_prefix(1);
-  }
-  bool money = rest.starts_with("£");
-  if (money) rest.remove_prefix(std::string_view("£").size());
-  double value = 0;
-  auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), value);
-  if (ec != std::errc{} || !std::isfinite(value)) fail(where, "number out of range: " + text);
-  std::string_view suffix(end, rest.data() + rest.size() - end);
-  while (!suffix.empty() && (suffix.front() == ' ' || suffix.front() == '\t'))
-    suffix.remove_prefix(1);
-  if (negative) value = -value;
-  if (money) {
-    q.unit = ast::Unit::gbp;
-    if (suffix == "k") value *= 1e3;
-    else if (suffix == "m") value *= 1e6;
-    else if (suffix == "bn") value *= 1e9;
-  } else if (suffix == "%") {
-    q.unit = ast::Unit::percent;
-  } else if (!suffix.empty()) {
-    std::string word(suffix);
-    if (word.back() != 's') word += 's';
-    static constexpr std::pair<std::string_view, DurationUnit> kUnits[] = {
-        {"days", DurationUnit::days},     {"weeks", DurationUnit::weeks},
-        {"months", DurationUnit::months}, {"years", DurationUnit::years},
-        {"periods", DurationUnit::periods}, {"returns", DurationUnit::returns}};
-    for (auto [name, unit] : kUnits) {
-      if (name != word) continue;
-      if (value != std::floor(value))
-        fail(where, "a duration is a whole number of " + std::string(name) + ": " + text);
-      q.duration = Duration{static_cast<std::int64_t>(value), unit};
-      q.unit = counts_returns(unit) ? ast::Unit::none : ast::Unit::days;
-    }
-  }
-  q.value = value;
-  return q;
-}
+// Tokens and literals (what a literal's text means is parser_literals.cpp's)
 
 // Character classes are spelt out rather than taken from x3::alnum and friends: those assert
 // (in debug builds) on the bytes of UTF-8 text such as '£', which rule files contain.
@@ -271,13 +167,6 @@ auto const date_text_def = x3::raw[x3::lexeme[x3::repeat(4)[digit] >> '-' >>
 x3::rule<class whole_number_id, std::int64_t> const whole_number = "a whole number";
 auto const whole_number_def = x3::lexeme[x3::uint_parser<std::int64_t>{} >> !(word_char | '.')];
 
-Date to_date(const std::string& text, Iterator where) {
-  std::string why;
-  std::optional<Date> date = parse_date(text, &why);
-  if (!date) fail(where, why);
-  return *date;
-}
-
 // Where only a date can come (`at`, `bands from`), it may be written as councils print it too:
 // 04/02/2020. Inside expressions a slash divides, so there only ISO dates are dates.
 x3::rule<class typed_date_text_id, std::string> const typed_date_text =
@@ -334,14 +223,7 @@ x3::rule<class frame_id, ast::Frame> const frame =
 // The spellings (and the YD/RY/Q/EP codes) are ast::frame_from_string's: one table.
 auto const frame_def = here[identifier[([](auto& ctx) {
   std::optional<ast::Frame> frame = ast::frame_from_string(x3::_attr(ctx));
-  if (!frame) {
-    std::string message = "expected a frame (year_to_date/YD, rolling_year/RY, quarter/Q, month, "
-                          "end_of_period/EP, snapshot), found '" + x3::_attr(ctx) + "'";
-    std::string suggestion = did_you_mean(x3::_attr(ctx), {"year_to_date", "YD", "rolling_year", "RY", "quarter", "Q",
-                                                           "month", "end_of_period", "EP", "snapshot"});
-    if (!suggestion.empty()) message += "; did you mean '" + suggestion + "'?";
-    fail(start_of(ctx), message);
-  }
+  if (!frame) fail(start_of(ctx), unknown_frame(x3::_attr(ctx)));
   x3::_val(ctx) = *frame;
 })]];
 x3::rule<class outcome_id, std::string> const outcome =
@@ -354,15 +236,7 @@ x3::rule<class unit_id, ast::Unit> const unit_name =
     "a unit (percent, count, days, rate_per_10k, gbp, fte, number)";
 auto const unit_name_def = here[identifier[([](auto& ctx) {
   std::optional<ast::Unit> unit = ast::unit_from_string(x3::_attr(ctx));
-  if (!unit)
-  {
-    std::string message = "unknown unit '" + x3::_attr(ctx) +
-                          "'; the units are percent, count, days, rate_per_10k, gbp, fte, number";
-    std::string suggestion = did_you_mean(
-        x3::_attr(ctx), {"percent", "count", "days", "rate_per_10k", "gbp", "fte", "number"});
-    if (!suggestion.empty()) message += "; did you mean '" + suggestion + "'?";
-    fail(start_of(ctx), message);
-  }
+  if (!unit) fail(start_of(ctx), unknown_unit(x3::_attr(ctx)));
   x3::_val(ctx) = *unit;
 })]];
 
@@ -405,21 +279,7 @@ auto const quantity_def = here[quantity_text[quantity_value]];
 x3::rule<class duration_id, Duration> const duration =
     "a duration (e.g. 14 days, 6 weeks, 3 months, 2 years, 2 returns)";
 auto const duration_def = here[quantity_text[([](auto& ctx) {
-  ast::Quantity q = make_quantity(x3::_attr(ctx), start_of(ctx));
-  if (!q.duration && q.unit == ast::Unit::none) {
-    // Name the word that was meant as a unit (`2 fortnights`), not the number before it.
-    Iterator after = start_of(ctx) + q.text.size();
-    Iterator end = x3::get<locator_tag>(ctx).get().end();
-    while (after < end && (*after == ' ' || *after == '\t')) ++after;
-    Iterator word_end = after;
-    while (word_end < end && (std::isalnum(static_cast<unsigned char>(*word_end)) || *word_end == '_')) ++word_end;
-    fail(start_of(ctx), explain_duration(q.text, std::string_view(after, static_cast<std::size_t>(word_end - after))));
-  }
-  if (!q.duration)
-    fail(start_of(ctx), "a duration is a number of days, weeks, months, years or returns, not " + q.text +
-                            " (e.g. '14 days', '3 months', '2 returns')");
-  if (q.duration->amount < 0) fail(start_of(ctx), "a duration cannot be negative");
-  x3::_val(ctx) = *q.duration;
+  x3::_val(ctx) = to_duration(x3::_attr(ctx), start_of(ctx), x3::get<locator_tag>(ctx).get().end());
 })]];
 
 x3::rule<class date_id, Date> const date = "a date (2020-02-04 or 04/02/2020)";
@@ -445,28 +305,6 @@ x3::rule<class match_id, ast::Expr> const match_expression = "match(...)";
 x3::rule<class matcher_id, ast::LabelMatcher> const matcher = "a label matcher (label=\"value\")";
 x3::rule<class matchers_id, std::vector<ast::LabelMatcher>> const matchers =
     "label matchers {label=\"value\", ...}";
-
-// Keeps every tree shallow enough for recursive walks (checker, formatter, engine compiler,
-// destructors) on hostile input such as ten thousand `+` in a row.
-void refresh_depth(ast::Expr& node, Iterator where) {
-  std::uint16_t deepest = 0;
-  for (const ast::Expr& child : node.args) deepest = std::max(deepest, child.depth);
-  if (deepest >= ast::kMaxExpressionDepth)
-    fail(where, "expression too deep: more than " + std::to_string(ast::kMaxExpressionDepth) +
-                    " operations nested; split it into derived metrics");
-  node.depth = static_cast<std::uint16_t>(deepest + 1);
-}
-
-ast::Expr binary(ast::Op op, ast::Expr lhs, ast::Expr rhs, Iterator where) {
-  ast::Expr node;
-  node.kind = ast::ExprKind::binary;
-  node.op = op;
-  node.loc = lhs.loc;
-  node.args.push_back(std::move(lhs));
-  node.args.push_back(std::move(rhs));
-  refresh_depth(node, where);
-  return node;
-}
 
 template <ast::Op op>
 auto const fold_keyword = [](auto& ctx) {
@@ -496,33 +334,15 @@ auto const count_prefix = [](auto& ctx) {
 };
 
 auto const apply_prefixes = [](auto& ctx) {
-  std::vector<ast::Expr> prefixes = std::move(x3::_val(ctx).args);
-  ast::Expr operand = std::move(x3::_attr(ctx));
-  for (auto it = prefixes.rbegin(); it != prefixes.rend(); ++it) {
-    ast::Expr node;
-    node.kind = ast::ExprKind::unary;
-    node.op = it->op;
-    node.loc = operand.loc;
-    node.args.push_back(std::move(operand));
-    refresh_depth(node, start_of(ctx));
-    operand = std::move(node);
-  }
-  x3::_val(ctx) = std::move(operand);
+  x3::_val(ctx) = with_prefixes(std::move(x3::_val(ctx).args), std::move(x3::_attr(ctx)), start_of(ctx));
 };
 
 auto const not_expression_def = *here[kw("not")[count_prefix<ast::Op::logical_not>]] >>
                                 comparison_expression[apply_prefixes];
 
-auto const in_list = [](bool negated) {
+auto const in_list_of = [](bool negated) {
   return [negated](auto& ctx) {
-    ast::Expr node;
-    node.kind = ast::ExprKind::in_list;
-    node.negated = negated;
-    node.loc = x3::_val(ctx).loc;
-    node.args.push_back(std::move(x3::_val(ctx)));
-    for (ast::Expr& item : x3::_attr(ctx)) node.args.push_back(std::move(item));
-    refresh_depth(node, start_of(ctx));
-    x3::_val(ctx) = std::move(node);
+    x3::_val(ctx) = in_list(negated, std::move(x3::_val(ctx)), std::move(x3::_attr(ctx)), start_of(ctx));
   };
 };
 
@@ -535,8 +355,8 @@ auto const parenthesised_list_def = '(' > list_items > ')';
 auto const comparison_expression_def =
     additive_expression[assign] >>
     -((comparison > additive_expression)[fold_symbol] |
-      (kw("in") > parenthesised_list)[in_list(false)] |
-      ((kw("not") >> kw("in")) > parenthesised_list)[in_list(true)]);
+      (kw("in") > parenthesised_list)[in_list_of(false)] |
+      ((kw("not") >> kw("in")) > parenthesised_list)[in_list_of(true)]);
 
 auto const additive_expression_def =
     multiplicative_expression[assign] >> *(additive_symbols > multiplicative_expression)[fold_symbol];
@@ -549,18 +369,7 @@ auto const unary_expression_def =
     primary[apply_prefixes];
 
 auto const literal_expression = [](ast::ExprKind kind) {
-  return [kind](auto& ctx) {
-    ast::Expr node;
-    node.kind = kind;
-    node.loc = location(ctx);
-    Iterator where = start_of(ctx);
-    if constexpr (std::is_same_v<std::decay_t<decltype(x3::_attr(ctx))>, std::string>) {
-      if (kind == ast::ExprKind::number) node.quantity = make_quantity(x3::_attr(ctx), where);
-      else if (kind == ast::ExprKind::date) node.date = to_date(x3::_attr(ctx), where);
-      else node.name = x3::_attr(ctx);
-    }
-    x3::_val(ctx) = std::move(node);
-  };
+  return [kind](auto& ctx) { x3::_val(ctx) = literal(kind, x3::_attr(ctx), location(ctx), start_of(ctx)); };
 };
 
 // Literals get rules of their own: a rule with actions does not pass its attribute on, so
@@ -574,11 +383,6 @@ auto const string_expression_def = here[string_literal[literal_expression(ast::E
 
 auto const primary_def = match_expression | date_expression | number_expression |
                          string_expression | call | reference | ('(' > expression > ')');
-
-bool is_aggregation(std::string_view name) {
-  return name == "count" || name == "sum" || name == "avg" || name == "min" || name == "max" ||
-         name == "share";
-}
 
 x3::rule<class by_id, std::vector<std::string>> const by_labels = "labels in parentheses, e.g. (worker, team)";
 auto const by_labels_def = '(' > (identifier % ',') > ')';
@@ -641,11 +445,7 @@ auto const match_expression_def =
     ')' > '{' >
     *here[((string_literal >> "->") > expression)[([](auto& ctx) {
       std::string& pattern = fusion::at_c<0>(x3::_attr(ctx));
-      try {
-        std::regex check(pattern);
-      } catch (const std::regex_error& error) {
-        fail(start_of(ctx), "invalid pattern \"" + pattern + "\": " + error.what());
-      }
+      check_pattern(pattern, start_of(ctx));
       x3::_val(ctx).patterns.push_back(std::move(pattern));
       x3::_val(ctx).args.push_back(std::move(fusion::at_c<1>(x3::_attr(ctx))));
       refresh_depth(x3::_val(ctx), start_of(ctx));
@@ -694,21 +494,6 @@ x3::rule<class band_end_id> const band_end = "a band (green, amber or red) or '}
 auto const band_end_def = x3::lit('}');
 x3::rule<class band_bounds_id, ast::Band> const band_bounds =
     "a band condition such as '>= 95%', '90% .. 94%' or '>= 90% and < 95%'";
-
-void apply_comparison(ast::Band& band, ast::Op op, ast::Bound limit, Iterator where) {
-  ast::Quantity& q = limit.quantity;
-  bool lower = op == ast::Op::greater || op == ast::Op::greater_equal;
-  bool inclusive = op == ast::Op::greater_equal || op == ast::Op::less_equal;
-  if (op == ast::Op::equal || op == ast::Op::not_equal)
-    fail(where, "a band is a range, not one value: use '>=', '>', '<=', '<' or 'a .. b' (exactly " + q.text +
-                    " is `" + q.text + " .. " + q.text + "`)");
-  std::optional<ast::Bound>& slot = lower ? band.lower : band.upper;
-  if (slot)
-    fail(where, std::string(lower ? "this band already has a lower limit" : "this band already has an upper limit") +
-                    ": a band has at most one of each, as in `>= 90% and < 95%`");
-  limit.inclusive = inclusive;
-  slot = std::move(limit);
-}
 
 auto const band_comparison = [](auto& ctx) {
   apply_comparison(x3::_val(ctx), fusion::at_c<0>(x3::_attr(ctx)),
@@ -988,142 +773,8 @@ BOOST_SPIRIT_DEFINE(at_end, expect_step, expect_what, test, test_end, minimum_ke
 
 auto const skipper = x3::char_(" \t\r\n\f\v") | x3::lexeme['#' >> *(x3::char_ - x3::eol)];
 
-constexpr std::string_view kBlockKeywords[] = {"metric", "indicator", "benchmark", "route",
-                                               "rule",   "extract",   "test"};
-
 // ---------------------------------------------------------------------------------------------
-// The driver
-
-/// Guards the recursive rules (parentheses) against stack exhaustion on hostile input.
-constexpr int kMaxNesting = 64;
-
-struct Scan {
-  std::vector<ast::Comment> comments;
-  std::optional<ast::Location> too_deep;
-};
-
-// One pass over the text outside strings: comments for the formatter, and nesting depth.
-Scan scan(std::string_view source, const Locator& locator) {
-  Scan result;
-  int depth = 0;
-  bool line_has_code = false;
-  for (std::size_t i = 0; i < source.size(); ++i) {
-    char c = source[i];
-    if (c == '\n') {
-      line_has_code = false;
-    } else if (c == '"') {
-      line_has_code = true;
-      for (++i; i < source.size() && source[i] != '"' && source[i] != '\n'; ++i)
-        if (source[i] == '\\') ++i;
-      if (i < source.size() && source[i] == '\n') line_has_code = false;
-    } else if (c == '#') {
-      std::size_t end = source.find('\n', i);
-      if (end == std::string_view::npos) end = source.size();
-      std::string text(source.substr(i, end - i));
-      if (!text.empty() && text.back() == '\r') text.pop_back();
-      result.comments.push_back({locator.exact(source.data() + i), std::move(text), !line_has_code});
-      i = end - 1;
-    } else if (!std::isspace(static_cast<unsigned char>(c))) {
-      line_has_code = true;
-      if (c == '(') {
-        if (++depth > kMaxNesting && !result.too_deep)
-          result.too_deep = locator.exact(source.data() + i);
-      } else if (c == ')') {
-        depth = std::max(0, depth - 1);
-      }
-    }
-  }
-  return result;
-}
-
-// Blanks and comments, as the skipper sees them.
-Iterator skip_blank(Iterator where, Iterator end) {
-  while (where < end) {
-    if (*where == '#') {
-      while (where < end && *where != '\n') ++where;
-    } else if (std::isspace(static_cast<unsigned char>(*where))) {
-      ++where;
-    } else {
-      break;
-    }
-  }
-  return where;
-}
-
-std::string describe_token(Iterator where, Iterator end) {
-  while (where < end && (*where == ' ' || *where == '\t' || *where == '\r')) ++where;
-  if (where == end) return "end of file";
-  if (*where == '\n') return "end of line";
-  Iterator stop = where;
-  if (*stop == '"') {
-    stop = std::find(stop + 1, end, '\n');
-    Iterator close = std::find(where + 1, stop, '"');
-    stop = close == stop ? stop : close + 1;
-  } else if (std::isalnum(static_cast<unsigned char>(*stop)) || *stop == '_') {
-    while (stop < end && (std::isalnum(static_cast<unsigned char>(*stop)) || *stop == '_' || *stop == '.'))
-      ++stop;
-  } else {
-    ++stop;
-  }
-  return "'" + std::string(where, stop) + "'";
-}
-
-std::string word_at(Iterator where, Iterator end) {
-  Iterator stop = where;
-  while (stop < end && (std::isalnum(static_cast<unsigned char>(*stop)) || *stop == '_')) ++stop;
-  return std::string(where, stop);
-}
-
-/// The words listed in parentheses in an expectation's description: the keywords that could
-/// have come here, for a did-you-mean.
-std::vector<std::string> listed_words(const std::string& expected) {
-  std::vector<std::string> words;
-  if (expected.size() > 2 && expected.front() == '\'' && expected.back() == '\'')
-    return {expected.substr(1, expected.size() - 2)};
-  // "'higher' or 'lower'": every quoted word.
-  for (std::size_t open = expected.find('\''); open != std::string::npos;) {
-    std::size_t close = expected.find('\'', open + 1);
-    if (close == std::string::npos) break;
-    std::string word = expected.substr(open + 1, close - open - 1);
-    if (!word.empty() && std::all_of(word.begin(), word.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }))
-      words.push_back(word);
-    open = expected.find('\'', close + 1);
-  }
-  if (!words.empty()) return words;
-  std::size_t open = expected.find('(');
-  std::size_t close = expected.find(')', open);
-  if (open == std::string::npos || close == std::string::npos) return words;
-  std::string inside = expected.substr(open + 1, close - open - 1);
-  std::string word;
-  for (char c : inside + ",") {
-    if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') {
-      word += c;
-    } else {
-      if (!word.empty()) words.push_back(word);
-      word.clear();
-    }
-  }
-  return words;
-}
-
-// Skips to the start of the next line that begins with a block keyword.
-Iterator recover(Iterator from, Iterator end) {
-  Iterator line = from;
-  while (line < end) {
-    line = std::find(line, end, '\n');
-    if (line == end) return end;
-    ++line;
-    for (std::string_view keyword : kBlockKeywords) {
-      if (static_cast<std::size_t>(end - line) >= keyword.size() &&
-          std::string_view(line, keyword.size()) == keyword &&
-          (line + keyword.size() == end ||
-           !(std::isalnum(static_cast<unsigned char>(line[keyword.size()])) || line[keyword.size()] == '_')))
-        return line;
-    }
-  }
-  return end;
-}
-
+// Running the grammar
 
 template <typename Parser, typename Attribute>
 bool parse_one(const Parser& parser, Iterator& first, Iterator last, const Locator& locator,
@@ -1144,8 +795,8 @@ bool parse_into(const Rule& rule, Iterator& first, Iterator last, const Locator&
 }
 
 // Dispatches on the block keyword, which keeps each block's errors its own.
-bool parse_block(const std::string& keyword, Iterator& first, Iterator last, const Locator& locator,
-                 std::vector<ast::Item>& items) {
+bool parse_block_keyword(std::string_view keyword, Iterator& first, Iterator last, const Locator& locator,
+                         std::vector<ast::Item>& items) {
   if (keyword == "metric") return parse_into(metric, first, last, locator, items);
   if (keyword == "indicator") return parse_into(indicator, first, last, locator, items);
   if (keyword == "benchmark") return parse_into(benchmark, first, last, locator, items);
@@ -1156,111 +807,30 @@ bool parse_block(const std::string& keyword, Iterator& first, Iterator last, con
   return false;
 }
 
-Diagnostic error_at(std::string_view file, const Locator& locator, Iterator where, std::string message) {
-  return Diagnostic{std::string(file), locator.at(where), Severity::error, std::move(message)};
-}
-
-Diagnostic expectation_error(std::string_view file, const Locator& locator,
-                             const x3::expectation_failure<Iterator>& failure, Iterator block) {
-  Iterator where = failure.where();
-  std::string expected = failure.which();
-  // Report the position of the offending token, not the blank before it; but a string left
-  // open is reported where its line ends.
-  ast::Location loc = expected == "'\"'" ? locator.exact(where) : locator.at(where);
-  Iterator token = locator.begin();
-  {
-    Iterator p = where;
-    while (p < locator.end() && (std::isspace(static_cast<unsigned char>(*p)) || *p == '#')) {
-      if (*p == '#')
-        while (p < locator.end() && *p != '\n') ++p;
-      else
-        ++p;
-    }
-    token = p;
+/// Runs `run`, handing back what became of it; X3's and the actions' exceptions stop here.
+template <typename Run>
+GrammarOutcome outcome_of(Run run) {
+  GrammarOutcome outcome;
+  try {
+    outcome.matched = run();
+  } catch (const x3::expectation_failure<Iterator>& failure) {
+    outcome.error = GrammarError{GrammarError::Kind::expectation, failure.where(), failure.which()};
+  } catch (const SemanticError& error) {
+    outcome.error = GrammarError{GrammarError::Kind::semantic, error.where, error.message};
   }
-  std::string_view source(locator.begin(), static_cast<std::size_t>(locator.end() - locator.begin()));
-  SyntaxStop stop{source, static_cast<std::size_t>(token - locator.begin()), expected,
-                  block ? static_cast<std::size_t>(block - locator.begin()) : std::string_view::npos};
-  if (std::optional<std::string> explained = explain_syntax_error(stop))
-    return Diagnostic{std::string(file), loc, Severity::error, std::move(*explained)};
-  std::string message = "expected " + expected + ", found " + describe_token(token, locator.end());
-  std::string word = word_at(token, locator.end());
-  if (!word.empty()) {
-    std::string suggestion = did_you_mean(word, listed_words(expected));
-    if (!suggestion.empty()) message += "; did you mean '" + suggestion + "'?";
-  }
-  return Diagnostic{std::string(file), loc, Severity::error, std::move(message)};
+  return outcome;
 }
 
 }  // namespace
 
-ParseResult parse(std::string_view source, std::string_view file_name) {
-  ParseResult result;
-  result.file.path = std::string(file_name);
-  Locator locator(source);
-  Scan scanned = scan(source, locator);
-  result.file.comments = std::move(scanned.comments);
-  if (scanned.too_deep) {
-    result.diagnostics.push_back({std::string(file_name), *scanned.too_deep, Severity::error,
-                                  "expression nested more than " + std::to_string(kMaxNesting) +
-                                      " parentheses deep"});
-    return result;
-  }
-
-  Iterator first = locator.begin();
-  Iterator last = locator.end();
-  while (true) {
-    first = skip_blank(first, last);
-    if (first == last) break;
-    Iterator start = first;
-    try {
-      if (parse_block(word_at(start, last), first, last, locator, result.file.items)) continue;
-      std::string_view source(locator.begin(), static_cast<std::size_t>(last - locator.begin()));
-      std::string message = "expected a block (metric, indicator, benchmark, route, rule, extract, test), found " +
-                            describe_token(start, last);
-      SyntaxStop stop{source, static_cast<std::size_t>(start - locator.begin()), "a block (", std::string_view::npos};
-      if (std::optional<std::string> explained = explain_syntax_error(stop)) message = std::move(*explained);
-      std::string suggestion = did_you_mean(word_at(start, last), {std::begin(kBlockKeywords), std::end(kBlockKeywords)} );
-      if (!suggestion.empty()) message += "; did you mean '" + suggestion + "'?";
-      result.diagnostics.push_back(error_at(file_name, locator, start, std::move(message)));
-      first = recover(start, last);
-    } catch (const x3::expectation_failure<Iterator>& failure) {
-      result.diagnostics.push_back(expectation_error(file_name, locator, failure, start));
-      first = recover(std::max(start, failure.where()), last);
-    } catch (const SemanticError& error) {
-      result.diagnostics.push_back(error_at(file_name, locator, error.where, error.message));
-      first = recover(std::max(start, error.where), last);
-    }
-  }
-  return result;
+GrammarOutcome parse_block(std::string_view keyword, Iterator& first, Iterator last,
+                           const Locator& locator, std::vector<ast::Item>& items) {
+  return outcome_of([&] { return parse_block_keyword(keyword, first, last, locator, items); });
 }
 
-ParseResult parse_expression(std::string_view source, ast::Expr& out) {
-  ParseResult result;
-  Locator locator(source);
-  Scan scanned = scan(source, locator);
-  if (scanned.too_deep) {
-    result.diagnostics.push_back({"<expression>", *scanned.too_deep, Severity::error,
-                                  "expression nested too deeply"});
-    return result;
-  }
-  Iterator first = locator.begin();
-  Iterator last = locator.end();
-  try {
-    if (!parse_one(expression, first, last, locator, out)) {
-      result.diagnostics.push_back(error_at("<expression>", locator, first, "expected an expression"));
-      return result;
-    }
-    first = skip_blank(first, last);
-    if (first != last)
-      result.diagnostics.push_back(error_at("<expression>", locator, first,
-                                            "unexpected " + describe_token(first, last)));
-  } catch (const x3::expectation_failure<Iterator>& failure) {
-    result.diagnostics.push_back(expectation_error("<expression>", locator, failure, nullptr));
-  } catch (const SemanticError& error) {
-    result.diagnostics.push_back(error_at("<expression>", locator, error.where, error.message));
-  }
-  return result;
+GrammarOutcome parse_one_expression(Iterator& first, Iterator last, const Locator& locator,
+                                    ast::Expr& out) {
+  return outcome_of([&] { return parse_one(expression, first, last, locator, out); });
 }
 
-}  // namespace bandwatch
+}  // namespace bandwatch::parsing
