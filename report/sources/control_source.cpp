@@ -69,11 +69,11 @@ std::optional<Source> ControlSourceReader::read(const ControlAsk& ask, std::stri
   std::optional<json> state = ask({{"command", "report"}}, error);
   if (!state) return std::nullopt;
   Source source;
-  std::map<std::string, std::string> titles;
-  if (!read_report_state(*state, source, titles, error)) return std::nullopt;
+  RuleTexts texts;
+  if (!read_report_state(*state, source, texts, error)) return std::nullopt;
   auto title_of = [&](const std::string& rule) {
-    auto it = titles.find(rule);
-    return it != titles.end() ? it->second : rule;
+    auto it = texts.titles.find(rule);
+    return it != texts.titles.end() ? it->second : rule;
   };
 
   // Every alert's life from the event log, read in pages from where the last read stopped.
@@ -104,6 +104,7 @@ std::optional<Source> ControlSourceReader::read(const ControlAsk& ask, std::stri
       alert.value_text = event.value("formatted_value", "");
       alert.message = event.value("message", "");
       if (*kind != ChangeKind::resolved) alert.raised_message = alert.message;
+      alert.resolved_message = *kind == ChangeKind::resolved && texts.resolved_messages.contains(alert.rule);
       alert.routes = event.value("routes", std::vector<std::string>{});
       alert.changes.push_back({*kind, as_of.value_or(Date{}), alert.severity});
     }

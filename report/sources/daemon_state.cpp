@@ -59,6 +59,7 @@ json report_state_json(const engine::Engine& engine, const std::vector<ast::File
   }
   out["routes"] = std::move(routes);
   out["titles"] = facts.titles;
+  out["resolved_messages"] = facts.resolved_messages;
 
   json indicators = json::array();
   for (const engine::IndicatorInfo& info : engine.indicators()) {
@@ -141,8 +142,7 @@ json report_state_json(const engine::Engine& engine, const std::vector<ast::File
   return out;
 }
 
-bool read_report_state(const json& reply, Source& source, std::map<std::string, std::string>& titles,
-                       std::string& error) {
+bool read_report_state(const json& reply, Source& source, RuleTexts& texts, std::string& error) {
   try {
     if (!reply.is_object() || !reply.contains("series") || !reply.contains("indicators")) {
       error = "the daemon's answer to `report` lacks indicators and series";
@@ -158,7 +158,8 @@ bool read_report_state(const json& reply, Source& source, std::map<std::string, 
         if (auto unit = duration_unit(cadence.value("unit", ""))) info.cadence = Duration{cadence.value("amount", 0), *unit};
       source.routes.push_back(std::move(info));
     }
-    for (const auto& [name, title] : field(reply, "titles", kEmptyObject).items()) titles[name] = title.get<std::string>();
+    for (const auto& [name, title] : field(reply, "titles", kEmptyObject).items()) texts.titles[name] = title.get<std::string>();
+    for (const json& name : field(reply, "resolved_messages", kEmptyArray)) texts.resolved_messages.insert(name.get<std::string>());
     for (const json& item : reply.at("indicators")) {
       IndicatorInfo info;
       info.name = item.at("name").get<std::string>();

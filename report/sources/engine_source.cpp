@@ -54,6 +54,7 @@ ProgramFacts program_facts(const std::vector<ast::File>& files) {
         if (indicator->note) facts_of.note = indicator->note->value;
         if (indicator->round) facts_of.round = static_cast<int>(indicator->round->value);
         if (indicator->title) facts.titles[indicator->name] = indicator->title->value;
+        if (indicator->resolved_message) facts.resolved_messages.insert(indicator->name);
       } else if (const auto* benchmark = std::get_if<ast::BenchmarkDecl>(&item)) {
         BenchmarkInfo info;
         info.name = benchmark->name;
@@ -63,6 +64,7 @@ ProgramFacts program_facts(const std::vector<ast::File>& files) {
         facts.benchmarks.push_back(std::move(info));
       } else if (const auto* rule = std::get_if<ast::RuleDecl>(&item)) {
         if (rule->title) facts.titles[rule->name] = rule->title->value;
+        if (rule->resolved_message) facts.resolved_messages.insert(rule->name);
       }
     }
   }
@@ -126,6 +128,7 @@ void SourceRecorder::record(const engine::Engine& engine, const engine::Evaluati
     alert.value_text = event.formatted_value;
     alert.message = event.message;
     if (kind != ChangeKind::resolved) alert.raised_message = event.message;
+    alert.resolved_message = kind == ChangeKind::resolved && facts_.resolved_messages.contains(event.rule);
     alert.routes = event.routes;
     alert.changes.push_back({kind, event.as_of, event.severity});
   }

@@ -226,14 +226,14 @@ TEST_F(Replay, ReportCommandJsonRoundTrip) {
   // Through text, as on the wire.
   nlohmann::json wire = nlohmann::json::parse(reply.dump());
   Source read;
-  std::map<std::string, std::string> titles;
+  RuleTexts texts;
   std::string error;
-  ASSERT_TRUE(read_report_state(wire, read, titles, error)) << error;
+  ASSERT_TRUE(read_report_state(wire, read, texts, error)) << error;
   EXPECT_EQ(read.as_of, ymd(2020, 2, 18));
   ASSERT_EQ(read.routes.size(), 2u);
   EXPECT_EQ(read.routes[0].cadence, (Duration{14, DurationUnit::days}));
   EXPECT_FALSE(read.routes[1].cadence);
-  EXPECT_EQ(titles["practitioner_caseload"], "Practitioner caseload above target");
+  EXPECT_EQ(texts.titles["practitioner_caseload"], "Practitioner caseload above target");
   ASSERT_EQ(read.indicators.size(), 1u);
   EXPECT_EQ(read.indicators[0].last_year, "98.8%");
   EXPECT_EQ(read.indicators[0].better, ast::Better::higher);
@@ -252,7 +252,7 @@ TEST_F(Replay, ReportCommandJsonRoundTrip) {
   ASSERT_EQ(series.shades.size(), 3u);
   EXPECT_DOUBLE_EQ(*series.shades[1].lower, 89.5);  // round carried over the wire
 
-  EXPECT_FALSE(read_report_state(nlohmann::json::parse(R"({"sequence": 3})"), read, titles, error));
+  EXPECT_FALSE(read_report_state(nlohmann::json::parse(R"({"sequence": 3})"), read, texts, error));
   EXPECT_NE(error.find("lacks indicators"), std::string::npos);
 }
 

@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "protocol/protocol.hpp"
+#include "report/control_source.hpp"
 #include "report/daemon_state.hpp"
 #include "report/engine_source.hpp"
 #include "report/render.hpp"
@@ -190,9 +192,9 @@ TEST_F(ShownValue, BenchmarkColumnsWhereDeclared) {
 TEST_F(ShownValue, TheBenchmarksGoOverTheDaemonsWire) {
   nlohmann::json wire = nlohmann::json::parse(report_state_json(engine_, files_).dump());
   Source read;
-  std::map<std::string, std::string> titles;
+  RuleTexts texts;
   std::string error;
-  ASSERT_TRUE(read_report_state(wire, read, titles, error)) << error;
+  ASSERT_TRUE(read_report_state(wire, read, texts, error)) << error;
   BuildResult built = build_model(read, {});
   ASSERT_TRUE(built.ok());
   std::string markdown = render_markdown(built.model);
@@ -229,6 +231,76 @@ TEST_F(ShownValue, AResolvedItemSaysSoInItsOwnWords) {
                           "Health of CiC: Back in green at 90%",
                           "Children waiting for allocation: No longer raised (now 0); raised as: Hunts 1: 1 child "
                           "waiting for a worker"}));
+}
+
+
+// Issue 17 item 10 in the pack: an analyst's `resolved message` is what the pack says of the
+// resolution, from a replay and from a daemon alike; without one the pack keeps its own words.
+constexpr const char* kRulesWithResolvedMessage = R"bw(
+route clinic { title "Performance Clinic" }
+metric waiting { unit count  labels team }
+rule children_waiting {
+  title    "Children waiting for allocation"
+  when     waiting > 0
+  severity amber
+  route    clinic
+  message  "{team}: {value} children waiting for a worker"
+  resolved message "{team}: every child has a worker again"
+}
+)bw";
+
+std::vector<std::string> resolved_items(const Source& source) {
+  Options options;
+  options.since = Date::from_ymd(2020, 1, 31);
+  BuildResult built = build_model(source, options);
+  EXPECT_TRUE(built.ok()) << built.error;
+  std::vector<std::string> out;
+  for (const RouteReport& route : built.model.routes)
+    for (const AgendaItem& item : route.items)
+      if (item.kind == AgendaKind::resolved) out.push_back(item.title + ": " + item.message);
+  return out;
+}
+
+TEST(ResolvedMessage, ThePackSaysTheAnalystsResolvedMessageFromAReplayAndFromTheDaemon) {
+  ParseResult parsed = parse(kRulesWithResolvedMessage, "resolved.bw");
+  ASSERT_TRUE(parsed.ok());
+  std::vector<ast::File> files;
+  files.push_back(std::move(parsed.file));
+  engine::Engine engine;
+  ASSERT_TRUE(engine.load(files).ok());
+  fs::path path = fs::temp_directory_path() / ("report_resolved_" + std::to_string(::getpid()) + ".samples");
+  std::ofstream(path) << "waiting{team=\"Hunts 1\"} 2 2020-01-31\nwaiting{team=\"Hunts 1\"} 0 2020-02-29\n";
+  cli::SampleFiles samples;
+  std::string error;
+  ASSERT_TRUE(samples.read(engine, {path.string()}, std::nullopt, error)) << error;
+  SourceRecorder recorder(program_facts(files));
+  std::vector<std::string> event_log;  // as the daemon keeps it: numbered event JSON
+  ASSERT_TRUE(samples.replay(engine, [&](const engine::Evaluation& e) {
+    recorder.record(engine, e);
+    for (const engine::Event& event : e.events) {
+      std::string text;
+      protocol::append_event_json(text, event, event_log.size() + 1);
+      event_log.push_back(std::move(text));
+    }
+  }, error)) << error;
+  fs::remove(path);
+  const std::vector<std::string> expected{"Children waiting for allocation: Hunts 1: every child has a worker again"};
+  EXPECT_EQ(resolved_items(recorder.finish(engine)), expected);
+
+  // The same through the control commands `bandwatch report --control` asks.
+  ControlAsk ask = [&](const nlohmann::json& request, std::string&) -> std::optional<nlohmann::json> {
+    std::string command = request.at("command");
+    if (command == "report") return nlohmann::json::parse(report_state_json(engine, files).dump());
+    if (command == "snapshot") return nlohmann::json{{"alerts", nlohmann::json::array()}};
+    nlohmann::json events = nlohmann::json::array();
+    for (std::size_t i = request.at("from").get<std::size_t>(); i <= event_log.size(); ++i)
+      events.push_back(nlohmann::json::parse(event_log[i - 1]));
+    return nlohmann::json{{"sequence", event_log.size()}, {"events", events}};
+  };
+  ControlSourceReader reader;
+  std::optional<Source> from_daemon = reader.read(ask, error);
+  ASSERT_TRUE(from_daemon) << error;
+  EXPECT_EQ(resolved_items(*from_daemon), expected);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 //     {"as_of":"2016-09-30"|null, "dates":["2016-09-16","2016-09-30",...],
 //      "routes":[{"name","title","cadence":{"amount":14,"unit":"days"}|null}],
 //      "titles":{"rule or indicator":"title"},
+//      "resolved_messages":["rule or indicator with its own `resolved message`"],
 //      "indicators":[{"name","title","group","unit","better","frame","last_year","note"}],
 //      "series":[{"indicator","labels":{..},"value" (as classified),"raw_value","formatted_value",
 //                 "previous_formatted_value","band","trend","date","target","round":N|null,
@@ -19,6 +20,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,10 +37,15 @@ namespace bandwatch::report {
 /// for a loop.
 nlohmann::json report_state_json(const engine::Engine& engine, const std::vector<ast::File>& files);
 
+/// What a `report` reply says of the rules' own words, for the alerts read from the event log.
+struct RuleTexts {
+  std::map<std::string, std::string> titles;  // rule or indicator name -> title
+  std::set<std::string> resolved_messages;    // rules and indicators with a `resolved message`
+};
+
 /// Fills routes, indicators, series, as_of and evaluations of `source` from a `report` reply,
-/// and returns the titles of rules and indicators. False with `error` set when the reply is
+/// and `texts` from its titles and resolved messages. False with `error` set when the reply is
 /// not of that shape.
-bool read_report_state(const nlohmann::json& reply, Source& source,
-                       std::map<std::string, std::string>& titles, std::string& error);
+bool read_report_state(const nlohmann::json& reply, Source& source, RuleTexts& texts, std::string& error);
 
 }  // namespace bandwatch::report

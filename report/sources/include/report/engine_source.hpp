@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -14,7 +15,7 @@
 namespace bandwatch::report {
 
 /// What the rules say that the engine does not keep: route titles and cadences, indicator
-/// `last_year`, `note` and `round`, rule titles.
+/// `last_year`, `note` and `round`, rule titles, which rules have their own resolved message.
 struct ProgramFacts {
   std::vector<RouteInfo> routes;
   struct Indicator {
@@ -24,6 +25,8 @@ struct ProgramFacts {
   };
   std::map<std::string, Indicator, std::less<>> indicators;
   std::map<std::string, std::string, std::less<>> titles;  // rule and indicator name -> title
+  // Rules and indicators with a `resolved message`: their resolution is shown as written.
+  std::set<std::string, std::less<>> resolved_messages;
   std::vector<BenchmarkInfo> benchmarks;  // values as written; `text` filled by benchmarks_shown
 };
 ProgramFacts program_facts(const std::vector<ast::File>& files);
