@@ -114,7 +114,9 @@ std::string format_number(double value, int max_decimals, bool keep_zeros) {
 
 double round_decimal(double value, int decimals) {
   if (!std::isfinite(value)) return value;
-  double scale = std::pow(10.0, decimals);
+  // Looked up, not std::pow: every indicator series is rounded several times per evaluation.
+  static constexpr double kPowersOfTen[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+  double scale = decimals >= 0 && decimals < 16 ? kPowersOfTen[decimals] : std::pow(10.0, decimals);
   double scaled = value * scale;
   // Nudge by a relative hair so values written in decimal (2.675) round as written, not as
   // their binary approximation (2.67499999...).
