@@ -18,7 +18,25 @@ struct ConnectionLog::Watched {
   zmq::socket_t monitor;                // PAIR, connected to the socket's monitor endpoint
   std::map<int, std::string> peers;     // by file descriptor, from accept to disconnect
   std::optional<std::string> failure;   // the handshake that failed, told before its disconnect
+  std::shared_ptr<RequestCounts> requests;  // null: closes are not looked at
+  std::string cut_off;
 };
+
+void RequestCounts::count(zmq::message_t& frame) {
+  int fd = frame.get(ZMQ_SRCFD);
+  if (fd < 0) return;
+  std::lock_guard lock(mutex_);
+  ++counts_[fd];
+}
+
+std::uint64_t RequestCounts::take(int fd) {
+  std::lock_guard lock(mutex_);
+  auto it = counts_.find(fd);
+  if (it == counts_.end()) return 0;
+  std::uint64_t n = it->second;
+  counts_.erase(it);
+  return n;
+}
 
 namespace {
 
@@ -58,12 +76,14 @@ ConnectionLog::~ConnectionLog() {
   if (thread_.joinable()) thread_.join();
 }
 
-void ConnectionLog::watch(zmq::socket_t& socket, const std::string& name) {
+void ConnectionLog::watch(zmq::socket_t& socket, const std::string& name, std::shared_ptr<RequestCounts> requests,
+                          std::string cut_off) {
   std::string endpoint = "inproc://bandwatchd-connections-" + name;
   int events = ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
                ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL;
   if (zmq_socket_monitor(socket.handle(), endpoint.c_str(), events) != 0) throw zmq::error_t();
-  auto watched = std::make_unique<Watched>(Watched{name, zmq::socket_t(context_, zmq::socket_type::pair), {}, {}});
+  auto watched = std::make_unique<Watched>(Watched{name, zmq::socket_t(context_, zmq::socket_type::pair), {}, {},
+                                                   std::move(requests), std::move(cut_off)});
   watched->monitor.set(zmq::sockopt::linger, 0);
   watched->monitor.connect(endpoint);
   watched_.push_back(std::move(watched));
@@ -98,9 +118,19 @@ void ConnectionLog::run() {
           watched.failure = handshake_failure(event, value);
         } else if (event == ZMQ_EVENT_DISCONNECTED) {
           auto peer = watched.peers.find(fd);
-          if (watched.failure)
-            log_->warn("refused {} on the {} socket: {}", peer != watched.peers.end() ? peer->second : "an unknown peer",
-                       watched.name, *watched.failure);
+          std::string who = peer != watched.peers.end() ? peer->second : "an unknown peer";
+          if (watched.failure) {
+            log_->warn("refused {} on the {} socket: {}", who, watched.name, *watched.failure);
+          } else if (watched.requests) {
+            // A request still on its way to the reader when the close is told here is counted
+            // late and makes this line wrong; a client waits for its answer, so that is rare.
+            if (std::uint64_t requests = watched.requests->take(fd); requests == 0)
+              log_->info("{}: the connection from {} closed without one whole request read from it: the client went "
+                         "away first, or sent a frame over {}, which ZeroMQ cuts off by dropping the connection",
+                         watched.name, who, watched.cut_off);
+            else
+              log_->debug("{}: the connection from {} closed after {} request(s)", watched.name, who, requests);
+          }
           watched.failure.reset();
           if (peer != watched.peers.end()) watched.peers.erase(peer);
         }

@@ -126,6 +126,7 @@ void IngestPipeline::on_ingest() {
   while (waiting_.size() < state_.options.max_group && bytes < state_.options.max_batch_bytes) {
     Incoming incoming;
     if (!receive_message(ingest_, incoming.frames)) break;
+    requests_->count(incoming.frames.back());
     for (const zmq::message_t& frame : incoming.frames) bytes += frame.size();
     waiting_.push_back(std::move(incoming));
   }

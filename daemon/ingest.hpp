@@ -20,6 +20,7 @@
 
 #include <zmq.hpp>
 
+#include "connection_log.hpp"
 #include "protocol/protocol.hpp"
 #include "server_state.hpp"
 #include "store_writer.hpp"
@@ -41,6 +42,8 @@ class IngestPipeline {
 
   /// The ingest ROUTER socket, for the server to set up and bind.
   zmq::socket_t& socket() { return ingest_; }
+  /// Requests read per connection, for the connection log.
+  const std::shared_ptr<RequestCounts>& requests() const { return requests_; }
   /// Readable when the writer has finished a commit: call on_written().
   zmq::socket_t& wake() { return wake_; }
   /// Whether the writer has room: while it does not, batches wait in the socket.
@@ -72,6 +75,7 @@ class IngestPipeline {
   ServerState& state_;
   zmq::socket_t ingest_;
   zmq::socket_t wake_;  // the writer says here that a commit finished
+  std::shared_ptr<RequestCounts> requests_ = std::make_shared<RequestCounts>();
   std::unique_ptr<StoreWriter> writer_;
   std::deque<Incoming> waiting_;    // received, not yet evaluated
   std::deque<InFlight> in_flight_;  // evaluated, with the writer

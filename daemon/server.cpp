@@ -104,13 +104,15 @@ std::optional<std::string> Server::bind_sockets() {
   secure(control);
   control.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(options.max_control_bytes * 4));
   // With CURVE, a plain client is refused on the mechanism, before ZAP could log it: log it here.
+  // On ingest, also a connection dropped for a frame over the size limit, which nothing else tells.
+  connections_ = std::make_unique<ConnectionLog>(context_, state_->log);
+  connections_->watch(ingest, "ingest", ingest_->requests(),
+                      std::to_string(options.max_batch_bytes + 65536) + " bytes (--max-batch-bytes plus 64 KiB)");
   if (options.curve) {
-    connections_ = std::make_unique<ConnectionLog>(context_, state_->log);
-    connections_->watch(ingest, "ingest");
     connections_->watch(publish, "alerts");
     connections_->watch(control, "control");
-    connections_->start();
   }
+  connections_->start();
   Endpoints& endpoints = state_->endpoints;
   endpoints.ingest = bind(ingest, options.ingest_endpoint, "ingest");
   endpoints.publish = bind(publish, options.publish_endpoint, "alerts");

@@ -5,6 +5,8 @@
 // different content is refused, not dropped as a repeat.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "faults.hpp"
 
 namespace bandwatch::e2e {
@@ -14,7 +16,7 @@ class Limits : public DaemonTest {
  protected:
   Limits()
       : DaemonTest({"--max-batch-lines", "6", "--max-reported-lines", "2", "--max-label-value-bytes", "16",
-                    "--max-control-bytes", "1024"}) {}
+                    "--max-control-bytes", "1024", "--max-batch-bytes", "4000"}) {}
 };
 
 TEST_F(Limits, ABatchOverTheLineLimitIsRefusedWholeAndSendSplitsUnderIt) {
@@ -64,6 +66,31 @@ TEST_F(Limits, AControlRequestOverTheLimitIsRefusedNamingIt) {
   ASSERT_EQ(answer->size(), 1u);
   json reply = json::parse(answer->front());
   EXPECT_EQ(reply["error"], "a request of 2033 bytes is over the limit of 1024 (--max-control-bytes)");
+}
+
+TEST_F(Limits, AFrameOverTheLimitThatZeroMqCutsOffIsLoggedWithThePeer) {
+  // libzmq drops the connection before the daemon reads anything: no answer can be given, so
+  // the log says it, naming the client and the limit.
+  std::string header = R"({"as_of":"2020-02-04"})";
+  std::optional<std::vector<std::string>> answer =
+      raw_request(daemon_->ingest, {"b1", header, std::string(100000, 'x')}, false, std::chrono::milliseconds(1500));
+  EXPECT_FALSE(answer);
+  std::string expected = "closed without one whole request read from it: the client went away first, or sent a frame "
+                         "over 69536 bytes (--max-batch-bytes plus 64 KiB), which ZeroMQ cuts off by dropping the "
+                         "connection";
+  EXPECT_TRUE(wait_until([&] { return daemon_->log().find(expected) != std::string::npos; }, std::chrono::seconds(10)))
+      << daemon_->log();
+  EXPECT_NE(daemon_->log().find("ingest: the connection from 127.0.0.1:"), std::string::npos);
+  // A client that is answered leaves no such line (once the closes above are all told).
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  std::size_t lines_before = 0;
+  for (std::size_t at = 0; (at = daemon_->log().find(expected, at)) != std::string::npos; ++at) ++lines_before;
+  Result sent = daemon_->send_open({file("one.txt", "caseload{worker=\"W1\",team=\"T\"} 5 2020-02-04\n")});
+  EXPECT_EQ(sent.code, 0) << sent.err;
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  std::size_t lines_after = 0;
+  for (std::size_t at = 0; (at = daemon_->log().find(expected, at)) != std::string::npos; ++at) ++lines_after;
+  EXPECT_EQ(lines_after, lines_before);
 }
 
 TEST_F(Limits, AnIdReusedForDifferentContentIsRefusedNamingIt) {
