@@ -485,6 +485,20 @@ std::int64_t Store::append_event_block(std::optional<std::uint64_t> first, std::
   return sqlite3_last_insert_rowid(db_);
 }
 
+std::optional<EventBlock> Store::event_block_row(Statement& s) {
+  EventBlock block;
+  block.id = s.integer(0);
+  if (!s.is_null(1)) block.first_sequence = static_cast<std::uint64_t>(s.integer(1));
+  if (!s.is_null(2)) block.last_sequence = static_cast<std::uint64_t>(s.integer(2));
+  std::optional<std::string> lines = event_lines(s, 3);
+  if (!lines) {
+    if (error_.empty()) error_ = path_ + ": event block " + std::to_string(block.id) + " is damaged";
+    return std::nullopt;
+  }
+  block.events = std::move(*lines);
+  return block;
+}
+
 std::vector<EventBlock> Store::event_blocks_from(std::uint64_t from, std::size_t limit_events) {
   Statement& s = statement(kBlocksFrom,
                            "SELECT id, first_sequence, last_sequence, events FROM event_blocks "
@@ -493,16 +507,9 @@ std::vector<EventBlock> Store::event_blocks_from(std::uint64_t from, std::size_t
   std::vector<EventBlock> blocks;
   std::size_t events = 0;
   while (events < limit_events && s.step()) {
-    EventBlock block;
-    block.id = s.integer(0);
-    if (!s.is_null(1)) block.first_sequence = static_cast<std::uint64_t>(s.integer(1));
-    if (!s.is_null(2)) block.last_sequence = static_cast<std::uint64_t>(s.integer(2));
-    std::optional<std::string> lines = event_lines(s, 3);
-    if (!lines) {
-      if (error_.empty()) error_ = path_ + ": event block " + std::to_string(block.id) + " is damaged";
-      break;
-    }
-    block.events = std::move(*lines);
+    std::optional<EventBlock> read = event_block_row(s);
+    if (!read) break;
+    EventBlock& block = *read;
     if (block.first_sequence && block.last_sequence)
       events += static_cast<std::size_t>(*block.last_sequence - std::max(*block.first_sequence, from) + 1);
     blocks.push_back(std::move(block));
@@ -518,17 +525,9 @@ void Store::for_each_event_block_after(std::int64_t after, const std::function<v
   s.bind(1, after);
   try {
     while (s.step()) {
-      EventBlock block;
-      block.id = s.integer(0);
-      if (!s.is_null(1)) block.first_sequence = static_cast<std::uint64_t>(s.integer(1));
-      if (!s.is_null(2)) block.last_sequence = static_cast<std::uint64_t>(s.integer(2));
-      std::optional<std::string> lines = event_lines(s, 3);
-      if (!lines) {
-        if (error_.empty()) error_ = path_ + ": event block " + std::to_string(block.id) + " is damaged";
-        break;
-      }
-      block.events = std::move(*lines);
-      visit(block);
+      std::optional<EventBlock> block = event_block_row(s);
+      if (!block) break;
+      visit(*block);
     }
   } catch (...) {
     s.reset();

@@ -182,6 +182,9 @@ class Store {
   Statement& statement(int which, const char* sql);
   bool exec(const char* sql);
   bool add_missing_columns();
+  /// The event block in the current row of a `id, first_sequence, last_sequence, events` select;
+  /// nullopt (with the failure recorded) when its records are damaged.
+  std::optional<EventBlock> event_block_row(Statement& s);
   /// Records a failure (the first one counts) with SQLite's message.
   void fail(const std::string& what);
   bool failed() const { return !error_.empty(); }
