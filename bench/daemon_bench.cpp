@@ -33,6 +33,7 @@
 #include <zmq.hpp>
 
 #include "daemon_process.hpp"
+#include "subscription.hpp"
 #include "protocol/client.hpp"
 #include "protocol/protocol.hpp"
 
@@ -108,25 +109,7 @@ class Subscriber {
  public:
   Subscriber(zmq::context_t& context, const std::string& endpoint, LazyPirateClient& control)
       : socket_(context, zmq::socket_type::sub) {
-    socket_.set(zmq::sockopt::rcvhwm, 0);
-    socket_.set(zmq::sockopt::linger, 0);
-    socket_.set(zmq::sockopt::subscribe, "");
-    socket_.connect(endpoint);
-    // The probe handshake of `bandwatch watch`: nothing counts until the subscription is live.
-    for (int attempt = 0;; ++attempt) {
-      std::string error;
-      std::string topic = "$probe.bench";
-      if (!control_request(control, {{"command", "probe"}, {"topic", topic}}, error))
-        throw std::runtime_error(error);
-      zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0}};
-      if (zmq::poll(items, 1, std::chrono::milliseconds(100)) > 0) {
-        zmq::message_t part;
-        bool got = false;
-        while (socket_.recv(part, zmq::recv_flags::dontwait)) got |= part.to_string() == topic;
-        if (got) break;
-      }
-      if (attempt > 100) throw std::runtime_error("subscription never became live");
-    }
+    bench::subscribe_live(socket_, endpoint, control, "$probe.bench");
     thread_ = std::thread([this] { run(); });
   }
   ~Subscriber() {

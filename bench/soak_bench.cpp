@@ -26,6 +26,7 @@
 #include <zmq.hpp>
 
 #include "daemon_process.hpp"
+#include "subscription.hpp"
 #include "protocol/client.hpp"
 #include "protocol/protocol.hpp"
 
@@ -86,23 +87,7 @@ class Watcher {
  public:
   Watcher(zmq::context_t& context, const std::string& endpoint, LazyPirateClient& control)
       : socket_(context, zmq::socket_type::sub) {
-    socket_.set(zmq::sockopt::rcvhwm, 0);
-    socket_.set(zmq::sockopt::linger, 0);
-    socket_.set(zmq::sockopt::subscribe, "");
-    socket_.connect(endpoint);
-    for (int attempt = 0;; ++attempt) {  // the probe handshake of `bandwatch watch`
-      std::string error;
-      if (!control_request(control, {{"command", "probe"}, {"topic", "$probe.soak"}}, error))
-        throw std::runtime_error(error);
-      zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0}};
-      if (zmq::poll(items, 1, std::chrono::milliseconds(100)) > 0) {
-        zmq::message_t part;
-        bool live = false;
-        while (socket_.recv(part, zmq::recv_flags::dontwait)) live |= part.to_string() == "$probe.soak";
-        if (live) break;
-      }
-      if (attempt > 100) throw std::runtime_error("the subscription never became live");
-    }
+    bench::subscribe_live(socket_, endpoint, control, "$probe.soak");
     thread_ = std::thread([this] { run(); });
   }
   ~Watcher() {
