@@ -140,8 +140,13 @@ bool Decider::indicator(std::uint32_t index) {
       if (cur && cur != s.history.data()) {
         double prev = (cur - 1)->value;
         if (ind.round >= 0) prev = round_decimal(prev, ind.round);
-        prev = shown_indicator_value(ind, prev);
-        double now = shown_indicator_value(ind, value);
+        // The same figure shows the same: most series of a return are unchanged, and finding
+        // the places shown is the dearest part of this loop.
+        double now = value;
+        if (prev != value) {
+          prev = shown_indicator_value(ind, prev);
+          now = shown_indicator_value(ind, value);
+        }
         if (ind.better == ast::Better::closer) {
           // Nearer the target is better; within the tolerance is on it.
           auto off = [&](double v) { return std::max(0.0, std::fabs(v - ind.closer_to) - ind.tolerance); };
