@@ -17,12 +17,20 @@ std::vector<Diagnostic> Checker::run() {
   find_cycles();
   for (std::size_t f = 0; f < files_.size(); ++f)
     for (const ast::Item& item : files_[f].items)
-      std::visit([&](const auto& decl) { check_item(decl, f); }, item);
+      std::visit(
+          [&](const auto& decl) {
+            std::size_t before = errors_;
+            check_item(decl, f);
+            if (errors_ != before) faulty_.insert(&decl);
+          },
+          item);
+  check_series();
   return ordered();
 }
 
 void Checker::report(Severity severity, std::size_t file, Location loc, std::string message) {
   if (quiet_ > 0) return;
+  if (severity == Severity::error) ++errors_;
   entries_.push_back({file, Diagnostic{files_[file].path, loc, severity, std::move(message)}});
 }
 void Checker::error(std::size_t file, Location loc, std::string message) {

@@ -13,6 +13,9 @@
 //   checker_indicators.cpp    indicators, their bands, and benchmarks
 //   checker_rules.cpp         rules and routes
 //   checker_tests.cpp         `test` blocks: samples and expectations
+//   checker_series.cpp        pass 4: the series each item is evaluated over (its driver metric),
+//                             joins to it, and what needs the driver's labels, as the engine
+//                             compiles them
 #pragma once
 
 #include <cstddef>
@@ -155,6 +158,15 @@ struct Entry {
   Diagnostic diagnostic;
 };
 
+/// The series an item is evaluated over, as the engine compiles it: its driver metric (the one
+/// read with the most labels) and the driver's labels, sorted. Every other metric read is
+/// joined to the driver's series by the labels it shares.
+struct Series {
+  std::string owner;  // the item: aggregates inside it are numbered `owner#1`, `owner#2`, ...
+  std::string driver;
+  Labels labels;
+};
+
 /// One check of a program: built over its files, `run` once.
 class Checker {
  public:
@@ -250,11 +262,38 @@ class Checker {
   void check_item(const ast::TestDecl& decl, std::size_t file);
   void check_expect(const ast::ExpectStep& step, std::size_t file);
 
+  // ----- pass 4: the series each item is evaluated over (checker_series.cpp) -----------------
+  // Run on the items pass 3 found no error in; each stops at its first error, as one mistake
+  // in a join makes the rest of the item meaningless.
+
+  void check_series();
+  void series_item(const ast::IndicatorDecl& decl, std::size_t file);
+  void series_item(const ast::RuleDecl& decl, std::size_t file);
+  template <typename Decl>
+  void series_item(const Decl&, std::size_t) {}
+  bool series_error(std::size_t file, Location loc, std::string message);
+  std::optional<Labels> series_labels(const std::string& name);
+  bool is_metric(const std::string& name) const;
+  bool collect_series(const ast::Expr& expr, const std::string& owner, std::size_t file,
+                      std::vector<std::pair<std::string, Labels>>& out);
+  std::optional<Series> start_series(const std::vector<const ast::Expr*>& exprs, const std::string& owner,
+                                     const std::string& what, std::size_t file);
+  std::optional<Labels> derive_series(const std::string& name, const ast::Expr& expr, std::size_t file);
+  std::optional<std::string> anonymous_series(const ast::Expr& expr, const std::string& owner, std::size_t file);
+  bool join(const Series& series, const std::string& metric, const Labels& labels,
+            const std::vector<ast::LabelMatcher>& matchers, Location loc, std::size_t file);
+  bool is_driver_label(const Series& series, const ast::Expr& expr) const;
+  bool series_expr(const Series& series, const ast::Expr& expr, std::size_t file);
+  bool series_ref(const Series& series, const ast::Expr& expr, std::size_t file);
+  bool series_call(const Series& series, const ast::Expr& expr, std::size_t file);
+  bool series_binary(const Series& series, const ast::Expr& expr, std::size_t file);
+
   // ----- state --------------------------------------------------------------------------------
 
   const std::vector<ast::File>& files_;
   std::vector<Entry> entries_;
   int quiet_ = 0;  // > 0 while walking only to learn units and labels: report nothing
+  std::size_t errors_ = 0;  // errors reported so far
 
   std::map<std::string, Declared> metric_names_;
   std::map<std::string, MetricInfo> metrics_;  // declared, and indicators' implicit metrics
@@ -265,6 +304,14 @@ class Checker {
   std::map<std::string, Declared> tests_;
   std::set<std::string> all_labels_;  // every label any metric or extract declares
   std::set<std::string> cyclic_;
+  std::vector<std::string> post_order_;  // derived metrics, each after everything it reads
+
+  // Pass 4.
+  std::set<const void*> faulty_;  // items pass 3 reported an error in
+  std::map<std::string, std::optional<Labels>> derived_series_;  // nullopt: failed, reported
+  std::map<const ast::Expr*, std::optional<std::string>> anonymous_;  // aggregates inside items
+  std::map<std::string, Labels> anonymous_labels_;
+  std::map<std::string, int> anonymous_count_;
 
   // Candidates for did-you-mean.
   std::vector<std::string> metric_list_;

@@ -183,6 +183,7 @@ void Checker::find_cycles() {
   }
   // Resolving in this order means no resolution recurses into another.
   for (const std::string& name : post_order) metric(name);
+  post_order_ = std::move(post_order);
 }
 
 // ----- metrics, resolved on demand ----------------------------------------------------------
