@@ -26,8 +26,9 @@ std::vector<Diagnostic> Compiler::run() {
 }
 
 // ---- diagnostics ----
-void Compiler::error(const ast::File& file, ast::Location loc, std::string message) {
-  diags_.push_back(Diagnostic{file.path, loc, Severity::error, std::move(message)});
+void Compiler::unchecked(const ast::File& file, ast::Location loc, std::string message) {
+  diags_.push_back(Diagnostic{file.path, loc, Severity::error,
+                              "internal error: " + message + " (the checker should have refused this)"});
 }
 
 // ---- gathering declarations ----
@@ -39,19 +40,19 @@ void Compiler::gather() {
             using T = std::decay_t<decltype(decl)>;
             if constexpr (std::is_same_v<T, ast::MetricDecl>) {
               if (metric_decls_.count(decl.name))
-                error(file, decl.loc, "metric " + quoted(decl.name) + " is declared twice");
+                unchecked(file, decl.loc, "metric " + quoted(decl.name) + " is declared twice");
               else
                 metric_decls_[decl.name] = {&file, &decl};
               metric_order_.push_back(decl.name);
             } else if constexpr (std::is_same_v<T, ast::IndicatorDecl>) {
               if (!alert_names_.insert(decl.name).second)
-                error(file, decl.loc, "an indicator or rule named " + quoted(decl.name) + " already exists");
+                unchecked(file, decl.loc, "an indicator or rule named " + quoted(decl.name) + " already exists");
               else
                 indicator_decls_.push_back({&file, &decl});
               source_order_.push_back({ItemKind::indicator, decl.name});
             } else if constexpr (std::is_same_v<T, ast::RuleDecl>) {
               if (!alert_names_.insert(decl.name).second)
-                error(file, decl.loc, "an indicator or rule named " + quoted(decl.name) + " already exists");
+                unchecked(file, decl.loc, "an indicator or rule named " + quoted(decl.name) + " already exists");
               else
                 rule_decls_.push_back({&file, &decl});
               source_order_.push_back({ItemKind::rule, decl.name});
@@ -121,11 +122,6 @@ void Compiler::declare_metrics() {
           !p_.metric_ids.count(b.name))
         new_metric(b.name, ast::Unit::none, labels);
   }
-}
-
-std::string Compiler::route_hint(const std::string& name) {
-  std::string best = did_you_mean(name, std::vector<std::string>(routes_.begin(), routes_.end()));
-  return best.empty() ? "" : "; did you mean " + quoted(best) + "?";
 }
 
 // ---- stale, order, retention ----

@@ -12,7 +12,7 @@ std::uint32_t Compiler::ensure_derived(const std::string& name) {
   if (auto it = p_.metric_ids.find(name); it != p_.metric_ids.end()) return it->second;
   auto [file, decl] = metric_decls_.at(name);
   if (visiting_.count(name)) {
-    error(*file, decl->loc, "derived metric " + quoted(name) + " depends on itself");
+    unchecked(*file, decl->loc, "derived metric " + quoted(name) + " depends on itself");
     failed_.insert(name);
     return kNone;
   }
@@ -43,7 +43,7 @@ std::uint32_t Compiler::compile_derived(const ast::File& file, const std::string
     derived.agg = fn == "count" ? AggKind::count : fn == "sum" ? AggKind::sum : fn == "avg" ? AggKind::avg
                 : fn == "min" ? AggKind::min : fn == "max" ? AggKind::max : AggKind::share;
     if (expr.args.size() != 1) {
-      error(file, expr.loc, fn + " takes one metric, as in `" + fn + "(open_case) by (team)`");
+      unchecked(file, expr.loc, fn + " takes one metric, as in `" + fn + "(open_case) by (team)`");
       return kNone;
     }
     body = &expr.args[0];
@@ -61,8 +61,8 @@ std::uint32_t Compiler::compile_derived(const ast::File& file, const std::string
     for (const std::string& label : by) {
       std::uint32_t id = strings_.find(label);
       if (id == kNone || std::find(driver.labels.begin(), driver.labels.end(), id) == driver.labels.end()) {
-        error(file, expr.loc, "cannot group by " + quoted(label) + ": " + quoted(driver.name) +
-                                  " has no such label" + did_you_mean_label(label, driver));
+        unchecked(file, expr.loc, "cannot group by " + quoted(label) + ": " + quoted(driver.name) +
+                                      " has no such label");
         return kNone;
       }
       derived.by.push_back(id);
@@ -75,7 +75,7 @@ std::uint32_t Compiler::compile_derived(const ast::File& file, const std::string
     }
   } else {
     if (root.boolean) {
-      error(file, expr.loc, "a derived metric is a value, not a condition");
+      unchecked(file, expr.loc, "a derived metric is a value, not a condition");
       return kNone;
     }
     for (std::uint32_t label : driver.labels) labels.emplace_back(strings_.str(label));

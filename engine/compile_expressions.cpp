@@ -74,6 +74,10 @@ Compiled Compiler::compile_label_comparison(const ast::File& file, ExprProgram& 
   std::uint32_t ll = label_of(program, l), rl = label_of(program, r);
   ExprNode node;
   node.negated = expr.op == ast::Op::not_equal;
+  if (expr.op != ast::Op::equal && expr.op != ast::Op::not_equal) {
+    unchecked(file, expr.loc, "labels compare only with == or !=");  // text has no order here
+    return {};
+  }
   if (ll != kNone && rl != kNone) {
     node.op = Node::labels_equal;
     node.a = ll;
@@ -87,7 +91,7 @@ Compiled Compiler::compile_label_comparison(const ast::File& file, ExprProgram& 
     node.a = rl;
     node.b = label_text(l.name);
   } else {
-    error(file, expr.loc, "a label can only be compared with a string or another label, with == or !=");
+    unchecked(file, expr.loc, "a label can only be compared with a string or another label, with == or !=");
     return {};
   }
   return {add_node(program, std::move(node)), ast::Unit::none, true};
@@ -111,8 +115,8 @@ Compiled Compiler::compile_expr(const ast::File& file, ExprProgram& program, con
           node.number = static_cast<double>(d.unit == DurationUnit::weeks ? 7 * d.amount : d.amount);
           return {add_node(program, std::move(node)), ast::Unit::days, false};
         }
-        error(file, expr.loc, "a duration of " + to_string(d) +
-                                  " can only be compared with an age in days (e.g. `cp_plan_age >= 2 years`)");
+        unchecked(file, expr.loc, "a duration of " + to_string(d) +
+                                      " can only be compared with an age in days (e.g. `cp_plan_age >= 2 years`)");
         return {};
       }
       ExprNode node;
@@ -120,13 +124,13 @@ Compiled Compiler::compile_expr(const ast::File& file, ExprProgram& program, con
       return {add_node(program, std::move(node)), expr.quantity.unit, false};
     }
     case ast::ExprKind::string:
-      error(file, expr.loc, "text can only be compared with a label");
+      unchecked(file, expr.loc, "text can only be compared with a label");
       return {};
     case ast::ExprKind::date:
-      error(file, expr.loc, "dates cannot be used in rule expressions");
+      unchecked(file, expr.loc, "dates cannot be used in rule expressions");
       return {};
     case ast::ExprKind::match:
-      error(file, expr.loc, "match(...) belongs in an extract's label mapping");
+      unchecked(file, expr.loc, "match(...) belongs in an extract's label mapping");
       return {};
     case ast::ExprKind::ref: return compile_ref(file, program, expr);
     case ast::ExprKind::aggregate: {
@@ -153,9 +157,9 @@ Compiled Compiler::compile_expr(const ast::File& file, ExprProgram& program, con
       if (expr.args.empty()) return {};
       std::uint32_t label = label_of(program, expr.args[0]);
       if (label == kNone) {
-        error(file, expr.args[0].loc, "`in (...)` tests a label of " +
-                                          quoted(p_.metrics[program.driver].name) + ", and " +
-                                          quoted(expr.args[0].name) + " is not one");
+        unchecked(file, expr.args[0].loc, "`in (...)` tests a label of " +
+                                              quoted(p_.metrics[program.driver].name) + ", and " +
+                                              quoted(expr.args[0].name) + " is not one");
         return {};
       }
       ExprNode node;
@@ -164,7 +168,7 @@ Compiled Compiler::compile_expr(const ast::File& file, ExprProgram& program, con
       node.negated = expr.negated;
       for (std::size_t i = 1; i < expr.args.size(); ++i) {
         if (expr.args[i].kind != ast::ExprKind::string) {
-          error(file, expr.args[i].loc, "the list after `in` holds strings");
+          unchecked(file, expr.args[i].loc, "the list after `in` holds strings");
           return {};
         }
         node.set.push_back(strings_.intern(expr.args[i].name));
@@ -182,7 +186,7 @@ Compiled Compiler::compile_ref(const ast::File& file, ExprProgram& program, cons
     std::string bench = expr.name.substr(0, dot), entry = expr.name.substr(dot + 1);
     std::uint32_t index = benchmark_index(bench, entry);
     if (index == kNone) {
-      error(file, expr.loc, "no benchmark value " + quoted(expr.name));
+      unchecked(file, expr.loc, "no benchmark value " + quoted(expr.name));
       return {};
     }
     // One undated value is a constant; dated values are looked up at the series' date.
@@ -208,20 +212,12 @@ Compiled Compiler::compile_ref(const ast::File& file, ExprProgram& program, cons
     return {add_node(program, std::move(node)), p_.metrics[metric].unit, false};
   }
   if (label_of(program, expr) != kNone) {
-    error(file, expr.loc, "label " + quoted(expr.name) + " is text: compare it with a string (== \"...\" or in (...))");
+    unchecked(file, expr.loc, "label " + quoted(expr.name) + " is text: compare it with a string (== \"...\" or in (...))");
     return {};
   }
-  if (!metric_decls_.count(expr.name)) {
-    std::vector<std::string> candidates;
-    for (const auto& [name, id] : p_.metric_ids)
-      if (!p_.metrics[id].anonymous) candidates.push_back(name);
-    for (const auto& [name, decl] : metric_decls_) candidates.push_back(name);
-    for (std::uint32_t l : p_.metrics[program.driver].labels) candidates.emplace_back(strings_.str(l));
-    std::string best = did_you_mean(expr.name, candidates);
-    error(file, expr.loc, quoted(expr.name) + " is neither a metric nor a label of " +
-                              quoted(p_.metrics[program.driver].name) +
-                              (best.empty() ? "" : "; did you mean " + quoted(best) + "?"));
-  }
+  if (!metric_decls_.count(expr.name))
+    unchecked(file, expr.loc, quoted(expr.name) + " is neither a metric nor a label of " +
+                                  quoted(p_.metrics[program.driver].name));
   return {};
 }
 
@@ -234,7 +230,7 @@ Compiled Compiler::compile_call(const ast::File& file, ExprProgram& program, con
       {"max_over", HistoryFn::max_over}};
   if (auto it = kHistory.find(expr.name); it != kHistory.end()) {
     if (expr.args.empty() || expr.args.size() > 3) {
-      error(file, expr.loc, expr.name + " takes a metric and a look-back period, e.g. " + expr.name + "(x, 1 year)");
+      unchecked(file, expr.loc, expr.name + " takes a metric and a look-back period, e.g. " + expr.name + "(x, 1 year)");
       return {};
     }
     const ast::Expr& target = expr.args[0];
@@ -242,8 +238,8 @@ Compiled Compiler::compile_call(const ast::File& file, ExprProgram& program, con
     if (target.kind == ast::ExprKind::ref) metric = metric_named(target.name);
     else if (target.kind == ast::ExprKind::aggregate) metric = anonymous_metric(file, target, owner_);
     if (metric == kNone) {
-      error(file, target.loc, expr.name + " reads the history of a metric; " +
-                                  (target.kind == ast::ExprKind::ref ? quoted(target.name) + " is not one" : "write a metric here"));
+      unchecked(file, target.loc, expr.name + " reads the history of a metric; " +
+                                      (target.kind == ast::ExprKind::ref ? quoted(target.name) + " is not one" : "write a metric here"));
       return {};
     }
     ExprNode node;
@@ -256,23 +252,23 @@ Compiled Compiler::compile_call(const ast::File& file, ExprProgram& program, con
     if (expr.args.size() >= 2) {
       std::optional<Duration> d = duration_of(expr.args[1]);
       if (!d || d->amount <= 0) {
-        error(file, expr.args[1].loc, "the look-back of " + expr.name + " is a period such as `1 year` or `3 returns`");
+        unchecked(file, expr.args[1].loc, "the look-back of " + expr.name + " is a period such as `1 year` or `3 returns`");
         return {};
       }
       node.duration = *d;
     } else if (node.fn == HistoryFn::prev) {
       node.duration = Duration{1, DurationUnit::returns};
     } else {
-      error(file, expr.loc, expr.name + " needs a look-back period, e.g. " + expr.name + "(x, 1 year)");
+      unchecked(file, expr.loc, expr.name + " needs a look-back period, e.g. " + expr.name + "(x, 1 year)");
       return {};
     }
     if (!counts_returns(node.duration.unit)) node.tolerance_days = default_tolerance_days(node.duration);
     if (expr.args.size() == 3) {
       std::optional<Duration> t = duration_of(expr.args[2]);
       if (!t || counts_returns(t->unit) || t->amount < 0 || counts_returns(node.duration.unit)) {
-        error(file, expr.args[2].loc, "the third argument of " + expr.name +
-                                          " is how far from one window back a figure may be, e.g. " + expr.name +
-                                          "(x, 1 year, 45 days)");
+        unchecked(file, expr.args[2].loc, "the third argument of " + expr.name +
+                                              " is how far from one window back a figure may be, e.g. " + expr.name +
+                                              "(x, 1 year, 45 days)");
         return {};
       }
       node.tolerance_days = approx_days(*t);
@@ -294,10 +290,10 @@ Compiled Compiler::compile_call(const ast::File& file, ExprProgram& program, con
     return {add_node(program, std::move(node)), a.unit, false};
   }
   if (expr.name == "age" || expr.name == "is_blank") {
-    error(file, expr.loc, expr.name + "(...) reads an extract's columns: use it in an extract");
+    unchecked(file, expr.loc, expr.name + "(...) reads an extract's columns: use it in an extract");
     return {};
   }
-  error(file, expr.loc, "unknown function " + quoted(expr.name));
+  unchecked(file, expr.loc, "unknown function " + quoted(expr.name));
   return {};
 }
 

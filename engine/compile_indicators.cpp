@@ -27,7 +27,7 @@ void Compiler::compile_indicator(const ast::File& file, const ast::IndicatorDecl
   owner_ = decl.name;
   for (const auto& route : decl.routes) {
     if (!routes_.count(route.value)) {
-      error(file, route.loc, "unknown route " + quoted(route.value) + route_hint(route.value));
+      unchecked(file, route.loc, "unknown route " + quoted(route.value));
       return;
     }
     ind.routes.push_back(route.value);
@@ -35,7 +35,7 @@ void Compiler::compile_indicator(const ast::File& file, const ast::IndicatorDecl
   if (decl.cohort) {
     std::uint32_t cm = metric_named(decl.cohort->value.metric);
     if (cm == kNone) {
-      error(file, decl.cohort->loc, "unknown cohort metric " + quoted(decl.cohort->value.metric));
+      unchecked(file, decl.cohort->loc, "unknown cohort metric " + quoted(decl.cohort->value.metric));
       return;
     }
     std::uint32_t ref = add_ref(file, ind.program, cm, {}, decl.cohort->loc);
@@ -68,7 +68,7 @@ void Compiler::compile_indicator(const ast::File& file, const ast::IndicatorDecl
                        std::optional<Duration>& calendar) {
         if (!bound.benchmark.empty()) {
           benchmark = benchmark_index(bound.benchmark, decl.name);
-          if (benchmark == kNone) error(file, band.loc, "no benchmark value " + quoted(bound.benchmark + "." + decl.name));
+          if (benchmark == kNone) unchecked(file, band.loc, "no benchmark value " + quoted(bound.benchmark + "." + decl.name));
           return benchmark != kNone;
         }
         value = bound.quantity.value;
@@ -77,7 +77,7 @@ void Compiler::compile_indicator(const ast::File& file, const ast::IndicatorDecl
           else if (d->unit == DurationUnit::weeks) value = 7.0 * static_cast<double>(d->amount);
           else if (d->unit == DurationUnit::months || d->unit == DurationUnit::years) calendar = *d;
           else {
-            error(file, band.loc, "a band limit of " + to_string(*d) + " has no length in days");
+            unchecked(file, band.loc, "a band limit of " + to_string(*d) + " has no length in days");
             return false;
           }
         }
@@ -118,7 +118,7 @@ void Compiler::compile_indicator(const ast::File& file, const ast::IndicatorDecl
   source.entry = decl.name;
   if (decl.message) ind.message = parse_message(decl.message->value, ind.program, source);
   if (decl.resolved_message) ind.resolved_message = parse_message(decl.resolved_message->value, ind.program, source);
-  if (!source.problem.empty()) error(file, decl.loc, source.problem);
+  if (!source.problem.empty()) unchecked(file, decl.loc, source.problem);
   p_.indicator_ids[ind.name] = static_cast<std::uint32_t>(p_.indicators.size());
   p_.indicators.push_back(std::move(ind));
 }

@@ -6,13 +6,6 @@
 
 namespace bandwatch::engine::detail::compiling {
 
-std::string Compiler::did_you_mean_label(const std::string& label, const MetricDef& metric) {
-  std::vector<std::string> candidates;
-  for (std::uint32_t l : metric.labels) candidates.emplace_back(strings_.str(l));
-  std::string best = did_you_mean(label, candidates);
-  return best.empty() ? "" : "; did you mean " + quoted(best) + "?";
-}
-
 /// Collects the metrics an expression reads at its own level (aggregates count as the
 /// anonymous metric they compute).
 void Compiler::collect_metrics(const ast::File& file, const ast::Expr& expr, const std::string& owner,
@@ -49,31 +42,11 @@ bool Compiler::start_program(const ast::File& file, ExprProgram& program, std::v
     if (program.driver == kNone || p_.metrics[m].labels.size() > p_.metrics[program.driver].labels.size())
       program.driver = m;
   if (program.driver == kNone) {
-    for (const ast::Expr* e : exprs)
-      if (e && report_unknown(file, *e)) return false;
-    error(file, exprs.front()->loc, what + " reads no metric");
+    unchecked(file, exprs.front()->loc, what + " reads no metric");
     return false;
   }
   owner_ = owner;
   return true;
-}
-
-/// Reports the first identifier in `expr` that names nothing (with a suggestion); false if
-/// there is none.
-bool Compiler::report_unknown(const ast::File& file, const ast::Expr& expr) {
-  if (expr.kind == ast::ExprKind::ref && expr.name.find('.') == std::string::npos &&
-      !metric_decls_.count(expr.name) && !p_.metric_ids.count(expr.name)) {
-    std::vector<std::string> candidates;
-    for (const auto& [name, decl] : metric_decls_) candidates.push_back(name);
-    for (const auto& [name, id] : p_.metric_ids)
-      if (!p_.metrics[id].anonymous) candidates.push_back(name);
-    std::string best = did_you_mean(expr.name, candidates);
-    error(file, expr.loc, "unknown metric " + quoted(expr.name) + (best.empty() ? "" : "; did you mean " + quoted(best) + "?"));
-    return true;
-  }
-  for (const ast::Expr& arg : expr.args)
-    if (report_unknown(file, arg)) return true;
-  return false;
 }
 
 std::uint32_t Compiler::add_node(ExprProgram& program, ExprNode node) {
@@ -95,8 +68,7 @@ std::uint32_t Compiler::add_ref(const ast::File& file, ExprProgram& program, std
   for (const ast::LabelMatcher& matcher : matchers) {
     std::uint32_t name = strings_.intern(matcher.label);
     if (std::find(m.labels.begin(), m.labels.end(), name) == m.labels.end()) {
-      error(file, matcher.loc, "metric " + quoted(m.name) + " has no label " + quoted(matcher.label) +
-                                   did_you_mean_label(matcher.label, m));
+      unchecked(file, matcher.loc, "metric " + quoted(m.name) + " has no label " + quoted(matcher.label));
       return kNone;
     }
     (matcher.negated ? ref.ne : ref.eq).push_back({name, label_text(matcher.value)});
@@ -111,11 +83,11 @@ std::uint32_t Compiler::add_ref(const ast::File& file, ExprProgram& program, std
       bool fixed = std::any_of(ref.eq.begin(), ref.eq.end(), [&](const LabelPair& p) { return p.name == label; });
       if (fixed) continue;
       if (!driver_has_label(program, label)) {
-        error(file, loc, "cannot match " + quoted(m.name) + " to the series of " +
-                             quoted(p_.metrics[program.driver].name) + ": it has label " +
-                             quoted(strings_.str(label)) + " that " + quoted(p_.metrics[program.driver].name) +
-                             " lacks (fix it with a matcher, e.g. " + m.name + "{" +
-                             std::string(strings_.str(label)) + "=\"...\"})");
+        unchecked(file, loc, "cannot match " + quoted(m.name) + " to the series of " +
+                                 quoted(p_.metrics[program.driver].name) + ": it has label " +
+                                 quoted(strings_.str(label)) + " that " + quoted(p_.metrics[program.driver].name) +
+                                 " lacks (fix it with a matcher, e.g. " + m.name + "{" +
+                                 std::string(strings_.str(label)) + "=\"...\"})");
         return kNone;
       }
       ref.project.push_back(label);

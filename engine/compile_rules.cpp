@@ -11,7 +11,7 @@ void Compiler::compile_rule(const ast::File& file, const ast::RuleDecl& decl) {
   rule.name = decl.name;
   rule.title = decl.title ? decl.title->value : decl.name;
   if (!decl.when) {
-    error(file, decl.loc, "rule " + quoted(decl.name) + " has no `when`");
+    unchecked(file, decl.loc, "rule " + quoted(decl.name) + " has no `when`");
     return;
   }
   if (!start_program(file, rule.program, {&*decl.when}, decl.name, "rule " + quoted(decl.name))) return;
@@ -41,7 +41,7 @@ void Compiler::compile_rule(const ast::File& file, const ast::RuleDecl& decl) {
   }
   for (const ast::Escalation& esc : decl.escalations) {
     if (esc.to_route && !routes_.count(*esc.to_route)) {
-      error(file, esc.to_route_loc, "unknown route " + quoted(*esc.to_route) + route_hint(*esc.to_route));
+      unchecked(file, esc.to_route_loc, "unknown route " + quoted(*esc.to_route));
       return;
     }
     EscalationDef out;
@@ -62,7 +62,7 @@ void Compiler::compile_rule(const ast::File& file, const ast::RuleDecl& decl) {
   }
   for (const auto& route : decl.routes) {
     if (!routes_.count(route.value)) {
-      error(file, route.loc, "unknown route " + quoted(route.value) + route_hint(route.value));
+      unchecked(file, route.loc, "unknown route " + quoted(route.value));
       return;
     }
     rule.routes.push_back(route.value);
@@ -86,7 +86,7 @@ void Compiler::compile_rule(const ast::File& file, const ast::RuleDecl& decl) {
     if (!*text) continue;
     std::vector<MessagePart> parts = parse_message((*text)->value, rule.program, source);
     if (!source.problem.empty()) {
-      error(file, (*text)->loc, source.problem);
+      unchecked(file, (*text)->loc, source.problem);
       return;
     }
     (text == &decl.message ? rule.message : rule.resolved_message) = std::move(parts);

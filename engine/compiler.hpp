@@ -43,7 +43,7 @@ struct Compiled {
 };
 
 /// What a message's {target}, {previous} and {benchmark.NAME} read; `problem` is set when a
-/// placeholder cannot be filled (the checker says so first, in its own words).
+/// placeholder cannot be filled (which the checker refuses first).
 struct MessageSource {
   bool indicator = false;
   std::string target_text;                 // a rule's constant right-hand side, as written
@@ -54,6 +54,10 @@ struct MessageSource {
 };
 
 /// One compilation of a program: built over its files and the Program to fill, `run` once.
+/// The files have passed the checker (rules/checker.hpp), the one judge of a program: the
+/// compiler relies on what it refused (names, units, labels, joins, what an expression may
+/// hold; rules/checker_series.cpp makes the compiler's own choices). Where the compiler still
+/// finds something it cannot compile, it reports an internal error: a bug in one of the two.
 class Compiler {
  public:
   Compiler(const std::vector<ast::File>& files, Program& program)
@@ -63,11 +67,12 @@ class Compiler {
 
  private:
   // ---- the program assembled (compile.cpp) ----
-  void error(const ast::File& file, ast::Location loc, std::string message);
+  /// An invariant the checker should have kept, broken: "internal error: ... (the checker
+  /// should have refused this)", so the program is refused rather than half compiled.
+  void unchecked(const ast::File& file, ast::Location loc, std::string message);
   void gather();
   std::uint32_t new_metric(const std::string& name, ast::Unit unit, std::vector<std::string> labels);
   void declare_metrics();
-  std::string route_hint(const std::string& name);
   static std::vector<std::string> route_names(const std::vector<ast::Located<std::string>>& routes);
   void compile_stale();
   void order_items();
@@ -84,12 +89,10 @@ class Compiler {
   std::uint32_t anonymous_metric(const ast::File& file, const ast::Expr& expr, const std::string& owner);
 
   // ---- the driver and the metrics read (compile_references.cpp) ----
-  std::string did_you_mean_label(const std::string& label, const MetricDef& metric);
   void collect_metrics(const ast::File& file, const ast::Expr& expr, const std::string& owner,
                        std::vector<std::uint32_t>& out, bool& ok);
   bool start_program(const ast::File& file, ExprProgram& program, std::vector<const ast::Expr*> exprs,
                      const std::string& owner, const std::string& what);
-  bool report_unknown(const ast::File& file, const ast::Expr& expr);
   std::uint32_t add_node(ExprProgram& program, ExprNode node);
   bool driver_has_label(const ExprProgram& program, std::uint32_t label) const;
   std::uint32_t add_ref(const ast::File& file, ExprProgram& program, std::uint32_t metric,

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "alerts.hpp"
+#include "rules/checker.hpp"
 #include "evaluation.hpp"
 #include "program.hpp"
 #include "state.hpp"
@@ -24,7 +25,15 @@ struct Engine::Impl {
 
 namespace {
 
+/// The checker is the one judge of a program: what it refuses is refused with its diagnostics,
+/// and what it accepts compiles (the compiler reports only an internal error, a bug in one of
+/// the two). Its warnings are the author's, given by `bandwatch check`; they are not repeated.
 std::shared_ptr<const Program> compiled(const std::vector<ast::File>& files, LoadResult& result) {
+  std::vector<Diagnostic> checked = check(files);
+  if (has_errors(checked)) {
+    result.diagnostics = std::move(checked);
+    return nullptr;
+  }
   auto program = std::make_shared<Program>();
   result.diagnostics = compile(files, *program);
   if (!result.ok()) return nullptr;

@@ -8,7 +8,6 @@
 #include <sstream>
 
 #include "extract/mapping.hpp"
-#include "engine/engine.hpp"
 #include "rules/checker.hpp"
 #include "rules/parser.hpp"
 
@@ -162,12 +161,8 @@ void check_program(LoadedRules& loaded) {
       if (const auto* decl = std::get_if<ast::ExtractDecl>(&item))
         for (Diagnostic& diagnostic : extract::check_extract(*decl, file.path))
           loaded.diagnostics.push_back(std::move(diagnostic));
-  if (has_errors(loaded.diagnostics)) return;
-  // Whatever the engine would refuse when the daemon loads these rules, `check` must say first:
-  // compile them. Its warnings repeat the checker's, so only its errors are added.
-  engine::Engine engine;
-  for (Diagnostic& diagnostic : engine.load(loaded.files).diagnostics)
-    if (diagnostic.severity == Severity::error) loaded.diagnostics.push_back(std::move(diagnostic));
+  // The engine refuses exactly what the checker refuses (Engine::load runs it first), so what
+  // `check` says here is all the daemon would say: there is no need to compile.
 }
 
 }  // namespace bandwatch::loader

@@ -10,7 +10,7 @@
 // Typical use (what `bandwatch eval` and the daemon do):
 //
 //     Engine engine;
-//     LoadResult loaded = engine.load(files);          // files: parsed and checked ast::File
+//     LoadResult loaded = engine.load(files);          // files: parsed ast::File; load checks them
 //     if (!loaded.ok()) { /* print loaded.diagnostics */ }
 //     engine.begin_batch();                             // each batch of samples...
 //     engine.ingest({"caseload", labels, 22, as_of});   // ...every sample of it
@@ -331,9 +331,11 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  /// Compiles the non-test items of `files` (already parsed; run the checker first for the
-  /// author-facing diagnostics) as one program, replacing any program and state. Name
-  /// resolution errors found while compiling are returned as diagnostics; on error the engine
+  /// Checks `files` (already parsed) with the checker (rules/checker.hpp), the one judge of a
+  /// program, then compiles their non-test items as one program, replacing any program and
+  /// state. When the checker finds errors, its diagnostics (errors, warnings and notes) are
+  /// returned and nothing is compiled; otherwise the result holds no diagnostics but, should
+  /// the compiler meet what the checker let through, an "internal error". On error the engine
   /// is left with no program.
   LoadResult load(const std::vector<ast::File>& files);
 
