@@ -6,7 +6,8 @@ packages=(
   g++ cmake make pkg-config ccache git python3         # toolchain; python3 runs the generators
   libboost-dev libboost-program-options-dev             # Spirit X3 grammar; command-line and config options
   libzmq3-dev cppzmq-dev                                # the daemon's sockets (CURVE included)
-  libsodium-dev                                         # SHA-256 of content batch ids (libsodium is under ZeroMQ's CURVE)
+  libsodium-dev                                         # the live board's password hashes (libsodium is under ZeroMQ's CURVE)
+  libssl-dev                                            # SHA-256 of content batch ids (with the CPU's SHA instructions)
   libspdlog-dev                                         # the daemon's logs
   libsqlite3-dev                                        # the daemon's durable state
   libcurl4-openssl-dev                                  # the daemon's notifications: SMTP(S) to the mail relay, Teams webhooks over HTTPS

@@ -118,6 +118,7 @@ std::optional<IngestHeader> decode_ingest_header(std::string_view text, std::str
 bool valid_batch_id(std::string_view id);
 
 /// The content-derived id `bandwatch send` gives a batch: "sha256:" + hex of header and body.
+/// Throws std::runtime_error only when OpenSSL cannot hash (out of memory), as an allocation would.
 std::string content_batch_id(const IngestHeader& header, std::string_view body);
 
 struct LineError {
