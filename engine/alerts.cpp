@@ -2,6 +2,7 @@
 #include "alerts.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "expression.hpp"
 
@@ -273,6 +274,12 @@ void EventList::emit(EventKind kind, const LiveAlert& a, std::optional<Band> ban
   e.as_of = as_of_;
   e.since = a.since;
   labelsets_.push_back(ls);
+}
+
+std::vector<Event> EventList::take_part(std::size_t expected) {
+  std::vector<Event> part = std::exchange(events_, recycler_.take_storage(expected));
+  labelsets_.clear();
+  return part;
 }
 
 bool EventList::in_label_order(std::size_t from) const {

@@ -86,6 +86,8 @@ class EventList {
   /// Checks (in debug builds) that the events from `from` on are in label order.
   bool in_label_order(std::size_t from) const;
   std::vector<Event> take() { return std::move(events_); }
+  /// The events so far, handed over; the list goes on in fresh storage for about `expected` more.
+  std::vector<Event> take_part(std::size_t expected);
 
  private:
   const AlertPresenter& presenter_;

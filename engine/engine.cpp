@@ -137,7 +137,10 @@ IngestResult Engine::ingest(MetricId metric, std::span<const LabelView> labels, 
   return {stored.status, stored.previous};
 }
 
-Evaluation Engine::evaluate(Date as_of) {
+Evaluation Engine::evaluate(Date as_of) { return evaluate(as_of, 0, {}); }
+
+Evaluation Engine::evaluate(Date as_of, std::size_t part_size,
+                            const std::function<void(std::vector<Event>&&)>& take_part) {
   if (!impl_->loaded()) {
     Evaluation out;
     out.as_of = as_of;
@@ -145,7 +148,7 @@ Evaluation Engine::evaluate(Date as_of) {
     out.error = "no rules loaded";
     return out;
   }
-  return detail::evaluate(*impl_->program, *impl_->state, impl_->recycler, as_of);
+  return detail::evaluate(*impl_->program, *impl_->state, impl_->recycler, as_of, part_size, take_part);
 }
 
 void Engine::recycle(std::vector<Event>&& spent) { impl_->recycler.give_back(std::move(spent)); }

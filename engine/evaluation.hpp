@@ -2,6 +2,8 @@
 // functions over a program and its state; Engine (engine.cpp) is the public face of both.
 #pragma once
 
+#include <cstddef>
+#include <functional>
 #include <vector>
 
 #include "alerts.hpp"
@@ -12,9 +14,11 @@
 namespace bandwatch::engine::detail {
 
 /// Closes `as_of`: moves every metric to the return it reads, decides stale feeds, indicators
-/// and rules in source order, and returns the events. Refused (and nothing changes) when
-/// `as_of` is not after the last closed date.
-Evaluation evaluate(const Program& program, State& state, EventRecycler& recycler, Date as_of);
+/// and rules in source order, and returns the events, or with `take_part` hands them over in
+/// parts of whole items, each of at least `part_size` events but the last (Engine::evaluate).
+/// Refused (and nothing changes) when `as_of` is not after the last closed date.
+Evaluation evaluate(const Program& program, State& state, EventRecycler& recycler, Date as_of,
+                    std::size_t part_size = 0, const std::function<void(std::vector<Event>&&)>& take_part = {});
 
 /// The state as plain records (persistence.cpp).
 EngineState export_state(const Program& program, const State& state);

@@ -378,6 +378,12 @@ class Engine {
   /// of what it reads. `as_of` must be after the last evaluated date (a refused evaluation
   /// changes nothing).
   Evaluation evaluate(Date as_of);
+  /// The same evaluation, its events handed to `take_part` in parts as they are decided (in the
+  /// same order), so a caller can write the first while the rest are being decided: each part
+  /// holds whole indicators' and rules' events, at least `part_size` of them but the last (which
+  /// may be empty). The Evaluation's `events` is then empty. `take_part` may call recycle() and
+  /// nothing else of the engine.
+  Evaluation evaluate(Date as_of, std::size_t part_size, const std::function<void(std::vector<Event>&&)>& take_part);
   /// Gives back events the caller is done with: later evaluations fill them again instead of
   /// allocating new ones (the daemon hands a batch's events to its writer thread, and returns
   /// them when written). Their contents do not matter; memory held is bounded.
