@@ -103,7 +103,7 @@ json ControlHandlers::close(const json& request) {
       return error_json(wanted->iso() + " is not the open date" +
                         (open ? " (" + open->iso() + " is)" : std::string(" (no date is open)")));
   }
-  return close_open_date(state_, "control request");
+  return ingest_.close_open_date("control request");
 }
 
 // For `bandwatch withdraw`: a wrong batch undone (withdraw.hpp).

@@ -28,6 +28,10 @@ protocol::IngestReply fresh_reply(std::string batch_id) {
 // clients; a deeper queue would only hold more evaluated state that a failed commit throws away.
 constexpr std::size_t kMaxInFlight = 4;
 
+// A date's close hands its events to the writer in parts of about this many, so the writer
+// formats them while the rest are decided: big enough that handing over costs nothing.
+constexpr std::size_t kEventsPerPart = 4096;
+
 std::string_view batch_id_of(const std::vector<zmq::message_t>& frames) {
   std::size_t envelope = envelope_size(frames);
   if (envelope == 0 || envelope >= frames.size()) return {};
@@ -113,7 +117,15 @@ IngestPipeline::IngestPipeline(ServerState& state, zmq::context_t& context)
   wake_.bind(wake_endpoint);
   writer_ = std::make_unique<StoreWriter>(*state_.store, context, wake_endpoint,
                                           [this](std::vector<Publication>& publications) {
-                                            state_.events.publish(publications);
+                                            // Committed is committed: the events stay in the log,
+                                            // and the next heartbeat shows subscribers the gap.
+                                            try {
+                                              state_.events.publish(publications);
+                                            } catch (const std::exception& error) {
+                                              state_.log->error("publish: {} event message(s) are stored but could "
+                                                                "not be sent: {}",
+                                                                publications.size(), error.what());
+                                            }
                                           });
 }
 
@@ -164,6 +176,16 @@ void IngestPipeline::process_group(std::vector<Incoming> group) {
   std::size_t event_count = 0;
   std::map<std::string, std::size_t, std::less<>> applied_ids;
   std::size_t applied = 0, samples = 0;
+  // Opened with the writer at the group's first close, whose events it formats as they come.
+  std::shared_ptr<IngestCommit> open_commit;
+  auto close_date = [&](Date date, protocol::IngestReply& reply) {
+    reply.closed.push_back(date.iso());
+    if (!open_commit) {
+      open_commit = std::make_shared<IngestCommit>();
+      writer_->open(open_commit);
+    }
+    event_count += close_streaming(date, &reply.notes);
+  };
 
   auto refuse = [&](Work& w, std::string message) {
     w.reply.ok = false;
@@ -300,22 +322,14 @@ void IngestPipeline::process_group(std::vector<Incoming> group) {
       // Events are numbered now, batch by batch, in the order they are applied, and written with
       // the group. A batch for a later date first closes the open one.
       OpenDate& open = state_.open;
-      if (open.date && w.header.as_of > *open.date) {
-        w.reply.closed.push_back(open.date->iso());
-        std::vector<engine::Event> events = close_in_engine(state_, *open.date, &w.reply.notes);
-        event_count += events.size();
-        state_.events.record(std::move(events), state_.engine);
-      }
+      if (open.date && w.header.as_of > *open.date) close_date(*open.date, w.reply);
       w.reply.accepted = apply_body(state_.engine, state_.options, w.body, w.header.as_of, &w.reply);
       if (open.date != w.header.as_of) open.batches = 0;
       open.date = w.header.as_of;
       ++open.batches;
       open.since = std::chrono::steady_clock::now();
       if (w.header.close) {
-        w.reply.closed.push_back(w.header.as_of.iso());
-        std::vector<engine::Event> events = close_in_engine(state_, w.header.as_of, &w.reply.notes);
-        event_count += events.size();
-        state_.events.record(std::move(events), state_.engine);
+        close_date(w.header.as_of, w.reply);
       } else {
         w.reply.open = w.header.as_of;
       }
@@ -327,8 +341,10 @@ void IngestPipeline::process_group(std::vector<Incoming> group) {
       samples += w.reply.accepted;
     }
 
+    // A close comes with the batch that asked for it, which is applied after it.
+    if (open_commit && applied == 0) throw std::logic_error("a date closed without a batch applied");
     if (applied > 0) {
-      auto commit = std::make_shared<IngestCommit>();
+      std::vector<BatchRow> rows;
       std::string now = protocol::utc_now_iso();
       for (Work& w : work) {
         if (!w.apply) continue;
@@ -342,13 +358,21 @@ void IngestPipeline::process_group(std::vector<Incoming> group) {
         row.reply = w.reply_json;
         row.received_at = now;
         row.digest = w.digest;
-        commit->batches.push_back(std::move(row));
+        rows.push_back(std::move(row));
       }
-      commit->events = state_.events.take_writes();
-      flight.commit = commit;
-      writer_->submit(std::move(commit));
+      if (open_commit) {
+        writer_->seal(std::move(rows), state_.events.take_writes());
+        flight.commit = std::exchange(open_commit, nullptr);
+      } else {
+        auto commit = std::make_shared<IngestCommit>();
+        commit->batches = std::move(rows);
+        commit->events = state_.events.take_writes();
+        flight.commit = commit;
+        writer_->submit(std::move(commit));
+      }
     }
   } catch (const std::exception& error) {
+    if (open_commit) writer_->abandon();  // nothing of it stored; the engine is rebuilt below
     // Anything unforeseen: nothing of the group is written, so nothing of it may stay in the
     // engine either (after_store_failure rebuilds it from the store).
     std::string message = std::string("the daemon could not apply the batch (") + error.what() +
@@ -418,8 +442,9 @@ void IngestPipeline::finish_group(InFlight& flight) {
     state_.store_failure = nullptr;
     state_.progress.last_batch_seq = commit->last_batch_seq;
     const BatchRow& row = commit->batches.back();
-    state_.progress.last_batch = {{"id", row.batch_id}, {"as_of", row.as_of}, {"samples", row.samples},
-                   {"received_at", row.received_at}};
+    if (!row.batch_id.starts_with(protocol::kCloseBatchPrefix))  // a close's record is no batch received
+      state_.progress.last_batch = {{"id", row.batch_id}, {"as_of", row.as_of}, {"samples", row.samples},
+                                    {"received_at", row.received_at}};
   }
   for (std::size_t i = 0; i < work.size(); ++i) {
     Work& w = work[i];
@@ -433,14 +458,68 @@ void IngestPipeline::finish_group(InFlight& flight) {
       state_.log->info("ingest: batch {} ({}): {} sample(s) applied, {} line(s) rejected", w.reply.batch_id,
                  w.header.as_of.iso(), w.reply.accepted, w.reply.rejected.size());
   }
-  if (!commit || commit->error) return;
-  if (commit->publish_error)
-    state_.log->error("publish: the events of {} batch(es) are stored but could not be sent: {}",
-                commit->batches.size(), *commit->publish_error);
-  state_.engine.recycle(std::move(commit->events.events));
+  if (!commit) return;
+  for (std::vector<engine::Event>& spent : commit->spent) state_.engine.recycle(std::move(spent));
+  commit->spent.clear();
+  if (commit->error) return;
   state_.log->debug("ingest: {} batch(es), {} sample(s), {} event(s) committed", commit->batches.size(),
               flight.samples, flight.events);
   state_.progress.samples_since_checkpoint += flight.samples;
+}
+
+std::size_t IngestPipeline::close_streaming(Date date, std::vector<std::string>* notes) {
+  return close_in_engine(state_, date, notes, kEventsPerPart, [&](std::vector<engine::Event>&& part) {
+    state_.events.record(std::move(part), state_.engine);
+    writer_->add_events(state_.events.take_writes());
+  });
+}
+
+json IngestPipeline::close_open_date(const std::string& reason) {
+  if (!state_.open.date) {
+    std::optional<Date> closed = state_.engine.last_as_of();
+    return {{"error", "no date is open" + (closed ? " (the last closed is " + closed->iso() + ")" : std::string())}};
+  }
+  settle();  // the answer tells this close's own commit
+  Date date = *state_.open.date;
+  std::size_t batches = state_.open.batches;
+  std::uint64_t before = state_.events.sequence();
+  // The close is recorded as a batch of its own without samples: a restart replays it (recovery.hpp).
+  BatchRow row;
+  row.batch_id = std::string(protocol::kCloseBatchPrefix) + date.iso();
+  row.as_of = date.iso();
+  row.body = std::string();
+  row.closes = true;
+  row.received_at = protocol::utc_now_iso();
+  row.reply = protocol::dump_json(
+      json{{"batch", row.batch_id}, {"status", "ok"}, {"closed", {date.iso()}}, {"reason", reason}});
+  auto commit = std::make_shared<IngestCommit>();
+  writer_->open(commit);
+  std::vector<std::string> notes;
+  std::size_t event_count = 0;
+  try {
+    event_count = close_streaming(date, &notes);
+  } catch (const std::exception& error) {  // out of memory: the engine may be half way through
+    writer_->abandon();
+    after_store_failure(state_, error.what());
+    return {{"error", "cannot close " + date.iso() + ": " + error.what()}};
+  }
+  std::vector<BatchRow> rows;
+  rows.push_back(std::move(row));
+  writer_->seal(std::move(rows), state_.events.take_writes());
+  InFlight flight;
+  flight.commit = commit;
+  flight.events = event_count;
+  in_flight_.push_back(std::move(flight));
+  settle();  // on a failed commit this rebuilds the engine from the store
+  if (commit->error)
+    return {{"error", "cannot close " + date.iso() + ": the state store failed: " + *commit->error}};
+  state_.log->info("{} closed ({}): {} batch(es), {} event(s)", date.iso(), reason, batches, event_count);
+  return {{"ok", true},
+          {"closed", date.iso()},
+          {"batches", batches},
+          {"events", event_count},
+          {"notes", notes},
+          {"sequence", state_.events.sequence() != before ? json(state_.events.sequence()) : json(nullptr)}};
 }
 
 void IngestPipeline::settle() {

@@ -63,12 +63,19 @@ class IngestPipeline {
   /// thread's and the feed holds every event so far.
   void settle();
 
+  /// Closes the open date in a transaction of its own (control `close`, or --close-after),
+  /// waiting for its commit: the answer, or {"error": ...}.
+  nlohmann::json close_open_date(const std::string& reason);
+
  private:
   struct Incoming;
   struct Work;
   struct InFlight;  // a group whose transaction the writer has
 
   void process_group(std::vector<Incoming> group);
+  /// Closes `date` in the engine, handing its events to the open transaction as they are
+  /// decided; returns how many.
+  std::size_t close_streaming(Date date, std::vector<std::string>* notes);
   void finish_group(InFlight& flight);
   bool validate_strict(std::string_view body, Date as_of, std::vector<protocol::LineError>& rejected);
 

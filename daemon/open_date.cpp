@@ -1,11 +1,8 @@
 #include "open_date.hpp"
 
 #include "protocol/protocol.hpp"
-#include "recovery.hpp"
 
 namespace bandwatch::daemon {
-
-using nlohmann::json;
 
 std::optional<std::string> date_refusal(const ServerState& state, Date as_of) {
   const ServerOptions& options = state.options;
@@ -27,14 +24,19 @@ std::optional<std::string> date_refusal(const ServerState& state, Date as_of) {
   return std::nullopt;
 }
 
-std::vector<engine::Event> close_in_engine(ServerState& state, Date date, std::vector<std::string>* notes) {
+std::size_t close_in_engine(ServerState& state, Date date, std::vector<std::string>* notes, std::size_t part_size,
+                            const std::function<void(std::vector<engine::Event>&&)>& take_part) {
   spdlog::logger& log = *state.log;
-  engine::Evaluation evaluation = state.engine.evaluate(date);
+  std::size_t count = 0;
+  engine::Evaluation evaluation = state.engine.evaluate(date, part_size, [&](std::vector<engine::Event>&& part) {
+    count += part.size();
+    take_part(std::move(part));
+  });
   if (!evaluation.ok) {
     log.error("closing {}: {}", date.iso(), evaluation.error);
-    return {};
+    return 0;
   }
-  log.info("{} closed after {} batch(es): {} event(s)", date.iso(), state.open.batches, evaluation.events.size());
+  log.info("{} closed after {} batch(es): {} event(s)", date.iso(), state.open.batches, count);
   for (const engine::EvaluationNote& note : evaluation.notes) {
     std::string labels;
     for (const engine::Label& label : note.labels) labels += (labels.empty() ? "" : ",") + label.name + "=" + label.value;
@@ -50,46 +52,7 @@ std::vector<engine::Event> close_in_engine(ServerState& state, Date date, std::v
     state.open.date.reset();
     state.open.batches = 0;
   }
-  return std::move(evaluation.events);
-}
-
-json close_open_date(ServerState& state, const std::string& reason) {
-  if (!state.open.date) {
-    std::optional<Date> closed = state.engine.last_as_of();
-    return {{"error", "no date is open" + (closed ? " (the last closed is " + closed->iso() + ")" : std::string())}};
-  }
-  Date date = *state.open.date;
-  std::size_t batches = state.open.batches;
-  std::vector<Publication> publications;
-  std::uint64_t before = state.events.sequence();
-  Store& store = *state.store;
-  store.begin();
-  BatchRow row;
-  row.batch_id = std::string(protocol::kCloseBatchPrefix) + date.iso();
-  row.as_of = date.iso();
-  row.body = std::string();
-  row.closes = true;
-  row.received_at = protocol::utc_now_iso();
-  row.reply = protocol::dump_json(json{{"batch", row.batch_id}, {"status", "ok"}, {"closed", {date.iso()}}, {"reason", reason}});
-  std::int64_t seq = store.insert_batch(row);
-  std::vector<std::string> notes;
-  std::vector<engine::Event> events = close_in_engine(state, date, &notes);
-  std::size_t event_count = events.size();
-  state.events.record(std::move(events), state.engine);
-  write_events(store, state.events.take_writes(), publications);
-  if (StoreStatus status = store.commit(); !status.ok()) {
-    after_store_failure(state, status.error);
-    return {{"error", "cannot close " + date.iso() + ": the state store failed: " + status.error}};
-  }
-  state.progress.last_batch_seq = seq;
-  state.events.publish(publications);
-  state.log->info("{} closed ({}): {} batch(es), {} event(s)", date.iso(), reason, batches, event_count);
-  return {{"ok", true},
-          {"closed", date.iso()},
-          {"batches", batches},
-          {"events", event_count},
-          {"notes", notes},
-          {"sequence", state.events.sequence() != before ? json(state.events.sequence()) : json(nullptr)}};
+  return count;
 }
 
 bool open_date_expired(const ServerState& state) {

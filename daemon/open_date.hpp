@@ -4,11 +4,11 @@
 // the floor, too far in the future, on or before the last closed date. Internal to bandwatchd.
 #pragma once
 
+#include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "server_state.hpp"
 
@@ -18,14 +18,13 @@ namespace bandwatch::daemon {
 /// or before the last closed date), or nothing.
 std::optional<std::string> date_refusal(const ServerState& state, Date as_of);
 
-/// Evaluates `date`: its alerts are decided. The open date ends if it is this one. Returns the
-/// evaluation's events, to be recorded; what it could not decide is logged and added to `notes`
-/// ("rule{labels}: not decided ...").
-std::vector<engine::Event> close_in_engine(ServerState& state, Date date, std::vector<std::string>* notes = nullptr);
-
-/// Closes the open date in a transaction of its own (control `close`, or --close-after): the
-/// answer, or {"error": ...}. Needs the store (the writer idle).
-nlohmann::json close_open_date(ServerState& state, const std::string& reason);
+/// Evaluates `date`: its alerts are decided. The open date ends if it is this one. The events
+/// go to `take_part` in parts as they are decided (engine::Engine::evaluate), to be recorded;
+/// returns how many. What it could not decide is logged and added to `notes` ("rule{labels}: not
+/// decided ..."). Closing the open date in a transaction of its own is the ingest pipeline's
+/// (IngestPipeline::close_open_date), which has the writer.
+std::size_t close_in_engine(ServerState& state, Date date, std::vector<std::string>* notes, std::size_t part_size,
+                            const std::function<void(std::vector<engine::Event>&&)>& take_part);
 
 /// Whether the open date has had no batch for --close-after (and so closes itself).
 bool open_date_expired(const ServerState& state);

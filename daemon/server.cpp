@@ -214,8 +214,8 @@ int Server::run(const std::string& pipe_endpoint) {
         maybe_checkpoint(state);
         // A date with no batch for --close-after closes itself: its senders are done.
         if (ingest_->idle() && ingest_->has_nothing_in_flight() && open_date_expired(state))
-          (void)close_open_date(state, "no batch for " + std::to_string(state.options.close_after.count()) +
-                                           " s (--close-after)");
+          (void)ingest_->close_open_date("no batch for " + std::to_string(state.options.close_after.count()) +
+                                         " s (--close-after)");
         if (ingest_->idle() && !(items[3].revents & ZMQ_POLLIN)) state.store->checkpoint_wal();  // idle
       }
       // Whatever freed the writer (a commit, a settle for a control request or a heartbeat)

@@ -2,57 +2,64 @@
 
 #include <pthread.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cassert>
 #include <memory>
 
 namespace bandwatch::daemon {
 
-namespace {
-
 // The payload frames of one commit point into one text, freed when ZeroMQ has let go of the last
 // of them: no copy of each message's text, and one allocation for all of them (a commit can
 // publish thousands).
-struct FeedText {
+struct EventFormatter::FeedText {
   std::string text;
   std::atomic<std::size_t> frames{0};
 };
 
+namespace {
+
 void release_frame(void*, void* hint) {
-  auto* feed = static_cast<FeedText*>(hint);
+  auto* feed = static_cast<EventFormatter::FeedText*>(hint);
   if (feed->frames.fetch_sub(1, std::memory_order_acq_rel) == 1) delete feed;
+}
+
+/// The records' buffer of this thread. Kept between transactions: a fresh buffer for each
+/// commit's hundreds of kilobytes would be fresh pages, faulted in and zeroed by the kernel every
+/// time. One formatter at a time per thread (the writer's, or the serving thread's own writes).
+std::string& reused_records() {
+  thread_local std::string records;
+  records.clear();
+  return records;
 }
 
 }  // namespace
 
-void write_events(Store& store, const EventWrites& events, std::vector<Publication>& publications) {
+EventFormatter::EventFormatter() : records_(reused_records()), feed_(std::make_unique<FeedText>()) {}
+
+EventFormatter::~EventFormatter() = default;
+
+void EventFormatter::add(const EventWrites& part) {
   // Text, not a JSON tree: this runs for every event of every batch. The log takes each event as
   // a record; its JSON is written only for the feed, once, and copied into each route's message.
-  // Kept between calls (one writer thread): a fresh buffer for each commit's hundreds of kilobytes
-  // would be fresh pages, faulted in and zeroed by the kernel every time.
-  thread_local std::string records, members;
-  records.clear();
-  auto feed = std::make_unique<FeedText>();
-  feed->text.reserve(events.events.size() * 400);  // a message's usual size; more only reallocates
-  struct Span {
-    std::size_t topic, payload, end;  // offsets in feed->text
-  };
-  std::vector<Span> spans;
-  std::optional<std::uint64_t> first, last;
-  for (std::size_t e = 0; e < events.events.size(); ++e) {
-    const engine::Event& event = events.events[e];
-    const EventNumbers& numbered = events.numbers[e];
-    append_event_record(records, event, numbered);
+  std::string& text = feed_->text;
+  std::size_t needed = text.size() + part.events.size() * 400;  // a message's usual size
+  if (needed > text.capacity()) text.reserve(std::max(needed, 2 * text.capacity()));  // parts add up
+  for (std::size_t e = 0; e < part.events.size(); ++e) {
+    const engine::Event& event = part.events[e];
+    const EventNumbers& numbered = part.numbers[e];
+    append_event_record(records_, event, numbered);
+    ++count_;
     if (!numbered.sequence) continue;  // silenced: logged, not published
-    if (!first) first = numbered.sequence;
-    last = numbered.sequence;
-    members.clear();
-    protocol::append_event_json_fields(members, event, numbered.sequence, event_kind_name(event, numbered),
-                             numbered.ack ? &*numbered.ack : nullptr);
+    if (!first_) first_ = numbered.sequence;
+    last_ = numbered.sequence;
+    members_.clear();
+    protocol::append_event_json_fields(members_, event, numbered.sequence, event_kind_name(event, numbered),
+                                       numbered.ack ? &*numbered.ack : nullptr);
     const std::vector<std::string>& routes = protocol::feed_routes(event.routes);
     std::string_view severity = protocol::topic_severity(event);
-    std::string& text = feed->text;
     for (std::size_t i = 0; i < routes.size(); ++i) {
-      Span& span = spans.emplace_back();
+      Span& span = spans_.emplace_back();
       span.topic = text.size();
       protocol::append_topic(text, routes[i], severity, event.rule);
       span.payload = text.size();
@@ -61,24 +68,48 @@ void write_events(Store& store, const EventWrites& events, std::vector<Publicati
       text += ",\"route_sequence\":";
       protocol::append_json_integer(text, numbered.route_sequences[i]);
       text += ',';
-      text += members;
+      text += members_;
       text += '}';
       span.end = text.size();
     }
   }
-  if (!events.events.empty()) store.append_event_block(first, last, events.events.size(), records);
-  store.set_meta("sequence", std::to_string(events.sequence));
-  for (const auto& [route, sequence] : events.route_sequences) store.set_route_sequence(route, sequence);
-  for (std::uint64_t alert : events.deleted_acks) store.delete_ack(alert);
-  if (spans.empty()) return;
-  // The text is complete (it no longer moves): now the frames can point into it.
-  FeedText* shared = feed.release();
-  shared->frames = spans.size();
-  char* text = shared->text.data();
-  for (const Span& span : spans)
-    publications.push_back({zmq::message_t(text + span.topic, span.payload - span.topic),  // copied: a few bytes
-                            zmq::message_t(text + span.payload, span.end - span.payload, release_frame, shared)});
+  // The parts come in order: each one's numbers are the latest.
+  sequence_ = part.sequence;
+  for (const auto& [route, sequence] : part.route_sequences) route_sequences_[route] = sequence;
+  deleted_acks_.insert(deleted_acks_.end(), part.deleted_acks.begin(), part.deleted_acks.end());
 }
+
+void EventFormatter::store(Store& store) {
+  if (count_ > 0) store.append_event_block(first_, last_, count_, records_);
+  if (sequence_) store.set_meta("sequence", std::to_string(*sequence_));
+  for (const auto& [route, sequence] : route_sequences_) store.set_route_sequence(route, sequence);
+  for (std::uint64_t alert : deleted_acks_) store.delete_ack(alert);
+}
+
+std::vector<Publication> EventFormatter::publications() {
+  std::vector<Publication> out;
+  if (spans_.empty()) return out;
+  out.reserve(spans_.size());
+  // The text is complete (it no longer moves): now the frames can point into it.
+  FeedText* shared = feed_.release();
+  shared->frames = spans_.size();
+  char* text = shared->text.data();
+  for (const Span& span : spans_)
+    out.push_back({zmq::message_t(text + span.topic, span.payload - span.topic),  // copied: a few bytes
+                   zmq::message_t(text + span.payload, span.end - span.payload, release_frame, shared)});
+  spans_.clear();
+  return out;
+}
+
+void write_events(Store& store, const EventWrites& events, std::vector<Publication>& publications) {
+  EventFormatter formatter;
+  formatter.add(events);
+  formatter.store(store);
+  std::vector<Publication> made = formatter.publications();
+  publications.insert(publications.end(), std::make_move_iterator(made.begin()), std::make_move_iterator(made.end()));
+}
+
+// ---- the writer ------------------------------------------------------------------------------
 
 StoreWriter::StoreWriter(Store& store, zmq::context_t& context, std::string wake_endpoint,
                          std::function<void(std::vector<Publication>&)> publish)
@@ -89,18 +120,61 @@ StoreWriter::StoreWriter(Store& store, zmq::context_t& context, std::string wake
 StoreWriter::~StoreWriter() {
   {
     std::lock_guard lock(mutex_);
+    assert(!open_);  // an open transaction would keep the writer waiting for its parts
     stop_ = true;
   }
-  work_.notify_one();
+  work_.notify_all();
   thread_.join();
 }
 
 void StoreWriter::submit(std::shared_ptr<IngestCommit> commit) {
   {
     std::lock_guard lock(mutex_);
+    commit->parts_.push_back(std::move(commit->events));
+    commit->events = {};
+    commit->sealed_ = true;
     queue_.push_back(std::move(commit));
   }
-  work_.notify_one();
+  work_.notify_all();
+}
+
+void StoreWriter::open(std::shared_ptr<IngestCommit> commit) {
+  {
+    std::lock_guard lock(mutex_);
+    assert(!open_);
+    commit->sealed_ = false;
+    open_ = commit;
+    queue_.push_back(std::move(commit));
+  }
+  work_.notify_all();
+}
+
+void StoreWriter::add_events(EventWrites part) {
+  {
+    std::lock_guard lock(mutex_);
+    open_->parts_.push_back(std::move(part));
+  }
+  work_.notify_all();
+}
+
+void StoreWriter::seal(std::vector<BatchRow> batches, EventWrites last) {
+  {
+    std::lock_guard lock(mutex_);
+    open_->batches = std::move(batches);
+    open_->parts_.push_back(std::move(last));
+    open_->sealed_ = true;
+    open_.reset();
+  }
+  work_.notify_all();
+}
+
+void StoreWriter::abandon() {
+  {
+    std::lock_guard lock(mutex_);
+    open_->abandoned_ = open_->sealed_ = true;
+    open_.reset();
+  }
+  work_.notify_all();
 }
 
 std::vector<std::shared_ptr<IngestCommit>> StoreWriter::take_finished() {
@@ -110,12 +184,37 @@ std::vector<std::shared_ptr<IngestCommit>> StoreWriter::take_finished() {
 
 void StoreWriter::wait_idle() {
   std::unique_lock lock(mutex_);
+  assert(!open_);
   done_.wait(lock, [&] { return queue_.empty() && !writing_; });
 }
 
 void StoreWriter::clear_failure() {
   std::lock_guard lock(mutex_);
   failed_ = false;
+}
+
+bool StoreWriter::format_parts(IngestCommit& commit, EventFormatter& formatter, bool refuse) {
+  for (bool sealed = false; !sealed;) {
+    std::deque<EventWrites> parts;
+    {
+      std::unique_lock lock(mutex_);
+      work_.wait(lock, [&] { return !commit.parts_.empty() || commit.sealed_; });
+      parts.swap(commit.parts_);
+      sealed = commit.sealed_;  // taken with the parts: nothing comes after a seal
+      if (commit.abandoned_) return false;
+    }
+    for (EventWrites& part : parts) {
+      if (!refuse && !commit.error) {
+        try {
+          formatter.add(part);
+        } catch (const std::exception& error) {  // out of memory building the records
+          commit.error = error.what();
+        }
+      }
+      commit.spent.push_back(std::move(part.events));
+    }
+  }
+  return true;
 }
 
 void StoreWriter::run(std::string wake_endpoint) {
@@ -135,41 +234,50 @@ void StoreWriter::run(std::string wake_endpoint) {
       writing_ = true;
       refuse = failed_;
     }
+    EventFormatter formatter;
+    if (!format_parts(*commit, formatter, refuse)) {
+      {
+        std::lock_guard lock(mutex_);
+        writing_ = false;
+      }
+      done_.notify_all();
+      continue;
+    }
     if (refuse) {
       commit->error = "not written: an earlier transaction failed";
-    } else {
+    } else if (!commit->error) {
       try {
         store_.begin();
         for (const BatchRow& row : commit->batches) commit->last_batch_seq = store_.insert_batch(row);
-        commit->publications.reserve(commit->events.events.size());
-        write_events(store_, commit->events, commit->publications);
+        formatter.store(store_);
         if (StoreStatus status = store_.commit(); !status.ok()) commit->error = status.error;
-      } catch (const std::exception& error) {  // out of memory building the records
+      } catch (const std::exception& error) {  // out of memory
         store_.rollback();
         commit->error = error.what();
       }
-      if (commit->error) commit->publications.clear();
-      if (!commit->error && publish_) {
-        // Committed is committed: a send that fails leaves the events in the log, and the
-        // subscribers' next heartbeat shows them the gap (they take a snapshot).
-        try {
-          publish_(commit->publications);
-        } catch (const std::exception& error) {
-          commit->publish_error = error.what();
-        }
-        commit->publications.clear();  // the frames are sent; their text goes with the last one
-      }
     }
+    std::vector<Publication> publications;
+    if (!commit->error) publications = formatter.publications();
+    if (!publish_) commit->publications = std::move(publications);
     {
       std::lock_guard lock(mutex_);
       if (commit->error) failed_ = true;
-      finished_.push_back(std::move(commit));
-      writing_ = false;
+      finished_.push_back(commit);
     }
-    done_.notify_all();
+    // Reported before it is published: the serving thread answers the batches (they are
+    // durable) while the events go out. wait_idle() still waits for the sending.
     // A wake-up lost to a full pipe is harmless: the serving thread takes every finished commit
     // whenever it wakes, and that many unread wake-ups mean it will.
     (void)wake.send(zmq::message_t(), zmq::send_flags::dontwait);
+    // Committed is committed: a send that fails leaves the events in the log, and the
+    // subscribers' next heartbeat shows them the gap (they take a snapshot).
+    if (!publications.empty()) publish_(publications);
+    publications.clear();  // the frames are sent; their text goes with the last one
+    {
+      std::lock_guard lock(mutex_);
+      writing_ = false;
+    }
+    done_.notify_all();
   }
 }
 
