@@ -35,16 +35,17 @@ std::string& reused_records() {
 
 }  // namespace
 
-EventFormatter::EventFormatter() : records_(reused_records()), feed_(std::make_unique<FeedText>()) {}
+EventFormatter::EventFormatter() : records_(reused_records()) {}
 
 EventFormatter::~EventFormatter() = default;
 
 void EventFormatter::add(const EventWrites& part) {
   // Text, not a JSON tree: this runs for every event of every batch. The log takes each event as
   // a record; its JSON is written only for the feed, once, and copied into each route's message.
-  std::string& text = feed_->text;
-  std::size_t needed = text.size() + part.events.size() * 400;  // a message's usual size
-  if (needed > text.capacity()) text.reserve(std::max(needed, 2 * text.capacity()));  // parts add up
+  if (part.events.empty()) return keep_numbers(part);
+  std::size_t feed = feeds_.size();
+  std::string& text = feeds_.emplace_back(std::make_unique<FeedText>())->text;
+  text.reserve(part.events.size() * 400);  // a message's usual size; more only reallocates
   for (std::size_t e = 0; e < part.events.size(); ++e) {
     const engine::Event& event = part.events[e];
     const EventNumbers& numbered = part.numbers[e];
@@ -60,6 +61,7 @@ void EventFormatter::add(const EventWrites& part) {
     std::string_view severity = protocol::topic_severity(event);
     for (std::size_t i = 0; i < routes.size(); ++i) {
       Span& span = spans_.emplace_back();
+      span.feed = feed;
       span.topic = text.size();
       protocol::append_topic(text, routes[i], severity, event.rule);
       span.payload = text.size();
@@ -73,6 +75,10 @@ void EventFormatter::add(const EventWrites& part) {
       span.end = text.size();
     }
   }
+  keep_numbers(part);
+}
+
+void EventFormatter::keep_numbers(const EventWrites& part) {
   // The parts come in order: each one's numbers are the latest.
   sequence_ = part.sequence;
   for (const auto& [route, sequence] : part.route_sequences) route_sequences_[route] = sequence;
@@ -90,14 +96,18 @@ std::vector<Publication> EventFormatter::publications() {
   std::vector<Publication> out;
   if (spans_.empty()) return out;
   out.reserve(spans_.size());
-  // The text is complete (it no longer moves): now the frames can point into it.
-  FeedText* shared = feed_.release();
-  shared->frames = spans_.size();
-  char* text = shared->text.data();
-  for (const Span& span : spans_)
+  // The texts are complete (they no longer move): now the frames can point into them.
+  std::vector<FeedText*> shared(feeds_.size());
+  for (const Span& span : spans_) ++feeds_[span.feed]->frames;
+  for (std::size_t f = 0; f < feeds_.size(); ++f)
+    shared[f] = feeds_[f]->frames > 0 ? feeds_[f].release() : nullptr;  // a part all silenced has none
+  for (const Span& span : spans_) {
+    char* text = shared[span.feed]->text.data();
     out.push_back({zmq::message_t(text + span.topic, span.payload - span.topic),  // copied: a few bytes
-                   zmq::message_t(text + span.payload, span.end - span.payload, release_frame, shared)});
+                   zmq::message_t(text + span.payload, span.end - span.payload, release_frame, shared[span.feed])});
+  }
   spans_.clear();
+  feeds_.clear();  // the released ones are the frames' now
   return out;
 }
 

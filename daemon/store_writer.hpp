@@ -82,12 +82,16 @@ class EventFormatter {
   struct FeedText;  // the feed messages' text, which their frames point into (store_writer.cpp)
 
  private:
+  void keep_numbers(const EventWrites& part);
+
   struct Span {
-    std::size_t topic, payload, end;  // offsets in the feed text
+    std::size_t feed;                 // which part's text
+    std::size_t topic, payload, end;  // offsets in it
   };
   std::string& records_;  // one buffer per thread, reused (see the constructor)
   std::string members_;
-  std::unique_ptr<FeedText> feed_;
+  // A text per part, sized for it: one text for a whole close would be copied each time it grew.
+  std::vector<std::unique_ptr<FeedText>> feeds_;
   std::vector<Span> spans_;
   std::optional<std::uint64_t> first_, last_;
   std::size_t count_ = 0;
