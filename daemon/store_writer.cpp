@@ -85,8 +85,17 @@ void EventFormatter::keep_numbers(const EventWrites& part) {
   deleted_acks_.insert(deleted_acks_.end(), part.deleted_acks.begin(), part.deleted_acks.end());
 }
 
+void EventFormatter::store_records(Store& store) {
+  if (count_ == 0) return;
+  store.append_event_block(first_, last_, count_, records_);
+  records_.clear();
+  first_.reset();
+  last_.reset();
+  count_ = 0;
+}
+
 void EventFormatter::store(Store& store) {
-  if (count_ > 0) store.append_event_block(first_, last_, count_, records_);
+  store_records(store);
   if (sequence_) store.set_meta("sequence", std::to_string(*sequence_));
   for (const auto& [route, sequence] : route_sequences_) store.set_route_sequence(route, sequence);
   for (std::uint64_t alert : deleted_acks_) store.delete_ack(alert);
@@ -204,6 +213,7 @@ void StoreWriter::clear_failure() {
 }
 
 bool StoreWriter::format_parts(IngestCommit& commit, EventFormatter& formatter, bool refuse) {
+  bool began = false;
   for (bool sealed = false; !sealed;) {
     std::deque<EventWrites> parts;
     {
@@ -211,17 +221,35 @@ bool StoreWriter::format_parts(IngestCommit& commit, EventFormatter& formatter, 
       work_.wait(lock, [&] { return !commit.parts_.empty() || commit.sealed_; });
       parts.swap(commit.parts_);
       sealed = commit.sealed_;  // taken with the parts: nothing comes after a seal
-      if (commit.abandoned_) return false;
+      if (commit.abandoned_) {
+        if (began) store_.rollback();
+        return false;
+      }
     }
     for (EventWrites& part : parts) {
       if (!refuse && !commit.error) {
         try {
           formatter.add(part);
+          // While more parts are to come, the records go into the transaction now: SQLite copies
+          // them into its pages while the serving thread decides the rest, not all at the commit.
+          if (!sealed) {
+            if (!began) store_.begin();
+            began = true;
+            formatter.store_records(store_);
+          }
         } catch (const std::exception& error) {  // out of memory building the records
           commit.error = error.what();
         }
       }
       commit.spent.push_back(std::move(part.events));
+    }
+  }
+  if (began && (refuse || commit.error)) store_.rollback();
+  if (!began && !refuse && !commit.error) {
+    try {
+      store_.begin();
+    } catch (const std::exception& error) {  // out of memory preparing the statement
+      commit.error = error.what();
     }
   }
   return true;
@@ -256,8 +284,7 @@ void StoreWriter::run(std::string wake_endpoint) {
     if (refuse) {
       commit->error = "not written: an earlier transaction failed";
     } else if (!commit->error) {
-      try {
-        store_.begin();
+      try {  // in the transaction format_parts began
         for (const BatchRow& row : commit->batches) commit->last_batch_seq = store_.insert_batch(row);
         formatter.store(store_);
         if (StoreStatus status = store_.commit(); !status.ok()) commit->error = status.error;

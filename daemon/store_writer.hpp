@@ -74,7 +74,9 @@ class EventFormatter {
   /// Formats a part's events, and keeps its numbers (the sequences after it, the acknowledgements
   /// it ended).
   void add(const EventWrites& part);
-  /// Writes the events and the numbers into the open transaction.
+  /// Writes the records formatted so far into the open transaction, as a block of the event log.
+  void store_records(Store& store);
+  /// Writes the rest of the records and the numbers into the open transaction.
   void store(Store& store);
   /// The feed's messages for the events, to send once committed (call once, after store).
   std::vector<Publication> publications();
@@ -152,7 +154,9 @@ class StoreWriter {
 
  private:
   void run(std::string wake_endpoint);
-  /// Formats the parts of `commit` as they come, until it is sealed; false if it was abandoned.
+  /// Formats the parts of `commit` as they come, until it is sealed, storing the records of
+  /// each part but the last at once: the transaction is begun (unless refused or failed).
+  /// False if it was abandoned (rolled back).
   bool format_parts(IngestCommit& commit, EventFormatter& formatter, bool refuse);
 
   Store& store_;
