@@ -143,5 +143,63 @@ TEST_F(StoreWriterTest, PublishesEachCommitRightAfterItAndNothingOfAFailedOne) {
   EXPECT_TRUE(refused->error);
 }
 
+TEST_F(StoreWriterTest, AnOpenedTransactionIsWrittenWholeWhenSealedAndNothingOfAnAbandonedOne) {
+  std::string open_error;
+  std::unique_ptr<Store> opened = Store::open(dir_.string(), SyncMode::normal, open_error);
+  ASSERT_TRUE(opened) << open_error;
+  Store& store = *opened;
+  std::unique_ptr<Store> other_opened = Store::open(dir_.string(), SyncMode::normal, open_error);
+  ASSERT_TRUE(other_opened) << open_error;
+  Store& other = *other_opened;  // another connection sees only what is committed
+  std::vector<std::string> sent;
+  auto publish = [&](std::vector<Publication>& publications) {
+    for (Publication& publication : publications) sent.push_back(publication.payload.to_string());
+  };
+  // A close's events in three parts (two of 2, the last of 1), its batch with the seal.
+  auto parts = commit("close-a", 1, 5);
+  auto part = [&](std::size_t from, std::size_t to) {
+    EventWrites writes;
+    for (std::size_t i = from; i < to; ++i) {
+      writes.events.push_back(parts->events.events[i]);
+      writes.numbers.push_back(parts->events.numbers[i]);
+    }
+    writes.sequence = to;
+    writes.route_sequences = {{"workload_pressures", to}};
+    return writes;
+  };
+  auto abandoned = std::make_shared<IngestCommit>();
+  auto after = commit("b", 6, 1);
+  {
+    StoreWriter writer(store, context_, kWake, publish);
+    auto sealed = std::make_shared<IngestCommit>();
+    writer.open(sealed);
+    writer.add_events(part(0, 2));
+    writer.add_events(part(2, 4));
+    // The writer takes the parts as they come; nothing is visible before the seal.
+    EXPECT_EQ(other.event_count(), 0);
+    writer.seal(parts->batches, part(4, 5));
+    writer.wait_idle();
+    ASSERT_EQ(writer.take_finished(), std::vector<std::shared_ptr<IngestCommit>>{sealed});
+    EXPECT_FALSE(sealed->error);
+    EXPECT_EQ(sealed->spent.size(), 3u);  // each part's events, back for the engine to reuse
+    EXPECT_EQ(other.event_count(), 5);
+    EXPECT_TRUE(other.batch_reply("close-a"));
+    EXPECT_EQ(other.meta("sequence"), "5");
+
+    writer.open(abandoned);
+    writer.add_events(part(0, 2));
+    writer.abandon();
+    writer.submit(after);
+    writer.wait_idle();
+    EXPECT_EQ(writer.take_finished(), std::vector<std::shared_ptr<IngestCommit>>{after});  // not the abandoned one
+  }
+  EXPECT_FALSE(after->error);
+  EXPECT_EQ(other.event_count(), 6);  // the five, and b's: nothing of the abandoned one
+  EXPECT_EQ(other.meta("sequence"), "6");
+  ASSERT_EQ(sent.size(), 6u);
+  for (std::size_t i = 0; i < sent.size(); ++i)
+    EXPECT_NE(sent[i].find("\"sequence\":" + std::to_string(i + 1) + ","), std::string::npos) << sent[i];
+}
+
 }  // namespace
 }  // namespace bandwatch::daemon
