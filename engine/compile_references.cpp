@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "compiler.hpp"
+#include "rules/driver.hpp"
 
 namespace bandwatch::engine::detail::compiling {
 
@@ -29,8 +30,8 @@ void Compiler::collect_metrics(const ast::File& file, const ast::Expr& expr, con
   }
 }
 
-/// Chooses the driver metric of a program: the metric read with the most labels (the first on
-/// a tie). Every other metric's labels must be a subset, so each driver series finds its match.
+/// Chooses the driver metric of a program (rules/driver.hpp, as the checker does). Every other
+/// metric's labels must be a subset, so each driver series finds its match.
 bool Compiler::start_program(const ast::File& file, ExprProgram& program, std::vector<const ast::Expr*> exprs,
                              const std::string& owner, const std::string& what) {
   std::vector<std::uint32_t> metrics;
@@ -38,9 +39,9 @@ bool Compiler::start_program(const ast::File& file, ExprProgram& program, std::v
   for (const ast::Expr* e : exprs)
     if (e) collect_metrics(file, *e, owner, metrics, ok);
   if (!ok) return false;
-  for (std::uint32_t m : metrics)
-    if (program.driver == kNone || p_.metrics[m].labels.size() > p_.metrics[program.driver].labels.size())
-      program.driver = m;
+  std::size_t driver =
+      choose_driver(metrics.size(), [&](std::size_t i) { return p_.metrics[metrics[i]].labels.size(); });
+  if (driver < metrics.size()) program.driver = metrics[driver];
   if (program.driver == kNone) {
     unchecked(file, exprs.front()->loc, what + " reads no metric");
     return false;

@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <variant>
 
+#include "rules/driver.hpp"
+
 namespace bandwatch::checking {
 
 namespace {
@@ -117,14 +119,12 @@ std::optional<Series> Checker::start_series(const std::vector<const ast::Expr*>&
   bool ok = true;
   for (const ast::Expr* expr : exprs) ok = collect_series(*expr, owner, file, read) && ok;
   if (!ok) return std::nullopt;
-  const std::pair<std::string, Labels>* driver = nullptr;
-  for (const auto& metric : read)
-    if (!driver || metric.second.size() > driver->second.size()) driver = &metric;
-  if (!driver) {
+  std::size_t driver = choose_driver(read.size(), [&](std::size_t i) { return read[i].second.size(); });
+  if (driver == read.size()) {
     series_error(file, exprs.front()->loc, what + " reads no metric");
     return std::nullopt;
   }
-  return Series{owner, driver->first, driver->second};
+  return Series{owner, read[driver].first, read[driver].second};
 }
 
 /// A derived metric's series: an aggregate's are its `by` labels, any other's its driver's.

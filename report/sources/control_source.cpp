@@ -71,10 +71,6 @@ std::optional<Source> ControlSourceReader::read(const ControlAsk& ask, std::stri
   Source source;
   RuleTexts texts;
   if (!read_report_state(*state, source, texts, error)) return std::nullopt;
-  auto title_of = [&](const std::string& rule) {
-    auto it = texts.titles.find(rule);
-    return it != texts.titles.end() ? it->second : rule;
-  };
 
   // Every alert's life from the event log, read in pages from where the last read stopped.
   for (;;) {
@@ -104,7 +100,7 @@ std::optional<Source> ControlSourceReader::read(const ControlAsk& ask, std::stri
       alert.value_text = event.value("formatted_value", "");
       alert.message = event.value("message", "");
       if (*kind != ChangeKind::resolved) alert.raised_message = alert.message;
-      alert.resolved_message = *kind == ChangeKind::resolved && texts.resolved_messages.contains(alert.rule);
+      alert.resolved_message = *kind == ChangeKind::resolved && texts.has_resolved_message(alert.rule);
       alert.routes = event.value("routes", std::vector<std::string>{});
       alert.changes.push_back({*kind, as_of.value_or(Date{}), alert.severity});
     }
@@ -119,7 +115,7 @@ std::optional<Source> ControlSourceReader::read(const ControlAsk& ask, std::stri
   std::map<std::uint64_t, AlertHistory> alerts = alerts_;
   for (auto& [id, alert] : alerts) {
     alert.open = false;
-    alert.title = title_of(alert.rule);
+    alert.title = texts.title_of(alert.rule);
   }
   for (const json& item : field(*snapshot, "alerts", kEmptyArray)) {
     std::uint64_t id = item.value("id", std::uint64_t{0});
@@ -128,7 +124,7 @@ std::optional<Source> ControlSourceReader::read(const ControlAsk& ask, std::stri
     if (added) {  // older than the event log kept: what the snapshot says
       alert.id = id;
       alert.rule = item.value("rule", "");
-      alert.title = title_of(alert.rule);
+      alert.title = texts.title_of(alert.rule);
       alert.labels = labels_of(field(item, "labels", kEmptyObject));
       alert.since = date_of(field(item, "since", kNull)).value_or(Date{});
     }

@@ -58,8 +58,8 @@ json report_state_json(const engine::Engine& engine, const std::vector<ast::File
     routes.push_back({{"name", route.name}, {"title", route.title}, {"cadence", cadence}});
   }
   out["routes"] = std::move(routes);
-  out["titles"] = facts.titles;
-  out["resolved_messages"] = facts.resolved_messages;
+  out["titles"] = facts.texts.titles;
+  out["resolved_messages"] = facts.texts.resolved_messages;
 
   json indicators = json::array();
   for (const engine::IndicatorInfo& info : engine.indicators()) {

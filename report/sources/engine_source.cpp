@@ -53,8 +53,8 @@ ProgramFacts program_facts(const std::vector<ast::File>& files) {
         }
         if (indicator->note) facts_of.note = indicator->note->value;
         if (indicator->round) facts_of.round = static_cast<int>(indicator->round->value);
-        if (indicator->title) facts.titles[indicator->name] = indicator->title->value;
-        if (indicator->resolved_message) facts.resolved_messages.insert(indicator->name);
+        if (indicator->title) facts.texts.titles[indicator->name] = indicator->title->value;
+        if (indicator->resolved_message) facts.texts.resolved_messages.insert(indicator->name);
       } else if (const auto* benchmark = std::get_if<ast::BenchmarkDecl>(&item)) {
         BenchmarkInfo info;
         info.name = benchmark->name;
@@ -63,8 +63,8 @@ ProgramFacts program_facts(const std::vector<ast::File>& files) {
           info.values.push_back({entry.indicator, entry.quantity.value, "", std::nullopt});
         facts.benchmarks.push_back(std::move(info));
       } else if (const auto* rule = std::get_if<ast::RuleDecl>(&item)) {
-        if (rule->title) facts.titles[rule->name] = rule->title->value;
-        if (rule->resolved_message) facts.resolved_messages.insert(rule->name);
+        if (rule->title) facts.texts.titles[rule->name] = rule->title->value;
+        if (rule->resolved_message) facts.texts.resolved_messages.insert(rule->name);
       }
     }
   }
@@ -118,8 +118,7 @@ void SourceRecorder::record(const engine::Engine& engine, const engine::Evaluati
     if (added) {
       alert.id = event.alert_id;
       alert.rule = event.rule;
-      auto title = facts_.titles.find(event.rule);
-      alert.title = title != facts_.titles.end() ? title->second : event.rule;
+      alert.title = facts_.texts.title_of(event.rule);
       alert.labels = to_labels(event.labels);
       alert.since = event.as_of;  // when the forum is told: firing, not pending
     }
@@ -128,7 +127,7 @@ void SourceRecorder::record(const engine::Engine& engine, const engine::Evaluati
     alert.value_text = event.formatted_value;
     alert.message = event.message;
     if (kind != ChangeKind::resolved) alert.raised_message = event.message;
-    alert.resolved_message = kind == ChangeKind::resolved && facts_.resolved_messages.contains(event.rule);
+    alert.resolved_message = kind == ChangeKind::resolved && facts_.texts.has_resolved_message(event.rule);
     alert.routes = event.routes;
     alert.changes.push_back({kind, event.as_of, event.severity});
   }
@@ -191,8 +190,7 @@ Source SourceRecorder::finish(const engine::Engine& engine) const {
       AlertHistory alert;
       alert.id = open.id;
       alert.rule = open.rule;
-      auto title = facts_.titles.find(open.rule);
-      alert.title = title != facts_.titles.end() ? title->second : open.rule;
+      alert.title = facts_.texts.title_of(open.rule);
       alert.labels = to_labels(open.labels);
       alert.since = open.fired_on;
       source.alerts.push_back(std::move(alert));

@@ -26,6 +26,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "report/engine_source.hpp"  // RuleTexts
 #include "report/model.hpp"
 #include "engine/engine.hpp"
 #include "rules/ast.hpp"
@@ -36,12 +37,6 @@ namespace bandwatch::report {
 /// engine's state (export_state) to read the history: meant for a meeting pack now and then, not
 /// for a loop.
 nlohmann::json report_state_json(const engine::Engine& engine, const std::vector<ast::File>& files);
-
-/// What a `report` reply says of the rules' own words, for the alerts read from the event log.
-struct RuleTexts {
-  std::map<std::string, std::string> titles;  // rule or indicator name -> title
-  std::set<std::string> resolved_messages;    // rules and indicators with a `resolved message`
-};
 
 /// Fills routes, indicators, series, as_of and evaluations of `source` from a `report` reply,
 /// and `texts` from its titles and resolved messages. False with `error` set when the reply is

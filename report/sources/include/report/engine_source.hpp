@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "report/model.hpp"
@@ -13,6 +14,21 @@
 #include "rules/ast.hpp"
 
 namespace bandwatch::report {
+
+/// What the rules say in their own words of an alert's rule or indicator: the meeting pack reads
+/// these beside the alerts, from a replay (ProgramFacts) or from a daemon's `report` reply.
+struct RuleTexts {
+  std::map<std::string, std::string, std::less<>> titles;  // rule and indicator name -> title
+  // Rules and indicators with a `resolved message`: their resolution is shown as written.
+  std::set<std::string, std::less<>> resolved_messages;
+
+  /// The title of rule or indicator `name`, or the name itself when it has none.
+  std::string title_of(std::string_view name) const {
+    auto found = titles.find(name);
+    return found != titles.end() ? found->second : std::string(name);
+  }
+  bool has_resolved_message(std::string_view name) const { return resolved_messages.contains(name); }
+};
 
 /// What the rules say that the engine does not keep: route titles and cadences, indicator
 /// `last_year`, `note` and `round`, rule titles, which rules have their own resolved message.
@@ -24,9 +40,7 @@ struct ProgramFacts {
     std::optional<int> round;
   };
   std::map<std::string, Indicator, std::less<>> indicators;
-  std::map<std::string, std::string, std::less<>> titles;  // rule and indicator name -> title
-  // Rules and indicators with a `resolved message`: their resolution is shown as written.
-  std::set<std::string, std::less<>> resolved_messages;
+  RuleTexts texts;
   std::vector<BenchmarkInfo> benchmarks;  // values as written; `text` filled by benchmarks_shown
 };
 ProgramFacts program_facts(const std::vector<ast::File>& files);
