@@ -1,7 +1,6 @@
 // Names of the engine's enumerations and the unit-aware number formatting of reports and
 // messages (22, 96.6%, £7.711m).
 #include <cmath>
-#include <cstdint>
 #include <cstdio>
 
 #include "program.hpp"
@@ -113,19 +112,6 @@ std::string format_number(double value, int max_decimals, bool keep_zeros) {
   return text;
 }
 
-double round_half_away(double value) {
-  // std::round is a call into libm on baseline x86-64 (no SSE4.1 rounding instruction), and
-  // every indicator series is rounded several times per evaluation. Below 2^52 the integer part
-  // is exact, and so is the fraction left (value - whole): halves go away from zero, as round's.
-  constexpr double kExactBelow = 4503599627370496.0;  // 2^52: from here on every double is whole
-  if (!(std::fabs(value) < kExactBelow)) return std::round(value);  // and NaN
-  double whole = static_cast<double>(static_cast<std::int64_t>(value));  // toward zero
-  double fraction = value - whole;
-  if (fraction >= 0.5) return whole + 1;
-  if (fraction <= -0.5) return whole - 1;
-  return std::copysign(whole, value);  // -0.3 rounds to -0, as with std::round
-}
-
 double round_decimal(double value, int decimals) {
   if (!std::isfinite(value)) return value;
   // Looked up, not std::pow: every indicator series is rounded several times per evaluation.
@@ -135,7 +121,7 @@ double round_decimal(double value, int decimals) {
   // Nudge by a relative hair so values written in decimal (2.675) round as written, not as
   // their binary approximation (2.67499999...).
   scaled += std::copysign(std::max(1.0, std::fabs(scaled)) * 1e-11, scaled);
-  return round_half_away(scaled) / scale;
+  return std::round(scaled) / scale;
 }
 
 }  // namespace detail

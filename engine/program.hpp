@@ -241,8 +241,6 @@ double shown_number(double value, ast::Unit unit, int places);
 /// Rounds half away from zero at `decimals` places, forgiving binary representation error
 /// (2.675 rounds to 2.68 as written).
 double round_decimal(double value, int decimals);
-/// std::round (halves away from zero), without a call into libm for the values we meet.
-double round_half_away(double value);
 
 /// How an indicator's value (as classified) is shown everywhere (alerts, eval, the meeting
 /// pack, the trend): with the indicator's places, and more where those would print a number that
