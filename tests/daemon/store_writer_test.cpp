@@ -21,7 +21,11 @@ class StoreWriterTest : public ::testing::Test {
     fs::remove_all(dir_);
     wake_.bind(kWake);
   }
-  void TearDown() override { fs::remove_all(dir_); }
+  void TearDown() override {
+    store_.reset();
+    other_.reset();
+    fs::remove_all(dir_);
+  }
 
   std::shared_ptr<IngestCommit> commit(const std::string& id, std::uint64_t first_sequence, int events) {
     auto out = std::make_shared<IngestCommit>();
@@ -53,16 +57,31 @@ class StoreWriterTest : public ::testing::Test {
     return out;
   }
 
+  /// A connection to the test's store: the writer's, or another that sees only what is committed.
+  std::unique_ptr<Store> open_store() {
+    std::string error;
+    std::unique_ptr<Store> store = Store::open(dir_.string(), SyncMode::normal, error);
+    EXPECT_TRUE(store) << error;
+    return store;
+  }
+
+  /// The writer's connection (store_) and another (other_), which sees only what is committed.
+  void open_stores() {
+    store_ = open_store();
+    other_ = open_store();
+    ASSERT_TRUE(store_ && other_);
+  }
+
   static constexpr const char* kWake = "inproc://store-writer-test";
   fs::path dir_;
+  std::unique_ptr<Store> store_, other_;
   zmq::context_t context_;
   zmq::socket_t wake_{context_, zmq::socket_type::pair};
 };
 
 TEST_F(StoreWriterTest, WritesInOrderAndRendersTheFeed) {
-  std::string open_error;
-  std::unique_ptr<Store> opened = Store::open(dir_.string(), SyncMode::normal, open_error);
-  ASSERT_TRUE(opened) << open_error;
+  std::unique_ptr<Store> opened = open_store();
+  ASSERT_TRUE(opened);
   Store& store = *opened;
   std::vector<std::shared_ptr<IngestCommit>> submitted{commit("a", 1, 2), commit("b", 3, 1), commit("c", 4, 3)};
   {
@@ -89,9 +108,8 @@ TEST_F(StoreWriterTest, WritesInOrderAndRendersTheFeed) {
 }
 
 TEST_F(StoreWriterTest, AfterAFailureTheQueueIsRefusedUntilCleared) {
-  std::string open_error;
-  std::unique_ptr<Store> opened = Store::open(dir_.string(), SyncMode::normal, open_error);
-  ASSERT_TRUE(opened) << open_error;
+  std::unique_ptr<Store> opened = open_store();
+  ASSERT_TRUE(opened);
   Store& store = *opened;
   StoreWriter writer(store, context_, kWake);
   auto first = commit("a", 1, 1), repeat = commit("a", 2, 1), behind = commit("b", 3, 1);
@@ -117,13 +135,9 @@ TEST_F(StoreWriterTest, AfterAFailureTheQueueIsRefusedUntilCleared) {
 }
 
 TEST_F(StoreWriterTest, PublishesEachCommitRightAfterItAndNothingOfAFailedOne) {
-  std::string open_error;
-  std::unique_ptr<Store> opened = Store::open(dir_.string(), SyncMode::normal, open_error);
-  ASSERT_TRUE(opened) << open_error;
-  Store& store = *opened;
-  std::unique_ptr<Store> other_opened = Store::open(dir_.string(), SyncMode::normal, open_error);
-  ASSERT_TRUE(other_opened) << open_error;
-  Store& other = *other_opened;  // another connection sees only what is committed
+  ASSERT_NO_FATAL_FAILURE(open_stores());
+  Store& store = *store_;
+  Store& other = *other_;
   std::vector<std::string> sent;  // the topics, in the order the callback got them
   std::vector<std::int64_t> events_stored_when_sent;
   auto publish = [&](std::vector<Publication>& publications) {
@@ -144,13 +158,9 @@ TEST_F(StoreWriterTest, PublishesEachCommitRightAfterItAndNothingOfAFailedOne) {
 }
 
 TEST_F(StoreWriterTest, AnOpenedTransactionIsWrittenWholeWhenSealedAndNothingOfAnAbandonedOne) {
-  std::string open_error;
-  std::unique_ptr<Store> opened = Store::open(dir_.string(), SyncMode::normal, open_error);
-  ASSERT_TRUE(opened) << open_error;
-  Store& store = *opened;
-  std::unique_ptr<Store> other_opened = Store::open(dir_.string(), SyncMode::normal, open_error);
-  ASSERT_TRUE(other_opened) << open_error;
-  Store& other = *other_opened;  // another connection sees only what is committed
+  ASSERT_NO_FATAL_FAILURE(open_stores());
+  Store& store = *store_;
+  Store& other = *other_;
   std::vector<std::string> sent;
   auto publish = [&](std::vector<Publication>& publications) {
     for (Publication& publication : publications) sent.push_back(publication.payload.to_string());
