@@ -52,7 +52,6 @@ struct IngestPipeline::Work {
   int same_as = -1;        // repeat of a batch earlier in the same group
   protocol::IngestHeader header;
   std::string body;
-  std::string digest;  // of header and body (protocol::content_batch_id)
 };
 
 struct IngestPipeline::InFlight {
@@ -251,15 +250,16 @@ void IngestPipeline::process_group(std::vector<Incoming> group) {
         if (!w.body.empty() && w.body.back() != '\n' && f + 1 < frames.size()) w.body.push_back('\n');
       }
       // An id names one content: a different batch under a used id is refused, never dropped as a
-      // repeat (a client reusing ids would lose it without knowing).
-      w.digest = protocol::content_batch_id(w.header, w.body);
+      // repeat (a client reusing ids would lose it without knowing). The content's digest is
+      // taken here only for an id seen before; the writer takes it for the store, off this thread.
       auto refuse_reused = [&] {
         refuse(w, "batch id '" + w.reply.batch_id + "' was used before for different content: nothing of this "
                   "batch was applied; give each batch its own id (bandwatch send derives it from the content)");
         state_.log->warn("ingest: batch {} refused: its id was used before for different content", w.reply.batch_id);
       };
       if (auto earlier = applied_ids.find(id); earlier != applied_ids.end()) {
-        if (work[earlier->second].digest != w.digest) {
+        const Work& first = work[earlier->second];
+        if (first.body != w.body || protocol::encode_ingest_header(first.header) != protocol::encode_ingest_header(w.header)) {
           refuse_reused();
           continue;
         }
@@ -282,7 +282,7 @@ void IngestPipeline::process_group(std::vector<Incoming> group) {
         }
         std::optional<std::string> digest = state_.reader->batch_digest(id);
         if (StoreStatus read = state_.reader->take_status(); !read.ok()) throw std::runtime_error(read.error);
-        if (digest && *digest != w.digest) {
+        if (digest && *digest != protocol::content_batch_id(w.header, w.body)) {
           refuse_reused();
           continue;
         }
@@ -357,7 +357,7 @@ void IngestPipeline::process_group(std::vector<Incoming> group) {
         row.body = std::move(w.body);
         row.reply = w.reply_json;
         row.received_at = now;
-        row.digest = w.digest;
+        row.digest_pending = true;
         rows.push_back(std::move(row));
       }
       if (open_commit) {

@@ -66,6 +66,7 @@ struct BatchRow {
   bool closes = false;        // its date was closed (evaluated) once it was applied; a row with
                               // no samples and this set is a close on its own (`close:DATE`)
   std::string digest;         // of its header and lines (protocol::content_batch_id); empty: none
+  bool digest_pending = false;  // StoreWriter takes `digest` from the row before storing it
   std::optional<std::string> withdrawn;  // JSON {by, reason, at} once an operator withdrew it
 };
 
