@@ -138,24 +138,26 @@ class Subscriber {
 
  private:
   void run() {
-    zmq::message_t topic, payload;
+    zmq::message_t frame;
     while (!stop_) {
       zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0}};
       zmq::poll(items, 1, std::chrono::milliseconds(20));
-      while (socket_.recv(topic, zmq::recv_flags::dontwait)) {
-        (void)socket_.recv(payload, zmq::recv_flags::none);
-        std::string_view name(static_cast<const char*>(topic.data()), topic.size());
-        if (!name.empty() && name.front() == '$') continue;
+      while (socket_.recv(frame, zmq::recv_flags::dontwait)) {
+        auto message = split_feed_message({static_cast<const char*>(frame.data()), frame.size()});
+        if (!message || message->topic.empty() || message->topic.front() == '$') continue;
         // Counted, not parsed: the subscriber shares the two cores with the daemon, and every
-        // event it counts has been received whole.
+        // event it counts has been received whole (one per line of the message).
+        std::uint64_t count = 0;
+        for_each_feed_event(message->payload, [&](std::string_view) { ++count; });
         auto now = Clock::now();
         last_event_ticks_.store(now.time_since_epoch().count(), std::memory_order_relaxed);
-        events_.fetch_add(1, std::memory_order_release);
+        events_.fetch_add(count, std::memory_order_release);
         if (!track_) continue;
         // Topic "route.severity.rule": the rule is after the second dot.
-        std::string_view rule = name.substr(name.find('.', name.find('.') + 1) + 1);
+        std::string_view name = message->topic;
+        std::string rule(name.substr(name.find('.', name.find('.') + 1) + 1));
         std::lock_guard lock(mutex_);
-        arrivals_.emplace_back(std::string(rule), now);
+        for (std::uint64_t i = 0; i < count; ++i) arrivals_.emplace_back(rule, now);
       }
     }
   }

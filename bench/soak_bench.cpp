@@ -111,28 +111,28 @@ class Watcher {
 
  private:
   void run() {
-    zmq::message_t topic, payload;
+    zmq::message_t frame;
     std::uint64_t last = 0;
     while (!stop_) {
       zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0}};
       zmq::poll(items, 1, std::chrono::milliseconds(20));
-      while (socket_.recv(topic, zmq::recv_flags::dontwait)) {
-        (void)socket_.recv(payload, zmq::recv_flags::none);
-        std::string_view name(static_cast<const char*>(topic.data()), topic.size());
-        if (name.starts_with("$")) continue;
+      while (socket_.recv(frame, zmq::recv_flags::dontwait)) {
+        auto message = bandwatch::protocol::split_feed_message({static_cast<const char*>(frame.data()), frame.size()});
+        if (!message || message->topic.starts_with("$")) continue;
         auto now = Clock::now();
-        ++events_;
-        std::string_view text(static_cast<const char*>(payload.data()), payload.size());
-        std::size_t at = text.find("\"sequence\":");
-        if (at != std::string_view::npos) {
-          std::uint64_t sequence = std::strtoull(text.data() + at + 11, nullptr, 10);
-          if (last != 0 && sequence != last + 1) ++gaps_;
-          last = sequence;
-        }
-        if (name.ends_with(".probe_high")) {
-          std::lock_guard lock(mutex_);
-          probes_.push_back(now);
-        }
+        bandwatch::protocol::for_each_feed_event(message->payload, [&](std::string_view text) {
+          ++events_;
+          std::size_t at = text.find("\"sequence\":");
+          if (at != std::string_view::npos) {
+            std::uint64_t sequence = std::strtoull(text.data() + at + 11, nullptr, 10);
+            if (last != 0 && sequence != last + 1) ++gaps_;
+            last = sequence;
+          }
+          if (message->topic.ends_with(".probe_high")) {
+            std::lock_guard lock(mutex_);
+            probes_.push_back(now);
+          }
+        });
       }
     }
   }

@@ -9,6 +9,7 @@
 #include <zmq.hpp>
 
 #include "protocol/client.hpp"
+#include "protocol/protocol.hpp"
 
 namespace bench {
 
@@ -27,9 +28,12 @@ inline void subscribe_live(zmq::socket_t& socket, const std::string& endpoint,
       throw std::runtime_error(error);
     zmq::pollitem_t items[] = {{socket.handle(), 0, ZMQ_POLLIN, 0}};
     if (zmq::poll(items, 1, std::chrono::milliseconds(100)) > 0) {
-      zmq::message_t part;
+      zmq::message_t frame;
       bool live = false;
-      while (socket.recv(part, zmq::recv_flags::dontwait)) live |= part.to_string() == topic;
+      while (socket.recv(frame, zmq::recv_flags::dontwait)) {
+        auto message = bandwatch::protocol::split_feed_message({static_cast<const char*>(frame.data()), frame.size()});
+        live |= message && message->topic == topic;
+      }
       if (live) return;
     }
     if (attempt > 100) throw std::runtime_error("the subscription never became live");

@@ -135,12 +135,12 @@ class Watcher {
           warned_silent = false;
         }
         if (topic.rfind(protocol::kProbeTopicPrefix, 0) == 0) continue;
-        json message = json::parse(payload, nullptr, false);
-        if (!message.is_object()) continue;
         if (topic == protocol::kHeartbeatTopic) {
-          std::uint64_t latest = message.value("sequence", std::uint64_t{0});
+          json beat = json::parse(payload, nullptr, false);
+          if (!beat.is_object()) continue;
+          std::uint64_t latest = beat.value("sequence", std::uint64_t{0});
           if (!route_.empty()) {
-            const json& routes = message.value("routes", json::object());
+            const json& routes = beat.value("routes", json::object());
             latest = routes.is_object() ? routes.value(route_, std::uint64_t{0}) : 0;
           }
           // Ahead of us: the last events of a burst were lost. (A heartbeat behind us is one
@@ -148,35 +148,46 @@ class Watcher {
           if (latest > last_) gap(last_ + 1, latest);
           continue;
         }
-        std::uint64_t sequence = route_.empty() ? message.value("sequence", std::uint64_t{0})
-                                                : message.value("route_sequence", std::uint64_t{0});
-        if (sequence <= last_) continue;  // covered by the snapshot, or a copy for another route
-        if (sequence > last_ + 1) {
-          gap(last_ + 1, sequence - 1);
-          if (sequence <= last_) continue;
-        }
-        last_ = sequence;
-        if (!passes(message)) continue;
-        if (json_) std::printf("%s\n", payload.c_str());
-        else std::printf("%s\n", format_event_line(message).c_str());
-        std::fflush(stdout);
-        if (count > 0 && ++printed >= count) return kExitOk;
+        bool enough = false;
+        protocol::for_each_feed_event(payload, [&](std::string_view line) {
+          if (enough) return;
+          json message = json::parse(line, nullptr, false);
+          if (!message.is_object()) return;
+          std::uint64_t sequence = route_.empty() ? message.value("sequence", std::uint64_t{0})
+                                                  : message.value("route_sequence", std::uint64_t{0});
+          if (sequence <= last_) return;  // covered by the snapshot, or a copy for another route
+          if (sequence > last_ + 1) {
+            gap(last_ + 1, sequence - 1);
+            if (sequence <= last_) return;
+          }
+          last_ = sequence;
+          if (!passes(message)) return;
+          if (json_) std::printf("%.*s\n", static_cast<int>(line.size()), line.data());
+          else std::printf("%s\n", format_event_line(message).c_str());
+          std::fflush(stdout);
+          enough = count > 0 && ++printed >= count;
+        });
+        if (enough) return kExitOk;
       }
     }
   }
 
  private:
+  /// The next feed message ("<topic> <payload>", protocol.hpp); false when none is waiting.
   bool receive(std::string& topic, std::string& payload) {
-    zmq::message_t first, second;
-    if (!sub_.recv(first, zmq::recv_flags::dontwait)) return false;
-    topic = first.to_string();
-    payload.clear();
-    if (first.more()) {
-      (void)sub_.recv(second, zmq::recv_flags::none);
-      payload = second.to_string();
-      while (second.more()) (void)sub_.recv(second, zmq::recv_flags::none);
+    zmq::message_t frame;
+    for (;;) {
+      if (!sub_.recv(frame, zmq::recv_flags::dontwait)) return false;
+      if (frame.more()) {  // several frames: not this protocol's message
+        while (frame.more()) (void)sub_.recv(frame, zmq::recv_flags::none);
+        continue;
+      }
+      auto message = protocol::split_feed_message({static_cast<const char*>(frame.data()), frame.size()});
+      if (!message) continue;
+      topic.assign(message->topic);
+      payload.assign(message->payload);
+      return true;
     }
-    return true;
   }
 
   bool passes(const json& item) const {

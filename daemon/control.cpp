@@ -302,8 +302,8 @@ json ControlHandlers::events(const json& request) {
 
 json ControlHandlers::probe(const json& request) {
   std::string topic = request.value("topic", "");
-  if (topic.rfind(protocol::kProbeTopicPrefix, 0) != 0 || topic.size() > 128)
-    return error_json("probe needs \"topic\": \"$probe.\" followed by a token");
+  if (topic.rfind(protocol::kProbeTopicPrefix, 0) != 0 || topic.size() > 128 || topic.find(' ') != std::string::npos)
+    return error_json("probe needs \"topic\": \"$probe.\" followed by a token without spaces");
   state_.events.publish(topic, "{}");
   return {{"ok", true}};
 }

@@ -108,17 +108,14 @@ std::uint64_t EventSequencer::route_sequence(std::string_view route) const {
 void EventSequencer::publish(std::vector<Publication>& publications) {
   std::lock_guard lock(publish_mutex_);
   if (!feed_open_) return;  // not bound yet (startup): the event log keeps them
-  for (Publication& publication : publications) {
-    publish_.send(publication.topic, zmq::send_flags::sndmore);
-    publish_.send(publication.payload, zmq::send_flags::none);
-  }
+  for (Publication& publication : publications) publish_.send(publication.message, zmq::send_flags::none);
 }
 
 void EventSequencer::publish(std::string_view topic, std::string_view payload) {
+  std::string message = protocol::feed_message(topic, payload);
   std::lock_guard lock(publish_mutex_);
   if (!feed_open_) return;
-  publish_.send(zmq::buffer(topic), zmq::send_flags::sndmore);
-  publish_.send(zmq::buffer(payload), zmq::send_flags::none);
+  publish_.send(zmq::buffer(message), zmq::send_flags::none);
 }
 
 void EventSequencer::heartbeat() {

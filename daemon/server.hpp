@@ -52,7 +52,7 @@ struct ServerOptions {
   // Checkpoints kept before the one in force, with the samples since the oldest: how far back
   // `bandwatch withdraw` can undo a batch. 0: none kept, no batch can be withdrawn once covered.
   std::size_t keep_checkpoints = 4;
-  int publish_hwm = 100'000;                 // messages queued per subscriber before PUB drops
+  int publish_hwm = 25'000;  // messages queued per subscriber before PUB drops (each up to about kFeedJoinBytes)
   // A date's batches add up until it closes; with no batch for it this long, it closes itself.
   // 0: only by `close`, a closing batch, or a later date.
   std::chrono::seconds close_after{600};

@@ -73,11 +73,7 @@ void EventFormatter::add(const EventWrites& part) {
     const std::vector<std::string>& routes = protocol::feed_routes(event.routes);
     std::string_view severity = protocol::topic_severity(event);
     for (std::size_t i = 0; i < routes.size(); ++i) {
-      Span& span = spans_.emplace_back();
-      span.feed = feed;
-      span.topic = text.size();
-      protocol::append_topic(text, routes[i], severity, event.rule);
-      span.payload = text.size();
+      start_copy(feed, routes[i], severity, event.rule);
       text += "{\"route\":";
       protocol::append_json_string(text, routes[i]);
       text += ",\"route_sequence\":";
@@ -85,10 +81,32 @@ void EventFormatter::add(const EventWrites& part) {
       text += ',';
       text += members_;
       text += '}';
-      span.end = text.size();
+      spans_.back().end = text.size();
     }
   }
   keep_numbers(part);
+}
+
+void EventFormatter::start_copy(std::size_t feed, std::string_view route, std::string_view severity,
+                                std::string_view rule) {
+  std::string& text = feeds_[feed]->text;
+  topic_.clear();
+  protocol::append_topic(topic_, route, severity, rule);
+  // Only the last message can grow: its text is the end of this part's.
+  if (!spans_.empty()) {
+    const Span& last = spans_.back();
+    if (last.feed == feed && last.end == text.size() && last.end - last.topic_end <= protocol::kFeedJoinBytes &&
+        std::string_view(text).substr(last.start, last.topic_end - last.start) == topic_) {
+      text += '\n';
+      return;
+    }
+  }
+  Span& span = spans_.emplace_back();
+  span.feed = feed;
+  span.start = text.size();
+  text += topic_;
+  span.topic_end = text.size();
+  text += ' ';
 }
 
 void EventFormatter::keep_numbers(const EventWrites& part) {
@@ -125,8 +143,7 @@ std::vector<Publication> EventFormatter::publications() {
     shared[f] = feeds_[f]->frames > 0 ? feeds_[f].release() : nullptr;  // a part all silenced has none
   for (const Span& span : spans_) {
     char* text = shared[span.feed]->text.data();
-    out.push_back({zmq::message_t(text + span.topic, span.payload - span.topic),  // copied: a few bytes
-                   zmq::message_t(text + span.payload, span.end - span.payload, release_frame, shared[span.feed])});
+    out.push_back({zmq::message_t(text + span.start, span.end - span.start, release_frame, shared[span.feed])});
   }
   spans_.clear();
   feeds_.clear();  // the released ones are the frames' now

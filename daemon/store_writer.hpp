@@ -46,9 +46,9 @@
 namespace bandwatch::daemon {
 
 /// One message of the alert feed: [topic, json], as the frames to send.
+/// One feed message, "<topic> <events>" (protocol.hpp, "Alerts").
 struct Publication {
-  zmq::message_t topic;
-  zmq::message_t payload;
+  zmq::message_t message;
 };
 
 /// The events of one transaction and the sequence numbers after it.
@@ -86,12 +86,18 @@ class EventFormatter {
  private:
   void keep_numbers(const EventWrites& part);
 
+  /// Where the event's copy for `route` goes: the message the last copy went to when it has the
+  /// same topic and room (consecutive events of one topic travel together), else a new one.
+  void start_copy(std::size_t feed, std::string_view route, std::string_view severity, std::string_view rule);
+
   struct Span {
-    std::size_t feed;                 // which part's text
-    std::size_t topic, payload, end;  // offsets in it
+    std::size_t feed;        // which part's text
+    std::size_t start, end;  // offsets of the message in it
+    std::size_t topic_end;   // where its topic ends (the space after it)
   };
   std::string& records_;  // one buffer per thread, reused (see the constructor)
   std::string members_;
+  std::string topic_;
   // A text per part, sized for it: one text for a whole close would be copied each time it grew.
   std::vector<std::unique_ptr<FeedText>> feeds_;
   std::vector<Span> spans_;

@@ -213,6 +213,19 @@ void append_topic(std::string& out, std::string_view route, std::string_view sev
   out.append(route).append(".").append(severity).append(".").append(rule);
 }
 
+std::optional<FeedMessage> split_feed_message(std::string_view frame) {
+  std::size_t space = frame.find(' ');
+  if (space == std::string_view::npos) return std::nullopt;
+  return FeedMessage{frame.substr(0, space), frame.substr(space + 1)};
+}
+
+std::string feed_message(std::string_view topic, std::string_view payload) {
+  std::string message;
+  message.reserve(topic.size() + 1 + payload.size());
+  message.append(topic).append(" ").append(payload);
+  return message;
+}
+
 std::optional<int> severity_rank(std::string_view severity) {
   if (severity == "unbanded") return 0;
   if (severity == "amber") return 1;

@@ -103,11 +103,10 @@ void BoardHub::run() {
     zmq::poll(items, 1, std::chrono::milliseconds(50));
     // Everything the feed holds now, then one read of the state for all of it.
     for (int taken = 0; taken < 10000; ++taken) {
-      zmq::message_t topic, payload;
-      if (!feed.recv(topic, zmq::recv_flags::dontwait)) break;
-      if (!topic.more() || !feed.recv(payload, zmq::recv_flags::none)) continue;
-      while (payload.more()) (void)feed.recv(payload, zmq::recv_flags::none);
-      on_feed(topic.to_string(), payload.to_string());
+      zmq::message_t frame;
+      if (!feed.recv(frame, zmq::recv_flags::dontwait)) break;
+      auto message = protocol::split_feed_message({static_cast<const char*>(frame.data()), frame.size()});
+      if (message) on_feed(message->topic, message->payload);
     }
 
     std::deque<std::pair<json, Done>> requests;
@@ -180,22 +179,24 @@ void BoardHub::advance(const std::string& key, std::uint64_t number, std::shared
   dirty_ = true;
 }
 
-void BoardHub::on_feed(const std::string& topic, const std::string& payload) {
+void BoardHub::on_feed(std::string_view topic, std::string_view payload) {
   if (topic == protocol::kHeartbeatTopic) {
     json beat = json::parse(payload, nullptr, false);
     if (beat.is_object()) on_heartbeat(beat);
     return;
   }
-  if (topic.rfind(protocol::kProbeTopicPrefix, 0) == 0) return;
-  json event = json::parse(payload, nullptr, false);
-  if (!event.is_object() || !event["sequence"].is_number_unsigned()) return;
-  std::uint64_t sequence = event["sequence"].get<std::uint64_t>();
-  advance("", sequence, std::make_shared<FeedEvent>(FeedEvent{sequence, payload}));
-  std::string route = event.value("route", topic.substr(0, topic.find('.')));
-  if (event.contains("route_sequence") && event["route_sequence"].is_number_unsigned()) {
-    std::uint64_t number = event["route_sequence"].get<std::uint64_t>();
-    advance(route, number, std::make_shared<FeedEvent>(FeedEvent{number, payload}));
-  }
+  if (topic.starts_with(protocol::kProbeTopicPrefix)) return;
+  protocol::for_each_feed_event(payload, [&](std::string_view line) {
+    json event = json::parse(line, nullptr, false);
+    if (!event.is_object() || !event["sequence"].is_number_unsigned()) return;
+    std::uint64_t sequence = event["sequence"].get<std::uint64_t>();
+    advance("", sequence, std::make_shared<FeedEvent>(FeedEvent{sequence, std::string(line)}));
+    std::string route = event.value("route", std::string(topic.substr(0, topic.find('.'))));
+    if (event.contains("route_sequence") && event["route_sequence"].is_number_unsigned()) {
+      std::uint64_t number = event["route_sequence"].get<std::uint64_t>();
+      advance(route, number, std::make_shared<FeedEvent>(FeedEvent{number, std::string(line)}));
+    }
+  });
 }
 
 void BoardHub::on_heartbeat(const json& beat) {

@@ -107,7 +107,7 @@ class BoardHub {
   };
 
   void run();
-  void on_feed(const std::string& topic, const std::string& payload);
+  void on_feed(std::string_view topic, std::string_view payload);
   void on_heartbeat(const nlohmann::json& beat);
   void advance(const std::string& key, std::uint64_t number, std::shared_ptr<const FeedEvent> event);
   bool refresh();

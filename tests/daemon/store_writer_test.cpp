@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
 namespace bandwatch::daemon {
@@ -72,6 +73,24 @@ class StoreWriterTest : public ::testing::Test {
     ASSERT_TRUE(store_ && other_);
   }
 
+  /// Each event line of the feed messages, with its message's topic.
+  struct FeedLine {
+    std::string topic, event;
+  };
+  static std::vector<FeedLine> feed_lines(const std::vector<Publication>& publications) {
+    std::vector<FeedLine> out;
+    for (const Publication& publication : publications) {
+      std::string frame = publication.message.to_string();
+      auto message = protocol::split_feed_message(frame);
+      EXPECT_TRUE(message) << frame;
+      if (!message) continue;
+      protocol::for_each_feed_event(message->payload, [&](std::string_view event) {
+        out.push_back({std::string(message->topic), std::string(event)});
+      });
+    }
+    return out;
+  }
+
   static constexpr const char* kWake = "inproc://store-writer-test";
   fs::path dir_;
   std::unique_ptr<Store> store_, other_;
@@ -97,10 +116,14 @@ TEST_F(StoreWriterTest, WritesInOrderAndRendersTheFeed) {
   for (const auto& c : submitted) EXPECT_FALSE(c->error) << *c->error;
   EXPECT_EQ(submitted[0]->last_batch_seq, 1);
   EXPECT_EQ(submitted[2]->last_batch_seq, 3);
-  ASSERT_EQ(submitted[2]->publications.size(), 3u);
-  EXPECT_EQ(submitted[2]->publications[0].topic.to_string(), "workload_pressures.red.caseload_high");
-  EXPECT_NE(submitted[2]->publications[0].payload.to_string().find("\"sequence\":4"), std::string::npos);
-  EXPECT_NE(submitted[2]->publications[2].payload.to_string().find("\"route_sequence\":6"), std::string::npos);
+  // The three events of one topic travel as one message, a line each.
+  ASSERT_EQ(submitted[2]->publications.size(), 1u);
+  std::vector<FeedLine> lines = feed_lines(submitted[2]->publications);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0].topic, "workload_pressures.red.caseload_high");
+  EXPECT_TRUE(lines[0].event.starts_with(R"({"route":"workload_pressures","route_sequence":4,"alert_id":4,)")) << lines[0].event;
+  EXPECT_NE(lines[0].event.find("\"sequence\":4,"), std::string::npos);
+  EXPECT_NE(lines[2].event.find("\"route_sequence\":6"), std::string::npos);
   EXPECT_EQ(store.event_count(), 6);
   EXPECT_EQ(store.meta("sequence"), "6");
   EXPECT_EQ(store.route_sequences().at("workload_pressures"), 6u);
@@ -142,7 +165,7 @@ TEST_F(StoreWriterTest, PublishesEachCommitRightAfterItAndNothingOfAFailedOne) {
   std::vector<std::int64_t> events_stored_when_sent;
   auto publish = [&](std::vector<Publication>& publications) {
     events_stored_when_sent.push_back(other.event_count());
-    for (Publication& publication : publications) sent.push_back(publication.topic.to_string());
+    for (const FeedLine& line : feed_lines(publications)) sent.push_back(line.topic);
   };
   auto first = commit("a", 1, 2), refused = commit("a", 3, 1);
   {
@@ -163,7 +186,7 @@ TEST_F(StoreWriterTest, AnOpenedTransactionIsWrittenWholeWhenSealedAndNothingOfA
   Store& other = *other_;
   std::vector<std::string> sent;
   auto publish = [&](std::vector<Publication>& publications) {
-    for (Publication& publication : publications) sent.push_back(publication.payload.to_string());
+    for (const FeedLine& line : feed_lines(publications)) sent.push_back(line.event);
   };
   // A close's events in three parts (two of 2, the last of 1), its batch with the seal.
   auto parts = commit("close-a", 1, 5);
@@ -209,6 +232,52 @@ TEST_F(StoreWriterTest, AnOpenedTransactionIsWrittenWholeWhenSealedAndNothingOfA
   ASSERT_EQ(sent.size(), 6u);
   for (std::size_t i = 0; i < sent.size(); ++i)
     EXPECT_NE(sent[i].find("\"sequence\":" + std::to_string(i + 1) + ","), std::string::npos) << sent[i];
+}
+
+TEST_F(StoreWriterTest, FeedMessagesJoinConsecutiveEventsOfOneTopicUpToTheirSize) {
+  ASSERT_NO_FATAL_FAILURE(open_stores());
+  // Red, red, amber, red on one route; then an event on two routes: a message per topic run, the
+  // two-route event once on each route's topic.
+  auto mixed = commit("a", 1, 5);
+  mixed->events.events[2].severity = ast::Colour::amber;
+  mixed->events.events[4].routes = {"performance_clinic", "workload_pressures"};
+  mixed->events.numbers[4].route_sequences = {1, 5};
+  mixed->events.route_sequences = {{"performance_clinic", 1}, {"workload_pressures", 5}};
+  // 100 events of one topic: joined until a message's events pass kFeedJoinBytes.
+  auto many = commit("b", 6, 100);
+  {
+    StoreWriter writer(*store_, context_, kWake);
+    writer.submit(mixed);
+    writer.submit(many);
+    writer.wait_idle();
+  }
+  ASSERT_FALSE(mixed->error);
+  std::vector<std::string> topics;
+  std::vector<std::size_t> events_in_message;
+  for (const Publication& publication : mixed->publications) {
+    std::string frame = publication.message.to_string();
+    topics.push_back(frame.substr(0, frame.find(' ')));
+    events_in_message.push_back(1 + static_cast<std::size_t>(std::count(frame.begin(), frame.end(), '\n')));
+  }
+  EXPECT_EQ(topics, (std::vector<std::string>{"workload_pressures.red.caseload_high", "workload_pressures.amber.caseload_high",
+                                              "workload_pressures.red.caseload_high", "performance_clinic.red.caseload_high",
+                                              "workload_pressures.red.caseload_high"}));
+  EXPECT_EQ(events_in_message, (std::vector<std::size_t>{2, 1, 1, 1, 1}));
+  std::vector<FeedLine> lines = feed_lines(mixed->publications);
+  ASSERT_EQ(lines.size(), 6u);
+  EXPECT_TRUE(lines[4].event.starts_with(R"({"route":"performance_clinic","route_sequence":1,)")) << lines[4].event;
+  EXPECT_TRUE(lines[5].event.starts_with(R"({"route":"workload_pressures","route_sequence":5,)")) << lines[5].event;
+
+  ASSERT_FALSE(many->error);
+  std::size_t longest = 0;
+  for (const FeedLine& line : feed_lines(many->publications)) longest = std::max(longest, line.event.size());
+  EXPECT_EQ(feed_lines(many->publications).size(), 100u);
+  EXPECT_GT(many->publications.size(), 1u);
+  EXPECT_LT(many->publications.size(), 10u);
+  for (const Publication& publication : many->publications) {
+    std::string frame = publication.message.to_string();
+    EXPECT_LE(frame.size() - frame.find(' ') - 1, protocol::kFeedJoinBytes + 1 + longest);
+  }
 }
 
 }  // namespace

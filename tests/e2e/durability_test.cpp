@@ -15,6 +15,7 @@
 
 #include "rules/calendar.hpp"
 #include "harness.hpp"
+#include "protocol/protocol.hpp"
 
 namespace bandwatch::e2e {
 namespace {
@@ -93,11 +94,14 @@ class Collector {
       while (!stop_) {
         zmq::pollitem_t items[] = {{sub.handle(), 0, ZMQ_POLLIN, 0}};
         zmq::poll(items, 1, std::chrono::milliseconds(50));
-        zmq::message_t topic, payload;
-        while (sub.recv(topic, zmq::recv_flags::dontwait)) {
-          (void)sub.recv(payload, zmq::recv_flags::none);
+        zmq::message_t frame;
+        while (sub.recv(frame, zmq::recv_flags::dontwait)) {
+          auto message = protocol::split_feed_message({static_cast<const char*>(frame.data()), frame.size()});
+          if (!message) continue;
           std::lock_guard lock(mutex_);
-          messages_.emplace_back(topic.to_string(), payload.to_string());
+          protocol::for_each_feed_event(message->payload, [&](std::string_view event) {
+            messages_.emplace_back(std::string(message->topic), std::string(event));
+          });
         }
       }
     });

@@ -5,7 +5,10 @@
 
 #include <set>
 
+#include <zmq.hpp>
+
 #include "harness.hpp"
+#include "protocol/protocol.hpp"
 
 namespace bandwatch::e2e {
 namespace {
@@ -95,6 +98,52 @@ TEST_F(FeedTest, TextFormatForTheMeetings) {
       << snapshot.out;
   EXPECT_NE(snapshot.out.find("\"W0412 (Hunts 1) holds 22 cases\""), std::string::npos) << snapshot.out;
   EXPECT_NE(snapshot.out.find("-> workload_pressures"), std::string::npos) << snapshot.out;
+}
+
+// The protocol as a subscriber of its own sees it: one frame, "<topic> <events>", consecutive
+// events of one topic joined a line each; an exact topic is subscribed with its trailing space.
+TEST_F(FeedTest, ConsecutiveEventsOfOneTopicTravelAsOneMessage) {
+  zmq::context_t context(1);
+  zmq::socket_t sub(context, zmq::socket_type::sub);
+  sub.set(zmq::sockopt::linger, 0);
+  sub.set(zmq::sockopt::subscribe, "workload_pressures.amber.practitioner_caseload ");
+  sub.set(zmq::sockopt::subscribe, "$heartbeat");
+  sub.connect(daemon_->publish);
+  auto next = [&](std::chrono::milliseconds wait) -> std::optional<std::string> {
+    zmq::pollitem_t items[] = {{sub.handle(), 0, ZMQ_POLLIN, 0}};
+    if (zmq::poll(items, 1, wait) <= 0) return std::nullopt;
+    zmq::message_t frame;
+    if (!sub.recv(frame, zmq::recv_flags::dontwait)) return std::nullopt;
+    EXPECT_FALSE(frame.more());
+    return frame.to_string();
+  };
+  // A heartbeat (every 200 ms) shows the subscription is live.
+  std::optional<std::string> beat;
+  for (int i = 0; i < 50 && !beat; ++i) beat = next(200ms);
+  ASSERT_TRUE(beat && beat->starts_with("$heartbeat {\"routes\":"));
+  sub.set(zmq::sockopt::unsubscribe, "$heartbeat");
+  ASSERT_EQ(daemon_->send({file("s.txt",
+                                "caseload{worker=\"W1\",team=\"Hunts 1\"} 22 2020-02-04\n"
+                                "caseload{worker=\"W2\",team=\"Hunts 1\"} 23 2020-02-04\n"
+                                "caseload{worker=\"W3\",team=\"Hunts 1\"} 24 2020-02-04\n"
+                                "unallocated_cases{team=\"Hunts 2\"} 2 2020-02-04\n")})
+                .code,
+            0);
+  std::optional<std::string> frame;
+  for (int i = 0; i < 50 && !(frame && !frame->starts_with("$")); ++i) frame = next(200ms);
+  ASSERT_TRUE(frame);
+  auto message = protocol::split_feed_message(*frame);
+  ASSERT_TRUE(message);
+  EXPECT_EQ(message->topic, "workload_pressures.amber.practitioner_caseload");
+  std::vector<json> events;
+  protocol::for_each_feed_event(message->payload, [&](std::string_view line) { events.push_back(json::parse(line)); });
+  ASSERT_EQ(events.size(), 3u) << *frame;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    EXPECT_EQ(events[i]["kind"], "fired");
+    EXPECT_EQ(events[i]["route_sequence"], i + 1);
+    EXPECT_EQ(events[i]["labels"]["worker"], "W" + std::to_string(i + 1));
+  }
+  EXPECT_FALSE(next(300ms)) << "one message for the three";
 }
 
 // A subscriber that stops reading while thousands of events go out loses some at the high-water

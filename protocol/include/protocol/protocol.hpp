@@ -22,14 +22,18 @@
 //         answered "error" and nothing of it is applied. A repeated batch id is answered with
 //         the first answer and "duplicate":true, and not applied again.
 //
-// Alerts (daemon PUB):
-//     [topic] [json]  topic "route.severity.rule"; an event with several routes is published once
-//         per route, each copy carrying the same "sequence" and its route's "route_sequence";
-//         an event with no route goes to the route "unrouted". Severity in the topic is amber,
-//         red (or unbanded for kind unbanded). See append_event_json_fields for the fields.
-//     [$heartbeat] [{"sequence":N, "routes":{"route":N,...}}]  every heartbeat interval, so a
+// Alerts (daemon PUB): each message is ONE frame, "<topic> <payload>" (split_feed_message):
+//     "route.severity.rule <events>"  an event with several routes is published once per route,
+//         each copy carrying the same "sequence" and its route's "route_sequence"; an event with
+//         no route goes to the route "unrouted". Severity in the topic is amber, red (or unbanded
+//         for kind unbanded). <events> is one or more event JSON objects, one per line ('\n'
+//         between them; JSON text holds no raw newline), in order: consecutive events of one
+//         topic travel together, up to kFeedJoinBytes (for_each_feed_event). See
+//         append_event_json_fields for the fields. Subscribe to "route." for a route, to
+//         "route.red." for its red events, to "route.red.rule " (the space) for one rule.
+//     "$heartbeat {"sequence":N, "routes":{"route":N,...}}"  every heartbeat interval, so a
 //         subscriber that lost the last events of a burst sees the gap without waiting for more.
-//     [$probe.<token>] [{}]  on request (control `probe`), so a subscriber can tell when its
+//     "$probe.<token> {}"  on request (control `probe`), so a subscriber can tell when its
 //         subscription is live before it takes its snapshot.
 //
 // Control (daemon ROUTER, client REQ): request [json], reply [json]. Every request is an object
@@ -96,6 +100,30 @@ inline constexpr std::string_view kUnroutedRoute = "unrouted";
 const std::vector<std::string>& feed_routes(const std::vector<std::string>& routes);
 inline constexpr std::string_view kHeartbeatTopic = "$heartbeat";
 inline constexpr std::string_view kProbeTopicPrefix = "$probe.";
+/// Consecutive events of one topic are joined into one feed message until its events pass this
+/// many bytes: a close publishes tens of thousands of events, and ZeroMQ's cost is per message.
+inline constexpr std::size_t kFeedJoinBytes = 8192;
+
+/// A feed message: its topic, and what follows the space after it.
+struct FeedMessage {
+  std::string_view topic;
+  std::string_view payload;
+};
+/// Splits a feed frame at its first space; nullopt when it has none (not a feed message).
+std::optional<FeedMessage> split_feed_message(std::string_view frame);
+/// "<topic> <payload>", a message of one event or a heartbeat or probe.
+std::string feed_message(std::string_view topic, std::string_view payload);
+/// Calls `each(std::string_view event_json)` for each event line of an event message's payload.
+template <class Each>
+void for_each_feed_event(std::string_view payload, Each&& each) {
+  while (!payload.empty()) {
+    std::size_t end = payload.find('\n');
+    std::string_view line = payload.substr(0, end);
+    if (!line.empty()) each(line);
+    if (end == std::string_view::npos) break;
+    payload.remove_prefix(end + 1);
+  }
+}
 
 // Default endpoints: loopback only, so a fresh install exposes nothing.
 inline constexpr std::string_view kDefaultIngest = "tcp://127.0.0.1:7610";
