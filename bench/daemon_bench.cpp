@@ -143,7 +143,7 @@ class Subscriber {
       zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0}};
       zmq::poll(items, 1, std::chrono::milliseconds(20));
       while (socket_.recv(frame, zmq::recv_flags::dontwait)) {
-        auto message = split_feed_message({static_cast<const char*>(frame.data()), frame.size()});
+        auto message = split_feed_frame(frame);
         if (!message || message->topic.empty() || message->topic.front() == '$') continue;
         // Counted, not parsed: the subscriber shares the two cores with the daemon, and every
         // event it counts has been received whole (one per line of the message).

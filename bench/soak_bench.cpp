@@ -117,7 +117,7 @@ class Watcher {
       zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0}};
       zmq::poll(items, 1, std::chrono::milliseconds(20));
       while (socket_.recv(frame, zmq::recv_flags::dontwait)) {
-        auto message = bandwatch::protocol::split_feed_message({static_cast<const char*>(frame.data()), frame.size()});
+        auto message = bandwatch::protocol::split_feed_frame(frame);
         if (!message || message->topic.starts_with("$")) continue;
         auto now = Clock::now();
         bandwatch::protocol::for_each_feed_event(message->payload, [&](std::string_view text) {

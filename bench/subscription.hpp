@@ -31,7 +31,7 @@ inline void subscribe_live(zmq::socket_t& socket, const std::string& endpoint,
       zmq::message_t frame;
       bool live = false;
       while (socket.recv(frame, zmq::recv_flags::dontwait)) {
-        auto message = bandwatch::protocol::split_feed_message({static_cast<const char*>(frame.data()), frame.size()});
+        auto message = bandwatch::protocol::split_feed_frame(frame);
         live |= message && message->topic == topic;
       }
       if (live) return;

@@ -182,7 +182,7 @@ class Watcher {
         while (frame.more()) (void)sub_.recv(frame, zmq::recv_flags::none);
         continue;
       }
-      auto message = protocol::split_feed_message({static_cast<const char*>(frame.data()), frame.size()});
+      auto message = protocol::split_feed_frame(frame);
       if (!message) continue;
       topic.assign(message->topic);
       payload.assign(message->payload);

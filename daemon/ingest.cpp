@@ -259,7 +259,7 @@ void IngestPipeline::process_group(std::vector<Incoming> group) {
       };
       if (auto earlier = applied_ids.find(id); earlier != applied_ids.end()) {
         const Work& first = work[earlier->second];
-        if (first.body != w.body || protocol::encode_ingest_header(first.header) != protocol::encode_ingest_header(w.header)) {
+        if (first.body != w.body || first.header != w.header) {
           refuse_reused();
           continue;
         }

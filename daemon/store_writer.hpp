@@ -45,7 +45,6 @@
 
 namespace bandwatch::daemon {
 
-/// One message of the alert feed: [topic, json], as the frames to send.
 /// One feed message, "<topic> <events>" (protocol.hpp, "Alerts").
 struct Publication {
   zmq::message_t message;

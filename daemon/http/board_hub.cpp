@@ -105,7 +105,7 @@ void BoardHub::run() {
     for (int taken = 0; taken < 10000; ++taken) {
       zmq::message_t frame;
       if (!feed.recv(frame, zmq::recv_flags::dontwait)) break;
-      auto message = protocol::split_feed_message({static_cast<const char*>(frame.data()), frame.size()});
+      auto message = protocol::split_feed_frame(frame);
       if (message) on_feed(message->topic, message->payload);
     }
 

@@ -15,7 +15,7 @@
 
 #include "rules/calendar.hpp"
 #include "harness.hpp"
-#include "protocol/protocol.hpp"
+#include "protocol/client.hpp"
 
 namespace bandwatch::e2e {
 namespace {
@@ -96,7 +96,7 @@ class Collector {
         zmq::poll(items, 1, std::chrono::milliseconds(50));
         zmq::message_t frame;
         while (sub.recv(frame, zmq::recv_flags::dontwait)) {
-          auto message = protocol::split_feed_message({static_cast<const char*>(frame.data()), frame.size()});
+          auto message = protocol::split_feed_frame(frame);
           if (!message) continue;
           std::lock_guard lock(mutex_);
           protocol::for_each_feed_event(message->payload, [&](std::string_view event) {

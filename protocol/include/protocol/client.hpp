@@ -19,6 +19,7 @@
 #include <zmq.hpp>
 
 #include "protocol/curve_keys.hpp"
+#include "protocol/protocol.hpp"
 
 namespace bandwatch::protocol {
 
@@ -97,5 +98,10 @@ class LazyPirateClient {
 /// `status`, when given, says which (a reply that is not JSON counts as no reply).
 std::optional<nlohmann::json> control_request(LazyPirateClient& client, const nlohmann::json& request,
                                               std::string& error, RequestStatus* status = nullptr);
+
+/// A received frame as a feed message (split_feed_message): the views point into `frame`.
+inline std::optional<FeedMessage> split_feed_frame(const zmq::message_t& frame) {
+  return split_feed_message({static_cast<const char*>(frame.data()), frame.size()});
+}
 
 }  // namespace bandwatch::protocol

@@ -136,6 +136,7 @@ struct IngestHeader {
   Date as_of;
   bool strict = false;
   bool close = false;  // close the date once this batch is applied: its alerts are decided now
+  friend bool operator==(const IngestHeader&, const IngestHeader&) = default;
 };
 
 std::string encode_ingest_header(const IngestHeader& header);
