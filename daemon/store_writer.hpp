@@ -96,7 +96,6 @@ class EventFormatter {
   };
   std::string& records_;  // one buffer per thread, reused (see the constructor)
   std::string members_;
-  std::string topic_;
   // A text per part, sized for it: one text for a whole close would be copied each time it grew.
   std::vector<std::unique_ptr<FeedText>> feeds_;
   std::vector<Span> spans_;
