@@ -208,9 +208,18 @@ void AlertPresenter::message(const LiveAlert& a, Band band, std::string_view for
   }
 }
 
-std::string AlertPresenter::formatted(const LiveAlert& a) const {
-  if (a.source == AlertSource::indicator) return format_indicator_value(program_.indicators[a.owner], a.value);
-  return format_value(a.value, unit(a));
+void AlertPresenter::formatted(const LiveAlert& a, std::string& out) const {
+  out.clear();
+  if (a.source != AlertSource::indicator) return append_value(out, a.value, unit(a), -1, false);
+  // The places the evaluation worked out for this figure, when it did (finding them is the
+  // dearest part of printing it).
+  int places = -1;
+  if (slots_ && a.series != kNone && a.owner < slots_->size()) {
+    const std::vector<IndicatorSlot>& slots = (*slots_)[a.owner];
+    std::uint32_t index = store_.series[a.series].index_in_metric;
+    if (index < slots.size() && slots[index].has_shown && slots[index].value == a.value) places = slots[index].shown_places;
+  }
+  append_indicator_value(out, program_.indicators[a.owner], a.value, places);
 }
 
 std::string AlertPresenter::previous_figure(const LiveAlert& a) const {
@@ -237,7 +246,7 @@ Alert AlertPresenter::to_alert(const LiveAlert& a) const {
   out.severity = a.severity;
   out.value = a.value;
   out.unit = unit(a);
-  out.formatted_value = formatted(a);
+  formatted(a, out.formatted_value);
   message(a, band_of(a), out.formatted_value, out.message);
   routes(a, out.routes);
   out.since = a.since;
@@ -267,7 +276,7 @@ void EventList::emit(EventKind kind, const LiveAlert& a, std::optional<Band> ban
   e.severity = a.severity;
   e.value = a.value;
   e.unit = presenter_.unit(a);
-  e.formatted_value = presenter_.formatted(a);
+  presenter_.formatted(a, e.formatted_value);
   presenter_.message(a, band.value_or(AlertPresenter::band_of(a)), e.formatted_value, e.message,
                      kind == EventKind::resolved, closing);
   presenter_.routes(a, e.routes);

@@ -57,8 +57,9 @@ class AlertPresenter {
   /// with `resolved`, the text of its resolution (`resolved message` or the default).
   void message(const LiveAlert& a, Band band, std::string_view formatted, std::string& text, bool resolved = false,
                Closing closing = Closing::condition) const;
-  /// The value as shown: an indicator's with its places (format_indicator_value).
-  std::string formatted(const LiveAlert& a) const;
+  /// The value as shown, into `out` (cleared first): an indicator's with its places
+  /// (append_indicator_value).
+  void formatted(const LiveAlert& a, std::string& out) const;
   Alert to_alert(const LiveAlert& a) const;
   static Band band_of(const LiveAlert& a) { return a.severity == ast::Colour::red ? Band::red : Band::amber; }
 

@@ -73,6 +73,12 @@ namespace detail {
 std::string format_number(double value, int max_decimals) { return format_number(value, max_decimals, false); }
 
 std::string format_number(double value, int max_decimals, bool keep_zeros) {
+  std::string text;
+  append_number(text, value, max_decimals, keep_zeros);
+  return text;
+}
+
+void append_number(std::string& out, double value, int max_decimals, bool keep_zeros) {
   // Integer arithmetic for the common case (fast: reports and every event format values);
   // snprintf for magnitudes where that would overflow.
   static constexpr double kScale[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
@@ -99,17 +105,17 @@ std::string format_number(double value, int max_decimals, bool keep_zeros) {
       whole /= 10;
     } while (whole);
     if (value < 0 && units != 0) *--p = '-';
-    return std::string(p, static_cast<std::size_t>(end - p));
+    out.append(p, static_cast<std::size_t>(end - p));
+    return;
   }
   char buffer[64];
   std::snprintf(buffer, sizeof buffer, "%.*f", max_decimals, value);
-  std::string text = buffer;
-  if (!keep_zeros && text.find('.') != std::string::npos) {
-    while (text.back() == '0') text.pop_back();
-    if (text.back() == '.') text.pop_back();
+  std::string_view text = buffer;
+  if (!keep_zeros && text.find('.') != std::string_view::npos) {
+    while (text.back() == '0') text.remove_suffix(1);
+    if (text.back() == '.') text.remove_suffix(1);
   }
-  if (text == "-0") text = "0";
-  return text;
+  out += text == "-0" ? std::string_view("0") : text;
 }
 
 double round_decimal(double value, int decimals) {
@@ -175,17 +181,34 @@ double shown_number(double value, ast::Unit unit, int places) {
 std::string format_value(double value, ast::Unit unit) { return format_value(value, unit, -1, false); }
 
 std::string format_value(double value, ast::Unit unit, int places, bool keep_zeros) {
-  using detail::format_number;
-  if (std::isnan(value)) return "n/a";
+  std::string text;
+  append_value(text, value, unit, places, keep_zeros);
+  return text;
+}
+
+void append_value(std::string& out, double value, ast::Unit unit, int places, bool keep_zeros) {
+  using detail::append_number;
+  if (std::isnan(value)) {
+    out += "n/a";
+    return;
+  }
   Scale scale = scale_of(value, unit);
   if (places < 0) places = scale.places;
   if (unit == ast::Unit::gbp) {
-    std::string sign = value < 0 ? "-" : "";
-    return sign + scale.prefix + format_number(std::fabs(value) / scale.divisor, places, keep_zeros) + scale.suffix;
+    if (value < 0) out += '-';
+    out += scale.prefix;
+    append_number(out, std::fabs(value) / scale.divisor, places, keep_zeros);
+    out += scale.suffix;
+    return;
   }
-  std::string n = format_number(value / scale.divisor, places, keep_zeros);
-  if (unit == ast::Unit::days && n == "1") return "1 day";
-  return scale.prefix + n + scale.suffix;
+  out += scale.prefix;
+  std::size_t number_at = out.size();
+  append_number(out, value / scale.divisor, places, keep_zeros);
+  if (unit == ast::Unit::days && std::string_view(out).substr(number_at) == "1") {
+    out += " day";
+    return;
+  }
+  out += scale.suffix;
 }
 
 }  // namespace bandwatch::engine

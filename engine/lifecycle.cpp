@@ -135,6 +135,8 @@ bool Decider::indicator(std::uint32_t index) {
     // classified, at the places shown), so the word agrees with the figures beside it: 4.62%
     // after 4.64% is "unchanged" when both read 4.6%.
     Trend trend = Trend::none;
+    std::optional<double> shown;
+    int places = 0;
     if (ind.better != ast::Better::unspecified) {
       const Point* cur = s.at(ctx.date);
       if (cur && cur != s.history.data()) {
@@ -144,8 +146,11 @@ bool Decider::indicator(std::uint32_t index) {
         // the places shown is the dearest part of this loop.
         double now = value;
         if (prev != value) {
-          prev = shown_indicator_value(ind, prev);
-          now = shown_indicator_value(ind, value);
+          // The previous figure is usually the one the slot was last classified on.
+          prev = slot.has_shown && slot.value == prev ? slot.shown : shown_indicator_value(ind, prev);
+          places = shown_places(ind, value);
+          now = shown_number(value, ind.unit, places);
+          shown = now;
         }
         if (ind.better == ast::Better::closer) {
           // Nearer the target is better; within the tolerance is on it.
@@ -164,6 +169,9 @@ bool Decider::indicator(std::uint32_t index) {
     std::optional<Band> previous = slot.banded ? std::optional<Band>(slot.band) : std::nullopt;
     slot.has = true;
     slot.value = value;
+    slot.has_shown = shown.has_value();
+    slot.shown = shown.value_or(0);
+    slot.shown_places = static_cast<std::int8_t>(places);
     slot.raw = raw;
     slot.trend = trend;
     slot.date = ctx.date;

@@ -233,6 +233,8 @@ std::vector<Diagnostic> compile(const std::vector<ast::File>& files, Program& pr
 std::string format_number(double value, int max_decimals);
 /// The same with exactly `decimals` places when `keep_zeros` (96.0).
 std::string format_number(double value, int decimals, bool keep_zeros);
+/// format_number's text appended to `out` (events reuse their strings' room).
+void append_number(std::string& out, double value, int decimals, bool keep_zeros);
 /// The decimal places `unit` prints `value` with by default (percent 1, £7.711m 3, £639k 1).
 int usual_places(double value, ast::Unit unit);
 /// The number `format_value(value, unit, places)` prints, in the unit's base (£7.711m: 7711000).
@@ -250,5 +252,7 @@ double round_decimal(double value, int decimals);
 int shown_places(const IndicatorDef& ind, double value);
 double shown_indicator_value(const IndicatorDef& ind, double value);
 std::string format_indicator_value(const IndicatorDef& ind, double value);
+/// format_indicator_value's text appended to `out`; `places`: shown_places's, when known (-1: not).
+void append_indicator_value(std::string& out, const IndicatorDef& ind, double value, int places);
 
 }  // namespace bandwatch::engine::detail

@@ -41,15 +41,22 @@ int shown_places(const IndicatorDef& ind, double value) {
   return places;
 }
 
+// shown_indicator_value is shown_number at shown_places: the evaluation keeps both.
 double shown_indicator_value(const IndicatorDef& ind, double value) {
   return shown_number(value, ind.unit, shown_places(ind, value));
 }
 
 std::string format_indicator_value(const IndicatorDef& ind, double value) {
-  int places = shown_places(ind, value);
+  std::string text;
+  append_indicator_value(text, ind, value, -1);
+  return text;
+}
+
+void append_indicator_value(std::string& out, const IndicatorDef& ind, double value, int places) {
+  if (places < 0) places = shown_places(ind, value);
   // Places beyond the indicator's own are shown as needed (89.96%), not padded.
   bool keep_zeros = ind.fixed_decimals && places == ind.decimals;
-  return format_value(value, ind.unit, places, keep_zeros);
+  append_value(out, value, ind.unit, places, keep_zeros);
 }
 
 }  // namespace bandwatch::engine::detail

@@ -69,6 +69,13 @@ struct IndicatorSlot {
   Band band = Band::green;
   Trend trend = Trend::none;
   double value = 0, raw = 0;
+  // `value` as shown (shown_indicator_value) and the places that takes, when the last evaluation
+  // worked them out: the next one compares its figure with it, and its events print it with
+  // them. Not kept in the state's export: worked out again after a reload or restart, so they
+  // never outlive the program they were worked out under.
+  bool has_shown = false;
+  std::int8_t shown_places = 0;
+  double shown = 0;
   Date date;
   std::uint32_t band_set = kNone;
   std::uint32_t alert = kNone;

@@ -441,5 +441,7 @@ std::string format_value(double value, ast::Unit unit);
 /// The same with `places` decimal places (of the figure before a £ suffix: £7.711m has 3), at
 /// most that many unless `keep_zeros`; -1: the unit's usual places (as above).
 std::string format_value(double value, ast::Unit unit, int places, bool keep_zeros);
+/// format_value's text appended to `out`.
+void append_value(std::string& out, double value, ast::Unit unit, int places, bool keep_zeros);
 
 }  // namespace bandwatch::engine
