@@ -161,6 +161,37 @@ indicator rounded { unit percent  better higher  round 0  bands { green >= 0% } 
   EXPECT_EQ(value_of(engine, "rounded")->trend, Trend::improving);
 }
 
+TEST(Bands, AFigureNearABandEdgeReadsTheSameInEveryReturnWhateverWasWorkedOutBefore) {
+  // The evaluation keeps the places a figure is shown with for the next return's trend and its
+  // events: the text must be the same as when they are worked out afresh.
+  Engine engine;
+  load(engine, R"(
+indicator timeliness {
+  unit percent  better higher
+  bands { green >= 90%  amber >= 85% and < 90%  red < 85% }
+}
+)");
+  Evaluation first = step(engine, "timeliness 80", "2020-01-07");
+  ASSERT_EQ(first.events.size(), 1u);
+  EXPECT_EQ(first.events[0].formatted_value, "80%");
+  Evaluation second = step(engine, "timeliness 89.96", "2020-01-21");
+  ASSERT_EQ(describe(second.events), std::vector<std::string>{"de-escalated amber timeliness"});
+  EXPECT_EQ(second.events[0].formatted_value, "89.96%");  // not 90%: that would read green
+  EXPECT_EQ(value_of(engine, "timeliness")->trend, Trend::improving);
+  EXPECT_TRUE(step(engine, "timeliness 89.96", "2020-02-04").events.empty());
+  EXPECT_EQ(value_of(engine, "timeliness")->trend, Trend::unchanged);
+  ASSERT_EQ(engine.open_alerts().size(), 1u);
+  EXPECT_EQ(engine.open_alerts()[0].formatted_value, "89.96%");
+  Evaluation fourth = step(engine, "timeliness 84.99", "2020-02-18");
+  ASSERT_EQ(describe(fourth.events), std::vector<std::string>{"escalated red timeliness"});
+  EXPECT_EQ(fourth.events[0].formatted_value, "84.99%");
+  EXPECT_EQ(value_of(engine, "timeliness")->trend, Trend::declining);
+  Evaluation fifth = step(engine, "timeliness 85.04", "2020-03-03");
+  ASSERT_EQ(describe(fifth.events), std::vector<std::string>{"de-escalated amber timeliness"});
+  EXPECT_EQ(fifth.events[0].formatted_value, "85%");
+  EXPECT_EQ(value_of(engine, "timeliness")->trend, Trend::improving);
+}
+
 TEST(IndicatorAlerts, AmberFiresRedEscalatesAmberDeEscalatesGreenResolves) {
   Engine engine;
   load(engine, kTimeliness);
