@@ -135,8 +135,7 @@ bool Decider::indicator(std::uint32_t index) {
     // classified, at the places shown), so the word agrees with the figures beside it: 4.62%
     // after 4.64% is "unchanged" when both read 4.6%.
     Trend trend = Trend::none;
-    std::optional<double> shown;
-    int places = 0;
+    int places = -1;  // worked out only for a figure that changed
     if (ind.better != ast::Better::unspecified) {
       const Point* cur = s.at(ctx.date);
       if (cur && cur != s.history.data()) {
@@ -147,10 +146,10 @@ bool Decider::indicator(std::uint32_t index) {
         double now = value;
         if (prev != value) {
           // The previous figure is usually the one the slot was last classified on.
-          prev = slot.has_shown && slot.value == prev ? slot.shown : shown_indicator_value(ind, prev);
+          prev = slot.has_shown && slot.value == prev ? shown_number(prev, ind.unit, slot.shown_places)
+                                                      : shown_indicator_value(ind, prev);
           places = shown_places(ind, value);
           now = shown_number(value, ind.unit, places);
-          shown = now;
         }
         if (ind.better == ast::Better::closer) {
           // Nearer the target is better; within the tolerance is on it.
@@ -169,8 +168,7 @@ bool Decider::indicator(std::uint32_t index) {
     std::optional<Band> previous = slot.banded ? std::optional<Band>(slot.band) : std::nullopt;
     slot.has = true;
     slot.value = value;
-    slot.has_shown = shown.has_value();
-    slot.shown = shown.value_or(0);
+    slot.has_shown = places >= 0;
     slot.shown_places = static_cast<std::int8_t>(places);
     slot.raw = raw;
     slot.trend = trend;
