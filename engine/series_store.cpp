@@ -95,12 +95,21 @@ Stored SeriesStore::ingest(std::uint32_t metric_id, std::span<const LabelView> l
     while (j < def.label_strings.size() && def.label_strings[j] < views[i].name) ++j;
     if (j == def.label_strings.size() || def.label_strings[j] != views[i].name) return {IngestStatus::unknown_label};
     // An empty value is given and means "none": the series carries no such label.
-    if (!views[i].value.empty()) pairs.push_back({def.labels[j], strings.intern(views[i].value)});
+    if (!views[i].value.empty()) pairs.push_back({def.labels[j], kNone});  // its value's id below
   }
   // Every label name matched a distinct declared one, so a shortfall in count is a missing label.
   if (views.size() != def.label_strings.size()) return {IngestStatus::missing_label};
 
-  std::uint32_t sid = series_for(metric_id, label_sets.intern(pairs));
+  std::uint32_t sid = kNone;
+  if (m.next_series < m.series.size() && same_labels(series[m.series[m.next_series]].labels, pairs, views))
+    sid = m.series[m.next_series];  // as the lookups below would find, without them
+  if (sid == kNone) {
+    std::size_t p = 0;
+    for (const LabelView& view : views)
+      if (!view.value.empty()) pairs[p++].value = strings.intern(view.value);
+    sid = series_for(metric_id, label_sets.intern(pairs));
+  }
+  m.next_series = series[sid].index_in_metric + 1;
   Stored stored;
   const std::vector<Point>& h = series[sid].history;
   if (!h.empty() && h.back().date >= date) {
@@ -144,6 +153,19 @@ bool SeriesStore::labels_less(std::uint32_t x, std::uint32_t y) const {
     if (a[i].value != b[i].value) return strings.str(a[i].value) < strings.str(b[i].value);
   }
   return a.size() < b.size();
+}
+
+bool SeriesStore::same_labels(std::uint32_t labelset, std::span<const LabelPair> pairs,
+                              std::span<const LabelView> views) const {
+  std::span<const LabelPair> have = label_sets.get(labelset);
+  if (have.size() != pairs.size()) return false;
+  std::size_t p = 0;
+  for (const LabelView& view : views) {
+    if (view.value.empty()) continue;
+    if (have[p].name != pairs[p].name || strings.str(have[p].value) != view.value) return false;
+    ++p;
+  }
+  return true;
 }
 
 const std::vector<std::uint32_t>& SeriesStore::sorted_series(std::uint32_t metric) {

@@ -61,6 +61,9 @@ struct MetricState {
   // Figures of a percent metric seen so far: in (0, 1), as Excel's fractions are, and over 1,
   // as percentage points are. A figure of one kind where the metric holds the other is doubted.
   std::uint32_t fractions = 0, over_one = 0;
+  // The index_in_metric after the series last sent: an extract lists the same entities in the
+  // same order every return, so the next sample is usually that series (checked, never assumed).
+  std::uint32_t next_series = 0;
 };
 
 struct IndicatorSlot {
@@ -169,6 +172,9 @@ class SeriesStore {
   const std::vector<std::uint32_t>& sorted_series(std::uint32_t metric);
 
   bool labels_less(std::uint32_t x, std::uint32_t y) const;
+  /// Whether `labelset` is the one `pairs` (names set, values not yet interned) and the sorted
+  /// `views` they were made from would intern to.
+  bool same_labels(std::uint32_t labelset, std::span<const LabelPair> pairs, std::span<const LabelView> views) const;
   Labels labels_of(std::uint32_t labelset) const;
   /// Into `out`, reusing its strings' memory (recycled events).
   void assign_labels(std::uint32_t labelset, Labels& out) const;

@@ -280,3 +280,46 @@ TEST(Ingest, RefusalsNameTheReason) {
 
 }  // namespace
 }  // namespace bandwatch::engine::testing
+
+namespace bandwatch::engine::testing {
+namespace {
+
+// The store guesses that a metric's next sample is the series after the last one sent (an
+// extract lists its entities in the same order every return): whatever the order, each figure
+// must land on its own series, and no series may be made twice.
+TEST(SeriesStore, EachFigureLandsOnItsOwnSeriesWhateverTheOrderTheyCome) {
+  Engine engine;
+  load(engine, "metric caseload { unit count  labels worker, team }");
+  step(engine,
+       "caseload{worker=\"a\",team=\"North\"} 1\ncaseload{worker=\"b\",team=\"North\"} 2\n"
+       "caseload{worker=\"c\",team=\"South\"} 3\ncaseload{worker=\"e\",team=\"\"} 4",
+       "2020-01-07");
+  EXPECT_EQ(engine.series_count(), 4u);
+  // Another order, the labels written the other way round, an entity new in the middle, one
+  // whose only difference from the one guessed is its team.
+  step(engine,
+       "caseload{team=\"North\",worker=\"a\"} 11\ncaseload{worker=\"d\",team=\"North\"} 15\n"
+       "caseload{worker=\"c\",team=\"South\"} 13\ncaseload{worker=\"e\",team=\"\"} 14\n"
+       "caseload{worker=\"e\",team=\"South\"} 16\ncaseload{worker=\"b\",team=\"North\"} 12",
+       "2020-01-21");
+  EXPECT_EQ(engine.series_count(), 6u);
+  EXPECT_EQ(metric_value(engine, "caseload", {{"team", "North"}, {"worker", "a"}}), 11.0);
+  EXPECT_EQ(metric_value(engine, "caseload", {{"team", "North"}, {"worker", "b"}}), 12.0);
+  EXPECT_EQ(metric_value(engine, "caseload", {{"team", "South"}, {"worker", "c"}}), 13.0);
+  EXPECT_EQ(metric_value(engine, "caseload", {{"team", "North"}, {"worker", "d"}}), 15.0);
+  EXPECT_EQ(metric_value(engine, "caseload", {{"worker", "e"}}), 14.0);
+  EXPECT_EQ(metric_value(engine, "caseload", {{"team", "South"}, {"worker", "e"}}), 16.0);
+  // The first order again, one entity gone.
+  step(engine,
+       "caseload{worker=\"a\",team=\"North\"} 21\ncaseload{worker=\"c\",team=\"South\"} 23\n"
+       "caseload{worker=\"e\",team=\"\"} 24",
+       "2020-02-04");
+  EXPECT_EQ(engine.series_count(), 6u);
+  EXPECT_EQ(metric_value(engine, "caseload", {{"team", "North"}, {"worker", "a"}}), 21.0);
+  EXPECT_EQ(metric_value(engine, "caseload", {{"team", "South"}, {"worker", "c"}}), 23.0);
+  EXPECT_EQ(metric_value(engine, "caseload", {{"worker", "e"}}), 24.0);
+  EXPECT_EQ(metric_value(engine, "caseload", {{"team", "North"}, {"worker", "b"}}), std::nullopt);
+}
+
+}  // namespace
+}  // namespace bandwatch::engine::testing
