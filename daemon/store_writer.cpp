@@ -36,15 +36,6 @@ std::string& reused_records() {
   return records;
 }
 
-/// Whether `topic` is append_topic's for these parts, without writing it: compared for every event
-/// (building the topic each time was a tenth of formatting an event).
-bool is_topic(std::string_view topic, std::string_view route, std::string_view severity, std::string_view rule) {
-  if (topic.size() != route.size() + severity.size() + rule.size() + 2) return false;
-  std::string_view routed = topic.substr(0, route.size()), graded = topic.substr(route.size() + 1, severity.size());
-  return routed == route && graded == severity && topic.substr(route.size() + severity.size() + 2) == rule &&
-         topic[route.size()] == '.' && topic[route.size() + 1 + severity.size()] == '.';
-}
-
 /// Fills a row's content digest (protocol::content_batch_id of the header it was sent with and its
 /// lines). Taken here, not on the serving thread: it is read only when the same batch id comes
 /// again, and SHA-256 over every batch was the serving thread's largest single cost after parsing.
@@ -103,7 +94,7 @@ void EventFormatter::start_copy(std::size_t feed, std::string_view route, std::s
   if (!spans_.empty()) {
     const Span& last = spans_.back();
     if (last.feed == feed && last.end == text.size() && last.end - last.topic_end <= protocol::kFeedJoinBytes &&
-        is_topic(std::string_view(text).substr(last.start, last.topic_end - last.start), route, severity, rule)) {
+        protocol::is_topic(std::string_view(text).substr(last.start, last.topic_end - last.start), route, severity, rule)) {
       text += '\n';
       return;
     }

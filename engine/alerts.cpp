@@ -129,12 +129,8 @@ void AlertPresenter::message(const LiveAlert& a, Band band, std::string_view for
           break;
         case Segment::target: {
           // An indicator's green band in the block in force for this series.
-          std::uint32_t set = kNone;
-          if (slots_ && a.source == AlertSource::indicator && a.series != kNone && a.owner < slots_->size()) {
-            const std::vector<IndicatorSlot>& slots = (*slots_)[a.owner];
-            std::uint32_t index = store_.series[a.series].index_in_metric;
-            if (index < slots.size()) set = slots[index].band_set;
-          }
+          const IndicatorSlot* slot = slot_of(a);
+          std::uint32_t set = slot ? slot->band_set : kNone;
           const IndicatorDef& ind = program_.indicators[a.owner];
           if (set != kNone && set < ind.band_sets.size())
             text += ind.band_sets[set].green.empty() ? ind.band_sets[set].target : ind.band_sets[set].green;
@@ -213,13 +209,16 @@ void AlertPresenter::formatted(const LiveAlert& a, std::string& out) const {
   if (a.source != AlertSource::indicator) return append_value(out, a.value, unit(a), -1, false);
   // The places the evaluation worked out for this figure, when it did (finding them is the
   // dearest part of printing it).
-  int places = -1;
-  if (slots_ && a.series != kNone && a.owner < slots_->size()) {
-    const std::vector<IndicatorSlot>& slots = (*slots_)[a.owner];
-    std::uint32_t index = store_.series[a.series].index_in_metric;
-    if (index < slots.size() && slots[index].has_shown && slots[index].value == a.value) places = slots[index].shown_places;
-  }
+  const IndicatorSlot* slot = slot_of(a);
+  int places = slot && slot->value == a.value ? slot->shown_places : -1;
   append_indicator_value(out, program_.indicators[a.owner], a.value, places);
+}
+
+const IndicatorSlot* AlertPresenter::slot_of(const LiveAlert& a) const {
+  if (!slots_ || a.source != AlertSource::indicator || a.series == kNone || a.owner >= slots_->size()) return nullptr;
+  const std::vector<IndicatorSlot>& slots = (*slots_)[a.owner];
+  std::uint32_t index = store_.series[a.series].index_in_metric;
+  return index < slots.size() ? &slots[index] : nullptr;
 }
 
 std::string AlertPresenter::previous_figure(const LiveAlert& a) const {

@@ -66,6 +66,8 @@ class AlertPresenter {
  private:
   /// The figure of the alert's series before the one it was decided on, formatted; "none".
   std::string previous_figure(const LiveAlert& a) const;
+  /// An indicator alert's slot (its series' classification), when the presenter has the slots.
+  const IndicatorSlot* slot_of(const LiveAlert& a) const;
 
   const Program& program_;
   const SeriesStore& store_;

@@ -146,8 +146,8 @@ bool Decider::indicator(std::uint32_t index) {
         double now = value;
         if (prev != value) {
           // The previous figure is usually the one the slot was last classified on.
-          prev = slot.has_shown && slot.value == prev ? shown_number(prev, ind.unit, slot.shown_places)
-                                                      : shown_indicator_value(ind, prev);
+          prev = slot.shown_places >= 0 && slot.value == prev ? shown_number(prev, ind.unit, slot.shown_places)
+                                                              : shown_indicator_value(ind, prev);
           places = shown_places(ind, value);
           now = shown_number(value, ind.unit, places);
         }
@@ -168,7 +168,6 @@ bool Decider::indicator(std::uint32_t index) {
     std::optional<Band> previous = slot.banded ? std::optional<Band>(slot.band) : std::nullopt;
     slot.has = true;
     slot.value = value;
-    slot.has_shown = places >= 0;
     slot.shown_places = static_cast<std::int8_t>(places);
     slot.raw = raw;
     slot.trend = trend;

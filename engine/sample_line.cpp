@@ -306,11 +306,6 @@ LineKind parse_sample_line(std::string_view line, ParsedSample& out, std::string
     return fail(error, error_column, c.at, "write the '%' straight after the number, with no space: " +
                                                std::string(word_at(line, value_at)) + "%");
   std::size_t date_end = c.at;
-  // The usual line ends in the date the last one had (a file of one date): no need to look for
-  // where the word ends.
-  if (line.size() - c.at >= 10 && (line.size() - c.at == 10 || is_space(line[c.at + 10])) &&
-      std::memcmp(line.data() + c.at, out.date_text_, 10) == 0)
-    date_end = c.at + 10;
   while (date_end < line.size() && !is_space(line[date_end])) ++date_end;
   std::string why;
   std::optional<Date> date = cached_date(line.substr(date_at, date_end - date_at), out, why);

@@ -71,12 +71,12 @@ struct IndicatorSlot {
   bool banded = false;       // `band` holds a previous classification
   Band band = Band::green;
   Trend trend = Trend::none;
-  // The places `value` is shown with (shown_places), when the last evaluation worked them out:
-  // the next one shows its figure with them for the trend, and its events print it with them.
-  // Not kept in the state's export: worked out again after a reload or restart, so they never
-  // outlive the program they were worked out under. (Here, in room the members above leave.)
-  bool has_shown = false;
-  std::int8_t shown_places = 0;
+  // The places `value` is shown with (shown_places), when the last evaluation worked them out
+  // (-1: it did not): the next one shows its figure with them for the trend, and its events
+  // print it with them. Not kept in the state's export: worked out again after a reload or
+  // restart, so they never outlive the program they were worked out under. (Here, in room the
+  // members above leave.)
+  std::int8_t shown_places = -1;
   double value = 0, raw = 0;
   Date date;
   std::uint32_t band_set = kNone;

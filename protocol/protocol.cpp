@@ -213,6 +213,14 @@ void append_topic(std::string& out, std::string_view route, std::string_view sev
   out.append(route).append(".").append(severity).append(".").append(rule);
 }
 
+bool is_topic(std::string_view topic, std::string_view route, std::string_view severity, std::string_view rule) {
+  if (topic.size() != route.size() + severity.size() + rule.size() + 2) return false;
+  std::size_t second_dot = route.size() + 1 + severity.size();
+  return topic.substr(0, route.size()) == route && topic[route.size()] == '.' &&
+         topic.substr(route.size() + 1, severity.size()) == severity && topic[second_dot] == '.' &&
+         topic.substr(second_dot + 1) == rule;
+}
+
 std::optional<FeedMessage> split_feed_message(std::string_view frame) {
   std::size_t space = frame.find(' ');
   if (space == std::string_view::npos) return std::nullopt;

@@ -132,6 +132,19 @@ TEST(Topics, RouteSeverityRule) {
   EXPECT_FALSE(severity_rank("green"));
 }
 
+TEST(Topics, IsTopicMatchesExactlyWhatAppendTopicWrites) {
+  std::string topic;
+  append_topic(topic, "workload_pressures", "red", "practitioner_caseload");
+  EXPECT_TRUE(is_topic(topic, "workload_pressures", "red", "practitioner_caseload"));
+  EXPECT_FALSE(is_topic(topic, "workload_pressures", "amber", "practitioner_caseload"));
+  EXPECT_FALSE(is_topic(topic, "workload_pressures", "red", "practitioner_caseloa"));
+  EXPECT_FALSE(is_topic(topic, "clinic", "red", "practitioner_caseload"));
+  // The dots are where append_topic puts them, not any separator of the same length.
+  EXPECT_TRUE(is_topic("a.b.red.x", "a.b", "red", "x"));
+  EXPECT_FALSE(is_topic("a.b-red.x", "a.b", "red", "x"));
+  EXPECT_FALSE(is_topic("a.b.red-x", "a.b", "red", "x"));
+}
+
 TEST(EventJson, CarriesTheFieldsSubscribersNeed) {
   engine::Event event;
   event.kind = engine::EventKind::fired;

@@ -190,6 +190,9 @@ std::optional<Acknowledgement> acknowledgement_from_json(const nlohmann::json& j
 std::string_view topic_severity(const engine::Event& event);
 /// Appends "route.severity.rule" to `out`.
 void append_topic(std::string& out, std::string_view route, std::string_view severity, std::string_view rule);
+/// Whether `topic` is append_topic's for these parts, without writing it out (the writer asks it
+/// for every event it joins to a message).
+bool is_topic(std::string_view topic, std::string_view route, std::string_view severity, std::string_view rule);
 
 /// Order for --min-severity: unbanded 0, amber 1, red 2; nullopt for an unknown name.
 std::optional<int> severity_rank(std::string_view severity);
